@@ -1,0 +1,25 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// kldload-swift: safe OS upgrades and boot environments for Linux on ZFS.
+// No package dependencies and no C targets, by design (see Docs/DESIGN.md).
+let package = Package(
+    name: "kldload-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "KldloadCore", targets: ["KldloadCore"]),
+        .executable(name: "kupgrade", targets: ["kupgrade"]),
+        .executable(name: "kbe", targets: ["kbe"]),
+    ],
+    targets: [
+        .target(name: "KldloadCore"),
+        .executableTarget(name: "kupgrade", dependencies: ["KldloadCore"]),
+        .executableTarget(name: "kbe", dependencies: ["KldloadCore"]),
+        // A tiny child program the runner tests start: floods both pipes, waits for signals.
+        .executableTarget(name: "kldload-testchild"),
+        .testTarget(
+            name: "KldloadCoreTests",
+            dependencies: ["KldloadCore", "kldload-testchild"]
+        ),
+    ]
+)

@@ -1,0 +1,143 @@
+import Foundation
+
+/// One program invocation as an argv array. Nothing in kldload ever goes through a shell:
+/// `argv[0]` is the program as invoked (`zpool`, or an absolute path), the rest are its
+/// arguments, passed to the kernel unchanged.
+public struct Command: Sendable, Hashable, CustomStringConvertible {
+    public var argv: [String]
+
+    public init(_ argv: [String]) {
+        precondition(!argv.isEmpty, "a command needs at least a program name")
+        self.argv = argv
+    }
+
+    public init(_ program: String, _ arguments: String...) {
+        self.init([program] + arguments)
+    }
+
+    public init(_ program: String, arguments: [String]) {
+        self.init([program] + arguments)
+    }
+
+    public var program: String { argv[0] }
+    public var arguments: [String] { Array(argv.dropFirst()) }
+
+    /// A copy-pasteable rendering for messages, dry runs and logs. Display only: it is
+    /// never handed to a shell.
+    public var description: String { argv.map(Command.quoteForDisplay).joined(separator: " ") }
+
+    public static func quoteForDisplay(_ word: String) -> String {
+        if word.isEmpty { return "''" }
+        let safe = word.unicodeScalars.allSatisfy { s in
+            (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0x41 && s.value <= 0x5A)
+                || (s.value >= 0x61 && s.value <= 0x7A) || "@%+=:,./_-".unicodeScalars.contains(s)
+        }
+        if safe { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// How a child ended: a normal exit with a status, or killed by a signal.
+public enum TerminationStatus: Sendable, Hashable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public var isSuccess: Bool { self == .exited(0) }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exit status \(code)"
+        case .signaled(let sig): return "killed by signal \(sig)"
+        }
+    }
+}
+
+/// The outcome of a finished command.
+public struct CommandResult: Sendable, Hashable {
+    public var command: Command
+    public var status: TerminationStatus
+    public var stdout: String
+    public var stderr: String
+
+    public init(command: Command, status: TerminationStatus, stdout: String = "", stderr: String = "") {
+        self.command = command
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// Throws `CommandError.failed` unless the command exited 0 (or with one of `allowed`).
+    @discardableResult
+    public func checked(allowing allowed: Set<Int32> = []) throws(CommandError) -> CommandResult {
+        switch status {
+        case .exited(0): return self
+        case .exited(let code) where allowed.contains(code): return self
+        default: throw CommandError.failed(self)
+        }
+    }
+}
+
+public enum OutputStreamKind: String, Sendable, Hashable {
+    case stdout, stderr
+}
+
+/// A line-oriented live view of a running command (the terminal, a log file).
+public typealias OutputSink = @Sendable (_ stream: OutputStreamKind, _ line: String) -> Void
+
+public struct RunOptions: Sendable {
+    /// Receives every complete line as it arrives, in addition to the captured output.
+    public var sink: OutputSink?
+    /// Variables added to (never replacing) the inherited environment.
+    public var environment: [String: String]
+    /// Bytes written to the child's standard input, which is then closed. `nil` gives `/dev/null`.
+    public var standardInput: Data?
+
+    public init(sink: OutputSink? = nil, environment: [String: String] = [:], standardInput: Data? = nil) {
+        self.sink = sink
+        self.environment = environment
+        self.standardInput = standardInput
+    }
+
+    public static let quiet = RunOptions()
+}
+
+/// The boundary between kldload and the system: every subprocess goes through one of these,
+/// so tests run on recorded output and never touch the host.
+public protocol CommandRunner: Sendable {
+    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult
+}
+
+extension CommandRunner {
+    public func run(_ command: Command) throws(CommandError) -> CommandResult {
+        try run(command, options: .quiet)
+    }
+
+    public func run(_ argv: String...) throws(CommandError) -> CommandResult {
+        try run(Command(argv), options: .quiet)
+    }
+}
+
+public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The program is not on PATH (or the absolute path does not exist / is not executable).
+    case notFound(program: String, searched: [String])
+    /// The kernel refused to start the program.
+    case launchFailed(Command, reason: String)
+    /// Replay: no recording answers this argv.
+    case noRecording(Command, scenario: String)
+    /// The command ran and failed (only thrown by `CommandResult.checked`).
+    case failed(CommandResult)
+
+    public var description: String {
+        switch self {
+        case .notFound(let program, let searched):
+            return "\(program): command not found (searched \(searched.joined(separator: ":")))"
+        case .launchFailed(let command, let reason):
+            return "could not start \(command.program): \(reason)"
+        case .noRecording(let command, let scenario):
+            return "replay scenario \(scenario) has no recording for: \(command)"
+        case .failed(let result):
+            let detail = result.stderr.split(separator: "\n").last.map { ": \($0)" } ?? ""
+            return "\(result.command) failed (\(result.status))\(detail)"
+        }
+    }
+}

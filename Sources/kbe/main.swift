@@ -1,0 +1,3 @@
+import KldloadCore
+
+print("kbe: not yet implemented")

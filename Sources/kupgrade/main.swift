@@ -1,0 +1,3 @@
+import KldloadCore
+
+print("kupgrade: not yet implemented")
