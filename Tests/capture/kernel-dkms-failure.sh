@@ -40,4 +40,6 @@ dkms autoinstall; the build fails, so the package is left half-configured (iF) a
 Note (seen while preparing this): with dkms 3.0.10 a module skipped by BUILD_EXCLUSIVE_KERNEL also makes \`dkms autoinstall\`
 exit 11 and thus breaks kernel package configuration the same way (upstream dkms-project/dkms issue #302, fixed by PR #314
 in later dkms); see Fixtures/dkms/ autoinstall-* captures. apt-get-s-dist-upgrade-while-half-configured shows the host's
-real pending Debian updates at capture time."
+real pending Debian updates at capture time.
+The \`N: Ignoring file ...disabled-by-farm...\` lines on stderr are apt notices about two disabled third-party source
+files that exist in /etc/apt/sources.list.d/ on this VM; they are real apt output and were left as captured."
