@@ -55,7 +55,8 @@ public struct DnfTransaction: Sendable, Hashable, Codable {
 
 /// Parsers for dnf 4 and dnf5 output, written against dnf's `dnf/cli/output.py`
 /// (`fmtColumns`, `simpleList`, `updatesObsoletesList`, `list_transaction`) and dnf5's
-/// `check-upgrade.cpp` / `PackageListSections`. Run dnf with `LC_ALL=C`.
+/// `check-upgrade.cpp` / `PackageListSections`. Run dnf with `LC_ALL=C`. Terminal colour escapes
+/// (present when dnf ran on a tty) are removed first.
 public enum DnfParser {
     /// dnf check-update exits 100 when updates are available, 0 when there are none.
     public static func checkUpdateHasUpdates(exitStatus: Int32) -> Bool? {
@@ -109,7 +110,7 @@ public enum DnfParser {
             }
         }
 
-        for raw in ParserText.lines(text) {
+        for raw in ParserText.lines(ParserText.stripANSI(text)) {
             lineNumber += 1
             let words = ParserText.words(raw)
             if !pending.isEmpty {
@@ -192,7 +193,7 @@ public enum DnfParser {
             tx.entries.append(.init(section: section, kind: sectionKind, package: up, size: size, replacing: []))
         }
 
-        for raw in ParserText.lines(text) {
+        for raw in ParserText.lines(ParserText.stripANSI(text)) {
             lineNumber += 1
             let words = ParserText.words(raw)
             let trimmed = ParserText.trimmed(raw)
