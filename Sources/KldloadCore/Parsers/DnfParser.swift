@@ -26,7 +26,7 @@ public struct DnfObsolete: Sendable, Hashable, Codable {
 /// dnf5 `libdnf5-cli` transaction table).
 public struct DnfTransaction: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
-        case install, upgrade, downgrade, reinstall, remove, other
+        case install, upgrade, downgrade, reinstall, remove
     }
 
     public struct Entry: Sendable, Hashable, Codable {
@@ -152,10 +152,13 @@ public enum DnfParser {
         return result
     }
 
+    /// The action of a transaction-table section heading (`Upgrading`, `Installing dependencies`,
+    /// `Removing unused dependencies`, …). `nil` for headings whose rows are not packages
+    /// (module streams, groups, skipped packages) and for the past-tense result lists dnf prints
+    /// after a real transaction (`Upgraded:`, `Installed:`, `Removed:`).
     static func kind(ofSection s: String) -> DnfTransaction.Kind? {
         let l = s.lowercased()
-        if l.hasPrefix("skipping") || l.hasPrefix("enabling") || l.hasPrefix("disabling")
-            || l.hasPrefix("resetting") || l.contains("module") || l.contains("group") && !l.contains("packages") {
+        if l.contains("module") || (l.contains("group") && !l.contains("packages")) || l.contains("environment") {
             return nil
         }
         if l.hasPrefix("upgrading") || l.hasPrefix("updating") { return .upgrade }
@@ -163,7 +166,7 @@ public enum DnfParser {
         if l.hasPrefix("reinstalling") { return .reinstall }
         if l.hasPrefix("downgrading") { return .downgrade }
         if l.hasPrefix("removing") || l.hasPrefix("erasing") { return .remove }
-        return .other
+        return nil
     }
 
     /// The transaction table of `dnf upgrade --assumeno` (dnf 4 and dnf5).
