@@ -38,6 +38,7 @@ import Testing
         }),
         ("vermagic", { t throws(ParseError) in _ = try ModinfoParser.parseVermagic(t) }),
         ("modinfo", { t throws(ParseError) in let m = try ModinfoParser.parse(t); _ = m.isSigned; _ = m.vermagic }),
+        ("modinfo -F", { t throws(ParseError) in _ = ModinfoParser.parseField(t) }),
         ("kernel release", { t throws(ParseError) in
             let parts = t.split(separator: "\n").prefix(50).map { KernelRelease(String($0)) }
             _ = parts.sorted()
@@ -137,7 +138,7 @@ import Testing
         for text in Self.seeds + ["", "\n", "\r\n", String(repeating: "a", count: 100_000)] {
             for (_, parse) in Self.parsers { _ = try? parse(text) }
         }
-        #expect(Self.parsers.count == 15)
+        #expect(Self.parsers.count == 16)
     }
 
     /// A 20,000-package rpm listing parses completely (linear-time smoke test, no timing assertion).
