@@ -90,4 +90,40 @@ import Testing
         let inv = KernelScanner(fileSystem: RootedFileSystem(root: "/nonexistent-\(UUID().uuidString)")).scan()
         #expect(inv.kernels.isEmpty && inv.leftovers.isEmpty)
     }
+
+    /// Rebuilds the real /lib/modules and /boot of this machine from the kernel-tree captures
+    /// (`find /lib/modules -maxdepth 2`, the dkms `.ko` find, `ls -la /lib/modules /boot`) in a temp
+    /// root and scans it: two kernels, then the old kernel's image removed (a leftover directory).
+    @Test(.enabled(if: Fixtures.exists("kernel-tree/debian12-two-kernels")),
+          arguments: [("1-two-kernels", ["6.1.0-55-amd64", "6.1.0-56-amd64"], [String]()),
+                      ("2-after-image-removed", ["6.1.0-56-amd64"], ["/lib/modules/6.1.0-55-amd64"]),
+                      ("3-after-headers-removed", ["6.1.0-56-amd64"], ["/lib/modules/6.1.0-55-amd64"])])
+    func capturedDebianTree(_ step: String, _ kernels: [String], _ leftovers: [String]) throws {
+        let dir = "kernel-tree/debian12-two-kernels/"
+        var paths = Set<String>()
+        for suffix in ["-find-lib-modules-maxdepth2.stdout", "-find-vmlinuz-dkms-ko.stdout"] where Fixtures.exists(dir + step + suffix) {
+            for line in try Fixtures.text(dir + step + suffix).split(separator: "\n") { paths.insert(String(line)) }
+        }
+        // `ls -la` sections: "/boot:" then entries; the name is the last field.
+        var section = ""
+        for line in try Fixtures.text(dir + step + "-ls-la-lib-modules-boot.stdout").split(separator: "\n") {
+            if line.hasSuffix(":") { section = String(line.dropLast()); continue }
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count >= 9, let name = f.last, name != ".", name != "..", section == "/boot" else { continue }
+            paths.insert("/boot/" + name)
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kt-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fs = RootedFileSystem(root: root.path)
+        for p in paths.sorted() {
+            if paths.contains(where: { $0.hasPrefix(p + "/") }) { try fs.createDirectory(p) } else { try fs.write(Data(), to: p) }
+        }
+        let inv = KernelScanner(fileSystem: fs, moduleNames: ["kldload_hello"]).scan()
+        #expect(inv.kernels.map(\.release.string) == kernels)
+        #expect(inv.leftovers == leftovers)
+        let newest = try #require(inv.newest)
+        #expect(newest.image == "/boot/vmlinuz-6.1.0-56-amd64")
+        #expect(newest.modules == [KernelModuleFile(module: "kldload_hello", path: "/lib/modules/6.1.0-56-amd64/updates/dkms/kldload_hello.ko",
+                                                    compression: .none, layout: .dkms)])
+    }
 }
