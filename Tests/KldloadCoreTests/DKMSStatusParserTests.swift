@@ -29,6 +29,8 @@ import Testing
         #expect(s.modules[2].kernel == nil && s.modules[2].arch == nil)
         #expect(s.modules(forKernel: "6.1.0-18-amd64").count == 2)
         #expect(s.modules(named: "zfs").count == 3)
+        #expect(s.state(of: "zfs", kernel: "6.1.0-21-amd64") == .built)
+        #expect(s.state(of: "zfs", kernel: "6.1.0-99-amd64") == nil)
     }
 
     @Test func installedWeakKeepsCommaFormAndSourceKernel() throws {
