@@ -358,7 +358,7 @@ public struct ModuleVerifier: Sendable {
         }
         let parsed = DKMSAutoinstallOutput.parse(result.stdout + "\n" + result.stderr, kernel: kernel)
         var outcomes = parsed.outcomes
-        if !result.status.isSuccess && !outcomes.contains(where: { $0.result == .failed }) && !parsed.anonymousBuildExclusive {
+        if !result.status.isSuccess && !outcomes.contains(where: { $0.result != .installed }) && !parsed.anonymousBuildExclusive {
             outcomes.append(DKMSBuildOutcome(module: "dkms", kernel: kernel, result: .failed,
                                              detail: "\(command) failed (\(result.status))"))
         }
