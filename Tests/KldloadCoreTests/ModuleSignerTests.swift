@@ -44,7 +44,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         case "xz":
             if argv.contains("-z"), let raw = argv.last { tree.file(raw + ".xz", "signed (xz)") }
             return ModuleStubRunner.answer(argv)
-        case signFile:
+        case signFile, "update-initramfs", "dracut":
             return ModuleStubRunner.answer(argv)
         default:
             return nil
@@ -138,6 +138,23 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         #expect(!tree.files.exists(temp), "the temporary directory is removed")
         #expect(log.contains("kernel \(k56) ... zfs.ko.xz unsigned: re-signing with /var/lib/dkms/mok.key"))
         #expect(log.contains("kernel \(k56) ... zfs.ko.xz re-signed (DKMS module signing key)"))
+    }
+
+    @Test func initramfsIsRebuiltOnceAfterResigningAKernelsModules() {
+        let tree = unsignedXZTree()
+        tree.file("/usr/sbin/update-initramfs", "#!")
+        let run = signingRunner(tree)
+        let report = ModuleSigner(context: tree.context(run, now: now), progress: { _ in }).signModules()
+        #expect(run.commands.last == ["update-initramfs", "-u", "-k", k56])
+        #expect(run.commands.filter { $0.first == "update-initramfs" }.count == 1)
+        #expect(report.initramfsCommands == [["update-initramfs", "-u", "-k", k56]])
+        #expect(report.severity == .ok)
+
+        let rhel = unsignedXZTree()
+        rhel.file("/usr/bin/dracut", "#!")
+        let r2 = signingRunner(rhel)
+        _ = ModuleSigner(context: rhel.context(r2, now: now), progress: { _ in }).signModules()
+        #expect(r2.commands.last == ["dracut", "-f", "--kver", k56])
     }
 
     @Test func zstdAndGzipUseTheirOwnTools() {

@@ -20,6 +20,9 @@ import Foundation
 ///   `xz --check=crc32 --lzma2=dict=1MiB`, `zstd`, `gzip -n -9`), which then replaces the module
 ///   atomically; `modinfo -F signer` on the module verifies it, and the original bytes are put
 ///   back if it does not.
+/// - After re-signing a kernel's modules its initramfs is rebuilt (`update-initramfs -u -k KVER`,
+///   `dracut -f --kver KVER` or `mkinitcpio -P`, whichever is installed): the initramfs carries
+///   its own copy of zfs.ko, and that copy is what imports the root pool.
 /// - `weak-updates/` entries are symlinks to another kernel's module and are checked there.
 /// - `dryRun`: prints the commands, changes nothing.
 public struct ModuleSigner: Sendable {
@@ -98,8 +101,51 @@ public struct ModuleSigner: Sendable {
                 if case .failed = result.outcome { report.severity = max(report.severity, severityIfFailed) }
                 report.modules.append(result)
             }
+            // The initramfs carries its own copy of zfs.ko: rebuild it so the next boot loads the signed one.
+            let changed = report.modules.contains { m in
+                guard m.kernel == kver else { return false }
+                switch m.outcome {
+                case .resigned, .wouldResign: return true
+                case .alreadySigned, .failed: return false
+                }
+            }
+            if changed, let argv = initramfsCommand(kernel: kver, alreadyRun: report.initramfsCommands) {
+                report.initramfsCommands.append(argv)
+                if dryRun {
+                    progress("  " + Command(argv).description)
+                } else if let failure = runInitramfs(argv) {
+                    progress("ERROR: \(failure): the initramfs of \(kver) still holds the unsigned ZFS modules")
+                    report.severity = max(report.severity, severityIfFailed)
+                }
+            }
         }
         return report
+    }
+
+    /// The distribution's initramfs tool for one kernel, by which one is installed. `mkinitcpio -P`
+    /// rebuilds every preset, so it runs once.
+    func initramfsCommand(kernel: String, alreadyRun: [[String]]) -> [String]? {
+        let files = context.files
+        if ["/usr/sbin/update-initramfs", "/sbin/update-initramfs"].contains(where: files.exists) {
+            return ["update-initramfs", "-u", "-k", kernel]
+        }
+        if ["/usr/bin/dracut", "/usr/sbin/dracut", "/sbin/dracut"].contains(where: files.exists) {
+            return ["dracut", "-f", "--kver", kernel]
+        }
+        if ["/usr/bin/mkinitcpio", "/usr/sbin/mkinitcpio"].contains(where: files.exists) {
+            return alreadyRun.contains(["mkinitcpio", "-P"]) ? nil : ["mkinitcpio", "-P"]
+        }
+        return nil
+    }
+
+    private func runInitramfs(_ argv: [String]) -> String? {
+        let progress = self.progress
+        do {
+            let r = try context.runner.run(Command(argv), options: RunOptions(sink: { _, line in progress(line) }))
+            return r.status.isSuccess ? nil : "\(Command(argv)) failed (\(r.status))"
+        } catch {
+            return "\(error)"
+        }
     }
 
     // MARK: - Secure Boot state
