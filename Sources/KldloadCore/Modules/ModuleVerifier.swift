@@ -210,10 +210,17 @@ public struct ModuleVerifier: Sendable {
         case .ok, .okWeakUpdates: what = "ZFS module \(c.module) is fine"
         }
         let rebuilt = rebuildAttempted ? " even after `dkms autoinstall -k \(kernel)`" : ""
-        if bootsNext {
-            return what + rebuilt + ". Kernel \(kernel) boots next and could not import the pool: DO NOT REBOOT until this is resolved"
+        let fix: String
+        switch c.delivery {
+        case .kmod?, .kmodWeakUpdates?: fix = " Install the kmod-zfs built for this kernel (or a kernel kmod-zfs supports)."
+        case .prebuilt?: fix = " Install the zfs-linux package built for this kernel, or keep the kernel held back."
+        case .builtIn?: fix = " Reinstall this kernel's modules package (linux-modules-\(kernel))."
+        case .dkms?, nil: fix = rebuildAttempted ? " Read the build log, then run `dkms autoinstall -k \(kernel)` again." : " Run `dkms autoinstall -k \(kernel)`, or install the ZFS module package for this kernel."
         }
-        return what + rebuilt + ". That kernel does not boot next, so the next boot is not affected; do not select it in ZFSBootMenu"
+        if bootsNext {
+            return what + rebuilt + ". Kernel \(kernel) boots next and could not import the pool: DO NOT REBOOT until this is resolved." + fix
+        }
+        return what + rebuilt + ". That kernel does not boot next, so the next boot is not affected; do not select it in ZFSBootMenu." + fix
     }
 
     private func printZFSLine(_ report: KernelModuleReport, isNew: Bool) {
