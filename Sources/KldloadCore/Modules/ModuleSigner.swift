@@ -73,9 +73,10 @@ public struct ModuleSigner: Sendable {
                 if !keyChecked {
                     keyChecked = true
                     if !settings.key.hasPrefix("pkcs11:") && (!context.files.exists(settings.key) || !context.files.exists(settings.certificate)) {
-                        keyProblem = .missingKey(key: settings.key, certificate: settings.certificate)
-                        report.problems.append(keyProblem!)
-                        progress("ERROR: \(keyProblem!)")
+                        let problem = SigningProblem.missingKey(key: settings.key, certificate: settings.certificate)
+                        keyProblem = problem
+                        report.problems.append(problem)
+                        progress("ERROR: \(problem)")
                     }
                 }
                 if keyProblem != nil {
@@ -95,9 +96,10 @@ public struct ModuleSigner: Sendable {
                     report.severity = max(report.severity, severityIfFailed)
                     continue
                 }
-                if tempDirectory == nil { tempDirectory = makeTempDirectory() }
+                let temp = tempDirectory ?? makeTempDirectory()
+                tempDirectory = temp
                 let result = resign(file: file, kernel: kernel, signFile: signFile, hash: signatureHash(kernel: kver),
-                                    key: settings.key, certificate: settings.certificate, temp: tempDirectory!)
+                                    key: settings.key, certificate: settings.certificate, temp: temp)
                 if case .failed = result.outcome { report.severity = max(report.severity, severityIfFailed) }
                 report.modules.append(result)
             }

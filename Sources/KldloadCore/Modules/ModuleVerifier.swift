@@ -60,7 +60,8 @@ public struct ModuleVerifier: Sendable {
             return report
         }
         let releases = inventory.kernels.map(\.release)
-        let bootRelease = nextBoot.flatMap { r in releases.contains(r) ? r : nil } ?? releases.max()!
+        guard let newest = releases.max() else { return report }
+        let bootRelease = nextBoot.flatMap { r in releases.contains(r) ? r : nil } ?? newest
         if let nextBoot, !releases.contains(nextBoot) {
             report.findings.append(ModuleFinding(severity: .critical, kernel: nextBoot.string,
                 message: "the kernel that boots next, \(nextBoot), is not installed (no image or no /lib/modules/\(nextBoot)): DO NOT REBOOT"))
@@ -110,7 +111,7 @@ public struct ModuleVerifier: Sendable {
             let lines = dkms.modules(named: name)
             guard lines.contains(where: { $0.state.isInstalled }) else { continue }
             if lines.contains(where: { $0.kernel == kver && $0.state.isInstalled }) { continue }
-            let latest = lines.max { KernelRelease($0.version) < KernelRelease($1.version) }!
+            guard let latest = lines.max(by: { KernelRelease($0.version) < KernelRelease($1.version) }) else { continue }
             if let reason = exclusionReason(module: name, version: latest.version, kernel: kver, arch: arch) {
                 skipped.append(DKMSBuildOutcome(module: name, version: latest.version, kernel: kver, result: .skipped, detail: reason))
             } else {
