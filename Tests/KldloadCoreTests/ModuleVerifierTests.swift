@@ -400,6 +400,26 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(result.severity == .ok)
     }
 
+    @Test func splMissingIsOnlyAcceptedWhenZfsDoesNotDependOnIt() {
+        let tree = ModuleTree()
+        tree.kernel(k56)
+        tree.file("/lib/modules/\(k56)/updates/dkms/zfs.ko")
+        let vm = ["/lib/modules/\(k56)/updates/dkms/zfs.ko": ModuleFixtures.vermagic56]
+        // The default stub says zfs depends on spl: spl missing is a problem.
+        let needsSpl = ModuleVerifier(context: tree.context(runner(vermagic: vm)), progress: { _ in }).verify(nextBoot: nil, rebuild: true)
+        #expect(needsSpl.severity == .critical)
+        #expect(needsSpl.findings.first?.module == "spl")
+        // A single-module build: `depends:` is empty (as in the captured full-dkms-signed modinfo).
+        let single = ModuleStubRunner { argv in
+            if argv == ["modinfo", "-F", "vermagic", "/lib/modules/\(k56)/updates/dkms/zfs.ko"] { return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.vermagic56) }
+            if argv.starts(with: ["modinfo", "-F", "depends"]) { return ModuleStubRunner.answer(argv, stdout: "\n") }
+            return nil
+        }
+        let result = ModuleVerifier(context: tree.context(single), progress: { _ in }).verify(nextBoot: nil, rebuild: true)
+        #expect(result.severity == .ok)
+        #expect(result.kernels.first?.zfs.map(\.module) == ["zfs"])
+    }
+
     @Test func reportIsCodable() throws {
         let report = ModuleVerification(kernels: [KernelModuleReport(kernel: k56, bootsNext: true,
             zfs: [ZFSModuleCheck(module: "zfs", state: .vermagicMismatch(found: k55))], severity: .critical)],
