@@ -3,9 +3,8 @@ import Foundation
 /// One dataset or snapshot of the BE root as kbe needs it, from the single listing call
 /// `BEListing.command(beRoot:)`.
 ///
-/// TEMPORARY ADAPTER: the text parsing below is a minimal stand-in until the shared
-/// `zfs list -Hp` / `zfs get -Hp` / `zpool get -Hp` parsers (branch `zfsparse`) are merged;
-/// then `parse` converts their `Dataset` values instead of splitting text itself.
+/// The text is parsed by the shared `ZFSListParser` / `ZFSGetParser` / `ZpoolGetParser`;
+/// this type is kbe's typed view of one row.
 public struct BERecord: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, Codable { case filesystem, volume, snapshot, bookmark }
     public var name: String
@@ -69,45 +68,40 @@ public enum BEListing {
         return Command(argv)
     }
 
-    /// Parses the output of `command(root:)`: one line per dataset, fields separated by tabs
-    /// only (values may contain spaces), `-` for "none", exact numbers and epoch seconds (-p).
+    /// Parses the output of `command(root:)` with the shared `ZFSListParser` (tab-separated
+    /// fields, `-` for none, exact numbers and epoch seconds with -p) and keeps what kbe needs.
     public static func parse(_ text: String) throws(ParseError) -> [BERecord] {
+        let rows = try ZFSListParser.parse(text, columns: columns)
         var records: [BERecord] = []
-        var lineNumber = 0
-        let source = "zfs list -Hp"
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.isEmpty { continue }
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == columns.count else {
-                throw ParseError(
-                    source: source, line: lineNumber, text: String(line),
-                    reason: "expected \(columns.count) tab-separated fields (\(columns.joined(separator: ","))), got \(f.count)")
-            }
-            func num(_ i: Int) throws(ParseError) -> UInt64? {
-                if f[i] == "-" { return nil }
-                guard let v = UInt64(f[i]) else {
+        records.reserveCapacity(rows.count)
+        for (i, row) in rows.enumerated() {
+            let p = row.properties
+            let values = p.values
+            // Columns are in `columns` order; index directly (no per-row name look-ups).
+            guard values.count == columns.count else { continue }
+            func num(_ k: Int) throws(ParseError) -> UInt64? {
+                let v = values[k]
+                if v == "-" { return nil }
+                guard let n = UInt64(v) else {
                     throw ParseError(
-                        source: source, line: lineNumber, text: String(line),
-                        reason: "\(columns[i]) is not an exact number: '\(f[i])' (was -p given?)")
+                        source: "zfs list -Hp", line: i + 1, text: row.name,
+                        reason: "\(columns[k]) is not an exact number: '\(v)' (was -p given?)")
                 }
-                return v
+                return n
             }
-            func opt(_ i: Int) -> String? { f[i] == "-" ? nil : String(f[i]) }
-            guard let kind = BERecord.Kind(rawValue: String(f[1])) else {
-                throw ParseError(source: source, line: lineNumber, text: String(line), reason: "unknown type '\(f[1])'")
+            func opt(_ k: Int) -> String? { values[k] == "-" ? nil : values[k] }
+            guard let kind = BERecord.Kind(rawValue: values[1]) else {
+                throw ParseError(
+                    source: "zfs list -Hp", line: i + 1, text: row.name, reason: "unknown type '\(values[1])'")
             }
-            guard !f[0].isEmpty else {
-                throw ParseError(source: source, line: lineNumber, text: String(line), reason: "empty dataset name")
-            }
-            let clones = f[10] == "-" ? [] : f[10].split(separator: ",").map(String.init)
-            let creation = try num(11).map { Date(timeIntervalSince1970: TimeInterval($0)) }
-            let mounted: Bool? = f[8] == "yes" ? true : (f[8] == "no" ? false : nil)
+            let clones = values[10] == "-" ? [] : values[10].split(separator: ",").map(String.init)
             records.append(
                 BERecord(
-                    name: String(f[0]), kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
+                    name: row.name, kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
                     referenced: try num(4) ?? 0, available: try num(5), mountpoint: opt(6), canmount: opt(7),
-                    mounted: mounted, origin: opt(9), clones: clones, creation: creation, description: opt(12)))
+                    mounted: values[8] == "yes" ? true : (values[8] == "no" ? false : nil), origin: opt(9),
+                    clones: clones, creation: try num(11).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                    description: opt(12)))
         }
         return records
     }
@@ -115,20 +109,8 @@ public enum BEListing {
     /// `zpool get -Hp bootfs POOL` → the bootfs value (nil when unset, `-`).
     public static func bootfsCommand(pool: String) -> Command { Command(["zpool", "get", "-Hp", "bootfs", pool]) }
 
-    public static func parseBootfs(_ text: String) throws(ParseError) -> String? {
-        for (i, line) in text.split(separator: "\n").enumerated() {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count >= 4 else {
-                throw ParseError(
-                    source: "zpool get -Hp", line: i + 1, text: String(line),
-                    reason: "expected 4 tab-separated fields (name, property, value, source)")
-            }
-            if f[1] == "bootfs" {
-                let value = f[2..<(f.count - 1)].joined(separator: "\t")
-                return value == "-" || value.isEmpty ? nil : value
-            }
-        }
-        return nil
+    public static func parseBootfs(_ text: String, pool: String) throws(ParseError) -> String? {
+        ZpoolGetParser.value("bootfs", pool: pool, in: try ZpoolGetParser.parse(text))
     }
 
     /// `zfs get -Hp -s local all DATASET` → property → value (local properties only).
@@ -137,16 +119,6 @@ public enum BEListing {
     }
 
     public static func parseProperties(_ text: String) throws(ParseError) -> [(String, String)] {
-        var out: [(String, String)] = []
-        for (i, line) in text.split(separator: "\n").enumerated() {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count >= 4 else {
-                throw ParseError(
-                    source: "zfs get -Hp", line: i + 1, text: String(line),
-                    reason: "expected 4 tab-separated fields (name, property, value, source)")
-            }
-            out.append((String(f[1]), f[2..<(f.count - 1)].joined(separator: "\t")))
-        }
-        return out
+        try ZFSGetParser.parse(text).map { ($0.name, $0.rawValue) }
     }
 }

@@ -36,15 +36,8 @@ public struct BootEnvironmentLayout: Sendable, Hashable, Codable {
         String(dataset.split(separator: "/", maxSplits: 1).first ?? Substring(dataset))
     }
 
-    /// Checks an override typed by the user (`--pool`, `--be-root`): ZFS components separated
-    /// by `/`, each valid by `BENames`.
     static func validateDatasetPath(_ path: String, option: String) throws(KBEError) {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        for part in parts {
-            if let rule = BENames.check(String(part), fullName: path) {
-                throw KBEError(.usage, "invalid \(option) '\(path)': \(rule.explanation)")
-            }
-        }
+        try BENames.validateDataset(path, option: option)
     }
 
     /// Finds the layout from the running system. Reads only files (the mount table and, as a

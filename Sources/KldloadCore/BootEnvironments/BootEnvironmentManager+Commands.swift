@@ -27,7 +27,7 @@ extension BootEnvironmentManager {
         try BENames.validate(name, as: "checkpoint name")
         if let description { try BENames.validateDescription(description) }
         for (key, value) in properties {
-            guard key.contains(":"), BENames.check(key.replacingOccurrences(of: ":", with: "")) == nil else {
+            guard key.contains(":"), ZFSName.isValidDataset("p/" + key.replacingOccurrences(of: ":", with: "")) else {
                 throw KBEError(.usage, "invalid user property name '\(key)' (module:property expected)")
             }
             try BENames.validateDescription(value)

@@ -67,7 +67,7 @@ public struct BootEnvironmentManager: Sendable {
             }
             throw KBEError(.commandFailed, "\(r.command) failed (\(r.status)): \(err)")
         }
-        do { return try BEListing.parseBootfs(r.stdout) } catch { throw KBEError.parse(error) }
+        do { return try BEListing.parseBootfs(r.stdout, pool: pool) } catch { throw KBEError.parse(error) }
     }
 
     func fetchRecords(_ command: Command, what: String) throws(KBEError) -> [BERecord] {
