@@ -28,6 +28,14 @@ public struct KBEReport: Sendable, Codable, Hashable {
         public var checkpoints: [CheckpointInfo]?
     }
 
+    public struct ErrorInfo: Sendable, Codable, Hashable {
+        public var kind: String
+        public var message: String
+        public var hint: String?
+        public var details: [String]
+        public var exitCode: Int32
+    }
+
     public var version = 1
     public var command: String
     public var dryRun: Bool
@@ -51,6 +59,8 @@ public struct KBEReport: Sendable, Codable, Hashable {
     public var nextBootKernel: String?
     public var mountpoint: String?
     public var packageDatabase: PackageDatabaseStatus?
+    /// Set when the command failed (the process exits with `error.exitCode`).
+    public var error: ErrorInfo?
 
     public init(command: String, dryRun: Bool) {
         self.command = command
