@@ -277,3 +277,39 @@ final class KBEPromptRecorder: @unchecked Sendable {
         #expect(help.stdout.contains("3 refused for safety; 4 not found"))
     }
 }
+
+@Suite struct KBEPackageDatabaseGuardTests {
+    @Test func insideTheBEIsNotSplit() {
+        let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
+        try? fs.createDirectory("/var/lib/rpm")
+        let mounts = (try? MountTable.parse("rpool/ROOT/default / zfs rw 0 0\nrpool/home /home zfs rw 0 0\n")) ?? MountTable(entries: [])
+        let s = PackageDatabaseGuard.inspect(files: fs, mounts: mounts, beRoot: "rpool/ROOT", altroot: "")
+        #expect(s.paths == ["/var/lib/rpm"])
+        #expect(s.splitDataset == nil)
+        #expect(s.bootOutsideBE == nil)
+    }
+
+    @Test func rescueUnderAltrootFindsTheSplitDatasetAndStaysQuietAboutBoot() {
+        let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
+        try? fs.createDirectory("/mnt/var/lib/pacman")
+        let mounts =
+            (try? MountTable.parse("tmpfs / tmpfs rw 0 0\nrpool/var/lib /mnt/var/lib zfs rw 0 0\n")) ?? MountTable(entries: [])
+        let s = PackageDatabaseGuard.inspect(files: fs, mounts: mounts, beRoot: "rpool/ROOT", altroot: "/mnt")
+        #expect(s.paths == ["/var/lib/pacman"])
+        #expect(s.splitDataset == "rpool/var/lib")
+        #expect(s.bootOutsideBE == nil)
+    }
+
+    @Test func nonZFSPackageDatabaseAndSeparateBootPoolAreReported() {
+        let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
+        try? fs.createDirectory("/var/lib/dpkg")
+        let mounts =
+            (try? MountTable.parse(
+                "rpool/ROOT/default / zfs rw 0 0\n/dev/vdb1 /var/lib ext4 rw 0 0\nbpool/BOOT/default /boot zfs rw 0 0\n"))
+            ?? MountTable(entries: [])
+        let s = PackageDatabaseGuard.inspect(files: fs, mounts: mounts, beRoot: "rpool/ROOT", altroot: "")
+        #expect(s.splitDataset == nil)
+        #expect(s.unsnapshottable == ["/var/lib/dpkg on /dev/vdb1 (ext4 at /var/lib)"])
+        #expect(s.bootOutsideBE == "bpool/BOOT/default")
+    }
+}
