@@ -51,7 +51,7 @@ final class KBEPromptRecorder: @unchecked Sendable {
         let no = KBEPromptRecorder(answer: "y")
         let refused = KBEWorld.run(["rollback", "before-nginx-rewrite"], context, ask: no.ask)
         #expect(refused.exitCode == 3)
-        #expect(refused.stderr.contains("not confirmed; nothing was changed"))
+        #expect(refused.stderr.contains("not confirmed\nhint: nothing was changed"))
         #expect(no.prompts.count == 1)
         #expect(no.prompts.first?.contains("Type 'default' (or 'yes') to continue") == true)
         #expect(runner.mutations.isEmpty)
@@ -311,5 +311,29 @@ final class KBEPromptRecorder: @unchecked Sendable {
         #expect(s.splitDataset == nil)
         #expect(s.unsnapshottable == ["/var/lib/dpkg on /dev/vdb1 (ext4 at /var/lib)"])
         #expect(s.bootOutsideBE == "bpool/BOOT/default")
+    }
+}
+
+@Suite struct KBEErrorTextTests {
+    @Test func everyErrorEndsWithAHint() {
+        let (_, context) = KBEWorld.make(interactive: true)
+        let no = KBEPromptRecorder(answer: nil)
+        let r = KBEWorld.run(["destroy", "test@t1"], context, ask: no.ask)
+        #expect(r.exitCode == 3)
+        #expect(r.stderr == "kbe: error: not confirmed\nhint: nothing was changed\n")
+        for kind in [KBEError.Kind.commandFailed, .usage, .refused, .notFound] {
+            #expect(KBEError(kind, "x").description.contains("\nhint: "))
+        }
+        #expect(KBEError(.usage, "x").exitCode == 2)
+        #expect(KBEError(.commandFailed, "x").exitCode == 1)
+        #expect(KBEError(.notFound, "x").exitCode == 4)
+    }
+
+    @Test func versionAsJSON() throws {
+        let (_, context) = KBEWorld.make()
+        let r = KBEWorld.run(["--version", "--json"], context)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(obj?["version"] as? Int == 1)
+        #expect(obj?["kbeVersion"] as? String == KldloadVersion.current)
     }
 }
