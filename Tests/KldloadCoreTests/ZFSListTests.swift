@@ -92,6 +92,28 @@ import Testing
         #expect(throws: ParseError.self) { try ZFSGetParser.parse("p/fs\tused\n") }
     }
 
+    @Test func tableRowsBehaveLikeOwnedValues() throws {
+        let rows = try rows()
+        let row = rows[2]
+        let owned = Dataset(name: row.name, properties: row.properties)
+        #expect(owned == row)
+        #expect(owned.hashValue == row.hashValue)
+        #expect(Set(rows).count == 30)
+        var renamed = row
+        renamed.name = "bpool/BOOT/other"
+        #expect(renamed.name == "bpool/BOOT/other")
+        #expect(renamed.used == row.used)
+        #expect(rows[2].name == "bpool/BOOT/ubuntu_n2qr5q")  // the shared table is untouched
+        // Aliases work on table rows too.
+        #expect(row.number("avail") == row.available)
+        #expect(row.rawValue("refer") == "189722624")
+        #expect(row.rawValue("nonexistent") == nil)
+        let table = try ZFSListParser.parseTable(
+            try #require(FixtureLoader.text("zfs/zfslib-tests/zfs_data_mounts-head30.tsv")), columns: Self.zfslibColumns)
+        #expect(table.rowCount == 30)
+        #expect(table.columns == Self.zfslibColumns)
+    }
+
     @Test func jsonRoundTrip() throws {
         let rows = try rows()
         let data = try JSONEncoder().encode(rows)
