@@ -1,0 +1,286 @@
+import Foundation
+
+/// `dnf check-update` (dnf 4) / `dnf check-upgrade` (dnf5). Exit status 100 means updates are
+/// available, 0 none, 1 an error: see `DnfParser.checkUpdateHasUpdates(exitStatus:)`.
+public struct DnfCheckUpdate: Sendable, Hashable, Codable {
+    public var updates: [PackageUpgrade]
+    public var obsoletes: [DnfObsolete]
+    /// Lines that are not package rows (metadata expiration notices, security notices), verbatim.
+    public var messages: [String]
+
+    public init(updates: [PackageUpgrade] = [], obsoletes: [DnfObsolete] = [], messages: [String] = []) {
+        self.updates = updates
+        self.obsoletes = obsoletes
+        self.messages = messages
+    }
+}
+
+/// One row of the `Obsoleting Packages` section: the new package and the installed packages it
+/// replaces (printed below it, indented by four spaces).
+public struct DnfObsolete: Sendable, Hashable, Codable {
+    public var obsoleting: PackageUpgrade
+    public var obsoleted: [PackageUpgrade]
+}
+
+/// The transaction table `dnf upgrade --assumeno` prints (dnf 4 `Output.list_transaction`,
+/// dnf5 `libdnf5-cli` transaction table).
+public struct DnfTransaction: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case install, upgrade, downgrade, reinstall, remove, other
+    }
+
+    public struct Entry: Sendable, Hashable, Codable {
+        /// The section heading as printed, without the colon (`Installing dependencies`).
+        public var section: String
+        public var kind: Kind
+        public var package: PackageUpgrade
+        /// Size column as printed (`1.7 M`, `450.7 KiB`).
+        public var size: String?
+        /// The packages this one replaces (`replacing` lines): obsoleted packages, and in dnf5
+        /// the old version of an upgraded package.
+        public var replacing: [PackageUpgrade]
+    }
+
+    public var entries: [Entry]
+    /// `Transaction Summary` counts by verb, lower case: dnf 4 `install`, `upgrade`, `remove`,
+    /// `downgrade`, `reinstall`; dnf5 `installing`, `upgrading`, `replacing`, `removing`, ….
+    public var summary: [String: Int]
+    public var messages: [String]
+
+    public var upgrades: [Entry] { entries.filter { $0.kind == .upgrade } }
+    public var installs: [Entry] { entries.filter { $0.kind == .install } }
+    public var removals: [Entry] { entries.filter { $0.kind == .remove } }
+    public var isEmpty: Bool { entries.isEmpty }
+}
+
+/// Parsers for dnf 4 and dnf5 output, written against dnf's `dnf/cli/output.py`
+/// (`fmtColumns`, `simpleList`, `updatesObsoletesList`, `list_transaction`) and dnf5's
+/// `check-upgrade.cpp` / `PackageListSections`. Run dnf with `LC_ALL=C`.
+public enum DnfParser {
+    /// dnf check-update exits 100 when updates are available, 0 when there are none.
+    public static func checkUpdateHasUpdates(exitStatus: Int32) -> Bool? {
+        switch exitStatus {
+        case 100: return true
+        case 0: return false
+        default: return nil
+        }
+    }
+
+    static func splitNameArch(_ s: Substring) -> (String, String?) {
+        guard let dot = s.lastIndex(of: "."), dot != s.startIndex, s.index(after: dot) < s.endIndex else {
+            return (String(s), nil)
+        }
+        return (String(s[..<dot]), String(s[s.index(after: dot)...]))
+    }
+
+    static func looksLikeNameArch(_ s: Substring) -> Bool {
+        guard let dot = s.lastIndex(of: "."), dot != s.startIndex, s.index(after: dot) < s.endIndex else { return false }
+        return !s.hasSuffix(":") && !s.contains("/")
+    }
+
+    /// `dnf check-update` / `dnf5 check-upgrade` stdout.
+    ///
+    /// Rows are `name.arch  evr  repo`. When a column is wider than its slot dnf 4 ends the line
+    /// after it and continues on the next line indented to the next column, so a long name stands
+    /// alone on its line. After the updates comes `Obsoleting Packages` (dnf5: `Obsoleting packages`):
+    /// each obsoleting package row is followed by the installed packages it obsoletes, indented
+    /// by four spaces, with an `@repo` (installed) repository.
+    public static func parseCheckUpdate(_ text: String) throws(ParseError) -> DnfCheckUpdate {
+        let source = "dnf check-update"
+        var result = DnfCheckUpdate()
+        var inObsoletes = false
+        var pending: [Substring] = []
+        var pendingIndented = false
+        var pendingLine = 0
+        var pendingText: Substring = ""
+        var lineNumber = 0
+
+        func emit(_ words: [Substring], indented: Bool) {
+            let (name, arch) = splitNameArch(words[0])
+            let up = PackageUpgrade(name: name, arch: arch, newVersion: String(words[1]), repository: String(words[2]))
+            if inObsoletes {
+                if indented, !result.obsoletes.isEmpty {
+                    result.obsoletes[result.obsoletes.count - 1].obsoleted.append(up)
+                } else {
+                    result.obsoletes.append(DnfObsolete(obsoleting: up, obsoleted: []))
+                }
+            } else {
+                result.updates.append(up)
+            }
+        }
+
+        for raw in ParserText.lines(text) {
+            lineNumber += 1
+            let words = ParserText.words(raw)
+            if !pending.isEmpty {
+                // A wrapped row continues on an indented line.
+                if ParserText.isIndented(raw) && !words.isEmpty && pending.count + words.count <= 3 {
+                    pending += words
+                    if pending.count == 3 {
+                        emit(pending, indented: pendingIndented)
+                        pending = []
+                    }
+                    continue
+                }
+                throw ParseError(source: source, line: pendingLine, text: String(pendingText),
+                                 reason: "package row is missing its version and repository columns")
+            }
+            if words.isEmpty { continue }
+            let trimmed = ParserText.trimmed(raw)
+            if trimmed.lowercased().hasPrefix("obsoleting packages") {
+                inObsoletes = true
+                continue
+            }
+            let indented = ParserText.isIndented(raw)
+            if words.count == 3 && looksLikeNameArch(words[0]) && words[1].contains(where: { $0.isNumber }) {
+                emit(words, indented: indented)
+            } else if words.count < 3 && looksLikeNameArch(words[0])
+                        && (words.count == 1 || words[1].contains(where: { $0.isNumber })) {
+                pending = Array(words)
+                pendingIndented = indented
+                pendingLine = lineNumber
+                pendingText = raw
+            } else {
+                result.messages.append(String(trimmed))
+            }
+        }
+        if !pending.isEmpty {
+            throw ParseError(source: source, line: pendingLine, text: String(pendingText),
+                             reason: "package row is missing its version and repository columns")
+        }
+        return result
+    }
+
+    static func kind(ofSection s: String) -> DnfTransaction.Kind? {
+        let l = s.lowercased()
+        if l.hasPrefix("skipping") || l.hasPrefix("enabling") || l.hasPrefix("disabling")
+            || l.hasPrefix("resetting") || l.contains("module") || l.contains("group") && !l.contains("packages") {
+            return nil
+        }
+        if l.hasPrefix("upgrading") || l.hasPrefix("updating") { return .upgrade }
+        if l.hasPrefix("installing") { return .install }
+        if l.hasPrefix("reinstalling") { return .reinstall }
+        if l.hasPrefix("downgrading") { return .downgrade }
+        if l.hasPrefix("removing") || l.hasPrefix("erasing") { return .remove }
+        return .other
+    }
+
+    /// The transaction table of `dnf upgrade --assumeno` (dnf 4 and dnf5).
+    ///
+    /// dnf 4: `====` rules, a ` Package  Arch  Version  Repository  Size` header, sections
+    /// `Upgrading:` … with rows ` name  arch  evr  repo  size` (a too-long name ends its line and
+    /// the row continues indented on the next), `     replacing  name.arch evr` lines, then
+    /// `Transaction Summary` and `Upgrade  5 Packages`.
+    /// dnf5: `Package  Arch  Version  Repository  Size`, sections, rows, `   replacing name arch evr
+    /// repo size`, then `Transaction Summary:` and ` Upgrading:   3 packages`.
+    public static func parseTransaction(_ text: String) throws(ParseError) -> DnfTransaction {
+        let source = "dnf upgrade --assumeno"
+        var tx = DnfTransaction(entries: [], summary: [:], messages: [])
+        var section: String?
+        var sectionKind: DnfTransaction.Kind?
+        var inSummary = false
+        var pending: [Substring] = []
+        var pendingLine = 0
+        var pendingText: Substring = ""
+        var lineNumber = 0
+
+        func emitRow(_ t: [Substring]) {
+            guard let section, let sectionKind else { return }
+            let (name, arch) = (String(t[0]), String(t[1]))
+            let up = PackageUpgrade(name: name, arch: arch, newVersion: String(t[2]), repository: String(t[3]))
+            let size = t.count > 4 ? t[4...].joined(separator: " ") : nil
+            tx.entries.append(.init(section: section, kind: sectionKind, package: up, size: size, replacing: []))
+        }
+
+        for raw in ParserText.lines(text) {
+            lineNumber += 1
+            let words = ParserText.words(raw)
+            let trimmed = ParserText.trimmed(raw)
+            if !pending.isEmpty {
+                if ParserText.isIndented(raw) && !words.isEmpty && words.first != "replacing" {
+                    pending += words
+                    if pending.count >= 5 { emitRow(pending); pending = [] }
+                    continue
+                }
+                throw ParseError(source: source, line: pendingLine, text: String(pendingText),
+                                 reason: "transaction row is missing columns (expected name, arch, version, repository, size)")
+            }
+            if words.isEmpty {
+                section = nil
+                sectionKind = nil
+                inSummary = false
+                continue
+            }
+            if trimmed.allSatisfy({ $0 == "=" || $0 == "-" }) { continue }
+            let lower = trimmed.lowercased()
+            if lower.hasPrefix("transaction summary") {
+                inSummary = true
+                section = nil
+                sectionKind = nil
+                continue
+            }
+            if inSummary {
+                // dnf 4: "Upgrade  5 Packages"; dnf5: " Upgrading:   3 packages".
+                if words.count >= 3, let n = Int(words[1]), words[2].lowercased().hasPrefix("package") {
+                    var verb = words[0].lowercased()
+                    if verb.hasSuffix(":") { verb.removeLast() }
+                    tx.summary[verb, default: 0] += n
+                } else {
+                    tx.messages.append(String(trimmed))
+                }
+                continue
+            }
+            // Column header line of the table.
+            if words.count >= 4 && words[0] == "Package" && (words[1] == "Arch" || words[1] == "Architecture") { continue }
+            if !ParserText.isIndented(raw) {
+                if trimmed.hasSuffix(":") && words.count <= 6 {
+                    let name = String(trimmed.dropLast())
+                    section = name
+                    sectionKind = kind(ofSection: name)
+                } else {
+                    section = nil
+                    sectionKind = nil
+                    tx.messages.append(String(trimmed))
+                }
+                continue
+            }
+            guard section != nil, sectionKind != nil else {
+                tx.messages.append(String(trimmed))
+                continue
+            }
+            if words[0] == "replacing" {
+                guard !tx.entries.isEmpty else {
+                    throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "`replacing` line before any package row")
+                }
+                let old: PackageUpgrade
+                if words.count == 3 {
+                    let (name, arch) = splitNameArch(words[1])
+                    old = PackageUpgrade(name: name, arch: arch, newVersion: String(words[2]))
+                } else if words.count >= 4 {
+                    old = PackageUpgrade(name: String(words[1]), arch: String(words[2]), newVersion: String(words[3]),
+                                         repository: words.count > 4 ? String(words[4]) : nil)
+                } else {
+                    throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "`replacing` line without a version")
+                }
+                let i = tx.entries.count - 1
+                tx.entries[i].replacing.append(old)
+                if old.name == tx.entries[i].package.name && tx.entries[i].package.currentVersion == nil {
+                    tx.entries[i].package.currentVersion = old.newVersion
+                }
+                continue
+            }
+            if words.count >= 5 {
+                emitRow(Array(words))
+            } else {
+                pending = Array(words)
+                pendingLine = lineNumber
+                pendingText = raw
+            }
+        }
+        if !pending.isEmpty {
+            throw ParseError(source: source, line: pendingLine, text: String(pendingText),
+                             reason: "transaction row is missing columns (expected name, arch, version, repository, size)")
+        }
+        return tx
+    }
+}

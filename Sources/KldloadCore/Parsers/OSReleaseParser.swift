@@ -1,0 +1,104 @@
+/// Parses `/etc/os-release` (and `/usr/lib/os-release`) as os-release(5) defines it:
+/// newline-separated `KEY=value` assignments in a shell-compatible subset. Values may be bare,
+/// or enclosed in double or single quotes; inside double quotes (and bare) a backslash escapes
+/// `\`, `"`, `$`, `` ` `` and `'`; single quotes are literal. Lines starting with `#` and blank
+/// lines are ignored. This mirrors systemd's `parse_env_file`, the reference implementation.
+public enum OSReleaseParser {
+    public static let source = "os-release"
+
+    public static func parse(_ text: String) throws(ParseError) -> OSRelease {
+        var fields: [String: String] = [:]
+        var lineNumber = 0
+        for rawLine in ParserText.lines(text) {
+            lineNumber += 1
+            let trimmed = rawLine.drop(while: { $0 == " " || $0 == "\t" })
+            if trimmed.isEmpty || trimmed.first == "#" || trimmed.first == ";" { continue }
+            guard let eq = trimmed.firstIndex(of: "=") else {
+                throw ParseError(source: source, line: lineNumber, text: String(rawLine),
+                                 reason: "expected KEY=value")
+            }
+            var key = trimmed[..<eq]
+            while let l = key.last, l == " " || l == "\t" { key.removeLast() }
+            guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw ParseError(source: source, line: lineNumber, text: String(rawLine),
+                                 reason: "invalid variable name")
+            }
+            let rawValue = trimmed[trimmed.index(after: eq)...]
+            guard let value = unquote(rawValue) else {
+                throw ParseError(source: source, line: lineNumber, text: String(rawLine),
+                                 reason: "unterminated quote")
+            }
+            fields[String(key)] = value
+        }
+        return OSRelease(fields: fields)
+    }
+
+    /// Shell-style unquoting of one value. `nil` on an unterminated quote.
+    static func unquote(_ raw: Substring) -> String? {
+        var out = ""
+        var it = raw.drop(while: { $0 == " " || $0 == "\t" }).makeIterator()
+        enum Mode { case bare, double, single }
+        var mode = Mode.bare
+        var pendingSpace = false
+        while let c = it.next() {
+            switch mode {
+            case .bare:
+                switch c {
+                case "\"": if pendingSpace { out.append(" "); pendingSpace = false }; mode = .double
+                case "'": if pendingSpace { out.append(" "); pendingSpace = false }; mode = .single
+                case "\\":
+                    if pendingSpace { out.append(" "); pendingSpace = false }
+                    if let n = it.next() { out.append(n) }
+                case " ", "\t":
+                    // Unquoted whitespace separates words; trailing whitespace is dropped.
+                    if !out.isEmpty { pendingSpace = true }
+                case "#" where out.isEmpty && !pendingSpace:
+                    return out
+                default:
+                    if pendingSpace { out.append(" "); pendingSpace = false }
+                    out.append(c)
+                }
+            case .double:
+                switch c {
+                case "\"": mode = .bare
+                case "\\":
+                    guard let n = it.next() else { return nil }
+                    if n == "\"" || n == "\\" || n == "$" || n == "`" || n == "'" {
+                        out.append(n)
+                    } else {
+                        out.append("\\")
+                        out.append(n)
+                    }
+                default: out.append(c)
+                }
+            case .single:
+                if c == "'" { mode = .bare } else { out.append(c) }
+            }
+        }
+        return mode == .bare ? out : nil
+    }
+}
+
+/// Small shared helpers for the line-oriented parsers. All linear in the input.
+enum ParserText {
+    /// Lines split on `\n` and `\r\n` (a single `Character` in Swift), keeping empty lines so
+    /// line numbers match the input (1-based index = offset + 1).
+    static func lines(_ text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+    }
+
+    /// Whitespace-separated words (spaces and tabs).
+    static func words(_ s: Substring) -> [Substring] {
+        s.split(whereSeparator: { $0 == " " || $0 == "\t" })
+    }
+
+    static func trimmed(_ s: Substring) -> Substring {
+        var t = s.drop(while: { $0 == " " || $0 == "\t" })
+        while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
+        return t
+    }
+
+    static func isIndented(_ s: Substring) -> Bool {
+        s.first == " " || s.first == "\t"
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// A dependency as pacman prints it in `Depends On`: `name`, `name=ver`, `name>=ver`, `name<ver`…
+/// (alpm_dep_compute_string: name, then the operator, then the version, no blanks).
+public struct PacmanDependency: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Relation: String, Sendable, Hashable, Codable {
+        case equal = "=", greaterOrEqual = ">=", lessOrEqual = "<=", greater = ">", less = "<"
+    }
+
+    public var name: String
+    public var relation: Relation?
+    public var version: String?
+
+    public init(name: String, relation: Relation? = nil, version: String? = nil) {
+        self.name = name
+        self.relation = relation
+        self.version = version
+    }
+
+    /// Parses `linux=6.12.1.arch1-1`. A `: description` suffix (optional deps) is dropped.
+    public init(_ text: Substring) {
+        var s = text
+        if let colon = s.firstIndex(of: ":") { s = ParserText.trimmed(s[..<colon]) }
+        if let op = s.firstIndex(where: { $0 == "=" || $0 == "<" || $0 == ">" }) {
+            let name = s[..<op]
+            var rest = s[op...]
+            var opText = String(rest.prefix(1))
+            rest = rest.dropFirst()
+            if rest.first == "=" { opText += "="; rest = rest.dropFirst() }
+            self.init(name: String(name), relation: Relation(rawValue: opText), version: String(rest))
+        } else {
+            self.init(name: String(s))
+        }
+    }
+
+    public var description: String {
+        guard let relation, let version else { return name }
+        return name + relation.rawValue + version
+    }
+}
+
+/// One package block of `pacman -Si` / `pacman -Qi`.
+public struct PacmanPackageInfo: Sendable, Hashable, Codable {
+    /// Field label (e.g. `Depends On`) → value with wrapped continuation lines joined by one space.
+    public var fields: [String: String]
+
+    public var name: String? { fields["Name"] }
+    public var version: String? { fields["Version"] }
+    public var repository: String? { fields["Repository"] }
+    /// `Depends On`, split on blanks; `None` is empty.
+    public var dependsOn: [PacmanDependency] { Self.list(fields["Depends On"]).map { PacmanDependency($0) } }
+    public var provides: [PacmanDependency] { Self.list(fields["Provides"]).map { PacmanDependency($0) } }
+
+    static func list(_ value: String?) -> [Substring] {
+        guard let value, value != "None" else { return [] }
+        return ParserText.words(Substring(value))
+    }
+
+    /// The version this package pins `dependency` to with `=`, e.g. `zfs-linux` → `linux`
+    /// gives `6.12.1.arch1-1`.
+    public func requiredVersion(of dependency: String) -> String? {
+        dependsOn.first { $0.name == dependency && $0.relation == .equal }?.version
+    }
+}
+
+/// Parsers for pacman's query output (pacman's src/pacman/package.c and query.c).
+public enum PacmanParser {
+    /// `pacman -Q`: `name version` per line.
+    public static func parseInstalled(_ text: String) throws(ParseError) -> [Package] {
+        var packages: [Package] = []
+        var lineNumber = 0
+        for raw in ParserText.lines(text) {
+            lineNumber += 1
+            let w = ParserText.words(raw)
+            if w.isEmpty { continue }
+            guard w.count == 2 else {
+                throw ParseError(source: "pacman -Q", line: lineNumber, text: String(raw),
+                                 reason: "expected `name version`, found \(w.count) words")
+            }
+            packages.append(Package(name: String(w[0]), fullVersion: String(w[1])))
+        }
+        return packages
+    }
+
+    /// `pacman -Qu`: `name old -> new`, with ` [ignored]` appended for packages in IgnorePkg /
+    /// IgnoreGroup (query.c print_query_fileowner… `display()` for upgrades).
+    public static func parseUpgrades(_ text: String) throws(ParseError) -> [PacmanUpgrade] {
+        var result: [PacmanUpgrade] = []
+        var lineNumber = 0
+        for raw in ParserText.lines(text) {
+            lineNumber += 1
+            let w = ParserText.words(raw)
+            if w.isEmpty { continue }
+            guard w.count >= 4, w[2] == "->" else {
+                throw ParseError(source: "pacman -Qu", line: lineNumber, text: String(raw),
+                                 reason: "expected `name old -> new`")
+            }
+            let extra = w.dropFirst(4).joined(separator: " ")
+            guard extra.isEmpty || extra == "[ignored]" else {
+                throw ParseError(source: "pacman -Qu", line: lineNumber, text: String(raw),
+                                 reason: "unexpected text after the new version")
+            }
+            result.append(PacmanUpgrade(
+                upgrade: PackageUpgrade(name: String(w[0]), currentVersion: String(w[1]), newVersion: String(w[3])),
+                ignored: extra == "[ignored]"))
+        }
+        return result
+    }
+
+    /// `pacman -Si` / `-Qi` (one or more blocks separated by blank lines). pacman prints
+    /// `Label<padding> : value`; long lists wrap onto lines indented to the value column.
+    public static func parseInfo(_ text: String) throws(ParseError) -> [PacmanPackageInfo] {
+        var blocks: [PacmanPackageInfo] = []
+        var current: [String: String] = [:]
+        var lastKey: String?
+        var lineNumber = 0
+        func flush() {
+            if !current.isEmpty { blocks.append(PacmanPackageInfo(fields: current)) }
+            current = [:]
+            lastKey = nil
+        }
+        for raw in ParserText.lines(text) {
+            lineNumber += 1
+            if ParserText.trimmed(raw).isEmpty { flush(); continue }
+            if ParserText.isIndented(raw) {
+                guard let key = lastKey else {
+                    throw ParseError(source: "pacman -Si", line: lineNumber, text: String(raw),
+                                     reason: "continuation line before any field")
+                }
+                let add = ParserText.trimmed(raw)
+                let old = current[key] ?? ""
+                current[key] = old.isEmpty ? String(add) : old + " " + add
+                continue
+            }
+            guard let colon = raw.range(of: " : ") ?? raw.range(of: " :") else {
+                throw ParseError(source: "pacman -Si", line: lineNumber, text: String(raw),
+                                 reason: "expected `Label : value`")
+            }
+            let key = String(ParserText.trimmed(raw[..<colon.lowerBound]))
+            let value = String(ParserText.trimmed(raw[colon.upperBound...]))
+            current[key] = value
+            lastKey = key
+        }
+        flush()
+        return blocks
+    }
+}
+
+/// One line of `pacman -Qu`.
+public struct PacmanUpgrade: Sendable, Hashable, Codable {
+    public var upgrade: PackageUpgrade
+    /// pacman marks packages held by IgnorePkg/IgnoreGroup with ` [ignored]`.
+    public var ignored: Bool
+}
