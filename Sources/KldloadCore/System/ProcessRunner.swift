@@ -1,0 +1,308 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs commands for real with Foundation's `Process`. No shell is ever involved: the
+/// program is resolved on PATH here and started with its argv as given.
+///
+/// - PATH: `argv[0]` without a slash is looked up in `searchPath` (default: the inherited
+///   `PATH`, or a standard one when unset); with a slash it is used as is. Missing or not
+///   executable gives `CommandError.notFound(program:searched:)`.
+/// - Environment: the inherited environment, then `RunOptions.environment` on top, then
+///   `LC_ALL=C` (unless the options set `LC_ALL` themselves) so output formats are stable.
+/// - Output: stdout and stderr are drained concurrently by two threads (no pipe-buffer
+///   deadlock), captured fully, and streamed line by line to `RunOptions.sink` when set.
+/// - stdin: `/dev/null`, or `RunOptions.standardInput` written by a third thread then closed.
+/// - Signals: SIGPIPE is ignored process-wide; SIGINT/SIGTERM received while a child runs are
+///   forwarded to it (`SignalForwarder`) and the run still waits for the child and returns its
+///   status. Whether that happened: `ProcessRunner.interruptReceived`.
+public struct ProcessRunner: CommandRunner {
+    /// Used when the environment has no PATH at all.
+    public static let defaultSearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+
+    /// Directories searched for a program named without a slash; nil = the inherited PATH.
+    public let searchPath: [String]?
+    /// The environment children inherit; nil = this process's environment at run time.
+    public let baseEnvironment: [String: String]?
+    /// How long to keep reading after the child exited when something else (a daemon the child
+    /// started) still holds its stdout/stderr open. After that the capture is cut there.
+    public let outputGracePeriod: TimeInterval
+
+    public init(searchPath: [String]? = nil, environment: [String: String]? = nil, outputGracePeriod: TimeInterval = 2) {
+        self.searchPath = searchPath
+        self.baseEnvironment = environment
+        self.outputGracePeriod = outputGracePeriod
+        SignalForwarder.ignoreSIGPIPE()
+    }
+
+    /// True once SIGINT or SIGTERM arrived while a child was running (process-wide, sticky;
+    /// see `SignalForwarder.resetInterrupt()`). The run that was interrupted still returned
+    /// the child's own status; this is how the caller learns that the user asked to stop.
+    public static var interruptReceived: Bool { SignalForwarder.shared.interruptReceived }
+
+    // MARK: - PATH
+
+    /// The directories a bare program name is looked up in.
+    public func effectiveSearchPath() -> [String] {
+        if let searchPath { return searchPath }
+        let env = baseEnvironment ?? ProcessInfo.processInfo.environment
+        guard let path = env["PATH"] else { return Self.defaultSearchPath }
+        // Empty PATH entries mean "current directory" to execvp; a root tool never wants that.
+        return path.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    /// The absolute (or, for `./x`, cwd-relative) path `program` runs as.
+    public func resolve(_ program: String) throws(CommandError) -> String {
+        if program.contains("/") {
+            guard Self.isExecutableFile(program) else { throw .notFound(program: program, searched: []) }
+            return program
+        }
+        let dirs = effectiveSearchPath()
+        if !program.isEmpty {
+            for dir in dirs {
+                let candidate = dir.hasSuffix("/") ? dir + program : dir + "/" + program
+                if Self.isExecutableFile(candidate) { return candidate }
+            }
+        }
+        throw .notFound(program: program, searched: dirs)
+    }
+
+    static func isExecutableFile(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return false }
+        return access(path, X_OK) == 0
+    }
+
+    // MARK: - Environment
+
+    public func environment(for options: RunOptions) -> [String: String] {
+        var env = baseEnvironment ?? ProcessInfo.processInfo.environment
+        env["LC_ALL"] = "C"
+        for (key, value) in options.environment { env[key] = value }
+        return env
+    }
+
+    // MARK: - Running
+
+    public func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
+        let executable = try resolve(command.program)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = command.arguments
+        process.environment = environment(for: options)
+
+        let outPipe = Pipe()
+        let errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        let inPipe: Pipe? = options.standardInput == nil ? nil : Pipe()
+        process.standardInput = inPipe ?? FileHandle.nullDevice
+
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+
+        let state = RunState(sink: options.sink)
+        let forwarder = SignalForwarder.shared
+        forwarder.beginRun()
+        do {
+            try Self.withCleanSignalMask { try process.run() }
+        } catch {
+            forwarder.endRun(nil)
+            throw .launchFailed(command, reason: Self.describe(error))
+        }
+        let pid = process.processIdentifier
+        forwarder.register(pid)
+
+        let readers = DispatchGroup()
+        let outCapture = Capture()
+        let errCapture = Capture()
+        Self.startReader(outPipe, .stdout, into: outCapture, state: state, group: readers)
+        Self.startReader(errPipe, .stderr, into: errCapture, state: state, group: readers)
+        if let inPipe, let input = options.standardInput {
+            Self.startWriter(inPipe, input)
+        }
+
+        exited.wait()
+        forwarder.endRun(pid)
+        state.childExited(grace: outputGracePeriod)
+        readers.wait()
+
+        let status: TerminationStatus
+        switch process.terminationReason {
+        case .uncaughtSignal: status = .signaled(process.terminationStatus)
+        case .exit: status = .exited(process.terminationStatus)
+        @unknown default: status = .exited(process.terminationStatus)
+        }
+        return CommandResult(
+            command: command,
+            status: status,
+            stdout: String(decoding: outCapture.data, as: UTF8.self),
+            stderr: String(decoding: errCapture.data, as: UTF8.self)
+        )
+    }
+
+    /// posix_spawn children inherit the calling thread's signal mask, and Foundation does not
+    /// reset it. Runs on libdispatch/Swift-concurrency worker threads have almost every signal
+    /// blocked, so their children would start deaf to SIGINT/SIGTERM. Give the child a clean
+    /// mask by clearing ours for the duration of the spawn.
+    static func withCleanSignalMask<T>(_ body: () throws -> T) rethrows -> T {
+        var empty = sigset_t()
+        var old = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &old)
+        defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+        return try body()
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
+    }
+
+    // MARK: - Pipes
+
+    /// Everything one run shares between its threads.
+    final class RunState: @unchecked Sendable {
+        private let lock = NSLock()
+        private let sinkLock = NSLock()
+        private var deadline: Date?
+        let sink: OutputSink?
+
+        init(sink: OutputSink?) { self.sink = sink }
+
+        func childExited(grace: TimeInterval) {
+            lock.withLock { deadline = Date().addingTimeInterval(grace) }
+        }
+
+        var pastDeadline: Bool {
+            lock.withLock { deadline.map { Date() >= $0 } ?? false }
+        }
+
+        /// The sink is called from two reader threads; never let it run concurrently.
+        func emit(_ stream: OutputStreamKind, _ line: String) {
+            guard let sink else { return }
+            sinkLock.withLock { sink(stream, line) }
+        }
+    }
+
+    final class Capture: @unchecked Sendable {
+        var data = Data()
+    }
+
+    private static func startReader(_ pipe: Pipe, _ stream: OutputStreamKind, into capture: Capture, state: RunState, group: DispatchGroup) {
+        group.enter()
+        let thread = Thread {
+            drain(pipe: pipe, stream: stream, into: capture, state: state)
+            group.leave()
+        }
+        thread.name = "kldload-\(stream.rawValue)-reader"
+        thread.start()
+    }
+
+    /// Reads until EOF, or until the grace period after the child's exit ran out.
+    private static func drain(pipe: Pipe, stream: OutputStreamKind, into capture: Capture, state: RunState) {
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        let chunkSize = 65536
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 1)
+        defer { buffer.deallocate() }
+        var splitter = LineSplitter()
+        var data = Data()
+        readLoop: while true {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, 100)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if ready == 0 {
+                if state.pastDeadline { break }
+                continue
+            }
+            let n = read(fd, buffer, chunkSize)
+            if n > 0 {
+                let chunk = Data(bytes: buffer, count: n)
+                data.append(chunk)
+                if state.sink != nil {
+                    splitter.feed(chunk) { state.emit(stream, $0) }
+                }
+                if state.pastDeadline { break readLoop }
+            } else if n == 0 {
+                break
+            } else if errno != EINTR && errno != EAGAIN {
+                break
+            }
+        }
+        if state.sink != nil, let rest = splitter.finish() { state.emit(stream, rest) }
+        capture.data = data
+        // Keep the pipe (and so its file handles) alive until we are done with the descriptor.
+        withExtendedLifetime(pipe) {}
+    }
+
+    private static func startWriter(_ pipe: Pipe, _ input: Data) {
+        let thread = Thread {
+            let handle = pipe.fileHandleForWriting
+            let fd = handle.fileDescriptor
+            input.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                guard var p = raw.baseAddress else { return }
+                var left = raw.count
+                while left > 0 {
+                    let n = write(fd, p, left)
+                    if n < 0 {
+                        if errno == EINTR || errno == EAGAIN { continue }
+                        return  // EPIPE: the child closed stdin or exited; that's its business.
+                    }
+                    p += n
+                    left -= n
+                }
+            }
+            // Close through the FileHandle so it does not close the (possibly reused) fd again.
+            try? handle.close()
+        }
+        thread.name = "kldload-stdin-writer"
+        thread.start()
+    }
+}
+
+/// Splits a byte stream into lines at `\n` (the `\n` is dropped, a `\r` is kept). Bytes are
+/// kept until their line is complete, so multi-byte UTF-8 split across reads decodes right.
+struct LineSplitter {
+    private var pending = Data()
+
+    mutating func feed(_ chunk: Data, _ emit: (String) -> Void) {
+        var start = chunk.startIndex
+        while let nl = chunk[start...].firstIndex(of: 0x0A) {
+            if pending.isEmpty {
+                emit(String(decoding: chunk[start..<nl], as: UTF8.self))
+            } else {
+                pending.append(chunk[start..<nl])
+                emit(String(decoding: pending, as: UTF8.self))
+                pending.removeAll(keepingCapacity: true)
+            }
+            start = chunk.index(after: nl)
+        }
+        if start < chunk.endIndex { pending.append(chunk[start...]) }
+    }
+
+    /// The final unterminated fragment, if any.
+    mutating func finish() -> String? {
+        guard !pending.isEmpty else { return nil }
+        defer { pending.removeAll() }
+        return String(decoding: pending, as: UTF8.self)
+    }
+
+    /// All lines of a complete text, the unterminated last one included.
+    static func lines(of text: String) -> [String] {
+        guard !text.isEmpty else { return [] }
+        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if text.hasSuffix("\n") { parts.removeLast() }
+        return parts
+    }
+}
