@@ -17,7 +17,7 @@ public enum NextBootKernel {
     public static func select(from kernels: [KernelRelease], kernelProperty: String? = nil) -> KernelRelease? {
         if let wanted = kernelProperty?.trimmingCharacters(in: .whitespacesAndNewlines), !wanted.isEmpty, wanted != "-" {
             let name = wanted.hasPrefix("vmlinuz-") ? String(wanted.dropFirst("vmlinuz-".count)) : wanted
-            if let hit = kernels.filter({ $0.rawValue.contains(name) }).max() { return hit }
+            if let hit = kernels.filter({ $0.string.contains(name) }).max() { return hit }
         }
         return kernels.max()
     }
