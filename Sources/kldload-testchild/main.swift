@@ -38,6 +38,8 @@ func usage() -> Never {
                              exit 130/143 (gives up after 20 s with status 99)
           sigmask            print the blocked signals (1-31) as "blocked: 2 15" or "blocked: none"
           cat                copy stdin to stdout
+          spawn-holder       start a grandchild (wait-signal) that keeps our stdout/stderr open, print
+                             "holder PID" and exit 0 at once (like a daemon started by a postinst)
 
         """)
     exit(64)
@@ -152,6 +154,19 @@ case "cat":
         if n == 0 { break }
         putBytes(1, &buffer, n)
     }
+    exit(0)
+
+case "spawn-holder":
+    var pid: pid_t = 0
+    let me = CommandLine.arguments[0]
+    let childArgs = [me, "wait-signal"]
+    var cArgs: [UnsafeMutablePointer<CChar>?] = childArgs.map { strdup($0) } + [nil]
+    let rc = posix_spawn(&pid, me, nil, nil, &cArgs, environ)
+    guard rc == 0 else {
+        put(2, "posix_spawn failed: \(rc)\n")
+        exit(71)
+    }
+    put(1, "holder \(pid)\n")
     exit(0)
 
 default:

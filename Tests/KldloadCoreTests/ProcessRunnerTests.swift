@@ -233,6 +233,20 @@ final class LineLog: @unchecked Sendable {
         #expect(result.status == .exited(0))
     }
 
+    @Test func outputHeldOpenByAGrandchildDoesNotHangTheRun() throws {
+        let child = try TestChild.require()
+        let scoped = ProcessRunner(outputGracePeriod: 0.3)
+        let started = Date()
+        let result = try scoped.run(Command([child, "spawn-holder"]))
+        let elapsed = Date().timeIntervalSince(started)
+        // The grandchild (a "daemon") still has our pipes; we stop reading after the grace period.
+        let pidText = result.stdout.split(separator: "\n").first { $0.hasPrefix("holder ") }?.dropFirst(7)
+        if let pid = pidText.flatMap({ pid_t($0) }) { kill(pid, SIGKILL) }
+        #expect(result.status == .exited(0))
+        #expect(pidText != nil)
+        #expect(elapsed < 5)
+    }
+
     @Test func childrenStartWithACleanSignalMask() throws {
         let child = try TestChild.require()
         let runner = self.runner

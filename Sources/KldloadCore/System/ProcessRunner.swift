@@ -102,8 +102,8 @@ public struct ProcessRunner: CommandRunner {
         let inPipe: Pipe? = options.standardInput == nil ? nil : Pipe()
         process.standardInput = inPipe ?? FileHandle.nullDevice
 
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let exit = ExitBox()
+        process.terminationHandler = { finished in exit.set(Self.status(of: finished)) }
 
         let state = RunState(sink: options.sink)
         let forwarder = SignalForwarder.shared
@@ -116,6 +116,7 @@ public struct ProcessRunner: CommandRunner {
         }
         let pid = process.processIdentifier
         forwarder.register(pid)
+        Self.startExitWaiter(pid, exit)
 
         let readers = DispatchGroup()
         let outCapture = Capture()
@@ -126,23 +127,74 @@ public struct ProcessRunner: CommandRunner {
             Self.startWriter(inPipe, input)
         }
 
-        exited.wait()
+        let status = exit.wait()
         forwarder.endRun(pid)
         state.childExited(grace: outputGracePeriod)
         readers.wait()
-
-        let status: TerminationStatus
-        switch process.terminationReason {
-        case .uncaughtSignal: status = .signaled(process.terminationStatus)
-        case .exit: status = .exited(process.terminationStatus)
-        @unknown default: status = .exited(process.terminationStatus)
-        }
+        // Foundation's Process object stays retained by its own run-loop source until it reaps
+        // the child; nothing here needs it any more.
         return CommandResult(
             command: command,
             status: status,
             stdout: String(decoding: outCapture.data, as: UTF8.self),
             stderr: String(decoding: errCapture.data, as: UTF8.self)
         )
+    }
+
+    static func status(of process: Process) -> TerminationStatus {
+        switch process.terminationReason {
+        case .uncaughtSignal: return .signaled(process.terminationStatus)
+        case .exit: return .exited(process.terminationStatus)
+        @unknown default: return .exited(process.terminationStatus)
+        }
+    }
+
+    /// The first exit report wins: Foundation's termination handler or our own `waitid`.
+    final class ExitBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private let done = DispatchSemaphore(value: 0)
+        private var status: TerminationStatus?
+
+        func set(_ value: TerminationStatus) {
+            let first: Bool = lock.withLock {
+                guard status == nil else { return false }
+                status = value
+                return true
+            }
+            if first { done.signal() }
+        }
+
+        func wait() -> TerminationStatus {
+            done.wait()
+            return lock.withLock { status ?? .exited(0) }
+        }
+    }
+
+    /// Foundation on Linux learns that a child ended when a socket the child inherited closes,
+    /// not from the kernel. A daemon the child started (a postinst running `foo &`) inherits
+    /// that socket too, and Foundation then reports the exit only when the daemon ends. So we
+    /// also wait with `waitid(WEXITED | WNOWAIT)`: it reports the exit at once without reaping,
+    /// leaving the reaping to Foundation (no double reap, and the zombie keeps the pid from
+    /// being reused while we may still signal it). ECHILD means Foundation reaped it first,
+    /// and its handler reports the status.
+    private static func startExitWaiter(_ pid: pid_t, _ box: ExitBox) {
+        let thread = Thread {
+            var info = siginfo_t()
+            var rc: Int32
+            repeat {
+                rc = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
+            } while rc == -1 && errno == EINTR
+            guard rc == 0 else { return }
+            let code = info.si_code
+            let value = info._sifields._sigchld.si_status
+            if code == Int32(CLD_EXITED) {
+                box.set(.exited(value))
+            } else if code == Int32(CLD_KILLED) || code == Int32(CLD_DUMPED) {
+                box.set(.signaled(value))
+            }
+        }
+        thread.name = "kldload-exit-waiter"
+        thread.start()
     }
 
     /// posix_spawn children inherit the calling thread's signal mask, and Foundation does not

@@ -1,0 +1,299 @@
+import Foundation
+
+/// A replay scenario directory is missing, incomplete or has a file that does not follow
+/// the contract in Docs/REPLAY.md. Says which file and what is expected instead.
+public enum ScenarioError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The scenario path does not exist or is not a directory.
+    case notFound(path: String)
+    /// The directory has neither `commands/` nor `root/`.
+    case notAScenario(path: String)
+    /// One file breaks the contract. `line` is 1-based when it is about one line.
+    case invalidFile(path: String, line: Int?, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path):
+            return "replay scenario \(path): no such directory. Pass a scenario directory "
+                + "(with commands/<n>/argv and/or root/, see Docs/REPLAY.md), e.g. Fixtures/scenarios/<name>"
+        case .notAScenario(let path):
+            return "\(path) is not a replay scenario: it has neither commands/ nor root/. "
+                + "Expected commands/<n>/argv|stdout|stderr|status, root/ and optionally scenario.conf (Docs/REPLAY.md)"
+        case .invalidFile(let path, let line, let reason):
+            let at = line.map { ", line \($0)" } ?? ""
+            return "replay scenario file \(path)\(at): \(reason) (see Docs/REPLAY.md)"
+        }
+    }
+}
+
+/// What a recorded command ended with: a `TerminationStatus`, or "the program was not there".
+public enum RecordedStatus: Sendable, Hashable {
+    case status(TerminationStatus)
+    case notFound
+
+    /// Parses a `status` file: empty = exit 0, `N`, `signal N`, or `not-found`.
+    public static func parse(_ text: String, path: String) throws(ScenarioError) -> RecordedStatus {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let meaningful = lines.enumerated().filter { !$0.element.isEmpty }
+        guard let (index, value) = meaningful.first else { return .status(.exited(0)) }
+        if meaningful.count > 1 {
+            throw .invalidFile(path: path, line: meaningful[1].offset + 1, reason: "a status file holds one value, found a second one: \(meaningful[1].element)")
+        }
+        let expected = "expected an exit status 0-255, `signal N` (N 1-64) or `not-found`, found: \(value.prefix(80))"
+        if value == "not-found" { return .notFound }
+        if let code = Int32(value), (0...255).contains(code) { return .status(.exited(code)) }
+        let words = value.split(separator: " ", omittingEmptySubsequences: true)
+        if words.count == 2, words[0] == "signal", let sig = Int32(words[1]), (1...64).contains(sig) {
+            return .status(.signaled(sig))
+        }
+        throw .invalidFile(path: path, line: index + 1, reason: expected)
+    }
+
+    /// The text written to a `status` file.
+    public var fileText: String {
+        switch self {
+        case .status(.exited(let code)): return "\(code)\n"
+        case .status(.signaled(let sig)): return "signal \(sig)\n"
+        case .notFound: return "not-found\n"
+        }
+    }
+}
+
+/// One `commands/<n>/` directory.
+public struct Recording: Sendable, Hashable {
+    /// The directory name (`001`).
+    public var name: String
+    public var argv: [String]
+    public var stdout: String
+    public var stderr: String
+    public var status: RecordedStatus
+
+    public init(name: String, argv: [String], stdout: String = "", stderr: String = "", status: RecordedStatus = .status(.exited(0))) {
+        self.name = name
+        self.argv = argv
+        self.stdout = stdout
+        self.stderr = stderr
+        self.status = status
+    }
+
+    /// Decodes an `argv` file: one argument per line, taken literally (no trimming, no
+    /// escapes). Exactly one trailing newline is the terminator of the last line, so
+    /// `zpool\nlist\n` and `zpool\nlist` are both `[zpool, list]`, while `echo\n\n` is
+    /// `[echo, ""]` (the empty line is an empty argument). An argument cannot contain a
+    /// newline.
+    public static func parseArgv(_ text: String) -> [String] {
+        guard !text.isEmpty else { return [] }
+        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if text.hasSuffix("\n") { parts.removeLast() }
+        return parts
+    }
+
+    /// The inverse of `parseArgv`; nil when an argument contains a newline (not representable).
+    public static func argvFileText(_ argv: [String]) -> String? {
+        guard !argv.isEmpty, !argv.contains(where: { $0.contains("\n") }) else { return nil }
+        return argv.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The optional `scenario.conf`: `key=value` lines, `#` comments, blank lines ignored.
+public struct ScenarioConfiguration: Sendable, Hashable {
+    /// Every key as written (known and free ones, e.g. `description`).
+    public var values: [String: String] = [:]
+    /// `now=`: the replay's clock (ISO 8601). nil = the real clock.
+    public var now: Date?
+    /// `uid=`: the effective user id (default 0).
+    public var userID: UInt32 = 0
+    /// `interactive=`: whether a person is at the terminal (default false).
+    public var isInteractive: Bool = false
+    /// `env.NAME=value` lines: the environment the replayed program sees.
+    public var environment: [String: String] = [:]
+
+    public init() {}
+
+    public static func parse(_ text: String, path: String) throws(ScenarioError) -> ScenarioConfiguration {
+        var conf = ScenarioConfiguration()
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw .invalidFile(path: path, line: index + 1, reason: "expected key=value, found: \(line.prefix(80))")
+            }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else {
+                throw .invalidFile(path: path, line: index + 1, reason: "empty key before '='")
+            }
+            conf.values[key] = value
+            switch key {
+            case "now":
+                guard let date = parseDate(value) else {
+                    throw .invalidFile(path: path, line: index + 1, reason: "now= wants an ISO 8601 time such as 2026-04-08T14:30:22Z, found: \(value.prefix(80))")
+                }
+                conf.now = date
+            case "uid":
+                guard let uid = UInt32(value) else {
+                    throw .invalidFile(path: path, line: index + 1, reason: "uid= wants a number 0-4294967295, found: \(value.prefix(80))")
+                }
+                conf.userID = uid
+            case "interactive":
+                switch value.lowercased() {
+                case "true", "yes", "1": conf.isInteractive = true
+                case "false", "no", "0": conf.isInteractive = false
+                default:
+                    throw .invalidFile(path: path, line: index + 1, reason: "interactive= wants true or false, found: \(value.prefix(80))")
+                }
+            default:
+                if key.hasPrefix("env.") && key.count > 4 {
+                    conf.environment[String(key.dropFirst(4))] = value
+                }
+            }
+        }
+        return conf
+    }
+
+    static func parseDate(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let d = plain.date(from: text) { return d }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
+}
+
+/// Answers commands from a recorded scenario directory instead of running anything.
+/// The contract (directory layout, matching rules) is in Docs/REPLAY.md.
+///
+/// Everything is read and decoded once, at init; a run only looks up its argv.
+public final class ReplayRunner: CommandRunner, @unchecked Sendable {
+    /// The scenario directory as given.
+    public let scenario: String
+    /// All recordings, in replay order (numeric order of their directory names).
+    public let recordings: [Recording]
+    /// The parsed `scenario.conf` (defaults when absent).
+    public let configuration: ScenarioConfiguration
+
+    private let byArgv: [[String]: [Int]]
+    private let lock = NSLock()
+    private var used: [[String]: Int] = [:]
+    private var answered: Set<Int> = []
+    private var log: [Command] = []
+
+    public init(scenario: String) throws(ScenarioError) {
+        self.scenario = scenario
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: scenario, isDirectory: &isDir), isDir.boolValue else {
+            throw .notFound(path: scenario)
+        }
+        let base = URL(fileURLWithPath: scenario)
+        let commandsDir = base.appendingPathComponent("commands")
+        let rootDir = base.appendingPathComponent("root")
+        let hasCommands = fm.fileExists(atPath: commandsDir.path, isDirectory: &isDir) && isDir.boolValue
+        let hasRoot = fm.fileExists(atPath: rootDir.path, isDirectory: &isDir) && isDir.boolValue
+        guard hasCommands || hasRoot else { throw .notAScenario(path: scenario) }
+
+        let confPath = base.appendingPathComponent("scenario.conf").path
+        if fm.fileExists(atPath: confPath) {
+            configuration = try ScenarioConfiguration.parse(try Self.readText(confPath), path: confPath)
+        } else {
+            configuration = ScenarioConfiguration()
+        }
+
+        var loaded: [Recording] = []
+        if hasCommands {
+            let names: [String]
+            do { names = try fm.contentsOfDirectory(atPath: commandsDir.path) } catch {
+                throw .invalidFile(path: commandsDir.path, line: nil, reason: "cannot list: \(error.localizedDescription)")
+            }
+            for name in Self.numericOrder(names) {
+                let dir = commandsDir.appendingPathComponent(name)
+                guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else { continue }
+                loaded.append(try Self.loadRecording(name: name, dir: dir))
+            }
+        }
+        recordings = loaded
+        var index: [[String]: [Int]] = [:]
+        for (i, r) in loaded.enumerated() { index[r.argv, default: []].append(i) }
+        byArgv = index
+    }
+
+    /// Directory names made of digits only, sorted by their numeric value (`2` before `10`);
+    /// anything else (`README`, `.DS_Store`) is not a recording and is skipped.
+    static func numericOrder(_ names: [String]) -> [String] {
+        let numeric = names.filter { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        return numeric.sorted { a, b in
+            let ta = a.drop { $0 == "0" }, tb = b.drop { $0 == "0" }
+            if ta.count != tb.count { return ta.count < tb.count }
+            if ta != tb { return ta < tb }
+            return a < b
+        }
+    }
+
+    private static func readData(_ path: String) throws(ScenarioError) -> Data {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .invalidFile(path: path, line: nil, reason: "cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    private static func readText(_ path: String) throws(ScenarioError) -> String {
+        String(decoding: try readData(path), as: UTF8.self)
+    }
+
+    private static func readOptional(_ url: URL) throws(ScenarioError) -> String? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try readText(url.path)
+    }
+
+    private static func loadRecording(name: String, dir: URL) throws(ScenarioError) -> Recording {
+        let argvPath = dir.appendingPathComponent("argv").path
+        guard FileManager.default.fileExists(atPath: argvPath) else {
+            throw .invalidFile(path: argvPath, line: nil, reason: "missing: every commands/<n>/ needs an argv file, one argument per line")
+        }
+        let argv = Recording.parseArgv(try readText(argvPath))
+        guard let program = argv.first, !program.isEmpty else {
+            throw .invalidFile(path: argvPath, line: 1, reason: "the first line must be the program as invoked (e.g. zpool)")
+        }
+        let statusURL = dir.appendingPathComponent("status")
+        let status = try readOptional(statusURL).map { (t) throws(ScenarioError) in try RecordedStatus.parse(t, path: statusURL.path) }
+        return Recording(
+            name: name,
+            argv: argv,
+            stdout: try readOptional(dir.appendingPathComponent("stdout")) ?? "",
+            stderr: try readOptional(dir.appendingPathComponent("stderr")) ?? "",
+            status: status ?? .status(.exited(0))
+        )
+    }
+
+    // MARK: - CommandRunner
+
+    public func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
+        let recording: Recording? = lock.withLock {
+            log.append(command)
+            guard let candidates = byArgv[command.argv], let last = candidates.last else { return nil }
+            let n = used[command.argv, default: 0]
+            used[command.argv] = n + 1
+            let pick = n < candidates.count ? candidates[n] : last
+            answered.insert(pick)
+            return recordings[pick]
+        }
+        guard let recording else { throw .noRecording(command, scenario: scenario) }
+        if case .notFound = recording.status {
+            throw .notFound(program: command.program, searched: [])
+        }
+        if let sink = options.sink {
+            for line in LineSplitter.lines(of: recording.stdout) { sink(.stdout, line) }
+            for line in LineSplitter.lines(of: recording.stderr) { sink(.stderr, line) }
+        }
+        let status: TerminationStatus
+        if case .status(let s) = recording.status { status = s } else { status = .exited(0) }
+        return CommandResult(command: command, status: status, stdout: recording.stdout, stderr: recording.stderr)
+    }
+
+    /// Every command run so far, in order (answered or not).
+    public var invocations: [Command] { lock.withLock { log } }
+
+    /// Recordings no command has used yet (a scenario that records more than the code runs).
+    public var unusedRecordings: [Recording] {
+        lock.withLock { recordings.indices.filter { !answered.contains($0) }.map { recordings[$0] } }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension SystemContext {
+    /// The environment variable that turns on recording: `KLDLOAD_RECORD=<dir>`.
+    public static let recordVariable = "KLDLOAD_RECORD"
+
+    /// The real machine: `ProcessRunner`, the file system at `/`, the real clock, our
+    /// effective uid, interactive when stdin and stderr are terminals.
+    ///
+    /// With `KLDLOAD_RECORD=<dir>` in the environment, every command is also recorded into
+    /// `<dir>/commands/` and every file read is copied into `<dir>/root/`, and a
+    /// `scenario.conf` with the recording time and uid is written, so the directory can be
+    /// replayed with `--replay <dir>` (Docs/REPLAY.md).
+    public static func host(environment: [String: String] = ProcessInfo.processInfo.environment) -> SystemContext {
+        var runner: any CommandRunner = ProcessRunner()
+        var files: any FileSystem = RootedFileSystem(root: "/")
+        let uid = UInt32(geteuid())
+        let interactive = isatty(0) == 1 && isatty(2) == 1
+        if let dir = environment[recordVariable], !dir.isEmpty {
+            let recorder = RecordingRunner(wrapping: runner, into: dir)
+            let stamp = ISO8601DateFormatter().string(from: Date())
+            var host = utsname()
+            uname(&host)
+            let hostName = withUnsafeBytes(of: &host.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            recorder.writeConfiguration([
+                ("description", "recorded with \(recordVariable) on \(hostName)"),
+                ("now", stamp),
+                ("uid", String(uid)),
+                ("interactive", "false"),
+            ])
+            runner = recorder
+            files = CopyOnReadFileSystem(lower: files, scenarioDirectory: dir)
+        }
+        return SystemContext(
+            runner: runner,
+            files: files,
+            now: { Date() },
+            userID: uid,
+            isInteractive: interactive,
+            environment: environment
+        )
+    }
+
+    /// A recorded machine: `ReplayRunner` over `<scenario>/commands`, the tree `<scenario>/root`
+    /// read through an `OverlayFileSystem` (writes stay in memory), and the clock, uid,
+    /// interactivity and environment from `<scenario>/scenario.conf`. The clock stands still
+    /// at `now=`; without it the real clock is used.
+    public static func replay(scenario: String) throws(ScenarioError) -> SystemContext {
+        let runner = try ReplayRunner(scenario: scenario)
+        let conf = runner.configuration
+        let root = RootedFileSystem(root: URL(fileURLWithPath: scenario).appendingPathComponent("root").path)
+        let clock: @Sendable () -> Date
+        if let fixed = conf.now { clock = { fixed } } else { clock = { Date() } }
+        return SystemContext(
+            runner: runner,
+            files: OverlayFileSystem(lower: root),
+            now: clock,
+            userID: conf.userID,
+            isInteractive: conf.isInteractive,
+            environment: conf.environment
+        )
+    }
+}
