@@ -1,0 +1,66 @@
+#!/bin/bash
+# Shared helpers for the capture scripts. Source this file; do not run it.
+#
+# cap DIR NAME [ENV=VAL ...] -- ARGV...
+#   Runs ARGV (no shell) with LC_ALL=C plus any ENV=VAL given, writes
+#     DIR/NAME.stdout  exact stdout bytes (always written, may be empty)
+#     DIR/NAME.stderr  exact stderr bytes (only kept when non-empty)
+#     DIR/NAME.status  exit status + newline (only when non-zero)
+#   and appends a record (file, argv, env, date) to DIR/.captures, from which
+#   write_provenance builds the per-folder PROVENANCE.md.
+set -u
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+FIX="$REPO_ROOT/Fixtures"
+
+# shquote ARGS...: render an argv readably (POSIX single quotes where needed).
+shquote() {
+    local out="" a
+    for a in "$@"; do
+        if [[ "$a" =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then out+="$a "
+        else out+="'${a//\'/\'\\\'\'}' "; fi
+    done
+    printf '%s' "${out% }"
+}
+
+cap() {
+    local dir="$1" name="$2"; shift 2
+    local -a envs=("LC_ALL=C")
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+    [ "${1:-}" = "--" ] && shift
+    mkdir -p "$dir"
+    rm -f "$dir/$name.stdout" "$dir/$name.stderr" "$dir/$name.status"
+    local rc=0
+    env "${envs[@]}" "$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" </dev/null || rc=$?
+    [ -s "$dir/$name.stderr" ] || rm -f "$dir/$name.stderr"
+    if [ "$rc" -ne 0 ]; then printf '%s\n' "$rc" >"$dir/$name.status"; fi
+    {
+        printf -- '- `%s` — exit %s, captured %s\n' "$name" "$rc" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        printf -- '  - env: `%s`\n' "${envs[*]}"
+        printf -- '  - argv: `%s`\n' "$(shquote "$@")"
+    } >>"$dir/.captures"
+    echo "captured $dir/$name (exit $rc)" >&2
+    return 0
+}
+
+# Start a fresh capture folder (removes old captures and the record).
+fresh() { rm -rf "$1"; mkdir -p "$1"; }
+
+# write_provenance DIR TITLE VERSION_LINE SCRIPT NOTES
+#   Builds DIR/PROVENANCE.md from the .captures record and removes the record.
+write_provenance() {
+    local dir="$1" title="$2" version="$3" script="$4" notes="$5"
+    {
+        printf '# %s\n\n' "$title"
+        printf -- '- Program/version: %s\n' "$version"
+        printf -- '- Distro: %s (host: %s, kernel %s; the running kernel is the VM host kernel, not a Debian one)\n' \
+            "$(. /etc/os-release; echo "$PRETTY_NAME"), debian_version $(cat /etc/debian_version)" "$(hostname)" "$(uname -r)"
+        printf -- '- Captured: %s by `Tests/capture/%s` (real runs on this machine; files are the verbatim stdout/stderr of the program, never edited)\n' \
+            "$(date -u +%Y-%m-%d)" "$script"
+        printf -- '- Layout: `NAME.stdout` = exact stdout bytes; `NAME.stderr` = exact stderr bytes (only when non-empty); `NAME.status` = exit status (only when non-zero).\n\n'
+        printf '## Notes\n\n%s\n\n' "$notes"
+        printf '## Captures (exact argv, environment; the process had stdin=/dev/null)\n\n'
+        cat "$dir/.captures"
+    } >"$dir/PROVENANCE.md"
+    rm -f "$dir/.captures"
+}
