@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Parses `zfs list -H [-p] -o <columns> [-t …]`.
+///
+/// Format (openzfs `cmd/zfs/zfs_main.c`, `print_dataset` with `-H`): one dataset per line,
+/// fields in the order of `-o`, separated by exactly one TAB, no header, no padding. Values
+/// may contain spaces (`org.zfsbootmenu:commandline=quiet splash ro`); `-` means "no value";
+/// with `-p` numbers are exact integers and `creation` is epoch seconds.
+///
+/// Strict: a line whose field count differs from the column count is a `ParseError` naming
+/// the line, never a shifted row. Empty lines are skipped. Runs on UTF-8 bytes in one pass.
+public enum ZFSListParser {
+    public static let source = "zfs list -H"
+
+    /// `columns` is the `-o` list the caller passed (e.g. `["name","used","avail","mountpoint"]`);
+    /// it must contain `name`.
+    public static func parse(_ text: String, columns: [String]) throws(ParseError) -> [Dataset] {
+        guard let nameIndex = columns.firstIndex(of: "name") else {
+            throw ParseError(source: source, line: 0, text: columns.joined(separator: ","),
+                             reason: "the column list has no 'name'; pass the -o list used, including name")
+        }
+        let result = TabularText.parse(text, columnCount: columns.count, source: source) {
+            (values: [String], line: Int, lineText: () -> String) -> Result<Dataset, ParseError> in
+            let name = values[nameIndex]
+            if name.isEmpty {
+                return .failure(ParseError(source: source, line: line, text: lineText(),
+                                           reason: "empty dataset name"))
+            }
+            return .success(Dataset(name: name, properties: ZFSPropertyList(names: columns, values: values)))
+        }
+        return try result.get()
+    }
+
+    /// Like `parse`, for `zfs list -t snapshot`: every row must be a snapshot (`ds@snap`).
+    public static func parseSnapshots(_ text: String, columns: [String]) throws(ParseError) -> [Snapshot] {
+        let rows = try parse(text, columns: columns)
+        var out: [Snapshot] = []
+        out.reserveCapacity(rows.count)
+        for (i, row) in rows.enumerated() {
+            guard let s = Snapshot(row) else {
+                throw ParseError(source: source, line: i + 1, text: row.name,
+                                 reason: "expected a snapshot name 'dataset@snapshot'")
+            }
+            out.append(s)
+        }
+        return out
+    }
+}
+
+/// Parses `zfs get -H [-p] [-o fields] <props> <datasets>`: `name TAB property TAB value TAB
+/// source`. Only the value can contain a TAB (user properties), so surplus fields are joined
+/// back into the value.
+public enum ZFSGetParser {
+    public static let source = "zfs get -H"
+    public static let defaultFields = ["name", "property", "value", "source"]
+
+    public static func parse(_ text: String, fields: [String] = defaultFields) throws(ParseError) -> [ZFSProperty] {
+        try PropertyLines.parse(text, fields: fields, source: source)
+    }
+
+    /// Groups the lines by name (in order of first appearance) into datasets whose
+    /// properties are the values got.
+    public static func parseDatasets(_ text: String, fields: [String] = defaultFields) throws(ParseError) -> [Dataset] {
+        let props = try parse(text, fields: fields)
+        var order: [String] = []
+        var byName: [String: ZFSPropertyList] = [:]
+        for p in props {
+            if byName[p.target] == nil {
+                order.append(p.target)
+                byName[p.target] = ZFSPropertyList()
+            }
+            byName[p.target]?.set(p.name, p.rawValue)
+        }
+        return order.map { Dataset(name: $0, properties: byName[$0] ?? ZFSPropertyList()) }
+    }
+}
+
+/// `name TAB property TAB value TAB source` lines, shared by `zfs get` and `zpool get`.
+enum PropertyLines {
+    static func parse(_ text: String, fields: [String], source: String) throws(ParseError) -> [ZFSProperty] {
+        let nameIdx = fields.firstIndex(of: "name")
+        guard let propIdx = fields.firstIndex(of: "property") else {
+            throw ParseError(source: source, line: 0, text: fields.joined(separator: ","),
+                             reason: "the field list has no 'property'; pass the -o list used")
+        }
+        let valueIdx = fields.firstIndex(of: "value")
+        let sourceIdx = fields.firstIndex(of: "source")
+        var out: [ZFSProperty] = []
+        var lineNo = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            if rawLine.isEmpty { continue }
+            var parts = rawLine.split(separator: "\t", omittingEmptySubsequences: false)
+            if parts.count > fields.count, let v = valueIdx {
+                // Join the surplus back into the value: it is the only field that can hold a TAB.
+                let extra = parts.count - fields.count
+                let joined = parts[v...(v + extra)].joined(separator: "\t")
+                parts.replaceSubrange(v...(v + extra), with: [Substring(joined)])
+            }
+            guard parts.count == fields.count else {
+                throw ParseError(source: source, line: lineNo, text: String(rawLine),
+                                 reason: "expected \(fields.count) tab-separated fields (\(fields.joined(separator: ","))), found \(parts.count)")
+            }
+            let prop = String(parts[propIdx])
+            guard !prop.isEmpty else {
+                throw ParseError(source: source, line: lineNo, text: String(rawLine), reason: "empty property name")
+            }
+            out.append(ZFSProperty(
+                target: nameIdx.map { String(parts[$0]) } ?? "",
+                name: prop,
+                rawValue: valueIdx.map { String(parts[$0]) } ?? "-",
+                source: sourceIdx.map { ZFSPropertySource(String(parts[$0])) } ?? .none))
+        }
+        return out
+    }
+}
+
+/// Fast TAB/LF splitting over UTF-8 bytes for `-H` output.
+enum TabularText {
+    /// Calls `make` for every non-empty line with exactly `columnCount` fields; a line with
+    /// another count fails with a `ParseError` naming it.
+    static func parse<T>(_ text: String, columnCount: Int, source: String,
+                         make: ([String], Int, () -> String) -> Result<T, ParseError>) -> Result<[T], ParseError> {
+        var text = text
+        text.makeContiguousUTF8()
+        let r = text.utf8.withContiguousStorageIfAvailable { buf -> Result<[T], ParseError> in
+            parseBytes(buf, columnCount: columnCount, source: source, make: make)
+        }
+        return r ?? .failure(ParseError(source: source, line: 0, text: "", reason: "input is not contiguous UTF-8"))
+    }
+
+    static func parseBytes<T>(_ buf: UnsafeBufferPointer<UInt8>, columnCount: Int, source: String,
+                              make: ([String], Int, () -> String) -> Result<T, ParseError>) -> Result<[T], ParseError> {
+        var rows: [T] = []
+        guard let base = buf.baseAddress, buf.count > 0, columnCount > 0 else { return .success(rows) }
+        let n = buf.count
+        rows.reserveCapacity(n / 64)
+        var lineStart = 0
+        var lineNo = 0
+        var values: [String] = []
+        values.reserveCapacity(columnCount)
+        while lineStart < n {
+            lineNo += 1
+            let lineEnd: Int
+            if let p = memchr(base + lineStart, 0x0A, n - lineStart) {
+                lineEnd = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            } else {
+                lineEnd = n
+            }
+            defer { lineStart = lineEnd + 1 }
+            if lineEnd == lineStart { continue }
+            values.removeAll(keepingCapacity: true)
+            var fieldStart = lineStart
+            var tooMany = false
+            var i = lineStart
+            while i < lineEnd {
+                if buf[i] == 0x09 {
+                    if values.count == columnCount - 1 { tooMany = true; break }
+                    values.append(String(decoding: UnsafeBufferPointer(rebasing: buf[fieldStart..<i]), as: UTF8.self))
+                    fieldStart = i + 1
+                }
+                i += 1
+            }
+            let lineText = { String(decoding: UnsafeBufferPointer(rebasing: buf[lineStart..<lineEnd]), as: UTF8.self) }
+            if !tooMany {
+                values.append(String(decoding: UnsafeBufferPointer(rebasing: buf[fieldStart..<lineEnd]), as: UTF8.self))
+            }
+            if tooMany || values.count != columnCount {
+                var found = 1
+                for j in lineStart..<lineEnd where buf[j] == 0x09 { found += 1 }
+                return .failure(ParseError(source: source, line: lineNo, text: lineText(),
+                                           reason: "expected \(columnCount) tab-separated fields, found \(found); was the -o column list passed to the parser the one used?"))
+            }
+            switch make(values, lineNo, lineText) {
+            case .success(let row): rows.append(row)
+            case .failure(let e): return .failure(e)
+            }
+        }
+        return .success(rows)
+    }
+}

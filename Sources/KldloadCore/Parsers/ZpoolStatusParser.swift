@@ -1,0 +1,538 @@
+import Foundation
+
+/// Parses `zpool status [-P] [-x] [-v] [-s] [-t] [-i] [pool…]` of ZFS on Linux 0.6 through
+/// OpenZFS 2.3, as printed by `status_callback` in openzfs `cmd/zpool/zpool_main.c`:
+///
+/// ```
+///   pool: tank                      ← labels right-aligned in 6 columns + ": "
+///  state: DEGRADED
+/// status: One or more devices …     ← continuation lines start with a TAB
+///         (or 8 spaces where a web page turned tabs into spaces)
+/// action: …
+///    see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-9P
+///   scan: resilver in progress since … (0, 1 or 2 scan: sections; see `ScanStatus`)
+/// config:
+///
+/// 	NAME        STATE     READ WRITE CKSUM    ← "\t%-*s  %-8s %5s %5s %5s" (+SLOW with -s)
+/// 	tank        DEGRADED     0     0     0    ← "\t%*s%-*s  %-8s" + counters + annotation
+/// 	  mirror-0  DEGRADED     0     0     0    ← each level indents 2 more spaces
+/// 	    sda     ONLINE       0     0     0  (resilvering)
+/// 	logs                                      ← group headers at the pool's indentation
+/// 	spares
+/// 	  sdd       AVAIL                         ← spares: state only, no counters
+///
+/// errors: No known data errors
+/// ```
+///
+/// Pools are separated by blank lines; the parser splits on `pool:` labels instead, because
+/// blank lines also occur inside one pool. Depth in the tree comes from each line's leading
+/// whitespace relative to the pool's line (TAB = next multiple of 8), never from fixed
+/// widths, so both TAB and space-mangled copies parse. Vdev names may contain spaces: the
+/// name ends at the first word that is a vdev state.
+public enum ZpoolStatusParser {
+    public static let source = "zpool status"
+
+    static let knownLabels: Set<String> = [
+        "pool", "id", "state", "status", "action", "see", "scan", "scrub", "remove", "checkpoint",
+        "expand", "trim", "config", "errors", "comment", "dedup", "prefetch",
+    ]
+    static let maxDepth = 32
+
+    public static func parse(_ text: String) throws(ParseError) -> ZpoolStatusReport {
+        var pools: [PoolStatus] = []
+        var message: ZpoolStatusReport.Message?
+        var current: PoolBuilder?
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, rawLine) in lines.enumerated() {
+            let lineNo = index + 1
+            var line = rawLine
+            if line.last == "\r" { line = line.dropLast() }
+            if let (label, rest) = labelLine(line) {
+                if label == "pool" {
+                    if let c = current { pools.append(try c.finish()) }
+                    guard !rest.isEmpty else {
+                        throw ParseError(source: source, line: lineNo, text: String(line), reason: "'pool:' without a pool name")
+                    }
+                    current = PoolBuilder(name: String(rest), line: lineNo, lineText: String(line))
+                    continue
+                }
+                guard current != nil else {
+                    throw ParseError(source: source, line: lineNo, text: String(line),
+                                     reason: "'\(label):' before any 'pool:' line; is this zpool status output?")
+                }
+                try current!.label(label, rest, line: lineNo, text: String(line))
+                continue
+            }
+            let trimmed = trimWhitespace(line)
+            guard current != nil else {
+                if trimmed.isEmpty { continue }
+                if trimmed == "all pools are healthy" { message = .allPoolsHealthy; continue }
+                if trimmed == "no pools available" { message = .noPoolsAvailable; continue }
+                if trimmed.hasPrefix("pool '") && trimmed.hasSuffix("' is healthy") {
+                    let name = trimmed.dropFirst(6).dropLast(12)
+                    message = .poolHealthy(String(name))
+                    continue
+                }
+                throw ParseError(source: source, line: lineNo, text: String(line),
+                                 reason: "unexpected text before the first 'pool:' line; is this zpool status output?")
+            }
+            if trimmed.isEmpty {
+                current!.blank()
+                continue
+            }
+            try current!.content(line, trimmed: trimmed, line: lineNo)
+        }
+        if let c = current { pools.append(try c.finish()) }
+        return ZpoolStatusReport(pools: pools, message: message)
+    }
+
+    /// `  pool: tank` → ("pool", "tank"). At most 7 leading spaces, no TAB, a known lower-case
+    /// label, a colon, then space/TAB/end.
+    static func labelLine(_ line: Substring) -> (String, Substring)? {
+        var i = line.startIndex
+        var spaces = 0
+        while i < line.endIndex, line[i] == " " {
+            spaces += 1
+            if spaces > 7 { return nil }
+            i = line.index(after: i)
+        }
+        let wordStart = i
+        while i < line.endIndex, let a = line[i].asciiValue, a >= 0x61 && a <= 0x7A {
+            i = line.index(after: i)
+        }
+        guard i > wordStart, i < line.endIndex, line[i] == ":" else { return nil }
+        let word = String(line[wordStart..<i])
+        guard knownLabels.contains(word) else { return nil }
+        let afterColon = line.index(after: i)
+        if afterColon < line.endIndex, line[afterColon] != " " && line[afterColon] != "\t" { return nil }
+        return (word, trimWhitespace(line[afterColon...]))
+    }
+
+    static func trimWhitespace(_ s: Substring) -> Substring {
+        var start = s.startIndex
+        var end = s.endIndex
+        while start < end, s[start] == " " || s[start] == "\t" { start = s.index(after: start) }
+        while end > start {
+            let before = s.index(before: end)
+            if s[before] == " " || s[before] == "\t" { end = before } else { break }
+        }
+        return s[start..<end]
+    }
+}
+
+// MARK: - One pool
+
+private struct PoolBuilder {
+    enum Section { case fields, config, errors }
+
+    let name: String
+    let line: Int
+    let lineText: String
+    var state: PoolState?
+    var fields: [(label: String, lines: [String])] = []
+    var section: Section = .fields
+    var config = ConfigBuilder()
+    var configUndetermined = false
+    var errorSentences: [String] = []
+    var errorFiles: [String] = []
+
+    init(name: String, line: Int, lineText: String) {
+        self.name = name
+        self.line = line
+        self.lineText = lineText
+    }
+
+    mutating func label(_ label: String, _ rest: Substring, line: Int, text: String) throws(ParseError) {
+        switch label {
+        case "state":
+            guard !rest.isEmpty else {
+                throw ParseError(source: ZpoolStatusParser.source, line: line, text: text, reason: "'state:' without a state")
+            }
+            state = PoolState(rest)
+            section = .fields
+        case "config":
+            section = .config
+            if !rest.isEmpty { configUndetermined = true }
+        case "errors":
+            section = .errors
+            if !rest.isEmpty { errorSentences.append(String(rest)) }
+        default:
+            section = .fields
+            fields.append((label, rest.isEmpty ? [] : [String(rest)]))
+        }
+    }
+
+    mutating func blank() {}
+
+    mutating func content(_ line: Substring, trimmed: Substring, line lineNo: Int) throws(ParseError) {
+        switch section {
+        case .fields:
+            if fields.isEmpty {
+                fields.append(("", [String(trimmed)]))
+            } else {
+                fields[fields.count - 1].lines.append(String(trimmed))
+            }
+        case .config:
+            if configUndetermined { return }
+            try config.add(line, lineNo: lineNo)
+        case .errors:
+            errorFiles.append(String(trimmed))
+        }
+    }
+
+    func finish() throws(ParseError) -> PoolStatus {
+        guard let state else {
+            throw ParseError(source: ZpoolStatusParser.source, line: line, text: lineText,
+                             reason: "pool '\(name)' has no 'state:' line (output cut short?)")
+        }
+        var pool = PoolStatus(name: name, state: state)
+        for (label, lines) in fields {
+            switch label {
+            case "status": pool.status = lines.joined(separator: " ")
+            case "action": pool.action = lines.joined(separator: " ")
+            case "see": pool.see = lines.joined(separator: " ")
+            case "scan", "scrub": pool.scans.append(ScanParser.parse(lines))
+            default:
+                let key = label.isEmpty ? "state" : label
+                let joined = lines.joined(separator: "\n")
+                if let old = pool.otherSections[key] {
+                    pool.otherSections[key] = old + "\n" + joined
+                } else {
+                    pool.otherSections[key] = joined
+                }
+            }
+        }
+        if !configUndetermined {
+            let (root, groups) = try config.build()
+            pool.root = root
+            pool.groups = groups
+        }
+        pool.errors = dataErrors()
+        return pool
+    }
+
+    func dataErrors() -> PoolDataErrors? {
+        if errorSentences.isEmpty && errorFiles.isEmpty { return nil }
+        var count: UInt64?
+        var sawNone = false
+        var sawFiles = false
+        var others: [String] = []
+        for s in errorSentences {
+            if s == "No known data errors" {
+                sawNone = true
+            } else if s.hasSuffix("data errors, use '-v' for a list") || s.hasSuffix("data errors, use '-v' for a list.") {
+                count = parseExactUInt64(s.prefix { $0 != " " })
+            } else if s.hasPrefix("Permanent errors have been detected") {
+                sawFiles = true
+            } else {
+                others.append(s)
+            }
+        }
+        if sawFiles { return .files(errorFiles) }
+        if let count { return .count(count) }
+        if !others.isEmpty { return .other((others + errorFiles).joined(separator: "\n")) }
+        if sawNone && errorFiles.isEmpty { return PoolDataErrors.none }
+        return .other((errorSentences + errorFiles).joined(separator: "\n"))
+    }
+}
+
+// MARK: - Config tree
+
+private struct ConfigBuilder {
+    struct Node {
+        var name: String
+        var kind: VDevKind
+        var state: VDevState
+        var counters: [String: NiceNumber]
+        var annotation: String?
+        var children: [Int] = []
+    }
+
+    var columns = ["READ", "WRITE", "CKSUM"]
+    var sawHeader = false
+    var nodes: [Node] = []
+    var baseIndent = 0
+    var rootNode: Int?
+    var groups: [(group: VDevGroup, tops: [Int])] = []
+    var stack: [(indent: Int, node: Int)] = []
+
+    static let counterColumns: Set<String> = ["READ", "WRITE", "CKSUM", "SLOW"]
+
+    mutating func add(_ line: Substring, lineNo: Int) throws(ParseError) {
+        let (indent, tokens) = Self.tokenize(line)
+        guard let first = tokens.first else { return }
+        if !sawHeader && rootNode == nil && line[first] == "NAME" {
+            sawHeader = true
+            if tokens.count >= 2, line[tokens[1]] == "STATE" {
+                columns = tokens.dropFirst(2).map { String(line[$0]) }
+            }
+            return
+        }
+        func fail(_ reason: String) -> ParseError {
+            ParseError(source: ZpoolStatusParser.source, line: lineNo, text: String(line), reason: reason)
+        }
+        if tokens.count == 1, rootNode != nil, indent <= baseIndent, let g = VDevGroup(header: line[first]) {
+            groups.append((g, []))
+            stack.removeAll()
+            return
+        }
+        guard let stateIndex = tokens.indices.dropFirst().first(where: { VDevState(word: line[tokens[$0]]) != nil }),
+              let state = VDevState(word: line[tokens[stateIndex]]) else {
+            throw fail("config line without a vdev state (ONLINE, DEGRADED, AVAIL, …)")
+        }
+        let name = String(line[tokens[0].lowerBound..<tokens[stateIndex - 1].upperBound])
+        var counters: [String: NiceNumber] = [:]
+        var next = stateIndex + 1
+        for column in columns {
+            guard Self.counterColumns.contains(column), next < tokens.count,
+                  let n = NiceNumber.parse(line[tokens[next]]) else { break }
+            counters[column] = n
+            next += 1
+        }
+        let lastUsed = tokens[next - 1].upperBound
+        let annotation = ZpoolStatusParser.trimWhitespace(line[lastUsed...])
+        var node = Node(name: name, kind: .disk, state: state, counters: counters,
+                        annotation: annotation.isEmpty ? nil : String(annotation))
+
+        guard let root = rootNode else {
+            node.kind = .pool
+            nodes.append(node)
+            rootNode = 0
+            baseIndent = indent
+            stack = [(indent, 0)]
+            return
+        }
+        _ = root
+        guard indent > baseIndent else {
+            throw fail("vdev line not indented below the pool line and not a logs/cache/spares/special/dedup header")
+        }
+        node.kind = VDevKind.classify(name)
+        let index = nodes.count
+        nodes.append(node)
+        while let top = stack.last, top.indent >= indent { stack.removeLast() }
+        if let parent = stack.last {
+            nodes[parent.node].children.append(index)
+        } else if !groups.isEmpty {
+            groups[groups.count - 1].tops.append(index)
+        } else {
+            throw fail("vdev line has no parent in the tree")
+        }
+        stack.append((indent, index))
+        if stack.count > ZpoolStatusParser.maxDepth {
+            throw fail("vdev tree deeper than \(ZpoolStatusParser.maxDepth) levels")
+        }
+    }
+
+    func build() throws(ParseError) -> (VDev?, [VDevGroupSection]) {
+        guard let rootNode else { return (nil, []) }
+        var built = [VDev?](repeating: nil, count: nodes.count)
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) {
+            let n = nodes[i]
+            built[i] = VDev(name: n.name, kind: n.kind, state: n.state,
+                            readErrors: n.counters["READ"], writeErrors: n.counters["WRITE"],
+                            checksumErrors: n.counters["CKSUM"], slowIOs: n.counters["SLOW"],
+                            annotation: n.annotation, children: n.children.compactMap { built[$0] })
+        }
+        let sections = groups.map { g in VDevGroupSection(group: g.group, vdevs: g.tops.compactMap { built[$0] }) }
+        return (built[rootNode], sections)
+    }
+
+    /// Visual indentation (TAB → next multiple of 8) and the ranges of whitespace-separated words.
+    static func tokenize(_ line: Substring) -> (Int, [Range<Substring.Index>]) {
+        var indent = 0
+        var i = line.startIndex
+        while i < line.endIndex {
+            let c = line[i]
+            if c == " " { indent += 1 } else if c == "\t" { indent = (indent / 8 + 1) * 8 } else { break }
+            i = line.index(after: i)
+        }
+        var tokens: [Range<Substring.Index>] = []
+        var start: Substring.Index?
+        while i < line.endIndex {
+            let c = line[i]
+            if c == " " || c == "\t" {
+                if let s = start { tokens.append(s..<i); start = nil }
+            } else if start == nil {
+                start = i
+            }
+            i = line.index(after: i)
+        }
+        if let s = start { tokens.append(s..<line.endIndex) }
+        return (indent, tokens)
+    }
+}
+
+// MARK: - scan: sections
+
+enum ScanParser {
+    static func parse(_ lines: [String]) -> ScanStatus {
+        let first = lines.first ?? ""
+        var scan = ScanStatus(kind: nil, state: .unknown, text: lines.joined(separator: "\n"))
+        if first == "none requested" {
+            scan.state = .noneRequested
+            for l in lines.dropFirst() { clauses(l, into: &scan) }
+            return scan
+        }
+        var rest = Substring(first)
+        if rest.hasPrefix("scrubbed ") {
+            // scrubbed N error blocks in D days HH:MM:SS on DATE
+            scan.kind = .errorScrub
+            scan.state = .finished
+            let body = rest.dropFirst("scrubbed ".count)
+            scan.errors = parseExactUInt64(body.prefix { $0 != " " })
+            if let inR = body.range(of: " in "), let onR = body.range(of: " on ", range: inR.upperBound..<body.endIndex) {
+                scan.duration = String(body[inR.upperBound..<onR.lowerBound])
+                scan.endedText = String(body[onR.upperBound...])
+            }
+        } else if rest.hasPrefix("error scrub ") {
+            scan.kind = .errorScrub
+            rest = rest.dropFirst("error scrub ".count)
+            progressSentence(rest, into: &scan)
+        } else if rest.hasPrefix("scrub ") {
+            scan.kind = .scrub
+            rest = rest.dropFirst("scrub ".count)
+            if rest.hasPrefix("repaired ") {
+                finishedSentence(rest.dropFirst("repaired ".count), into: &scan)
+            } else if rest.hasPrefix("completed after ") {
+                finishedSentence(rest.dropFirst("completed ".count), into: &scan, hasAmount: false)
+            } else {
+                progressSentence(rest, into: &scan)
+            }
+        } else if rest.hasPrefix("resilvered ") {
+            rest = rest.dropFirst("resilvered ".count)
+            if rest.hasPrefix("("), let close = rest.firstIndex(of: ")") {
+                scan.kind = .sequentialResilver(vdev: String(rest[rest.index(after: rest.startIndex)..<close]))
+                rest = ZpoolStatusParser.trimWhitespace(rest[rest.index(after: close)...])
+            } else {
+                scan.kind = .resilver
+            }
+            finishedSentence(rest, into: &scan)
+        } else if rest.hasPrefix("resilver ") {
+            rest = rest.dropFirst("resilver ".count)
+            if rest.hasPrefix("("), let close = rest.firstIndex(of: ")") {
+                scan.kind = .sequentialResilver(vdev: String(rest[rest.index(after: rest.startIndex)..<close]))
+                rest = ZpoolStatusParser.trimWhitespace(rest[rest.index(after: close)...])
+            } else {
+                scan.kind = .resilver
+            }
+            if rest.hasPrefix("completed after ") {
+                finishedSentence(rest.dropFirst("completed ".count), into: &scan, hasAmount: false)
+            } else {
+                progressSentence(rest, into: &scan)
+            }
+        }
+        for l in lines.dropFirst() { clauses(l, into: &scan) }
+        return scan
+    }
+
+    /// `<amount> in <duration> with <n> errors on <date>` (or `after <duration> with …` when
+    /// `hasAmount` is false).
+    static func finishedSentence(_ s: Substring, into scan: inout ScanStatus, hasAmount: Bool = true) {
+        scan.state = .finished
+        var body = s
+        if hasAmount {
+            let amount = body.prefix { $0 != " " }
+            scan.processed = NiceNumber.parse(amount)
+            body = body.dropFirst(amount.count)
+        }
+        guard let withR = body.range(of: " with ") else { return }
+        let head = ZpoolStatusParser.trimWhitespace(body[..<withR.lowerBound])
+        if head.hasPrefix("in ") { scan.duration = String(head.dropFirst(3)) }
+        else if head.hasPrefix("after ") { scan.duration = String(head.dropFirst(6)) }
+        let tail = body[withR.upperBound...]
+        scan.errors = parseExactUInt64(tail.prefix { $0 != " " })
+        if let onR = tail.range(of: " on ") {
+            scan.endedText = String(tail[onR.upperBound...])
+        }
+    }
+
+    /// `in progress since <date>`, `paused since <date>`, `canceled on <date>`.
+    static func progressSentence(_ s: Substring, into scan: inout ScanStatus) {
+        if s.hasPrefix("in progress since ") {
+            scan.state = .inProgress
+            scan.startedText = String(s.dropFirst("in progress since ".count))
+        } else if s.hasPrefix("paused since ") {
+            scan.state = .paused
+            scan.pausedText = String(s.dropFirst("paused since ".count))
+        } else if s.hasPrefix("canceled on ") {
+            scan.state = .canceled
+            scan.endedText = String(s.dropFirst("canceled on ".count))
+        } else if s.hasPrefix("cancelled on ") {
+            scan.state = .canceled
+            scan.endedText = String(s.dropFirst("cancelled on ".count))
+        } else if s.hasPrefix("in progress") {
+            scan.state = .inProgress
+        }
+    }
+
+    /// The figures lines, split at ", " into clauses.
+    static func clauses(_ line: String, into scan: inout ScanStatus) {
+        if line.hasPrefix("scrub started on ") {
+            scan.startedText = String(line.dropFirst("scrub started on ".count))
+            return
+        }
+        if line.hasPrefix("error scrub started on ") {
+            scan.startedText = String(line.dropFirst("error scrub started on ".count))
+            return
+        }
+        for clause in line.components(separatedBy: ", ") {
+            let c = ZpoolStatusParser.trimWhitespace(Substring(clause))
+            if !c.isEmpty { figure(c, into: &scan) }
+        }
+    }
+
+    static func figure(_ clause: Substring, into scan: inout ScanStatus) {
+        let words = clause.split(separator: " ")
+        guard let w0 = words.first else { return }
+        if clause.hasSuffix(" to go") {
+            let t = clause.dropLast(" to go".count)
+            // 0.6/0.7 put "… at R/s, 1h2m to go" in one clause after splitting; keep the time only.
+            scan.timeToGo = String(t)
+            return
+        }
+        if clause.hasSuffix("% done") {
+            // A non-C locale prints a decimal comma ("96,19% done").
+            scan.percentDone = Double(clause.dropLast("% done".count).replacingOccurrences(of: ",", with: "."))
+            return
+        }
+        if words.count == 2 && (words[1] == "repaired" || words[1] == "resilvered") {
+            scan.processed = NiceNumber.parse(w0)
+            return
+        }
+        if words.count == 2 && words[1] == "total" {
+            scan.total = NiceNumber.parse(w0)
+            return
+        }
+        if clause.hasPrefix("issued I/O for "), words.count >= 4 {
+            scan.errors = parseExactUInt64(words[3])
+            return
+        }
+        // X [/ T] scanned [at R/s | out of T at R/s] ;  Y [/ T] issued [at] [R/s]
+        var i = 1
+        var totalWord: Substring?
+        if words.count > 2 && words[1] == "/" {
+            totalWord = words[2]
+            i = 3
+        }
+        guard i < words.count else { return }
+        let verb = words[i]
+        guard verb == "scanned" || verb == "issued" else { return }
+        var rate: Substring?
+        var j = i + 1
+        if j < words.count && words[j] == "out", j + 2 < words.count, words[j + 1] == "of" {
+            totalWord = words[j + 2]
+            j += 3
+        }
+        if j < words.count && words[j] == "at" { j += 1 }
+        if j < words.count && words[j].hasSuffix("/s") { rate = words[j].dropLast(2) }
+        let amount = NiceNumber.parse(w0)
+        if verb == "scanned" {
+            scan.scanned = amount
+            scan.scanRate = rate.flatMap { NiceNumber.parse($0) }
+        } else {
+            scan.issued = amount
+            scan.issueRate = rate.flatMap { NiceNumber.parse($0) }
+        }
+        if let t = totalWord { scan.total = NiceNumber.parse(t) }
+    }
+}
