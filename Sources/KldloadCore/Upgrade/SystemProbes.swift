@@ -94,35 +94,37 @@ struct SystemProbes {
         var statusLines: [String]
     }
 
-    /// `zpool list -Hp -o name,health,free POOL` (scripted, exact numbers) and
-    /// `zpool status POOL` (for a resilver in progress, and to show on refusal).
+    /// `zpool get -Hp bootfs,health,free,size,allocated POOL` (scripted, exact numbers) and
+    /// `zpool status POOL` (a resilver in progress; the status/action text shown on refusal).
+    static func poolGet(_ name: String) -> Command {
+        Command(["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", name])
+    }
+
     func pool(_ name: String) throws(UpgradeError) -> PoolFacts {
-        let list: CommandResult
-        do { list = try context.runner.run(Command(["zpool", "list", "-Hp", "-o", "name,health,free", name])) } catch {
-            throw .stepFailed(step: "zpool list", error: error.description)
+        let get: CommandResult
+        do { get = try context.runner.run(Self.poolGet(name)) } catch {
+            throw .stepFailed(step: "zpool get", error: error.description)
         }
-        guard list.status.isSuccess else {
-            throw .stepFailed(step: "zpool list \(name)", error: "\(list.status)" + lastError(list))
+        guard get.status.isSuccess else {
+            throw .stepFailed(step: "zpool get \(name)", error: "\(get.status)" + lastError(get))
         }
-        guard let line = list.stdout.split(separator: "\n").first(where: { $0.hasPrefix(name + "\t") }) else {
-            throw .stepFailed(step: "zpool list \(name)", error: "no line for pool \(name) in its output")
+        let props: [ZFSProperty]
+        do { props = try ZpoolGetParser.parse(get.stdout) } catch {
+            throw .stepFailed(step: "reading zpool get", error: error.description)
         }
-        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-        guard fields.count >= 3 else {
-            throw .stepFailed(step: "zpool list \(name)", error: "expected 3 tab-separated fields: \(line)")
+        guard let health = ZpoolGetParser.value("health", pool: name, in: props) else {
+            throw .stepFailed(step: "zpool get \(name)", error: "no health property for pool \(name) in its output")
         }
-        var facts = PoolFacts(name: name, health: String(fields[1]), free: UInt64(fields[2]), resilvering: false,
-                              statusLines: [])
-        if let status = try? context.runner.run(Command(["zpool", "status", name])), status.status.isSuccess {
-            var inScan = false
-            for l in status.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
-                let t = l.trimmingCharacters(in: .whitespaces)
-                if t.hasPrefix("status:") || t.hasPrefix("action:") || t.hasPrefix("scan:") {
-                    facts.statusLines.append(t)
-                }
-                if t.hasPrefix("scan:") { inScan = true } else if t.hasSuffix(":") || t.hasPrefix("config:") { inScan = false }
-                if (t.hasPrefix("scan:") || inScan) && t.contains("resilver in progress") { facts.resilvering = true }
-            }
+        var facts = PoolFacts(name: name, health: PoolState(health).description,
+                              free: ZpoolGetParser.value("free", pool: name, in: props).flatMap { UInt64($0) },
+                              resilvering: false, statusLines: [])
+        if let status = try? context.runner.run(Command(["zpool", "status", name])), status.status.isSuccess,
+            let parsed = try? ZpoolStatusParser.parse(status.stdout), let p = parsed.pool(named: name)
+        {
+            facts.resilvering = p.isResilvering
+            if let s = p.status { facts.statusLines.append("status: " + s) }
+            if let a = p.action { facts.statusLines.append("action: " + a) }
+            if let scan = p.scan { facts.statusLines.append("scan: " + scan.text) }
         }
         return facts
     }
