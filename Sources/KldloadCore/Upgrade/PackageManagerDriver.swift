@@ -183,8 +183,9 @@ func lastError(_ result: CommandResult) -> String {
 
 // MARK: - dnf
 
-/// RHEL, Rocky, Alma, CentOS Stream and Fedora: `dnf makecache`, `dnf upgrade --assumeno`
-/// (prints the transaction and its sizes, exits 1 with "Operation aborted."), `dnf upgrade -y`.
+/// RHEL, Rocky, Alma, CentOS Stream and Fedora: `dnf upgrade --assumeno` (refreshes metadata
+/// older than `metadata_expire` itself, prints the transaction and its sizes, exits 1 with
+/// "Operation aborted."), then `dnf upgrade -y`. No separate `makecache`: dnf would repeat it.
 public struct DnfDriver: PackageManagerDriver {
     public init() {}
     public var manager: PackageManager { .dnf }
@@ -199,17 +200,11 @@ public struct DnfDriver: PackageManagerDriver {
     }
     public var environment: [String: String] { [:] }
 
-    public static let refresh = Command(["dnf", "makecache"])
     public static let simulate = Command(["dnf", "upgrade", "--assumeno"])
     public static let upgrade = Command(["dnf", "upgrade", "-y"])
     public static let autoremoveCommand = Command(["dnf", "autoremove", "-y"])
 
     public func plan(_ runner: DriverRunner, options: UpgradeOptions) throws(UpgradeError) -> UpgradePlan {
-        let refreshed: CommandResult
-        do { refreshed = try runner.run(Self.refresh, true) } catch {
-            throw .stepFailed(step: "dnf makecache", error: error.description)
-        }
-        if failed(refreshed) { throw .stepFailed(step: "dnf makecache", error: "\(refreshed.status)" + lastError(refreshed)) }
         let simulated: CommandResult
         do { simulated = try runner.run(Self.simulate, false) } catch {
             throw .stepFailed(step: "dnf upgrade --assumeno", error: error.description)
@@ -249,6 +244,9 @@ public struct DnfDriver: PackageManagerDriver {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("Total download size:") {
                 plan.downloadBytes = SizeText.bytes(line.dropFirst("Total download size:".count), base: 1024)
+            } else if line.hasPrefix("Total size:"), plan.downloadBytes == nil {
+                // Printed instead when every package is already local (nothing to download).
+                plan.downloadBytes = SizeText.bytes(line.dropFirst("Total size:".count), base: 1024)
             } else if line.hasPrefix("Installed size:") {
                 if let n = SizeText.bytes(line.dropFirst("Installed size:".count), base: 1024) {
                     plan.installedSizeChange = Int64(clamping: n)

@@ -41,9 +41,17 @@ public final class UpgradeLog: @unchecked Sendable {
         do throws(FileSystemError) { try files.append(Data(text.utf8), to: path) } catch { failure = error }
     }
 
-    /// A line of a command's output: `[program]` for stdout, `[program!]` for stderr.
+    /// A line of a command's output: `[program]` for stdout, `[program!]` for stderr. Carriage
+    /// returns (dpkg's progress, CRLF line ends) are resolved as a terminal shows them: the
+    /// text after the last `\r` is what stays on screen.
     public func record(output line: String, of command: Command, stream: OutputStreamKind) {
         let program = (command.program as NSString).lastPathComponent
-        record(line, tag: stream == .stdout ? program : program + "!")
+        var visible = line
+        if line.unicodeScalars.contains("\r") {
+            // Scalars, not Characters: "\r\n" is a single Character in Swift.
+            let parts = line.unicodeScalars.split(separator: "\r")
+            visible = parts.last.map { String(String.UnicodeScalarView($0)) } ?? ""
+        }
+        record(visible, tag: stream == .stdout ? program : program + "!")
     }
 }

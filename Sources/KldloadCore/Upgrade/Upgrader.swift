@@ -15,12 +15,16 @@ public struct Upgrader: Sendable {
     public var confirm: @Sendable (String) -> Bool
     /// Which manager drives a family (tests may substitute).
     public var driverFor: @Sendable (PackageManager) -> any PackageManagerDriver
+    /// Steps 9 and 10 (tests may substitute canned results).
+    public var moduleStep: ModuleStep
 
     public init(context: SystemContext, options: UpgradeOptions, locks: any LockProbe,
                 progress: @escaping ProgressSink, output: @escaping OutputSink,
                 confirm: @escaping @Sendable (String) -> Bool = { _ in false },
-                driverFor: @escaping @Sendable (PackageManager) -> any PackageManagerDriver = PackageManagerDrivers.driver)
+                driverFor: @escaping @Sendable (PackageManager) -> any PackageManagerDriver = PackageManagerDrivers.driver,
+                moduleStep: ModuleStep = .real)
     {
+        self.moduleStep = moduleStep
         self.context = context
         self.options = options
         self.locks = locks
@@ -52,6 +56,26 @@ public struct Upgrader: Sendable {
         var n = 2
         while taken.contains("\(base)-\(n)") { n += 1 }
         return "\(base)-\(n)"
+    }
+}
+
+/// Steps 9 (ZFS modules of every kernel, DKMS rebuild) and 10 (Secure Boot re-signing).
+public struct ModuleStep: Sendable {
+    public var run: @Sendable (_ context: SystemContext, _ progress: @escaping ProgressSink, _ newKernels: [String])
+        -> (ModuleVerification, SigningReport)
+
+    public init(run: @escaping @Sendable (SystemContext, @escaping ProgressSink, [String]) -> (ModuleVerification, SigningReport)) {
+        self.run = run
+    }
+
+    /// `ModuleVerifier` (rebuilding with `dkms autoinstall -k` where DKMS delivers ZFS), then
+    /// `ModuleSigner` for the kernel that boots next.
+    public static let real = ModuleStep { context, progress, newKernels in
+        let verification = ModuleVerifier(context: context, progress: progress)
+            .verify(nextBoot: nil, rebuild: true, newKernels: Set(newKernels.map { KernelRelease($0) }))
+        let signing = ModuleSigner(context: context, progress: progress, dryRun: false)
+            .signModules(nextBoot: verification.nextBootKernel.map { KernelRelease($0) })
+        return (verification, signing)
     }
 }
 
@@ -288,11 +312,8 @@ private struct Session {
             progress(text)
             log.record(text)
         }
-        let verification = ModuleVerifier(context: context, progress: sink)
-            .verify(nextBoot: nil, rebuild: true, newKernels: Set(plan.newKernels.map { KernelRelease($0) }))
+        let (verification, signing) = upgrader.moduleStep.run(context, sink, plan.newKernels)
         report.modules = verification
-        let signing = ModuleSigner(context: context, progress: sink, dryRun: false)
-            .signModules(nextBoot: verification.nextBootKernel.map { KernelRelease($0) })
         report.signing = signing
         report.rebootRequired = !plan.newKernels.isEmpty && !report.transactionFailed
 

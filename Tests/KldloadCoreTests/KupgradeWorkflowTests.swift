@@ -1,0 +1,419 @@
+import Foundation
+import Testing
+
+@testable import KldloadCore
+
+/// A runner that answers from canned results keyed by argv and records what ran. It never
+/// starts a process: an unknown argv throws `noRecording`, so a test cannot touch the host.
+final class KupgradeStubRunner: CommandRunner, @unchecked Sendable {
+    struct Answer {
+        var stdout = ""
+        var stderr = ""
+        var status: TerminationStatus = .exited(0)
+    }
+    private let lock = NSLock()
+    private var answers: [[String]: [Answer]] = [:]
+    private var log: [Command] = []
+
+    func on(_ argv: [String], stdout: String = "", stderr: String = "", status: Int32 = 0) {
+        lock.withLock { answers[argv, default: []].append(Answer(stdout: stdout, stderr: stderr, status: .exited(status))) }
+    }
+
+    var invocations: [[String]] { lock.withLock { log.map(\.argv) } }
+
+    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
+        let answer: Answer? = lock.withLock {
+            log.append(command)
+            guard var list = answers[command.argv], !list.isEmpty else { return nil }
+            let first = list[0]
+            if list.count > 1 { list.removeFirst() }
+            answers[command.argv] = list
+            return first
+        }
+        guard let answer else { throw .noRecording(command, scenario: "stub") }
+        if let sink = options.sink {
+            // Split on the byte 0x0A as the real runners do (a "\r\n" is one Swift Character).
+            for (kind, text) in [(OutputStreamKind.stdout, answer.stdout), (.stderr, answer.stderr)] where !text.isEmpty {
+                for line in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).dropLast(text.utf8.last == 0x0A ? 1 : 0) {
+                    sink(kind, String(decoding: line, as: UTF8.self))
+                }
+            }
+        }
+        return CommandResult(command: command, status: answer.status, stdout: answer.stdout, stderr: answer.stderr)
+    }
+}
+
+/// Reads a captured fixture (verbatim program output) from Fixtures/.
+func kupgradeFixture(_ path: String, filePath: String = #filePath) -> String {
+    var url = URL(fileURLWithPath: filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        let candidate = url.appendingPathComponent("Fixtures").appendingPathComponent(path)
+        if FileManager.default.fileExists(atPath: candidate.path) {
+            return (try? String(contentsOf: candidate, encoding: .utf8)) ?? ""
+        }
+    }
+    Issue.record("fixture \(path) not found")
+    return ""
+}
+
+/// One test machine: a temporary root tree, a stub runner, fixed clock, and the outcome.
+final class KupgradeRig: @unchecked Sendable {
+    let dir: URL
+    let runner = KupgradeStubRunner()
+    let output = Lines()
+    var uid: UInt32 = 0
+    var held: Set<String> = []
+    var options = UpgradeOptions()
+    var modules: ModuleStep = KupgradeRig.modulesOK
+    let files: OverlayFileSystem
+
+    static let apt = AptDriver.upgrade.argv
+    static let zpoolGet = ["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", "rpool"]
+    static let snapshotList = ["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", "rpool/ROOT/default"]
+
+    static let modulesOK = ModuleStep { _, progress, _ in
+        progress("kernel 6.1.0-21-amd64 ... zfs.ko OK")
+        let k = KernelModuleReport(kernel: "6.1.0-21-amd64", bootsNext: true,
+                                   zfs: [ZFSModuleCheck(module: "zfs", delivery: .dkms, state: .ok),
+                                         ZFSModuleCheck(module: "spl", delivery: .dkms, state: .ok)])
+        return (ModuleVerification(kernels: [k], nextBootKernel: "6.1.0-21-amd64"),
+                SigningReport(secureBoot: "disabled", enforcing: false))
+    }
+
+    static let modulesCritical = ModuleStep { _, _, _ in
+        let k = KernelModuleReport(kernel: "6.1.0-21-amd64", bootsNext: true,
+                                   zfs: [ZFSModuleCheck(module: "zfs", delivery: .dkms, state: .missing)])
+        let old = KernelModuleReport(kernel: "6.1.0-18-amd64", bootsNext: false,
+                                     zfs: [ZFSModuleCheck(module: "zfs", delivery: .dkms, state: .ok)])
+        let finding = ModuleFinding(severity: .critical, kernel: "6.1.0-21-amd64", module: "zfs",
+                                    message: "ERROR: DKMS build failed for kernel 6.1.0-21-amd64",
+                                    buildLog: "/var/lib/dkms/zfs/2.1.11/build/make.log")
+        return (ModuleVerification(kernels: [old, k], nextBootKernel: "6.1.0-21-amd64", findings: [finding]),
+                SigningReport(secureBoot: "disabled", enforcing: false))
+    }
+
+    init(distro: String = "debian") throws
+    {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("kupgrade-rig-\(UUID().uuidString)")
+        let fm = FileManager.default
+        for sub in ["etc", "proc/self", "usr/bin", "var/lib/dpkg", "var/log", "run"] {
+            try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        let release: String
+        switch distro {
+        case "rocky":
+            release = "NAME=\"Rocky Linux\"\nVERSION=\"9.5 (Blue Onyx)\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.5\"\nPRETTY_NAME=\"Rocky Linux 9.5 (Blue Onyx)\"\n"
+            _ = fm.createFile(atPath: dir.appendingPathComponent("usr/bin/dnf").path, contents: Data())
+        case "arch":
+            release = "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n"
+            _ = fm.createFile(atPath: dir.appendingPathComponent("usr/bin/pacman").path, contents: Data())
+        case "gentoo":
+            release = "NAME=Gentoo\nID=gentoo\nPRETTY_NAME=\"Gentoo Linux\"\n"
+        default:
+            release = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=debian\n"
+            _ = fm.createFile(atPath: dir.appendingPathComponent("usr/bin/apt-get").path, contents: Data())
+        }
+        try release.write(to: dir.appendingPathComponent("etc/os-release"), atomically: true, encoding: .utf8)
+        // Present on the Debian rig too: kupgrade must not choose dnf just because it exists.
+        _ = fm.createFile(atPath: dir.appendingPathComponent("usr/bin/dnf").path, contents: Data())
+        try "rpool/ROOT/default / zfs rw,relatime,xattr,posixacl 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\nrpool/home /home zfs rw,relatime,xattr,posixacl 0 0\n"
+            .write(to: dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
+        files = OverlayFileSystem(lower: RootedFileSystem(root: dir.path))
+        options.timeZone = TimeZone(identifier: "UTC")!
+        options.commandLine = ["kupgrade", "--yes"]
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    func healthyPool(free: UInt64 = 20_000_000_000, health: String = "ONLINE", status: String? = nil) {
+        runner.on(Self.zpoolGet, stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\nrpool\thealth\t\(health)\t-\nrpool\tfree\t\(free)\t-\nrpool\tsize\t32212254720\t-\nrpool\tallocated\t\(32212254720 - min(free, 32212254720))\t-\n")
+        runner.on(["zpool", "status", "rpool"], stdout: status ?? """
+              pool: rpool
+             state: \(health)
+            config:
+
+            \tNAME        STATE     READ WRITE CKSUM
+            \trpool       \(health)       0     0     0
+            \t  vda3      \(health)       0     0     0
+
+            errors: No known data errors
+
+            """)
+    }
+
+    func aptPlan(simulation: String = "apt/2.6.1-debian12-chroot/apt-get-s-dist-upgrade.stdout") {
+        runner.on(AptDriver.update.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-update-v2.stdout"))
+        runner.on(AptDriver.simulate.argv, stdout: kupgradeFixture(simulation))
+    }
+
+    func run() -> UpgradeReport {
+        let context = SystemContext(runner: runner, files: files, now: { Date(timeIntervalSince1970: 1_774_430_130) },
+                                    userID: uid, isInteractive: false)
+        let upgrader = Upgrader(context: context, options: options, locks: ScenarioLockProbe(held: held, files: files),
+                                progress: output.add, output: { [output] _, line in output.add(line) },
+                                moduleStep: modules)
+        return upgrader.run()
+    }
+}
+
+@Suite("kupgrade workflow")
+struct KupgradeWorkflowTests {
+    static let checkpoint = "pre-upgrade-20260325-091530"
+
+    @Test func debianHappyPath() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(KupgradeRig.snapshotList, stdout: "")
+        let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"]
+        rig.runner.on(snapshot)
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                        "rpool/ROOT/default@\(Self.checkpoint)"]
+        rig.runner.on(setProps)
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
+
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.result == "success")
+        #expect(report.packageManager == "apt")
+        #expect(report.bootEnvironment == "rpool/ROOT/default")
+        #expect(report.packageDatabaseDataset == nil)
+        #expect(report.plan?.count(.upgrade) == 2)
+        #expect(report.plan?.count(.install) == 1)
+        #expect(report.plan?.count(.remove) == 1)
+        #expect(report.plan?.keptBack == ["kldload-held"])
+        #expect(report.checkpoint?.name == Self.checkpoint)
+        #expect(report.rollbackCommand == "kbe activate \(Self.checkpoint) && reboot")
+        #expect(rig.runner.invocations == [
+            KupgradeRig.zpoolGet, ["zpool", "status", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
+            KupgradeRig.snapshotList, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
+            Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        ])
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] detected: apt (Debian bookworm)\n"))
+        #expect(text.contains("[kupgrade] checking pool health... rpool ONLINE\n"))
+        #expect(text.contains("[kupgrade] creating boot environment: \(Self.checkpoint)\n"))
+        #expect(text.contains("[kupgrade] running: apt-get -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold dist-upgrade\n"))
+        #expect(text.contains("Setting up kldload-demo (2.0) ...\r\n"))  // dpkg's CRLF, passed through
+        #expect(text.contains("[kupgrade] DONE\n  upgraded: 3 packages\n"))
+        #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
+        #expect(text.contains("  boot env: \(Self.checkpoint) (rollback available)\nTo roll back:\n  kbe activate \(Self.checkpoint) && reboot\n"))
+        // The log got timestamped lines, through the (overlay) file system only.
+        let log = String(decoding: rig.files.writtenFiles["/var/log/kupgrade.log"] ?? Data(), as: UTF8.self)
+        #expect(log.contains("2026-03-25T09:15:30Z [kupgrade] checking pool health... rpool ONLINE\n"))
+        #expect(log.contains("2026-03-25T09:15:30Z [apt-get] Setting up kldload-lib (2.0) ...\n"))
+        // The JSON report is versioned and round-trips.
+        let decoded = try JSONDecoder().decode(UpgradeReport.self, from: Data(report.json().utf8))
+        #expect(decoded.version == 1)
+        #expect(decoded == report)
+    }
+
+    @Test func nothingToUpgradeTakesNoSnapshot() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool()
+        rig.aptPlan(simulation: "apt/2.6.1-debian12-chroot/apt-get-s-dist-upgrade-noop.stdout")
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.nothingToDo)
+        #expect(report.checkpoint == nil)
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(rig.runner.invocations.last == AptDriver.simulate.argv)
+        #expect(rig.output.text.contains("[kupgrade] nothing to upgrade; no snapshot taken\n"))
+    }
+
+    @Test func degradedPoolIsRefused() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool(health: "DEGRADED")
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "pool-unhealthy")
+        #expect(rig.runner.invocations == [KupgradeRig.zpoolGet, ["zpool", "status", "rpool"]])
+        #expect(rig.output.text.contains("--allow-degraded"))
+    }
+
+    @Test func degradedPoolAllowedWithFlagButNeverFaulted() throws {
+        let rig = try KupgradeRig()
+        rig.options.allowDegraded = true
+        rig.options.dryRun = true
+        rig.healthyPool(health: "DEGRADED")
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 1)
+        #expect(report.warnings.contains { $0.contains("DEGRADED") })
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+
+        let faulted = try KupgradeRig()
+        faulted.options.allowDegraded = true
+        faulted.healthyPool(health: "FAULTED")
+        #expect(faulted.run().exitCode == 3)
+    }
+
+    @Test func dryRunChangesNothing() throws {
+        let rig = try KupgradeRig()
+        rig.options.dryRun = true
+        rig.healthyPool()
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.dryRun)
+        #expect(rig.runner.invocations == [KupgradeRig.zpoolGet, ["zpool", "status", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
+        #expect(rig.output.text.contains("[kupgrade] dry run: would snapshot rpool/ROOT/default@\(Self.checkpoint)\n"))
+    }
+
+    @Test func notEnoughSpaceIsRefusedWithFigures() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool(free: 100 * 1024 * 1024)
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "not-enough-space")
+        #expect(report.refusal?.message.contains("100M free") == true)
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+    }
+
+    @Test func failingTransactionExitsFourAndStillVerifiesModules() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool()
+        rig.aptPlan(simulation: "apt/2.6.1-debian12-chroot/apt-get-s-dist-upgrade.stdout")
+        rig.runner.on(KupgradeRig.snapshotList, stdout: "rpool/ROOT/default@\(Self.checkpoint)\n")
+        let name = Self.checkpoint + "-2"
+        let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(name)"]
+        rig.runner.on(snapshot)
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-postinst-fails.stdout"),
+                      stderr: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-postinst-fails.stderr"), status: 100)
+        let setProps = ["zfs", "set", "org.kldload:result=transaction-failed", "org.kldload:packages=0",
+                        "org.kldload:new-kernel=none", "rpool/ROOT/default@\(name)"]
+        rig.runner.on(setProps)
+        let verified = Lines()
+        rig.modules = ModuleStep { ctx, progress, kernels in
+            verified.add("ran")
+            return KupgradeRig.modulesOK.run(ctx, progress, kernels)
+        }
+        let report = rig.run()
+        #expect(report.exitCode == 4)
+        #expect(report.transactionFailed)
+        #expect(report.checkpoint?.name == name)
+        #expect(report.autoremoveSkipped == "the package transaction failed")
+        #expect(verified.all == ["ran"])
+        #expect(!rig.runner.invocations.contains(AptDriver.autoremoveCommand.argv))
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "destroy"]) })
+        #expect(rig.runner.invocations.last == setProps)
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] FAILED — the package transaction did not complete\n"))
+        #expect(text.contains("E: Sub-process /usr/bin/dpkg returned an error code (1)"))
+        #expect(text.contains("To roll back:\n  kbe activate \(name) && reboot\n"))
+    }
+
+    @Test func criticalModuleFailurePrintsTheDKMSBlock() throws {
+        let rig = try KupgradeRig()
+        rig.modules = KupgradeRig.modulesCritical
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(KupgradeRig.snapshotList)
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"])
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=critical-module-failure", "org.kldload:packages=3",
+                       "org.kldload:new-kernel=none", "rpool/ROOT/default@\(Self.checkpoint)"])
+        let report = rig.run()
+        #expect(report.exitCode == 5)
+        #expect(report.retention == nil)
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] DKMS FAILURE — upgrade complete but ZFS may not load on new kernel"))
+        #expect(text.contains("DO NOT REBOOT until this is resolved, or use the rollback:\n  kbe activate \(Self.checkpoint) && reboot\n"))
+        #expect(text.contains("Manual fix options:\n  1. Wait for a new ZFS DKMS package update and re-run kupgrade\n"))
+        #expect(text.contains("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-6.1.0-18-amd64 rpool/ROOT/default\n"))
+        #expect(text.contains("  3. Roll back: kbe activate \(Self.checkpoint) && reboot\n"))
+        #expect(text.contains("build log: /var/lib/dkms/zfs/2.1.11/build/make.log"))
+    }
+
+    @Test func refusalsBeforeAnyCommand() throws {
+        let notRoot = try KupgradeRig()
+        notRoot.uid = 1000
+        var report = notRoot.run()
+        #expect(report.exitCode == 3 && report.refusal?.reason == "not-root")
+        #expect(notRoot.runner.invocations.isEmpty)
+
+        let busy = try KupgradeRig()
+        busy.held = ["/var/lib/dpkg/lock-frontend"]
+        report = busy.run()
+        #expect(report.exitCode == 3 && report.refusal?.reason == "package-manager-busy")
+        #expect(report.refusal?.message.contains("/var/lib/dpkg/lock-frontend") == true)
+        #expect(busy.runner.invocations.isEmpty)
+
+        let twice = try KupgradeRig()
+        twice.held = [RunLock.defaultPath]
+        report = twice.run()
+        #expect(report.exitCode == 3 && report.refusal?.reason == "already-running")
+
+        let gentoo = try KupgradeRig(distro: "gentoo")
+        report = gentoo.run()
+        #expect(report.exitCode == 3 && report.refusal?.reason == "unsupported-distro")
+        #expect(gentoo.runner.invocations.isEmpty)
+    }
+
+    @Test func debianWithDnfInstalledStillUsesApt() throws {
+        let rig = try KupgradeRig()
+        rig.options.dryRun = true
+        rig.healthyPool()
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.packageManager == "apt")
+        #expect(!rig.runner.invocations.contains { $0.first == "dnf" })
+    }
+
+    @Test func noZFSRootAndNoMarkerIsRefused() throws {
+        let rig = try KupgradeRig()
+        try "/dev/vda1 / ext4 rw 0 0\n".write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
+        let report = rig.run()
+        #expect(report.refusal?.reason == "no-boot-environment")
+        #expect(rig.runner.invocations.isEmpty)
+    }
+
+    @Test func rockyDnfPlanFromCapturedTransaction() throws {
+        let rig = try KupgradeRig(distro: "rocky")
+        rig.options.dryRun = true
+        rig.healthyPool()
+        rig.runner.on(DnfDriver.simulate.argv, stdout: kupgradeFixture("dnf/4.14.0-debian12/upgrade-assumeno.stdout"),
+                      stderr: kupgradeFixture("dnf/4.14.0-debian12/upgrade-assumeno.stderr"), status: 1)
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.packageManager == "dnf")
+        #expect(report.plan?.newKernels == ["5.14.0-570.el9.x86_64"])
+        #expect(report.plan?.modulePackages.contains("kmod-zfs") == true)
+        #expect(report.plan?.modulePackages.contains("zfs-dkms") == true)
+        #expect(report.plan?.downloadBytes == 50_176)
+        #expect(rig.output.text.contains("[kupgrade] dry run: would run: dnf upgrade -y\n"))
+    }
+
+    @Test func archHoldBackDecision() {
+        let upgrades = [
+            PacmanUpgrade(upgrade: PackageUpgrade(name: "linux", currentVersion: "6.12.1.arch1-1", newVersion: "6.12.3.arch1-1"), ignored: false),
+            PacmanUpgrade(upgrade: PackageUpgrade(name: "linux-headers", currentVersion: "6.12.1.arch1-1", newVersion: "6.12.3.arch1-1"), ignored: false),
+            PacmanUpgrade(upgrade: PackageUpgrade(name: "kldload-demo", currentVersion: "1.0-1", newVersion: "2.0-1"), ignored: false),
+        ]
+        let local = PacmanPackageInfo(fields: ["Name": "zfs-linux", "Version": "2.2.7_6.12.1.arch1.1-1",
+                                               "Depends On": "kmod  zfs-utils=2.2.7  linux=6.12.1.arch1-1"])
+        let plan = PacmanDriver.plan(upgrades: upgrades, zfsPackages: ["zfs-linux"], local: [local], sync: [])
+        #expect(plan.holds.map(\.name) == ["linux", "linux-headers"])
+        #expect(plan.items.map(\.name) == ["kldload-demo"])
+        #expect(plan.newKernels.isEmpty)
+        #expect(PacmanDriver().upgradeCommands(for: plan) == [Command(["pacman", "-Syu", "--noconfirm", "--ignore", "linux,linux-headers"])])
+
+        // When the repository's zfs-linux follows the new kernel, nothing is held.
+        let synced = PacmanPackageInfo(fields: ["Name": "zfs-linux", "Version": "2.2.7_6.12.3.arch1.1-1",
+                                                "Depends On": "kmod  zfs-utils=2.2.7  linux=6.12.3.arch1-1"])
+        let withZFS = upgrades + [PacmanUpgrade(upgrade: PackageUpgrade(name: "zfs-linux", currentVersion: "2.2.7_6.12.1.arch1.1-1", newVersion: "2.2.7_6.12.3.arch1.1-1"), ignored: false)]
+        let free = PacmanDriver.plan(upgrades: withZFS, zfsPackages: ["zfs-linux"], local: [local], sync: [synced])
+        #expect(free.holds.isEmpty)
+        #expect(free.newKernels == ["6.12.3-arch1-1"])
+        #expect(PacmanDriver().upgradeCommands(for: free) == [Command(["pacman", "-Syu", "--noconfirm"])])
+    }
+}
