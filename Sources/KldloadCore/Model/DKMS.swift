@@ -89,4 +89,11 @@ public struct DKMSStatus: Sendable, Hashable, Codable {
     public func modules(named name: String) -> [DKMSModule] { modules.filter { $0.name == name } }
 
     public func modules(forKernel kernel: String) -> [DKMSModule] { modules.filter { $0.kernel == kernel } }
+
+    /// The state of `name` for `kernel` (any version, any arch), preferring an installed entry;
+    /// `nil` when dkms lists no such module for that kernel.
+    public func state(of name: String, kernel: String) -> DKMSState? {
+        let matches = modules.filter { $0.name == name && $0.kernel == kernel }
+        return (matches.first { $0.state.isInstalled } ?? matches.first)?.state
+    }
 }

@@ -1,6 +1,6 @@
 /// A kernel release string (`uname -r`, the directory name under `/lib/modules`) with a version
-/// ordering: runs of digits compare numerically, other runs by byte value, and a number sorts
-/// after letters (as rpmvercmp does), so `6.1.0-18-amd64` < `6.1.0-21-amd64` < `6.10.0-1-amd64`
+/// ordering: runs of digits compare numerically, runs of letters by byte value, separators
+/// (`.-_+~:`) only split runs, and a number sorts after letters (as rpmvercmp does), so `6.1.0-18-amd64` < `6.1.0-21-amd64` < `6.10.0-1-amd64`
 /// and `5.14.0-427.el9` < `5.14.0-427.13.1.el9`. Numbers of any length compare without overflow.
 public struct KernelRelease: Sendable, Hashable, Codable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
     public var string: String
@@ -19,18 +19,26 @@ public struct KernelRelease: Sendable, Hashable, Codable, Comparable, CustomStri
 
     enum Segment { case number(ArraySlice<UInt8>), text(ArraySlice<UInt8>) }
 
+    /// Maximal runs of ASCII digits and of letters (any other byte counts as a letter);
+    /// `.`, `-`, `_`, `+`, `~` only separate runs, as in rpmvercmp.
     static func segments(_ s: String) -> [Segment] {
         let b = Array(s.utf8)
+        func kind(_ c: UInt8) -> Int {
+            if c >= 0x30 && c <= 0x39 { return 0 }
+            if c == 0x2E || c == 0x2D || c == 0x5F || c == 0x2B || c == 0x7E || c == 0x3A || c == 0x20 { return 2 }
+            return 1
+        }
         var out: [Segment] = []
         var i = 0
         while i < b.count {
-            let isDigit = b[i] >= 0x30 && b[i] <= 0x39
+            let k = kind(b[i])
+            if k == 2 { i += 1; continue }
             var j = i
-            while j < b.count && ((b[j] >= 0x30 && b[j] <= 0x39) == isDigit) { j += 1 }
-            if isDigit {
-                var k = i
-                while k < j - 1 && b[k] == 0x30 { k += 1 }  // drop leading zeros
-                out.append(.number(b[k..<j]))
+            while j < b.count && kind(b[j]) == k { j += 1 }
+            if k == 0 {
+                var z = i
+                while z < j - 1 && b[z] == 0x30 { z += 1 }  // drop leading zeros
+                out.append(.number(b[z..<j]))
             } else {
                 out.append(.text(b[i..<j]))
             }

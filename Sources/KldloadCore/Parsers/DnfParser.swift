@@ -26,7 +26,7 @@ public struct DnfObsolete: Sendable, Hashable, Codable {
 /// dnf5 `libdnf5-cli` transaction table).
 public struct DnfTransaction: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
-        case install, upgrade, downgrade, reinstall, remove, other
+        case install, upgrade, downgrade, reinstall, remove
     }
 
     public struct Entry: Sendable, Hashable, Codable {
@@ -55,7 +55,8 @@ public struct DnfTransaction: Sendable, Hashable, Codable {
 
 /// Parsers for dnf 4 and dnf5 output, written against dnf's `dnf/cli/output.py`
 /// (`fmtColumns`, `simpleList`, `updatesObsoletesList`, `list_transaction`) and dnf5's
-/// `check-upgrade.cpp` / `PackageListSections`. Run dnf with `LC_ALL=C`.
+/// `check-upgrade.cpp` / `PackageListSections`. Run dnf with `LC_ALL=C`. Terminal colour escapes
+/// (present when dnf ran on a tty) are removed first.
 public enum DnfParser {
     /// dnf check-update exits 100 when updates are available, 0 when there are none.
     public static func checkUpdateHasUpdates(exitStatus: Int32) -> Bool? {
@@ -109,7 +110,7 @@ public enum DnfParser {
             }
         }
 
-        for raw in ParserText.lines(text) {
+        for raw in ParserText.lines(ParserText.stripANSI(text)) {
             lineNumber += 1
             let words = ParserText.words(raw)
             if !pending.isEmpty {
@@ -151,10 +152,13 @@ public enum DnfParser {
         return result
     }
 
+    /// The action of a transaction-table section heading (`Upgrading`, `Installing dependencies`,
+    /// `Removing unused dependencies`, …). `nil` for headings whose rows are not packages
+    /// (module streams, groups, skipped packages) and for the past-tense result lists dnf prints
+    /// after a real transaction (`Upgraded:`, `Installed:`, `Removed:`).
     static func kind(ofSection s: String) -> DnfTransaction.Kind? {
         let l = s.lowercased()
-        if l.hasPrefix("skipping") || l.hasPrefix("enabling") || l.hasPrefix("disabling")
-            || l.hasPrefix("resetting") || l.contains("module") || l.contains("group") && !l.contains("packages") {
+        if l.contains("module") || (l.contains("group") && !l.contains("packages")) || l.contains("environment") {
             return nil
         }
         if l.hasPrefix("upgrading") || l.hasPrefix("updating") { return .upgrade }
@@ -162,7 +166,7 @@ public enum DnfParser {
         if l.hasPrefix("reinstalling") { return .reinstall }
         if l.hasPrefix("downgrading") { return .downgrade }
         if l.hasPrefix("removing") || l.hasPrefix("erasing") { return .remove }
-        return .other
+        return nil
     }
 
     /// The transaction table of `dnf upgrade --assumeno` (dnf 4 and dnf5).
@@ -192,7 +196,7 @@ public enum DnfParser {
             tx.entries.append(.init(section: section, kind: sectionKind, package: up, size: size, replacing: []))
         }
 
-        for raw in ParserText.lines(text) {
+        for raw in ParserText.lines(ParserText.stripANSI(text)) {
             lineNumber += 1
             let words = ParserText.words(raw)
             let trimmed = ParserText.trimmed(raw)

@@ -47,6 +47,16 @@ public enum ModinfoParser {
                          reason: "empty output: the module has no vermagic (not a kernel module?)")
     }
 
+    /// `modinfo -F FIELD FILE` for a single-valued field (`signer`, `sig_key`, `version`): the first
+    /// line, trimmed; `nil` when modinfo printed nothing (an unsigned module has no `signer`).
+    public static func parseField(_ text: String) -> String? {
+        for raw in ParserText.lines(text) {
+            let t = ParserText.trimmed(raw)
+            if !t.isEmpty { return String(t) }
+        }
+        return nil
+    }
+
     /// Full `modinfo` output for one module.
     public static func parse(_ text: String) throws(ParseError) -> ModuleInfo {
         var fields: [ModuleInfo.Field] = []

@@ -101,4 +101,28 @@ enum ParserText {
     static func isIndented(_ s: Substring) -> Bool {
         s.first == " " || s.first == "\t"
     }
+
+    /// Removes terminal escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL`), charset
+    /// designations (`ESC ( B`, which `tput sgr0` emits) and other two-byte escapes. dnf colours
+    /// its tables when stdout is a terminal; mokutil colours its state lines.
+    static func stripANSI(_ s: String) -> String {
+        guard s.utf8.contains(0x1B) else { return s }
+        var out = String.UnicodeScalarView()
+        var it = s.unicodeScalars.makeIterator()
+        while let c = it.next() {
+            guard c == "\u{1B}" else { out.append(c); continue }
+            guard let n = it.next() else { break }
+            switch n {
+            case "[":
+                while let m = it.next(), !(0x40...0x7E).contains(m.value) {}
+            case "]":
+                while let m = it.next(), m != "\u{07}", m != "\u{1B}" {}
+            case "(", ")", "*", "+", "#", "%":
+                _ = it.next()
+            default:
+                break
+            }
+        }
+        return String(out)
+    }
 }

@@ -17,7 +17,7 @@ public enum SecureBootParser {
         var enabled = false, disabled = false, setup = false, shimOff = false, unsupported = false
         var lineNumber = 0
         var firstUnknown: (Int, String)?
-        for raw in ParserText.lines(stripANSI(stdout) + "\n" + stripANSI(stderr)) {
+        for raw in ParserText.lines(ParserText.stripANSI(stdout) + "\n" + ParserText.stripANSI(stderr)) {
             lineNumber += 1
             let line = ParserText.trimmed(raw)
             if line.isEmpty { continue }
@@ -74,25 +74,5 @@ public enum SecureBootParser {
         let sb = try? fs.contents(of: secureBootVariable)
         let setup = try? fs.contents(of: setupModeVariable)
         return try parseEFIVariables(secureBoot: sb, setupMode: setup)
-    }
-
-    /// Removes ANSI CSI sequences (`ESC [ … letter`).
-    static func stripANSI(_ s: String) -> String {
-        guard s.contains("\u{1B}") else { return s }
-        var out = String.UnicodeScalarView()
-        var it = s.unicodeScalars.makeIterator()
-        while let c = it.next() {
-            if c == "\u{1B}" {
-                guard let n = it.next() else { break }
-                if n == "[" {
-                    while let m = it.next() {
-                        if (0x40...0x7E).contains(m.value) { break }
-                    }
-                }
-                continue
-            }
-            out.append(c)
-        }
-        return String(out)
     }
 }
