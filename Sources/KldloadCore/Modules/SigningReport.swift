@@ -9,6 +9,10 @@ public struct SigningReport: Sendable, Hashable, Codable {
     public var modules: [SignedModule]
     /// Problems that stop signing as a whole (no key, no sign-file), with what to do.
     public var problems: [SigningProblem]
+    /// Initramfs rebuilds run (or, in a dry run, that would run) after re-signing, because the
+    /// initramfs holds its own copy of the ZFS modules (`update-initramfs -u -k KVER`,
+    /// `dracut -f --kver KVER`, `mkinitcpio -P`).
+    public var initramfsCommands: [[String]] = []
     /// Worst outcome: `critical` when a module of the next-boot kernel stays unsigned,
     /// `warning` when one of another kernel does (or a problem stops signing), else `ok`.
     public var severity: ModuleSeverity
