@@ -331,6 +331,15 @@ import Testing
         }
     }
 
+    @Test func colorCodesAreIgnored() throws {
+        // printf_color() output when ZFS_COLOR is set: bold labels, coloured states.
+        let text = "  \u{1B}[1mpool:\u{1B}[0m tank\n \u{1B}[1mstate: \u{1B}[0m\u{1B}[0;32mONLINE\u{1B}[0m\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\ttank \u{1B}[0;32mONLINE\u{1B}[0m 0 0 0\n"
+        let p = try #require(try ZpoolStatusParser.parse(text).pools.first)
+        #expect(p.name == "tank")
+        #expect(p.state == .online)
+        #expect(p.root?.state == .online)
+    }
+
     @Test func vdevLineWithoutStateIsRejected() {
         let text = "  pool: t\n state: ONLINE\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\tt ONLINE 0 0 0\n\t  sda banana 0 0 0\n"
         #expect(throws: ParseError.self) { try ZpoolStatusParser.parse(text) }

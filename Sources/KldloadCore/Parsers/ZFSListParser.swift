@@ -19,20 +19,80 @@ public enum ZFSListParser {
     /// `columns` is the `-o` list the caller passed (e.g. `["name","used","avail","mountpoint"]`);
     /// it must contain `name`.
     public static func parse(_ text: String, columns: [String]) throws(ParseError) -> [Dataset] {
+        let table = try parseTable(text, columns: columns)
+        var rows: [Dataset] = []
+        rows.reserveCapacity(table.rowCount)
+        for r in 0..<table.rowCount { rows.append(Dataset(table: table, row: r)) }
+        return rows
+    }
+
+    /// The offsets-only form behind `parse`: one shared copy of the text plus the byte
+    /// offset of every field, no per-row allocation. `parse` wraps each row in a `Dataset`.
+    public static func parseTable(_ text: String, columns: [String]) throws(ParseError) -> ZFSListTable {
         guard let nameIndex = columns.firstIndex(of: "name") else {
             throw ParseError(source: source, line: 0, text: columns.joined(separator: ","),
                              reason: "the column list has no 'name'; pass the -o list used, including name")
         }
-        let result = TabularText.parse(text, columnCount: columns.count, source: source) {
-            (values: [String], line: Int, lineText: () -> String) -> Result<Dataset, ParseError> in
-            let name = values[nameIndex]
-            if name.isEmpty {
-                return .failure(ParseError(source: source, line: line, text: lineText(),
-                                           reason: "empty dataset name"))
+        var text = text
+        text.makeContiguousUTF8()
+        let columnCount = columns.count
+        let result = text.utf8.withContiguousStorageIfAvailable { buf -> Result<([Int], Int), ParseError> in
+            scanOffsets(buf, columnCount: columnCount, nameIndex: nameIndex)
+        } ?? .failure(ParseError(source: source, line: 0, text: "", reason: "input is not contiguous UTF-8"))
+        let (offsets, rowCount) = try result.get()
+        return ZFSListTable(text: text, columns: columns, nameColumn: nameIndex, offsets: offsets, rowCount: rowCount)
+    }
+
+    /// One pass over the bytes: for every non-empty line, the start of each field and the
+    /// line end + 1. A line with another field count, or an empty name, is a ParseError.
+    static func scanOffsets(_ buf: UnsafeBufferPointer<UInt8>, columnCount: Int, nameIndex: Int) -> Result<([Int], Int), ParseError> {
+        var offsets: [Int] = []
+        guard let base = buf.baseAddress, buf.count > 0 else { return .success((offsets, 0)) }
+        let n = buf.count
+        let stride = columnCount + 1
+        offsets.reserveCapacity((n / 48 + 1) * stride)
+        var rows = 0
+        var lineStart = 0
+        var lineNo = 0
+        while lineStart < n {
+            lineNo += 1
+            let lineEnd: Int
+            if let p = memchr(base + lineStart, 0x0A, n - lineStart) {
+                lineEnd = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            } else {
+                lineEnd = n
             }
-            return .success(Dataset(name: name, properties: ZFSPropertyList(names: columns, values: values)))
+            if lineEnd == lineStart {
+                lineStart = lineEnd + 1
+                continue
+            }
+            offsets.append(lineStart)
+            var fields = 1
+            var i = lineStart
+            while i < lineEnd {
+                if let p = memchr(base + i, 0x09, lineEnd - i) {
+                    let t = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                    fields += 1
+                    if fields <= columnCount { offsets.append(t + 1) }
+                    i = t + 1
+                } else {
+                    break
+                }
+            }
+            let lineText = { String(decoding: UnsafeBufferPointer(rebasing: buf[lineStart..<lineEnd]), as: UTF8.self) }
+            guard fields == columnCount else {
+                return .failure(ParseError(source: source, line: lineNo, text: lineText(),
+                                           reason: "expected \(columnCount) tab-separated fields, found \(fields); was the -o column list passed to the parser the one used?"))
+            }
+            offsets.append(lineEnd + 1)
+            let rowBase = rows * stride
+            if offsets[rowBase + nameIndex + 1] - 1 == offsets[rowBase + nameIndex] {
+                return .failure(ParseError(source: source, line: lineNo, text: lineText(), reason: "empty dataset name"))
+            }
+            rows += 1
+            lineStart = lineEnd + 1
         }
-        return try result.get()
+        return .success((offsets, rows))
     }
 
     /// Like `parse`, for `zfs list -t snapshot`: every row must be a snapshot (`ds@snap`).

@@ -47,6 +47,8 @@ public enum ZpoolStatusParser {
             let lineNo = index + 1
             var line = rawLine
             if line.last == "\r" { line = line.dropLast() }
+            // ZFS_COLOR / a terminal makes zpool wrap labels and states in ANSI SGR codes.
+            if line.utf8.contains(0x1B) { line = stripANSI(line) }
             if let (label, rest) = labelLine(line) {
                 if label == "pool" {
                     if let c = current { pools.append(try c.finish()) }
@@ -106,6 +108,30 @@ public enum ZpoolStatusParser {
         let afterColon = line.index(after: i)
         if afterColon < line.endIndex, line[afterColon] != " " && line[afterColon] != "\t" { return nil }
         return (word, trimWhitespace(line[afterColon...]))
+    }
+
+    /// Removes `ESC [ … <letter>` sequences (printf_color in zpool_main.c).
+    static func stripANSI(_ s: Substring) -> Substring {
+        var out = ""
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            if c == "\u{1B}" {
+                var j = s.index(after: i)
+                if j < s.endIndex, s[j] == "[" {
+                    j = s.index(after: j)
+                    while j < s.endIndex, let a = s[j].asciiValue, !((a >= 0x40 && a <= 0x7E) && a != 0x5B) {
+                        j = s.index(after: j)
+                    }
+                    if j < s.endIndex { j = s.index(after: j) }
+                }
+                i = j
+                continue
+            }
+            out.append(c)
+            i = s.index(after: i)
+        }
+        return Substring(out)
     }
 
     static func trimWhitespace(_ s: Substring) -> Substring {
