@@ -1,0 +1,124 @@
+import Foundation
+
+/// One dataset or snapshot of the BE root as kbe needs it, from the single listing call
+/// `BEListing.command(beRoot:)`.
+///
+/// The text is parsed by the shared `ZFSListParser` / `ZFSGetParser` / `ZpoolGetParser`;
+/// this type is kbe's typed view of one row.
+public struct BERecord: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, Codable { case filesystem, volume, snapshot, bookmark }
+    public var name: String
+    public var kind: Kind
+    public var used: UInt64
+    public var usedBySnapshots: UInt64
+    public var referenced: UInt64
+    public var available: UInt64?
+    public var mountpoint: String?
+    public var canmount: String?
+    public var mounted: Bool?
+    public var origin: String?
+    public var clones: [String]
+    public var creation: Date?
+    public var description: String?
+
+    public init(
+        name: String, kind: Kind, used: UInt64 = 0, usedBySnapshots: UInt64 = 0, referenced: UInt64 = 0,
+        available: UInt64? = nil, mountpoint: String? = nil, canmount: String? = nil, mounted: Bool? = nil,
+        origin: String? = nil, clones: [String] = [], creation: Date? = nil, description: String? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.used = used
+        self.usedBySnapshots = usedBySnapshots
+        self.referenced = referenced
+        self.available = available
+        self.mountpoint = mountpoint
+        self.canmount = canmount
+        self.mounted = mounted
+        self.origin = origin
+        self.clones = clones
+        self.creation = creation
+        self.description = description
+    }
+
+    /// `rpool/ROOT/default` for `rpool/ROOT/default@x`, the name itself otherwise.
+    public var datasetName: Substring {
+        if let at = name.firstIndex(of: "@") { return name[..<at] }
+        return name[...]
+    }
+    public var snapshotName: Substring? {
+        guard let at = name.firstIndex(of: "@") else { return nil }
+        return name[name.index(after: at)...]
+    }
+}
+
+public enum BEListing {
+    public static let descriptionProperty = "org.kldload:description"
+    /// The columns of the one listing call, in order.
+    public static let columns = [
+        "name", "type", "used", "usedbysnapshots", "referenced", "available", "mountpoint", "canmount",
+        "mounted", "origin", "clones", "creation", descriptionProperty,
+    ]
+
+    /// The one `zfs list` call `kbe list` makes (plus `zpool get bootfs`).
+    public static func command(root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot") -> Command {
+        var argv = ["zfs", "list", "-Hp", "-t", types]
+        if let depth { argv += ["-d", String(depth)] } else { argv.append("-r") }
+        argv += ["-o", columns.joined(separator: ","), root]
+        return Command(argv)
+    }
+
+    /// Parses the output of `command(root:)` with the shared `ZFSListParser` (tab-separated
+    /// fields, `-` for none, exact numbers and epoch seconds with -p) and keeps what kbe needs.
+    public static func parse(_ text: String) throws(ParseError) -> [BERecord] {
+        let rows = try ZFSListParser.parse(text, columns: columns)
+        var records: [BERecord] = []
+        records.reserveCapacity(rows.count)
+        for (i, row) in rows.enumerated() {
+            let p = row.properties
+            let values = p.values
+            // Columns are in `columns` order; index directly (no per-row name look-ups).
+            guard values.count == columns.count else { continue }
+            func num(_ k: Int) throws(ParseError) -> UInt64? {
+                let v = values[k]
+                if v == "-" { return nil }
+                guard let n = UInt64(v) else {
+                    throw ParseError(
+                        source: "zfs list -Hp", line: i + 1, text: row.name,
+                        reason: "\(columns[k]) is not an exact number: '\(v)' (was -p given?)")
+                }
+                return n
+            }
+            func opt(_ k: Int) -> String? { values[k] == "-" ? nil : values[k] }
+            guard let kind = BERecord.Kind(rawValue: values[1]) else {
+                throw ParseError(
+                    source: "zfs list -Hp", line: i + 1, text: row.name, reason: "unknown type '\(values[1])'")
+            }
+            let clones = values[10] == "-" ? [] : values[10].split(separator: ",").map(String.init)
+            records.append(
+                BERecord(
+                    name: row.name, kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
+                    referenced: try num(4) ?? 0, available: try num(5), mountpoint: opt(6), canmount: opt(7),
+                    mounted: values[8] == "yes" ? true : (values[8] == "no" ? false : nil), origin: opt(9),
+                    clones: clones, creation: try num(11).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                    description: opt(12)))
+        }
+        return records
+    }
+
+    /// `zpool get -Hp bootfs POOL` → the bootfs value (nil when unset, `-`).
+    public static func bootfsCommand(pool: String) -> Command { Command(["zpool", "get", "-Hp", "bootfs", pool]) }
+
+    public static func parseBootfs(_ text: String, pool: String) throws(ParseError) -> String? {
+        ZpoolGetParser.value("bootfs", pool: pool, in: try ZpoolGetParser.parse(text))
+    }
+
+    /// `zfs get -Hp -s local all DATASET` → property → value (local properties only).
+    public static func localPropertiesCommand(_ dataset: String) -> Command {
+        Command(["zfs", "get", "-Hp", "-s", "local", "all", dataset])
+    }
+
+    public static func parseProperties(_ text: String) throws(ParseError) -> [(String, String)] {
+        try ZFSGetParser.parse(text).map { ($0.name, $0.rawValue) }
+    }
+}

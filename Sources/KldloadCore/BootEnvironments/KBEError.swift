@@ -1,0 +1,66 @@
+/// Everything `kbe` can fail with. Each error says what happened (`message`), what to do next
+/// (`hint`), optional detail lines (the state after a half-finished plan), and maps to one of
+/// the documented exit codes (Docs/KBE.md).
+public struct KBEError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// A zfs/zpool/mount command failed; the state is reported. Exit 1.
+        case commandFailed
+        /// Wrong usage or an invalid name. Exit 2.
+        case usage
+        /// Refused for safety (active BE, dependent clones, split package database, not
+        /// confirmed, no terminal and no --yes). Exit 3.
+        case refused
+        /// No such boot environment / checkpoint, or the BE root cannot be found. Exit 4.
+        case notFound
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var hint: String?
+    /// Extra lines printed between the message and the hint (what was done, what was not).
+    public var details: [String]
+
+    public init(_ kind: Kind, _ message: String, hint: String? = nil, details: [String] = []) {
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+        self.details = details
+    }
+
+    public var exitCode: Int32 {
+        switch kind {
+        case .commandFailed: return 1
+        case .usage: return 2
+        case .refused: return 3
+        case .notFound: return 4
+        }
+    }
+
+    public var description: String {
+        var lines = ["kbe: error: \(message)"]
+        lines += details.map { "  " + $0 }
+        if let hint { lines.append("hint: \(hint)") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func from(_ error: CommandError, doing what: String) -> KBEError {
+        switch error {
+        case .notFound(let program, _):
+            return KBEError(
+                .commandFailed, "\(what): \(error)",
+                hint: "install the tools that provide \(program) (zfsutils-linux / zfs) or check PATH")
+        case .noRecording:
+            return KBEError(
+                .commandFailed, "\(what): \(error)",
+                hint: "the replay scenario does not cover this command; record it or use another scenario")
+        default:
+            return KBEError(.commandFailed, "\(what): \(error)", hint: "nothing was changed by kbe")
+        }
+    }
+
+    static func parse(_ error: ParseError) -> KBEError {
+        KBEError(
+            .commandFailed, "\(error)",
+            hint: "kbe does not understand this output; please report it with the command's output attached")
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// The `--json` result of every kbe command (schema in Docs/KBE.md). `version` is 1.
+public struct KBEReport: Sendable, Codable, Hashable {
+    public struct CheckpointInfo: Sendable, Codable, Hashable {
+        public var name: String
+        public var snapshot: String
+        public var used: UInt64
+        public var referenced: UInt64
+        public var created: Date?
+        public var description: String?
+        public var clones: [String]
+    }
+
+    public struct EnvironmentInfo: Sendable, Codable, Hashable {
+        public var name: String
+        public var dataset: String
+        public var active: String
+        public var activeNow: Bool
+        public var activeOnReboot: Bool
+        public var mountpoint: String?
+        public var space: UInt64
+        public var used: UInt64
+        public var referenced: UInt64
+        public var created: Date?
+        public var description: String?
+        public var origin: String?
+        public var checkpoints: [CheckpointInfo]?
+    }
+
+    public struct ErrorInfo: Sendable, Codable, Hashable {
+        public var kind: String
+        public var message: String
+        public var hint: String?
+        public var details: [String]
+        public var exitCode: Int32
+    }
+
+    public var version = 1
+    public var command: String
+    public var dryRun: Bool
+    public var pool: String?
+    public var beRoot: String?
+    public var runningBE: String?
+    public var bootfs: String?
+    /// Every command (argv) the plan contains, in order.
+    public var plan: [[String]]?
+    /// True when the plan ran to the end.
+    public var executed: Bool?
+    public var messages: [String] = []
+    public var warnings: [String] = []
+    public var bootEnvironments: [EnvironmentInfo]?
+    /// The dataset or snapshot the command acted on / created.
+    public var target: String?
+    public var created: [String]?
+    public var destroyed: [String]?
+    /// What boots next (activate).
+    public var nextBoot: String?
+    public var nextBootKernel: String?
+    public var mountpoint: String?
+    public var packageDatabase: PackageDatabaseStatus?
+    /// Set when the command failed (the process exits with `error.exitCode`).
+    public var error: ErrorInfo?
+
+    public init(command: String, dryRun: Bool) {
+        self.command = command
+        self.dryRun = dryRun
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        guard let data = try? encoder.encode(self) else { return "{\"version\": 1}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func info(_ be: BootEnvironment, withCheckpoints: Bool) -> EnvironmentInfo {
+        EnvironmentInfo(
+            name: be.name, dataset: be.dataset, active: be.activeFlags, activeNow: be.isActiveNow,
+            activeOnReboot: be.isActiveOnReboot, mountpoint: be.mountedAt, space: be.space, used: be.used,
+            referenced: be.referenced, created: be.creation, description: be.description, origin: be.origin,
+            checkpoints: withCheckpoints
+                ? be.checkpoints.map {
+                    CheckpointInfo(
+                        name: $0.name, snapshot: $0.fullName, used: $0.used, referenced: $0.referenced,
+                        created: $0.creation, description: $0.description, clones: $0.clones)
+                } : nil)
+    }
+}
+
+/// What a kbe command produced: lines for stdout, warnings for stderr, and the JSON report.
+public struct KBEOutput: Sendable {
+    public var lines: [String] = []
+    public var warnings: [String] = []
+    public var report: KBEReport
+
+    public init(report: KBEReport) { self.report = report }
+
+    mutating func say(_ line: String) {
+        lines.append(line)
+        report.messages.append(line)
+    }
+
+    mutating func warn(_ line: String) {
+        warnings.append(line)
+        report.warnings.append(line)
+    }
+}
+
+/// The `kbe list` table.
+public enum BEListRenderer {
+    public static func render(
+        _ envs: [BootEnvironment], scripted: Bool, exact: Bool, checkpoints: Bool, timeZone: TimeZone
+    ) -> String {
+        var rows: [[String]] = []
+        func created(_ d: Date?) -> String {
+            guard let d else { return "-" }
+            if exact { return String(Int64(d.timeIntervalSince1970)) }
+            return stamp(d, timeZone: timeZone)
+        }
+        func size(_ n: UInt64) -> String { exact ? String(n) : humanSize(n) }
+        for be in envs {
+            rows.append([
+                be.name, be.activeFlags, be.mountedAt ?? "-", size(be.space), created(be.creation),
+                be.description ?? "-",
+            ])
+            if checkpoints {
+                for c in be.checkpoints {
+                    rows.append([
+                        (scripted ? "" : "  ") + be.name + "@" + c.name, "-", "-", size(c.used), created(c.creation),
+                        c.description ?? "-",
+                    ])
+                }
+            }
+        }
+        let table = TextTable(
+            headers: ["NAME", "ACTIVE", "MOUNTPOINT", "SPACE", "CREATED", "DESCRIPTION"], rows: rows,
+            rightAligned: [3])
+        return table.render(scripted: scripted)
+    }
+
+    /// `2026-11-22 10:15` in the given time zone.
+    public static func stamp(_ date: Date, timeZone: TimeZone) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = timeZone
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func two(_ n: Int?) -> String {
+            let v = n ?? 0
+            return v < 10 ? "0\(v)" : "\(v)"
+        }
+        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))"
+    }
+}

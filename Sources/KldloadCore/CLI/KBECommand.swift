@@ -1,0 +1,363 @@
+import Foundation
+
+/// `kbe` argv → a `KBEInvocation` value, help text per subcommand, and running an invocation
+/// against a `SystemContext`. The executable only builds the context and prints.
+public struct KBEInvocation: Sendable, Hashable {
+    public enum Action: Sendable, Hashable {
+        case help(String?)
+        case version
+        case list(checkpoints: Bool, scripted: Bool, exact: Bool)
+        case createCheckpoint(name: String, source: String?, description: String?)
+        case createEnvironment(name: String, source: String?, description: String?)
+        case activate(String)
+        case rollback(String)
+        case destroy(String, keepOrigin: Bool)
+        case rename(String, String)
+        case mount(String, directory: String?, readOnly: Bool)
+        case umount(String)
+        case describe(String, String)
+    }
+
+    public var action: Action
+    public var options: KBEOptions
+    public var json: Bool
+    public var replay: String?
+
+    public init(action: Action, options: KBEOptions = KBEOptions(), json: Bool = false, replay: String? = nil) {
+        self.action = action
+        self.options = options
+        self.json = json
+        self.replay = replay
+    }
+
+    public var commandName: String {
+        switch action {
+        case .help: return "help"
+        case .version: return "version"
+        case .list: return "list"
+        case .createCheckpoint, .createEnvironment: return "create"
+        case .activate: return "activate"
+        case .rollback: return "rollback"
+        case .destroy: return "destroy"
+        case .rename: return "rename"
+        case .mount: return "mount"
+        case .umount: return "umount"
+        case .describe: return "describe"
+        }
+    }
+
+    /// Parses `kbe [global options] COMMAND [options] [arguments]` (options may also follow
+    /// the command and its arguments).
+    public static func parse(_ arguments: [String]) throws(UsageError) -> KBEInvocation {
+        // Find the subcommand: the first word that is not an option or a global option's value.
+        let valueOptions = Set(KBECommand.globalSpecs.filter { if case .value = $0.kind { return true } else { return false } }
+            .flatMap(\.names))
+        var subIndex: Int? = nil
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { break }
+            if valueOptions.contains(a) {
+                i += 2
+                continue
+            }
+            if !a.hasPrefix("-") || a == "-" {
+                subIndex = i
+                break
+            }
+            i += 1
+        }
+        var rest = arguments
+        var sub: KBECommand.Subcommand? = nil
+        if let subIndex {
+            let word = arguments[subIndex]
+            guard let found = KBECommand.subcommand(named: word) else {
+                throw UsageError("unknown command '\(word)' (commands: \(KBECommand.subcommands.map(\.name).joined(separator: ", ")))")
+            }
+            sub = found
+            rest.remove(at: subIndex)
+        }
+        let parser = OptionParser(KBECommand.globalSpecs + (sub?.specs ?? []))
+        let p = try parser.parse(rest)
+        var options = KBEOptions(
+            pool: p.value("pool"), beRoot: p.value("be-root"), dryRun: p.has("dry-run"), assumeYes: p.has("yes"),
+            allowSplitPackageDatabase: p.has("allow-split-pkgdb"))
+        if options.pool?.isEmpty == true { options.pool = nil }
+        var inv = KBEInvocation(action: .version, options: options, json: p.has("json"), replay: p.value("replay"))
+        if p.has("help") {
+            inv.action = .help(sub?.name)
+            return inv
+        }
+        if p.has("version") {
+            inv.action = .version
+            return inv
+        }
+        guard let sub else {
+            if !p.positionals.isEmpty { throw UsageError("unknown command '\(p.positionals[0])'") }
+            throw UsageError("missing command")
+        }
+        let args = p.positionals
+        func need(_ n: ClosedRange<Int>) throws(UsageError) {
+            if !n.contains(args.count) {
+                throw UsageError("usage: \(sub.usage)")
+            }
+        }
+        switch sub.name {
+        case "help":
+            try need(0...1)
+            if let topic = args.first, KBECommand.subcommand(named: topic) == nil {
+                throw UsageError("no help for unknown command '\(topic)'")
+            }
+            inv.action = .help(args.first.flatMap { KBECommand.subcommand(named: $0)?.name })
+        case "list":
+            try need(0...0)
+            if p.has("scripted") && inv.json { throw UsageError("-H and --json cannot be combined") }
+            inv.action = .list(checkpoints: p.has("snapshots"), scripted: p.has("scripted"), exact: p.has("parsable"))
+        case "create":
+            try need(1...1)
+            if p.has("be") {
+                inv.action = .createEnvironment(name: args[0], source: p.value("source"), description: p.value("description"))
+            } else {
+                inv.action = .createCheckpoint(name: args[0], source: p.value("source"), description: p.value("description"))
+            }
+        case "activate":
+            try need(1...1)
+            inv.action = .activate(args[0])
+        case "rollback":
+            try need(1...1)
+            inv.action = .rollback(args[0])
+        case "destroy":
+            try need(1...1)
+            inv.action = .destroy(args[0], keepOrigin: p.has("keep-origin"))
+        case "rename":
+            try need(2...2)
+            inv.action = .rename(args[0], args[1])
+        case "mount":
+            try need(1...2)
+            inv.action = .mount(args[0], directory: args.count > 1 ? args[1] : nil, readOnly: p.has("read-only"))
+        case "umount":
+            try need(1...1)
+            inv.action = .umount(args[0])
+        case "describe":
+            try need(2...2)
+            inv.action = .describe(args[0], args[1])
+        default:
+            throw UsageError("unknown command '\(sub.name)'")
+        }
+        return inv
+    }
+}
+
+public enum KBECommand {
+    public struct Subcommand: Sendable {
+        public var name: String
+        public var aliases: [String]
+        public var usage: String
+        public var summary: String
+        public var specs: [OptionSpec]
+        public var details: String
+    }
+
+    public static let globalSpecs: [OptionSpec] = [
+        .flag("help", "-h", "--help", help: "show help (kbe COMMAND --help for one command)"),
+        .flag("version", "--version", help: "print the version and exit"),
+        .flag("dry-run", "-n", "--dry-run", help: "print the exact commands that would run; change nothing"),
+        .flag("json", "--json", help: "print the result as a JSON object (\"version\": 1)"),
+        .flag("yes", "-y", "--yes", help: "confirm destructive commands without asking (for scripts)"),
+        .value("pool", "--pool", metavar: "POOL", help: "the pool (default: the pool of the dataset mounted at /)"),
+        .value("be-root", "--be-root", metavar: "DATASET", help: "the BE root (default: the parent of the running BE)"),
+        .value("replay", "--replay", metavar: "DIR", help: "answer from a recorded scenario instead of the system"),
+    ]
+
+    static let splitFlag = OptionSpec.flag(
+        "allow-split-pkgdb", "--allow-split-pkgdb",
+        help: "proceed although the package database lives outside the BE (see kbe help)")
+
+    public static let subcommands: [Subcommand] = [
+        Subcommand(
+            name: "list", aliases: ["ls"], usage: "kbe list [-s] [-H] [-p] [--json]",
+            summary: "list boot environments (-s: with their checkpoints)",
+            specs: [
+                .flag("snapshots", "-s", "--snapshots", help: "list each BE's checkpoints under it"),
+                .flag("scripted", "-H", help: "scripted mode: no header, fields separated by one tab"),
+                .flag("parsable", "-p", help: "exact numbers: SPACE in bytes, CREATED in seconds since 1970"),
+            ],
+            details: """
+                ACTIVE: N = mounted at / now, R = the pool's bootfs (boots next), NR = both.
+                SPACE: the BE's used space plus, for a BE cloned from a checkpoint, that checkpoint's
+                used space (as bectl counts it). Makes two calls: zpool get bootfs and one zfs list.
+                """),
+        Subcommand(
+            name: "create", aliases: [],
+            usage: "kbe create NAME [-e BE] [-d TEXT] | kbe create --be NAME [-e SOURCE] [-d TEXT]",
+            summary: "take a checkpoint, or (--be) create a boot environment",
+            specs: [
+                .flag("be", "--be", help: "create a boot environment instead of a checkpoint"),
+                .value("source", "-e", "--source", metavar: "SOURCE", help: "BE or checkpoint to start from (default: the running BE)"),
+                .value("description", "-d", "--description", metavar: "TEXT", help: "store a description"),
+            ],
+            details: """
+                kbe create NAME snapshots the running BE, its child datasets and a package-database dataset
+                outside the BE in one atomic zfs snapshot call, all named NAME.
+                kbe create --be NAME clones SOURCE (a BE: snapshotted first as BE@kbe-NAME; or a checkpoint)
+                into POOL/ROOT/NAME with canmount=noauto, mountpoint=/ and the source's local
+                org.zfsbootmenu:* properties. It does not activate it.
+                """),
+        Subcommand(
+            name: "activate", aliases: [], usage: "kbe activate BE|BE@CHECKPOINT|CHECKPOINT [--allow-split-pkgdb]",
+            summary: "choose what boots next (a checkpoint is cloned into a new BE first)",
+            specs: [splitFlag],
+            details: """
+                A BE: zpool set bootfs (and canmount=noauto, mountpoint=/ if they are wrong).
+                A checkpoint (full name, or the bare name of a checkpoint of the running BE): cloned into a new
+                BE named after it, then bootfs points at the clone; the current BE is not changed.
+                Refused when the package database lives outside the BE (--allow-split-pkgdb to override).
+                """),
+        Subcommand(
+            name: "rollback", aliases: [], usage: "kbe rollback CHECKPOINT [--yes] [--allow-split-pkgdb]",
+            summary: "destructively roll a BE back to a checkpoint",
+            specs: [splitFlag],
+            details: """
+                Runs zfs rollback -r on the BE, its children and a split package-database dataset: every newer
+                checkpoint is destroyed (refused if one of them has clones). Asks for confirmation on a terminal;
+                needs --yes otherwise. For the running BE, prefer kbe activate CHECKPOINT && reboot.
+                """),
+        Subcommand(
+            name: "destroy", aliases: ["delete"], usage: "kbe destroy BE|BE@CHECKPOINT|CHECKPOINT [-o] [--yes]",
+            summary: "destroy a boot environment or a checkpoint",
+            specs: [.flag("keep-origin", "-o", "--keep-origin", help: "keep the BE's origin checkpoint")],
+            details: """
+                Refuses the BE running now or booting next, and anything other datasets were cloned from.
+                A BE's origin checkpoint is destroyed with it when nothing else depends on it (-o keeps it).
+                No % ranges. Asks for confirmation on a terminal; needs --yes otherwise.
+                """),
+        Subcommand(
+            name: "rename", aliases: [], usage: "kbe rename OLD NEW", summary: "rename a boot environment",
+            specs: [],
+            details: """
+                Refused for the running BE. When OLD boots next, bootfs is set to NEW in the same plan.
+                """),
+        Subcommand(
+            name: "mount", aliases: [], usage: "kbe mount BE [DIR] [-r]",
+            summary: "mount a boot environment (default: a new directory under /run/kbe)",
+            specs: [.flag("read-only", "-r", "--read-only", help: "mount read-only")],
+            details: "Uses mount -t zfs -o zfsutil for the BE and its child datasets. A checkpoint mounts read-only."),
+        Subcommand(
+            name: "umount", aliases: ["unmount"], usage: "kbe umount BE", summary: "unmount a boot environment",
+            specs: [], details: "Unmounts the BE and its child datasets, deepest first."),
+        Subcommand(
+            name: "describe", aliases: [], usage: "kbe describe BE|CHECKPOINT TEXT",
+            summary: "set (or with \"\" clear) a description", specs: [],
+            details: "Stored in the user property org.kldload:description."),
+        Subcommand(
+            name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
+    ]
+
+    public static func subcommand(named word: String) -> Subcommand? {
+        subcommands.first { $0.name == word || $0.aliases.contains(word) }
+    }
+
+    public static var versionText: String { "kbe \(KldloadVersion.current)" }
+
+    public static func helpText(for name: String?) -> String {
+        if let name, let sub = subcommand(named: name) {
+            var text = "usage: \(sub.usage)\n\n\(sub.summary)\n"
+            if !sub.details.isEmpty { text += "\n" + sub.details + "\n" }
+            if !sub.specs.isEmpty { text += "\noptions:\n" + OptionParser(sub.specs).helpText() + "\n" }
+            text += "\nglobal options:\n" + OptionParser(globalSpecs).helpText() + "\n"
+            return text
+        }
+        let width = subcommands.map(\.name.count).max() ?? 8
+        let commands = subcommands.map { sub in
+            "  " + sub.name + String(repeating: " ", count: width - sub.name.count + 2) + sub.summary
+                + (sub.aliases.isEmpty ? "" : " (alias: \(sub.aliases.joined(separator: ", ")))")
+        }.joined(separator: "\n")
+        return """
+            usage: kbe [options] COMMAND [arguments]
+
+            ZFS boot environments: a boot environment (BE) is a dataset under the BE root (e.g. rpool/ROOT/default)
+            with its children; a checkpoint is a snapshot of one (rpool/ROOT/default@NAME).
+
+            commands:
+            \(commands)
+
+            options:
+            \(OptionParser(globalSpecs).helpText())
+
+            exit status: 0 success; 1 a zfs/zpool/mount command failed (state reported); 2 usage error or
+            invalid name; 3 refused for safety; 4 not found.
+            Run kbe COMMAND --help for details. Guide: Docs/KBE.md.
+
+            """
+    }
+
+    /// What to print and the exit status.
+    public struct Result: Sendable, Equatable {
+        public var stdout: String
+        public var stderr: String
+        public var exitCode: Int32
+
+        public init(stdout: String, stderr: String, exitCode: Int32) {
+            self.stdout = stdout
+            self.stderr = stderr
+            self.exitCode = exitCode
+        }
+    }
+
+    /// Runs an invocation. `ask` reads a confirmation from the terminal (nil: no terminal).
+    public static func run(
+        _ inv: KBEInvocation, context: SystemContext, ask: (@Sendable (String) -> String?)? = nil,
+        progress: ProgressSink? = nil, timeZone: TimeZone = .current
+    ) -> Result {
+        switch inv.action {
+        case .help(let topic): return Result(stdout: helpText(for: topic), stderr: "", exitCode: 0)
+        case .version: return Result(stdout: versionText + "\n", stderr: "", exitCode: 0)
+        default: break
+        }
+        let manager = BootEnvironmentManager(context: context, options: inv.options, ask: ask, progress: progress)
+        do {
+            let output: KBEOutput
+            var table: String? = nil
+            switch inv.action {
+            case .list(let checkpoints, let scripted, let exact):
+                let (out, envs) = try manager.list(showCheckpoints: checkpoints)
+                output = out
+                table = BEListRenderer.render(
+                    envs, scripted: scripted, exact: exact, checkpoints: checkpoints, timeZone: timeZone)
+            case .createCheckpoint(let name, let source, let description):
+                output = try manager.createCheckpoint(named: name, of: source, description: description)
+            case .createEnvironment(let name, let source, let description):
+                output = try manager.createEnvironment(named: name, from: source, description: description)
+            case .activate(let target): output = try manager.activate(target)
+            case .rollback(let target): output = try manager.rollback(target)
+            case .destroy(let target, let keepOrigin): output = try manager.destroy(target, keepOrigin: keepOrigin)
+            case .rename(let old, let new): output = try manager.rename(old, to: new)
+            case .mount(let target, let dir, let ro): output = try manager.mount(target, at: dir, readOnly: ro)
+            case .umount(let target): output = try manager.umount(target)
+            case .describe(let target, let text): output = try manager.describe(target, as: text)
+            case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)
+            }
+            let stderr = output.warnings.map { $0 + "\n" }.joined()
+            if inv.json { return Result(stdout: output.report.json() + "\n", stderr: stderr, exitCode: 0) }
+            let stdout = (table ?? "") + output.lines.map { $0 + "\n" }.joined()
+            return Result(stdout: stdout, stderr: stderr, exitCode: 0)
+        } catch {
+            var stdout = ""
+            if inv.json {
+                var report = KBEReport(command: inv.commandName, dryRun: inv.options.dryRun)
+                report.error = KBEReport.ErrorInfo(
+                    kind: error.kind.rawValue, message: error.message, hint: error.hint, details: error.details,
+                    exitCode: error.exitCode)
+                stdout = report.json() + "\n"
+            }
+            return Result(stdout: stdout, stderr: error.description + "\n", exitCode: error.exitCode)
+        }
+    }
+
+    /// Usage errors as the executable prints them (exit 2).
+    public static func usageFailure(_ error: UsageError, arguments: [String]) -> Result {
+        let sub = arguments.first { !$0.hasPrefix("-") }.flatMap(subcommand(named:))
+        let hint = sub.map { "kbe \($0.name) --help" } ?? "kbe --help"
+        return Result(stdout: "", stderr: "kbe: error: \(error.message)\nhint: see \(hint)\n", exitCode: 2)
+    }
+}
