@@ -233,7 +233,6 @@ public struct DnfDriver: PackageManagerDriver {
             case .remove: action = .remove
             case .downgrade: action = .downgrade
             case .reinstall: action = .reinstall
-            default: action = .upgrade
             }
             let p = e.package
             plan.items.append(.init(name: p.name, action: action, currentVersion: p.currentVersion,
