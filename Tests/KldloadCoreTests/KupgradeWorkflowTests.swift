@@ -70,7 +70,21 @@ final class KupgradeRig: @unchecked Sendable {
 
     static let apt = AptDriver.upgrade.argv
     static let zpoolGet = ["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", "rpool"]
-    static let snapshotList = ["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", "rpool/ROOT/default"]
+    static let bootfs = ["zpool", "get", "-Hp", "bootfs", "rpool"]
+    static let listing = BEListing.command(root: "rpool/ROOT").argv
+
+    /// kbe's two reads (bootfs, the one listing); `snapshots` are existing checkpoints of default.
+    func bootEnvironments(snapshots: [String] = []) {
+        runner.on(Self.bootfs, stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\n")
+        var rows = [
+            "rpool/ROOT\tfilesystem\t4000000000\t0\t98304\t20000000000\tnone\toff\tno\t-\t-\t1774000000\t-",
+            "rpool/ROOT/default\tfilesystem\t3900000000\t0\t3900000000\t20000000000\t/\tnoauto\tyes\t-\t-\t1774000000\t-",
+        ]
+        for name in snapshots {
+            rows.append("rpool/ROOT/default@\(name)\tsnapshot\t1000\t-\t3900000000\t-\t-\t-\t-\t-\t-\t1774100000\t-")
+        }
+        runner.on(Self.listing, stdout: rows.joined(separator: "\n") + "\n")
+    }
 
     static let modulesOK = ModuleStep { _, progress, _ in
         progress("kernel 6.1.0-21-amd64 ... zfs.ko OK")
@@ -126,7 +140,9 @@ final class KupgradeRig: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: dir) }
 
-    func healthyPool(free: UInt64 = 20_000_000_000, health: String = "ONLINE", status: String? = nil) {
+    func healthyPool(free: UInt64 = 20_000_000_000, health: String = "ONLINE", status: String? = nil,
+                     snapshots: [String] = []) {
+        bootEnvironments(snapshots: snapshots)
         runner.on(Self.zpoolGet, stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\nrpool\thealth\t\(health)\t-\nrpool\tfree\t\(free)\t-\nrpool\tsize\t32212254720\t-\nrpool\tallocated\t\(32212254720 - min(free, 32212254720))\t-\n")
         runner.on(["zpool", "status", "rpool"], stdout: status ?? """
               pool: rpool
@@ -165,7 +181,6 @@ struct KupgradeWorkflowTests {
         let rig = try KupgradeRig()
         rig.healthyPool()
         rig.aptPlan()
-        rig.runner.on(KupgradeRig.snapshotList, stdout: "")
         let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"]
         rig.runner.on(snapshot)
@@ -190,8 +205,9 @@ struct KupgradeWorkflowTests {
         #expect(report.checkpoint?.name == Self.checkpoint)
         #expect(report.rollbackCommand == "kbe activate \(Self.checkpoint) && reboot")
         #expect(rig.runner.invocations == [
+            KupgradeRig.bootfs, KupgradeRig.listing,
             KupgradeRig.zpoolGet, ["zpool", "status", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
-            KupgradeRig.snapshotList, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
+            KupgradeRig.bootfs, KupgradeRig.listing, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
             Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
         ])
         let text = rig.output.text
@@ -232,7 +248,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "pool-unhealthy")
-        #expect(rig.runner.invocations == [KupgradeRig.zpoolGet, ["zpool", "status", "rpool"]])
+        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "rpool"]])
         #expect(rig.output.text.contains("--allow-degraded"))
     }
 
@@ -261,7 +277,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 0)
         #expect(report.dryRun)
-        #expect(rig.runner.invocations == [KupgradeRig.zpoolGet, ["zpool", "status", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
+        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
         #expect(rig.output.text.contains("[kupgrade] dry run: would snapshot rpool/ROOT/default@\(Self.checkpoint)\n"))
     }
 
@@ -278,9 +294,8 @@ struct KupgradeWorkflowTests {
 
     @Test func failingTransactionExitsFourAndStillVerifiesModules() throws {
         let rig = try KupgradeRig()
-        rig.healthyPool()
+        rig.healthyPool(snapshots: [Self.checkpoint])
         rig.aptPlan(simulation: "apt/2.6.1-debian12-chroot/apt-get-s-dist-upgrade.stdout")
-        rig.runner.on(KupgradeRig.snapshotList, stdout: "rpool/ROOT/default@\(Self.checkpoint)\n")
         let name = Self.checkpoint + "-2"
         let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(name)"]
@@ -315,7 +330,6 @@ struct KupgradeWorkflowTests {
         rig.modules = KupgradeRig.modulesCritical
         rig.healthyPool()
         rig.aptPlan()
-        rig.runner.on(KupgradeRig.snapshotList)
         rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"])
         rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
@@ -374,7 +388,7 @@ struct KupgradeWorkflowTests {
         try "/dev/vda1 / ext4 rw 0 0\n".write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
         let report = rig.run()
         #expect(report.refusal?.reason == "no-boot-environment")
-        #expect(rig.runner.invocations.isEmpty)
+        #expect(!rig.runner.invocations.contains { $0.first == "apt-get" || $0.starts(with: ["zfs", "snapshot"]) })
     }
 
     @Test func rockyDnfPlanFromCapturedTransaction() throws {

@@ -167,17 +167,24 @@ private struct Session {
             }
         }
 
-        // 3. the running boot environment.
+        // 3. the running boot environment (kbe's discovery: the mount table, then the marker).
         let probes = SystemProbes(context: context)
-        let be: String
-        do { be = try probes.runningBootEnvironment() } catch { throw refuse(error) }
+        let beManager = BootEnvironmentManager(context: context, options: KBEOptions(assumeYes: true))
+        let beState: BootEnvironmentState
+        do { beState = try beManager.loadState() } catch {
+            throw refuse(.noBootEnvironment(error.message + (error.hint.map { " (\($0))" } ?? "")))
+        }
+        guard let running = beState.running else {
+            throw refuse(.noBootEnvironment("no boot environment under \(beState.layout.beRoot) is mounted at /"))
+        }
+        let be = running.dataset
         report.bootEnvironment = be
-        let pkgdb = probes.splitPackageDatabase(bootEnvironment: be)
+        let pkgdb = beManager.packageDatabase(beState).splitDataset
         report.packageDatabaseDataset = pkgdb
         say("boot environment: \(be)" + (pkgdb.map { " (package database on \($0), checkpointed with it)" } ?? ""))
 
         // 4. pool health.
-        let poolName = String(be.split(separator: "/").first ?? Substring(be))
+        let poolName = beState.layout.pool
         let pool: SystemProbes.PoolFacts
         do { pool = try probes.pool(poolName) } catch { throw refuse(error) }
         report.pool = .init(name: pool.name, health: pool.health, freeBytes: pool.free, resilvering: pool.resilvering)
@@ -236,26 +243,24 @@ private struct Session {
             guard upgrader.confirm("Upgrade \(plan.items.count) packages now? [y/N] ") else { throw refuse(.notConfirmed) }
         }
 
-        // 6. checkpoint.
-        let taken = probes.snapshotNames(of: be).union(pkgdb.map { probes.snapshotNames(of: $0) } ?? [])
-        let name = Upgrader.uniqueName(base, taken: taken)
-        say("creating boot environment: \(name)")
-        var snapshots = ["\(be)@\(name)"]
-        if let pkgdb { snapshots.append("\(pkgdb)@\(name)") }
+        // 6. checkpoint: kbe's one atomic `zfs snapshot` of the BE, its children and a split
+        // package-database dataset, with kupgrade's user properties; `-2`, `-3` if the name is taken.
         let commandText = options.commandLine.map(Command.quoteForDisplay).joined(separator: " ")
-        let snapshot = Command(
-            ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
-             "-o", "org.kldload:command=\(commandText)"] + snapshots)
+        let safeCommand = String(String.UnicodeScalarView(commandText.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(1000))
+        say("creating boot environment: \(base)")
+        let created: KBEOutput
         do {
-            let r = try exec(snapshot, stream: false)
-            guard r.status.isSuccess else {
-                throw refuse(.stepFailed(step: "zfs snapshot", error: "\(r.status)" + lastError(r)))
-            }
-        } catch let e as CommandError {
-            throw refuse(.stepFailed(step: "zfs snapshot", error: e.description))
+            created = try beManager.createCheckpoint(
+                named: base,
+                properties: [("org.kldload:kupgrade-version", KldloadVersion.current), ("org.kldload:command", safeCommand)],
+                uniquify: true)
         } catch {
-            throw Stop()
+            throw refuse(.stepFailed(step: "zfs snapshot", error: error.message))
         }
+        let target = created.report.target ?? "\(be)@\(base)"
+        let name = target.split(separator: "@", maxSplits: 1).last.map(String.init) ?? base
+        let snapshots = created.report.created ?? [target]
+        if name != base { say("\(be)@\(base) exists; using \(name)") }
         report.checkpoint = .init(name: name, snapshots: snapshots)
         report.rollbackCommand = "kbe activate \(name) && reboot"
         say("snapshot: \(snapshots.joined(separator: ", ")) (instant)")
