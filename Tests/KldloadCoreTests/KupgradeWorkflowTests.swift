@@ -144,7 +144,7 @@ final class KupgradeRig: @unchecked Sendable {
                      snapshots: [String] = []) {
         bootEnvironments(snapshots: snapshots)
         runner.on(Self.zpoolGet, stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\nrpool\thealth\t\(health)\t-\nrpool\tfree\t\(free)\t-\nrpool\tsize\t32212254720\t-\nrpool\tallocated\t\(32212254720 - min(free, 32212254720))\t-\n")
-        runner.on(["zpool", "status", "rpool"], stdout: status ?? """
+        runner.on(["zpool", "status", "-x", "rpool"], stdout: status ?? """
               pool: rpool
              state: \(health)
             config:
@@ -206,7 +206,7 @@ struct KupgradeWorkflowTests {
         #expect(report.rollbackCommand == "kbe activate \(Self.checkpoint) && reboot")
         #expect(rig.runner.invocations == [
             KupgradeRig.bootfs, KupgradeRig.listing,
-            KupgradeRig.zpoolGet, ["zpool", "status", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
+            KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
             KupgradeRig.bootfs, KupgradeRig.listing, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
             Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
         ])
@@ -248,7 +248,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "pool-unhealthy")
-        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "rpool"]])
+        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"]])
         #expect(rig.output.text.contains("--allow-degraded"))
     }
 
@@ -277,7 +277,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 0)
         #expect(report.dryRun)
-        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
+        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
         #expect(rig.output.text.contains("[kupgrade] dry run: would snapshot rpool/ROOT/default@\(Self.checkpoint)\n"))
     }
 

@@ -15,7 +15,8 @@ struct SystemProbes {
     }
 
     /// `zpool get -Hp bootfs,health,free,size,allocated POOL` (scripted, exact numbers) and
-    /// `zpool status POOL` (a resilver in progress; the status/action text shown on refusal).
+    /// `zpool status -x POOL` ("pool 'rpool' is healthy", or the full status when it is not,
+    /// including a resilver in progress; the status/action text is shown on refusal).
     static func poolGet(_ name: String) -> Command {
         Command(["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", name])
     }
@@ -38,7 +39,7 @@ struct SystemProbes {
         var facts = PoolFacts(name: name, health: PoolState(health).description,
                               free: ZpoolGetParser.value("free", pool: name, in: props).flatMap { UInt64($0) },
                               resilvering: false, statusLines: [])
-        if let status = try? context.runner.run(Command(["zpool", "status", name])), status.status.isSuccess,
+        if let status = try? context.runner.run(Command(["zpool", "status", "-x", name])), status.status.isSuccess,
             let parsed = try? ZpoolStatusParser.parse(status.stdout), let p = parsed.pool(named: name)
         {
             facts.resilvering = p.isResilvering
