@@ -431,3 +431,124 @@ struct KupgradeWorkflowTests {
         #expect(PacmanDriver().upgradeCommands(for: free) == [Command(["pacman", "-Syu", "--noconfirm"])])
     }
 }
+
+@Suite("kupgrade workflow: Arch and replays")
+struct KupgradeArchAndReplayTests {
+    static let pac = "pacman/6.0.2-debian12/"
+
+    @Test func archHoldBackOnCapturedPacmanOutput() throws {
+        let rig = try KupgradeRig(distro: "arch")
+        rig.healthyPool()
+        rig.runner.on(PacmanDriver.link.argv)
+        rig.runner.on(PacmanDriver.refresh.argv, stdout: kupgradeFixture(Self.pac + "Sy-refresh.stdout"))
+        rig.runner.on(PacmanDriver.pending.argv, stdout: kupgradeFixture(Self.pac + "Qu-pending.stdout"))
+        rig.runner.on(PacmanDriver.installed.argv, stdout: kupgradeFixture(Self.pac + "Q-before.stdout"))
+        rig.runner.on(["pacman", "-Qi", "zfs-linux"], stdout: kupgradeFixture(Self.pac + "Qi-zfs-linux.stdout"))
+        rig.runner.on(["pacman", "-Si", "--dbpath", PacmanDriver.planDBPath, "zfs-linux"],
+                      stdout: kupgradeFixture(Self.pac + "Si-zfs-linux.stdout"))
+        let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@pre-upgrade-20260325-091530"]
+        rig.runner.on(snapshot)
+        let upgrade = ["pacman", "-Syu", "--noconfirm", "--ignore", "linux,linux-headers"]
+        rig.runner.on(upgrade, stdout: kupgradeFixture(Self.pac + "Syu-ignore-linux.stdout"),
+                      stderr: kupgradeFixture(Self.pac + "Syu-ignore-linux.stderr"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=1", "org.kldload:new-kernel=none",
+                       "rpool/ROOT/default@pre-upgrade-20260325-091530"])
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@pre-upgrade-20260325-091530\t1774430130\t-\t0.1.0\n")
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.packageManager == "pacman")
+        #expect(report.plan?.holds.map(\.name) == ["linux", "linux-headers"])
+        #expect(report.plan?.holds.first?.reason.contains("requires linux=6.12.1.arch1-1") == true)
+        #expect(report.plan?.items.map(\.name) == ["kldload-app"])
+        #expect(report.autoremoveSkipped?.contains("--autoremove") == true)
+        // Planning never runs a bare `pacman -Sy` against the real databases.
+        #expect(!rig.runner.invocations.contains(["pacman", "-Sy"]))
+        #expect(rig.runner.invocations.contains(upgrade))
+        #expect(!rig.runner.invocations.contains(["pacman", "-Syu", "--noconfirm"]))
+        #expect(rig.output.text.contains("  held back: linux 6.12.1.arch1-1 (repository has 6.12.3.arch1-1): zfs-linux 2.2.7_6.12.1.arch1.1-1 requires linux=6.12.1.arch1-1\n"))
+    }
+
+    @Test func archFailedTransactionIsNeverSuccess() throws {
+        let rig = try KupgradeRig(distro: "arch")
+        rig.healthyPool()
+        rig.runner.on(PacmanDriver.link.argv)
+        rig.runner.on(PacmanDriver.refresh.argv, stdout: kupgradeFixture(Self.pac + "Sy-refresh.stdout"))
+        rig.runner.on(PacmanDriver.pending.argv, stdout: "kldload-app 1.0-1 -> 1.1-1\n")
+        rig.runner.on(PacmanDriver.installed.argv, stdout: "kldload-app 1.0-1\n")
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@pre-upgrade-20260325-091530"])
+        rig.runner.on(["pacman", "-Syu", "--noconfirm"], stdout: kupgradeFixture(Self.pac + "Syu-fails-dependency.stdout"),
+                      stderr: kupgradeFixture(Self.pac + "Syu-fails-dependency.stderr"), status: 1)
+        rig.runner.on(["zfs", "set", "org.kldload:result=transaction-failed", "org.kldload:packages=0",
+                       "org.kldload:new-kernel=none", "rpool/ROOT/default@pre-upgrade-20260325-091530"])
+        let report = rig.run()
+        #expect(report.exitCode == 4)
+        #expect(report.result == "transaction-failed")
+        #expect(report.rollbackCommand == "kbe activate pre-upgrade-20260325-091530 && reboot")
+    }
+
+    /// A scenario directory in the Docs/REPLAY.md layout, built in a temp dir by the test.
+    static func scenario(_ commands: [([String], String, Int32)], conf: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kupgrade-scn-\(UUID().uuidString)")
+        let fm = FileManager.default
+        for (i, (argv, stdout, status)) in commands.enumerated() {
+            let d = dir.appendingPathComponent("commands").appendingPathComponent(String(format: "%03d", i + 1))
+            try fm.createDirectory(at: d, withIntermediateDirectories: true)
+            try (argv.joined(separator: "\n") + "\n").write(to: d.appendingPathComponent("argv"), atomically: true, encoding: .utf8)
+            try stdout.write(to: d.appendingPathComponent("stdout"), atomically: true, encoding: .utf8)
+            if status != 0 { try "\(status)\n".write(to: d.appendingPathComponent("status"), atomically: true, encoding: .utf8) }
+        }
+        for sub in ["root/etc", "root/proc/self", "root/usr/bin"] {
+            try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        try "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nNAME=\"Debian GNU/Linux\"\n"
+            .write(to: dir.appendingPathComponent("root/etc/os-release"), atomically: true, encoding: .utf8)
+        try "rpool/ROOT/default / zfs rw,relatime 0 0\n".write(to: dir.appendingPathComponent("root/proc/self/mounts"), atomically: true, encoding: .utf8)
+        _ = fm.createFile(atPath: dir.appendingPathComponent("root/usr/bin/apt-get").path, contents: Data())
+        try conf.write(to: dir.appendingPathComponent("scenario.conf"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    static let kbeReads: [([String], String, Int32)] = [
+        (KupgradeRig.bootfs, "rpool\tbootfs\trpool/ROOT/default\tlocal\n", 0),
+        (KupgradeRig.listing, "rpool/ROOT\tfilesystem\t4000000000\t0\t98304\t20000000000\tnone\toff\tno\t-\t-\t1774000000\t-\nrpool/ROOT/default\tfilesystem\t3900000000\t0\t3900000000\t20000000000\t/\tnoauto\tyes\t-\t-\t1774000000\t-\n", 0),
+    ]
+
+    @Test func replayJSONOnStdoutHumanOnStderr() throws {
+        let dir = try Self.scenario(Self.kbeReads + [
+            (KupgradeRig.zpoolGet, "rpool\tbootfs\trpool/ROOT/default\tlocal\nrpool\thealth\tDEGRADED\t-\nrpool\tfree\t1000000000\t-\nrpool\tsize\t2000000000\t-\nrpool\tallocated\t1000000000\t-\n", 0),
+            (["zpool", "status", "-x", "rpool"], "  pool: rpool\n state: DEGRADED\nstatus: One or more devices could not be used because the label is missing or\n\tinvalid.\naction: Replace the device using 'zpool replace'.\nconfig:\n\n\tNAME        STATE     READ WRITE CKSUM\n\trpool       DEGRADED     0     0     0\n\t  mirror-0  DEGRADED     0     0     0\n\t    vda3    ONLINE       0     0     0\n\t    vdb3    UNAVAIL      0     0     0\n\nerrors: No known data errors\n", 0),
+        ], conf: "now=2026-03-25T09:15:30Z\nuid=0\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = Lines(), err = Lines()
+        let code = KupgradeCommand.main(["--replay", dir.path, "--json"], stdout: out.add, stderr: err.add)
+        #expect(code == 3)
+        let report = try JSONDecoder().decode(UpgradeReport.self, from: Data(out.text.utf8))
+        #expect(report.version == 1)
+        #expect(report.refusal?.reason == "pool-unhealthy")
+        #expect(report.pool?.health == "DEGRADED")
+        #expect(err.text.contains("[kupgrade] checking pool health... rpool DEGRADED\n"))
+        #expect(err.text.contains("[kupgrade] REFUSED: pool rpool is DEGRADED"))
+        #expect(!out.text.contains("[kupgrade]"))
+    }
+
+    @Test func replayLocksAndUidFromScenarioConf() throws {
+        let busy = try Self.scenario([], conf: "uid=0\nlocks_held=/var/lib/dpkg/lock-frontend\n")
+        defer { try? FileManager.default.removeItem(at: busy) }
+        let out = Lines()
+        #expect(KupgradeCommand.main(["--replay", busy.path], stdout: out.add, stderr: out.add) == 3)
+        #expect(out.text.contains("dpkg/apt is busy: /var/lib/dpkg/lock-frontend"))
+
+        let user = try Self.scenario([], conf: "uid=1000\n")
+        defer { try? FileManager.default.removeItem(at: user) }
+        let out2 = Lines()
+        #expect(KupgradeCommand.main(["--replay", user.path, "--dry-run"], stdout: out2.add, stderr: out2.add) == 3)
+        #expect(out2.text.contains("kupgrade must run as root (running as uid 1000)"))
+        #expect(out2.text.contains("sudo kupgrade"))
+
+        let missing = Lines()
+        #expect(KupgradeCommand.main(["--replay", "/nonexistent/scenario"], stdout: missing.add, stderr: missing.add) == 2)
+    }
+}
