@@ -331,6 +331,21 @@ import Testing
         }
     }
 
+    @Test func specialGroupFromAPartialPublicSample() throws {
+        // https://github.com/Checkmk/checkmk/pull/475 (phreaker0, 2022-06-01): the published
+        // text as stored ends inside the special group; TABs appear as 8 spaces and the
+        // group header keeps a trailing space.
+        let text = "  pool: storage\n state: ONLINE\nstatus: One or more devices has experienced an unrecoverable error.  An\n        attempt was made to correct the error.  Applications are unaffected.\naction: Determine if the device needs to be replaced, and clear the errors\n        using 'zpool clear' or replace the device with 'zpool replace'.\n   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-9P\n  scan: scrub repaired 0B in 00:54:14 with 0 errors on Mon May 30 22:52:10 2022\nconfig:\n\n        NAME                                                   STATE     READ WRITE CKSUM\n        storage                                                ONLINE       0     0     0\n          mirror-0                                             ONLINE       0     0     0\n            ata-ST2000VM003-1CT164_W1H3SR9H                    ONLINE       0     0     0\n            ata-TOSHIBA_DT01ACA200_94RRPEVAS                   ONLINE       0     0     0\n        special \n          mirror-2                                             ONLINE       0     0     0\n            ata-Samsung_SSD_860_QVO_1TB_S4CZNF0N459001M-part3  ONLINE       0     5     0\n            ata-Samsung_SSD_860_QVO_1TB_S4CZNF0N458919M-part3  ONLINE       0     0     0"
+        let p = try #require(try ZpoolStatusParser.parse(text).pools.first)
+        #expect(p.groups.map(\.group) == [.special])
+        let special = try #require(p.vdevs(in: .special).first)
+        #expect(special.kind == .mirror)
+        #expect(special.children.first?.writeErrors?.value == 5)
+        #expect(p.errors == nil)
+        #expect(!p.isHealthy)
+        #expect(p.scan?.duration == "00:54:14")
+    }
+
     @Test func colorCodesAreIgnored() throws {
         // printf_color() output when ZFS_COLOR is set: bold labels, coloured states.
         let text = "  \u{1B}[1mpool:\u{1B}[0m tank\n \u{1B}[1mstate: \u{1B}[0m\u{1B}[0;32mONLINE\u{1B}[0m\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\ttank \u{1B}[0;32mONLINE\u{1B}[0m 0 0 0\n"

@@ -195,7 +195,7 @@ public struct BootEnvironmentManager: Sendable {
         let prompt = (text + ["Type '\(expected)' (or 'yes') to continue, anything else aborts: "]).joined(separator: "\n")
         let answer = ask(prompt)?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let answer, answer == expected || answer == "yes" else {
-            throw KBEError(.refused, "not confirmed; nothing was changed")
+            throw KBEError(.refused, "not confirmed")
         }
     }
 

@@ -39,8 +39,19 @@ public struct KBEError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var lines = ["kbe: error: \(message)"]
         lines += details.map { "  " + $0 }
-        if let hint { lines.append("hint: \(hint)") }
+        lines.append("hint: \(effectiveHint)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The hint, or a default for the kind so every error ends with what to do next.
+    public var effectiveHint: String {
+        if let hint { return hint }
+        switch kind {
+        case .commandFailed: return "see the command's message above; kbe reported what was and was not done"
+        case .usage: return "see kbe --help"
+        case .refused: return "nothing was changed"
+        case .notFound: return "kbe list -s shows the boot environments and checkpoints"
+        }
     }
 
     static func from(_ error: CommandError, doing what: String) -> KBEError {

@@ -37,8 +37,12 @@ public enum PackageDatabaseGuard {
                 status.splitDataset = m.source
             }
         }
-        if let m = mounts.mount(holding: altroot + "/boot"), m.mountpoint != (altroot.isEmpty ? "/" : altroot),
-            !(m.fstype == "zfs" && inBERoot(m.source))
+        // /boot is inside the BE when the mount holding it is the BE root's own mount or a
+        // dataset under the BE root. A holding mount above the altroot means the BE is not
+        // mounted (rescue): then nothing is known and nothing is said.
+        let rootMountpoint = altroot.isEmpty ? "/" : altroot
+        if let m = mounts.mount(holding: altroot + "/boot"), m.mountpoint != rootMountpoint,
+            m.mountpoint.count > rootMountpoint.count, !(m.fstype == "zfs" && inBERoot(m.source))
         {
             status.bootOutsideBE = m.fstype == "zfs" ? m.source : "\(m.source) (\(m.fstype))"
         }

@@ -311,7 +311,13 @@ public enum KBECommand {
     ) -> Result {
         switch inv.action {
         case .help(let topic): return Result(stdout: helpText(for: topic), stderr: "", exitCode: 0)
-        case .version: return Result(stdout: versionText + "\n", stderr: "", exitCode: 0)
+        case .version:
+            if inv.json {
+                var report = KBEReport(command: "version", dryRun: false)
+                report.kbeVersion = KldloadVersion.current
+                return Result(stdout: report.json() + "\n", stderr: "", exitCode: 0)
+            }
+            return Result(stdout: versionText + "\n", stderr: "", exitCode: 0)
         default: break
         }
         let manager = BootEnvironmentManager(context: context, options: inv.options, ask: ask, progress: progress)
@@ -346,7 +352,7 @@ public enum KBECommand {
             if inv.json {
                 var report = KBEReport(command: inv.commandName, dryRun: inv.options.dryRun)
                 report.error = KBEReport.ErrorInfo(
-                    kind: error.kind.rawValue, message: error.message, hint: error.hint, details: error.details,
+                    kind: error.kind.rawValue, message: error.message, hint: error.effectiveHint, details: error.details,
                     exitCode: error.exitCode)
                 stdout = report.json() + "\n"
             }

@@ -1,0 +1,339 @@
+import Foundation
+import Testing
+@testable import KldloadCore
+
+/// Records the prompts it was shown and answers with a fixed line.
+final class KBEPromptRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [String] = []
+    let answer: String?
+    init(answer: String?) { self.answer = answer }
+    var prompts: [String] { lock.withLock { seen } }
+    var ask: @Sendable (String) -> String? {
+        { prompt in
+            self.lock.withLock { self.seen.append(prompt) }
+            return self.answer
+        }
+    }
+}
+
+@Suite struct KBERollbackTests {
+    @Test func refusedWithoutTerminalAndWithoutYes() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["rollback", "before-nginx-rewrite"], context)
+        #expect(r.exitCode == 3)
+        #expect(r.stderr.contains("needs confirmation, but there is no terminal"))
+        #expect(r.stderr.contains("hint: run it on a terminal, or pass --yes"))
+        #expect(runner.mutations.isEmpty)
+    }
+
+    @Test func newerCheckpointWithClonesIsNamedAndRefused() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["rollback", "--yes", "default@install"], context)
+        #expect(r.exitCode == 3)
+        #expect(r.stderr.contains("rpool/ROOT/default@pre-upgrade-20261122-101500 (clones: rpool/ROOT/test)"))
+        #expect(runner.mutations.isEmpty)
+    }
+
+    @Test func withYesRollsBackAndExplainsTheRunningBE() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["rollback", "-y", "rpool/ROOT/default@pre-upgrade-20261122-101500"], context)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(runner.mutations == [["zfs", "rollback", "-r", "rpool/ROOT/default@pre-upgrade-20261122-101500"]])
+        #expect(r.stderr.contains("  rpool/ROOT/default@before-nginx-rewrite"))
+        #expect(r.stderr.contains("processes keep the old (now deleted) files mapped"))
+        #expect(r.stderr.contains("Non-destructive alternative: kbe activate rpool/ROOT/default@pre-upgrade-20261122-101500 && reboot"))
+        #expect(r.stdout.contains("[kbe] Reboot now"))
+    }
+
+    @Test func terminalConfirmationNeedsTheBENameOrYes() {
+        let (runner, context) = KBEWorld.make(interactive: true)
+        let no = KBEPromptRecorder(answer: "y")
+        let refused = KBEWorld.run(["rollback", "before-nginx-rewrite"], context, ask: no.ask)
+        #expect(refused.exitCode == 3)
+        #expect(refused.stderr.contains("not confirmed\nhint: nothing was changed"))
+        #expect(no.prompts.count == 1)
+        #expect(no.prompts.first?.contains("Type 'default' (or 'yes') to continue") == true)
+        #expect(runner.mutations.isEmpty)
+
+        let yes = KBEPromptRecorder(answer: "default")
+        let done = KBEWorld.run(["rollback", "before-nginx-rewrite"], context, ask: yes.ask)
+        #expect(done.exitCode == 0)
+        #expect(runner.mutations == [["zfs", "rollback", "-r", "rpool/ROOT/default@before-nginx-rewrite"]])
+        #expect(yes.prompts.first?.contains("No newer checkpoints exist.") == true)
+    }
+
+    @Test func splitPackageDatabaseIsRolledBackTogether() {
+        let (runner, context) = KBEWorld.make(split: true, interactive: true)
+        let yes = KBEPromptRecorder(answer: "yes")
+        let r = KBEWorld.run(["rollback", "pre-upgrade-20261122-101500"], context, ask: yes.ask)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(runner.argvs.contains(KBEWorld.pkgListArgv))
+        #expect(
+            runner.mutations == [
+                ["zfs", "rollback", "-r", "rpool/ROOT/default@pre-upgrade-20261122-101500"],
+                ["zfs", "rollback", "-r", "rpool/var/lib@pre-upgrade-20261122-101500"],
+            ])
+        #expect(yes.prompts.first?.contains("The package database dataset rpool/var/lib is rolled back with it") == true)
+    }
+
+    @Test func splitPackageDatabaseWithoutMatchingSnapshotIsRefused() {
+        let (runner, context) = KBEWorld.make(split: true)
+        let r = KBEWorld.run(["rollback", "--yes", "before-nginx-rewrite"], context)
+        #expect(r.exitCode == 3)
+        #expect(r.stderr.contains("rpool/var/lib, which has no snapshot @before-nginx-rewrite"))
+        #expect(runner.mutations.isEmpty)
+        let forced = KBEWorld.run(["rollback", "--yes", "--allow-split-pkgdb", "before-nginx-rewrite"], context)
+        #expect(forced.exitCode == 0)
+        #expect(runner.mutations == [["zfs", "rollback", "-r", "rpool/ROOT/default@before-nginx-rewrite"]])
+    }
+
+    @Test func aBEIsNotACheckpoint() {
+        let (_, context) = KBEWorld.make()
+        #expect(KBEWorld.run(["rollback", "--yes", "test"], context).exitCode == 2)
+    }
+
+    @Test func dryRunPrintsThePlanAndNeedsNoConfirmation() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["rollback", "-n", "before-nginx-rewrite"], context)
+        #expect(r.exitCode == 0)
+        #expect(runner.mutations.isEmpty)
+        #expect(
+            r.stdout
+                == "[kbe] dry run: nothing was changed; the plan is:\n  zfs rollback -r rpool/ROOT/default@before-nginx-rewrite\n")
+    }
+}
+
+@Suite struct KBEDestroyTests {
+    @Test func refusesRunningAndBootfsBEs() {
+        let (runner, context) = KBEWorld.make(bootfs: "rpool/ROOT/test")
+        let running = KBEWorld.run(["destroy", "--yes", "default"], context)
+        #expect(running.exitCode == 3)
+        #expect(running.stderr.contains("is the running boot environment"))
+        let next = KBEWorld.run(["delete", "--yes", "test"], context)
+        #expect(next.exitCode == 3)
+        #expect(next.stderr.contains("is the pool's bootfs"))
+        #expect(runner.mutations.isEmpty)
+    }
+
+    @Test func checkpointWithClonesNamesThem() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["destroy", "--yes", "pre-upgrade-20261122-101500"], context)
+        #expect(r.exitCode == 3)
+        #expect(r.stderr.contains("has dependent clones: rpool/ROOT/test"))
+        #expect(runner.mutations.isEmpty)
+    }
+
+    @Test func rangesAreNeverAccepted() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["destroy", "--yes", "default@install%before-nginx-rewrite"], context)
+        #expect(r.exitCode == 2)
+        #expect(r.stderr.contains("does not accept snapshot ranges"))
+        #expect(runner.argvs.isEmpty)
+    }
+
+    @Test func destroysBEAndItsOriginUnlessKept() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["destroy", "--yes", "test"], context)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(
+            runner.mutations == [
+                ["zfs", "destroy", "-r", "rpool/ROOT/test"],
+                ["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20261122-101500"],
+            ])
+        #expect(r.stdout.contains("[kbe] Destroyed: rpool/ROOT/default@pre-upgrade-20261122-101500"))
+        let (runner2, context2) = KBEWorld.make()
+        #expect(KBEWorld.run(["destroy", "--yes", "-o", "test"], context2).exitCode == 0)
+        #expect(runner2.mutations == [["zfs", "destroy", "-r", "rpool/ROOT/test"]])
+    }
+
+    @Test func destroysACheckpointWithItsPackageDatabaseTwin() {
+        let (runner, context) = KBEWorld.make(split: true)
+        let r = KBEWorld.run(["destroy", "--yes", "rpool/ROOT/default@install"], context)
+        #expect(r.exitCode == 0)
+        #expect(
+            runner.mutations == [["zfs", "destroy", "rpool/ROOT/default@install"], ["zfs", "destroy", "rpool/var/lib@install"]])
+    }
+
+    @Test func needsConfirmation() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["destroy", "test@t1"], context)
+        #expect(r.exitCode == 3)
+        #expect(r.stderr.contains("  rpool/ROOT/test@t1"))
+        #expect(runner.mutations.isEmpty)
+    }
+}
+
+@Suite struct KBEOtherCommandTests {
+    @Test func renameFollowsBootfsAndRefusesTheRunningBE() {
+        let (runner, context) = KBEWorld.make(bootfs: "rpool/ROOT/test")
+        let r = KBEWorld.run(["rename", "test", "test2"], context)
+        #expect(r.exitCode == 0)
+        #expect(
+            runner.mutations == [
+                ["zfs", "rename", "rpool/ROOT/test", "rpool/ROOT/test2"], ["zpool", "set", "bootfs=rpool/ROOT/test2", "rpool"],
+            ])
+        let running = KBEWorld.run(["rename", "default", "other"], context)
+        #expect(running.exitCode == 3)
+        #expect(KBEWorld.run(["rename", "test", "bad name"], context).exitCode == 2)
+        #expect(KBEWorld.run(["rename", "test", "default"], context).exitCode == 2)
+    }
+
+    @Test func mountUsesZfsutilUnderRunKbe() {
+        let (runner, context) = KBEWorld.make()
+        let r = KBEWorld.run(["mount", "test", "-r"], context)
+        #expect(r.exitCode == 0)
+        #expect(runner.mutations == [["mount", "-t", "zfs", "-o", "zfsutil,ro", "rpool/ROOT/test", "/run/kbe/test"]])
+        #expect(context.files.isDirectory("/run/kbe/test"))
+        #expect(r.stdout == "[kbe] Mounted rpool/ROOT/test at /run/kbe/test (read-only)\n")
+        #expect(KBEWorld.run(["mount", "default"], context).exitCode == 3)
+        #expect(KBEWorld.run(["mount", "test", "relative/dir"], context).exitCode == 2)
+    }
+
+    @Test func umountMountedAndNotMounted() {
+        let mounts = KBEWorld.mounts + "rpool/ROOT/test /run/kbe/test zfs rw,zfsutil 0 0\n"
+        let (runner, context) = KBEWorld.make(mounts: mounts)
+        let r = KBEWorld.run(["umount", "test"], context)
+        #expect(r.exitCode == 0)
+        #expect(runner.mutations == [["umount", "/run/kbe/test"]])
+        let (_, c2) = KBEWorld.make()
+        #expect(KBEWorld.run(["umount", "test"], c2).exitCode == 4)
+        #expect(KBEWorld.run(["unmount", "default"], c2).exitCode == 3)
+    }
+
+    @Test func describeSetsAndClears() {
+        let (runner, context) = KBEWorld.make()
+        #expect(KBEWorld.run(["describe", "test", "nginx trial"], context).exitCode == 0)
+        #expect(KBEWorld.run(["describe", "default@install", ""], context).exitCode == 0)
+        #expect(
+            runner.mutations == [
+                ["zfs", "set", "org.kldload:description=nginx trial", "rpool/ROOT/test"],
+                ["zfs", "inherit", "org.kldload:description", "rpool/ROOT/default@install"],
+            ])
+        #expect(KBEWorld.run(["describe", "test", "two\nlines"], context).exitCode == 2)
+    }
+
+    @Test func failureMidwayReportsWhatWasDoneAndHowToUndo() {
+        let (runner, context) = KBEWorld.make()
+        runner.on(
+            ["zpool", "set", "bootfs=rpool/ROOT/before-nginx-rewrite", "rpool"], stderr: "cannot set property for 'rpool': permission denied\n",
+            status: 1)
+        let r = KBEWorld.run(["activate", "before-nginx-rewrite"], context)
+        #expect(r.exitCode == 1)
+        #expect(r.stderr.contains("step 2 of 2 failed: zpool set bootfs=rpool/ROOT/before-nginx-rewrite rpool"))
+        #expect(r.stderr.contains("permission denied"))
+        #expect(r.stderr.contains("done:\n    zfs clone"))
+        #expect(r.stderr.contains("to undo what was done:\n    zfs destroy -r rpool/ROOT/before-nginx-rewrite"))
+    }
+
+    @Test func jsonOnErrorsAndDryRun() throws {
+        let (_, context) = KBEWorld.make()
+        let r = KBEWorld.run(["destroy", "--json", "--yes", "default"], context)
+        #expect(r.exitCode == 3)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(obj?["version"] as? Int == 1)
+        #expect((obj?["error"] as? [String: Any])?["exitCode"] as? Int == 3)
+        let d = KBEWorld.run(["create", "-n", "--json", "x"], context)
+        let dobj = try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as? [String: Any]
+        #expect(dobj?["dryRun"] as? Bool == true)
+        #expect(dobj?["plan"] as? [[String]] == [["zfs", "snapshot", "rpool/ROOT/default@x"]])
+        #expect(dobj?["executed"] as? Bool == false)
+    }
+}
+
+@Suite struct KBECommandLineTests {
+    @Test func parsesCommandsAndOptionsAnywhere() throws {
+        let a = try KBEInvocation.parse(["--pool", "rpool", "-n", "create", "--be", "x", "-e", "default@install", "-d", "t"])
+        #expect(a.action == .createEnvironment(name: "x", source: "default@install", description: "t"))
+        #expect(a.options.pool == "rpool" && a.options.dryRun)
+        let b = try KBEInvocation.parse(["delete", "x", "-o", "--yes"])
+        #expect(b.action == .destroy("x", keepOrigin: true))
+        #expect(b.options.assumeYes)
+        #expect(try KBEInvocation.parse(["--replay", "/tmp/s", "ls"]).replay == "/tmp/s")
+        #expect(try KBEInvocation.parse(["rollback", "--help"]).action == .help("rollback"))
+        #expect(try KBEInvocation.parse(["--version"]).action == .version)
+    }
+
+    @Test func usageErrorsExit2WithHint() {
+        let (_, context) = KBEWorld.make()
+        for argv in [["frob"], ["create"], ["rename", "a"], ["list", "--bogus"], ["activate", "-s", "x"], []] {
+            let r = KBEWorld.run(argv, context)
+            #expect(r.exitCode == 2, "\(argv)")
+            #expect(r.stderr.hasPrefix("kbe: error: "))
+            #expect(r.stderr.contains("\nhint: "))
+        }
+    }
+
+    @Test func helpAndVersion() {
+        let (_, context) = KBEWorld.make()
+        #expect(KBEWorld.run(["--version"], context).stdout == "kbe 0.1.0\n")
+        let help = KBEWorld.run(["--help"], context)
+        #expect(help.exitCode == 0)
+        for name in ["list", "create", "activate", "rollback", "destroy", "rename", "mount", "umount", "describe"] {
+            #expect(help.stdout.contains("  \(name) "), "\(name)")
+            let sub = KBEWorld.run([name, "--help"], context)
+            #expect(sub.stdout.hasPrefix("usage: kbe \(name)"))
+        }
+        #expect(help.stdout.contains("3 refused for safety; 4 not found"))
+    }
+}
+
+@Suite struct KBEPackageDatabaseGuardTests {
+    @Test func insideTheBEIsNotSplit() {
+        let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
+        try? fs.createDirectory("/var/lib/rpm")
+        let mounts = (try? MountTable.parse("rpool/ROOT/default / zfs rw 0 0\nrpool/home /home zfs rw 0 0\n")) ?? MountTable(entries: [])
+        let s = PackageDatabaseGuard.inspect(files: fs, mounts: mounts, beRoot: "rpool/ROOT", altroot: "")
+        #expect(s.paths == ["/var/lib/rpm"])
+        #expect(s.splitDataset == nil)
+        #expect(s.bootOutsideBE == nil)
+    }
+
+    @Test func rescueUnderAltrootFindsTheSplitDatasetAndStaysQuietAboutBoot() {
+        let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
+        try? fs.createDirectory("/mnt/var/lib/pacman")
+        let mounts =
+            (try? MountTable.parse("tmpfs / tmpfs rw 0 0\nrpool/var/lib /mnt/var/lib zfs rw 0 0\n")) ?? MountTable(entries: [])
+        let s = PackageDatabaseGuard.inspect(files: fs, mounts: mounts, beRoot: "rpool/ROOT", altroot: "/mnt")
+        #expect(s.paths == ["/var/lib/pacman"])
+        #expect(s.splitDataset == "rpool/var/lib")
+        #expect(s.bootOutsideBE == nil)
+    }
+
+    @Test func nonZFSPackageDatabaseAndSeparateBootPoolAreReported() {
+        let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
+        try? fs.createDirectory("/var/lib/dpkg")
+        let mounts =
+            (try? MountTable.parse(
+                "rpool/ROOT/default / zfs rw 0 0\n/dev/vdb1 /var/lib ext4 rw 0 0\nbpool/BOOT/default /boot zfs rw 0 0\n"))
+            ?? MountTable(entries: [])
+        let s = PackageDatabaseGuard.inspect(files: fs, mounts: mounts, beRoot: "rpool/ROOT", altroot: "")
+        #expect(s.splitDataset == nil)
+        #expect(s.unsnapshottable == ["/var/lib/dpkg on /dev/vdb1 (ext4 at /var/lib)"])
+        #expect(s.bootOutsideBE == "bpool/BOOT/default")
+    }
+}
+
+@Suite struct KBEErrorTextTests {
+    @Test func everyErrorEndsWithAHint() {
+        let (_, context) = KBEWorld.make(interactive: true)
+        let no = KBEPromptRecorder(answer: nil)
+        let r = KBEWorld.run(["destroy", "test@t1"], context, ask: no.ask)
+        #expect(r.exitCode == 3)
+        #expect(r.stderr == "kbe: error: not confirmed\nhint: nothing was changed\n")
+        for kind in [KBEError.Kind.commandFailed, .usage, .refused, .notFound] {
+            #expect(KBEError(kind, "x").description.contains("\nhint: "))
+        }
+        #expect(KBEError(.usage, "x").exitCode == 2)
+        #expect(KBEError(.commandFailed, "x").exitCode == 1)
+        #expect(KBEError(.notFound, "x").exitCode == 4)
+    }
+
+    @Test func versionAsJSON() throws {
+        let (_, context) = KBEWorld.make()
+        let r = KBEWorld.run(["--version", "--json"], context)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(obj?["version"] as? Int == 1)
+        #expect(obj?["kbeVersion"] as? String == KldloadVersion.current)
+    }
+}
