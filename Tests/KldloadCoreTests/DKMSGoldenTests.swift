@@ -85,6 +85,22 @@ import Testing
         "dkms-public/3.2.2-debian13/status-original.stdout": [hello55, hello56 + " (Original modules exist)", oldonly],
     ]
 
+    /// dkms status next to the kernel-tree captures: after the old kernel's image is removed,
+    /// dkms no longer lists it although its /lib/modules directory stays behind.
+    @Test func kernelTreeSequence() throws {
+        let dir = "kernel-tree/debian12-two-kernels/"
+        let want: [String: [String]] = [
+            "1-two-kernels-dkms-status.stdout": [Self.hello55, Self.hello56],
+            "2-after-image-removed-dkms-status.stdout": [Self.hello56],
+            "3-after-headers-removed-dkms-status.stdout": [Self.hello56],
+        ]
+        for (name, modules) in want {
+            let status = try DKMSStatusParser.parse(try Fixtures.text(dir + name))
+            #expect(status.modules.map(Self.render) == modules, "\(name)")
+            #expect(status.state(of: "kldload-hello", kernel: "6.1.0-55-amd64") == (name.hasPrefix("1-") ? .installed : nil))
+        }
+    }
+
     @Test func otherDKMSVersions() throws {
         let files = Fixtures.files(under: "dkms-public") { $0.hasSuffix(".stdout") }
         #expect(Set(files) == Set(Self.publicExpected.keys))

@@ -2,7 +2,7 @@ import Testing
 @testable import KldloadCore
 
 /// pacman 6.0.2 output captured on this machine against a local repository (Fixtures/pacman).
-@Suite(.enabled(if: Fixtures.exists("pacman/6.0.2-debian12"), "pacman captures not merged yet"))
+@Suite
 struct PacmanGoldenTests {
     static let dir = "pacman/6.0.2-debian12/"
 
