@@ -172,7 +172,7 @@ private struct Session {
         let beManager = BootEnvironmentManager(context: context, options: KBEOptions(assumeYes: true))
         let beState: BootEnvironmentState
         do { beState = try beManager.loadState() } catch {
-            throw refuse(.noBootEnvironment(error.message + (error.hint.map { " (\($0))" } ?? "")))
+            throw refuse(.noBootEnvironment(error.message))
         }
         guard let running = beState.running else {
             throw refuse(.noBootEnvironment("no boot environment under \(beState.layout.beRoot) is mounted at /"))
