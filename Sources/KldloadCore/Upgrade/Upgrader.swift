@@ -411,7 +411,11 @@ private struct Session {
         let critical = verification.severity == .critical || signing.severity == .critical
         if critical {
             let newest = plan.newKernels.last ?? verification.nextBootKernel ?? "the new kernel"
-            say("DKMS FAILURE — upgrade complete but ZFS may not load on new kernel \(newest)")
+            if report.transactionFailed {
+                say("DKMS FAILURE — the package transaction failed and ZFS may not load on kernel \(newest)")
+            } else {
+                say("DKMS FAILURE — upgrade complete but ZFS may not load on new kernel \(newest)")
+            }
             for f in verification.findings where f.severity == .critical {
                 line("  \(f.message)" + (f.buildLog.map { " (build log: \($0))" } ?? ""))
             }
