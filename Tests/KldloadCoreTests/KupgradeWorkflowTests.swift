@@ -609,3 +609,83 @@ struct KupgradeArchAndReplayTests {
         #expect(KupgradeCommand.main(["--replay", "/nonexistent/scenario"], stdout: missing.add, stderr: missing.add) == 2)
     }
 }
+
+/// The real steps 9–10 (`ModuleStep.real`: ModuleVerifier + ModuleSigner) inside a kupgrade run.
+@Suite("kupgrade workflow: real module step")
+struct KupgradeModuleIntegrationTests {
+    static let old = "6.1.0-55-amd64"
+    static let new = "6.1.0-56-amd64"
+    static let checkpoint = "pre-upgrade-20260325-091530"
+
+    /// Two kernels with images; zfs/spl for the old one; for the new one only if `newHasZFS`.
+    static func rig(newHasZFS: Bool) throws -> KupgradeRig {
+        let rig = try KupgradeRig()
+        rig.modules = .real
+        let fm = FileManager.default
+        for k in [old, new] {
+            try fm.createDirectory(at: rig.dir.appendingPathComponent("boot"), withIntermediateDirectories: true)
+            _ = fm.createFile(atPath: rig.dir.appendingPathComponent("boot/vmlinuz-\(k)").path, contents: Data())
+            let dkmsDir = rig.dir.appendingPathComponent("lib/modules/\(k)/updates/dkms")
+            try fm.createDirectory(at: dkmsDir, withIntermediateDirectories: true)
+            if k == old || newHasZFS {
+                for m in ["zfs", "spl"] {
+                    _ = fm.createFile(atPath: dkmsDir.appendingPathComponent("\(m).ko").path, contents: Data())
+                    rig.runner.on(["modinfo", "-F", "vermagic", "/lib/modules/\(k)/updates/dkms/\(m).ko"],
+                                  stdout: "\(k) SMP preempt mod_unload modversions \n")
+                }
+            }
+        }
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("usr/sbin"), withIntermediateDirectories: true)
+        _ = fm.createFile(atPath: rig.dir.appendingPathComponent("usr/sbin/dkms").path, contents: Data())
+        let installed = [old] + (newHasZFS ? [new] : [])
+        rig.runner.on(["dkms", "status"], stdout: installed.flatMap { k in
+            ["spl/2.1.11, \(k), x86_64: installed\n", "zfs/2.1.11, \(k), x86_64: installed\n"] }.joined())
+        // This machine has no EFI: the captured `mokutil --sb-state` answer.
+        rig.runner.on(["mokutil", "--sb-state"],
+                      stdout: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stdout"),
+                      stderr: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stderr"),
+                      status: Int32(kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.status")
+                          .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        return rig
+    }
+
+    @Test func allKernelsOK() throws {
+        let rig = try Self.rig(newHasZFS: true)
+        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                       "rpool/ROOT/default@\(Self.checkpoint)"])
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.modules?.kernels.count == 2)
+        #expect(report.modules?.nextBootKernel == Self.new)
+        #expect(report.signing?.enforcing == false)
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] verifying ZFS DKMS modules...\n"))
+        #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["dkms", "autoinstall"]) })
+    }
+
+    @Test func dkmsBuildFailureForTheNextKernelIsCritical() throws {
+        let rig = try Self.rig(newHasZFS: false)
+        rig.runner.on(["dkms", "autoinstall", "-k", Self.new],
+                      stdout: kupgradeFixture("dkms/3.0.10-debian12/autoinstall-with-broken.stdout"),
+                      stderr: kupgradeFixture("dkms/3.0.10-debian12/autoinstall-with-broken.stderr"), status: 11)
+        rig.runner.on(["zfs", "set", "org.kldload:result=critical-module-failure", "org.kldload:packages=3",
+                       "org.kldload:new-kernel=none", "rpool/ROOT/default@\(Self.checkpoint)"])
+        let report = rig.run()
+        #expect(report.exitCode == 5, "\(rig.output.text)")
+        #expect(report.result == "critical-module-failure")
+        #expect(report.retention == nil)
+        #expect(rig.runner.invocations.contains(["dkms", "autoinstall", "-k", Self.new]))
+        let text = rig.output.text
+        #expect(text.contains("DO NOT REBOOT until this is resolved, or use the rollback:\n  kbe activate \(Self.checkpoint) && reboot\n"))
+        #expect(text.contains("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-\(Self.old) rpool/ROOT/default\n"))
+    }
+}

@@ -312,7 +312,6 @@ private struct Session {
         }
 
         // 9. kernel modules; 10. Secure Boot.
-        say("verifying ZFS modules...")
         let sink: ProgressSink = { [log, progress = upgrader.progress] text in
             progress(text)
             log.record(text)
