@@ -689,3 +689,52 @@ struct KupgradeModuleIntegrationTests {
         #expect(text.contains("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-\(Self.old) rpool/ROOT/default\n"))
     }
 }
+
+@Suite("kupgrade workflow: Secure Boot")
+struct KupgradeSecureBootTests {
+    /// Secure Boot enforcing (efivars), the only kernel's zfs/spl are unsigned `.ko.xz` and there
+    /// is no MOK key: the next boot could not load ZFS, so exit 5 and DO NOT REBOOT.
+    @Test func unsignedXZModulesWithoutKeyAreCritical() throws {
+        let kver = "6.1.0-56-amd64"
+        let checkpoint = "pre-upgrade-20260325-091530"
+        let rig = try KupgradeRig()
+        rig.modules = .real
+        let fm = FileManager.default
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("boot"), withIntermediateDirectories: true)
+        _ = fm.createFile(atPath: rig.dir.appendingPathComponent("boot/vmlinuz-\(kver)").path, contents: Data())
+        let dkmsDir = rig.dir.appendingPathComponent("lib/modules/\(kver)/updates/dkms")
+        try fm.createDirectory(at: dkmsDir, withIntermediateDirectories: true)
+        for m in ["zfs", "spl"] {
+            let path = "/lib/modules/\(kver)/updates/dkms/\(m).ko.xz"
+            _ = fm.createFile(atPath: rig.dir.path + path, contents: Data())
+            rig.runner.on(["modinfo", "-F", "vermagic", path], stdout: "\(kver) SMP preempt mod_unload modversions \n")
+            rig.runner.on(["modinfo", "-F", "signer", path], stdout: "\n")
+            rig.runner.on(["modinfo", "-F", "sig_id", path], stdout: "\n")
+        }
+        // efivars: 4 attribute bytes, then the value (SecureBoot=1, SetupMode=0).
+        let efivars = rig.dir.appendingPathComponent("sys/firmware/efi/efivars")
+        try fm.createDirectory(at: efivars, withIntermediateDirectories: true)
+        try Data([6, 0, 0, 0, 1]).write(to: efivars.appendingPathComponent("SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"))
+        try Data([6, 0, 0, 0, 0]).write(to: efivars.appendingPathComponent("SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c"))
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=critical-module-failure", "org.kldload:packages=3",
+                       "org.kldload:new-kernel=none", "rpool/ROOT/default@\(checkpoint)"])
+        let report = rig.run()
+        #expect(report.exitCode == 5, "\(rig.output.text)")
+        #expect(report.signing?.enforcing == true)
+        #expect(report.signing?.problems.isEmpty == false)
+        #expect(report.modules?.severity == .ok)
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] Secure Boot: enforcing"))
+        #expect(text.contains("  unsigned: /lib/modules/\(kver)/updates/dkms/zfs.ko.xz"))
+        #expect(text.contains("[kupgrade] SECURE BOOT FAILURE — ZFS modules for kernel \(kver) are unsigned"))
+        #expect(text.contains("DO NOT REBOOT until this is resolved"))
+        #expect(text.contains("  1. Provide the DKMS signing key"))
+        #expect(!rig.runner.invocations.contains { $0.first == "mokutil" })
+    }
+}

@@ -410,7 +410,10 @@ private struct Session {
         let critical = verification.severity == .critical || signing.severity == .critical
         if critical {
             let newest = plan.newKernels.last ?? verification.nextBootKernel ?? "the new kernel"
-            if report.transactionFailed {
+            let moduleCritical = verification.severity == .critical
+            if !moduleCritical {
+                say("SECURE BOOT FAILURE — ZFS modules for kernel \(newest) are unsigned; the kernel will refuse to load them")
+            } else if report.transactionFailed {
                 say("DKMS FAILURE — the package transaction failed and ZFS may not load on kernel \(newest)")
             } else {
                 say("DKMS FAILURE — upgrade complete but ZFS may not load on new kernel \(newest)")
@@ -421,15 +424,22 @@ private struct Session {
             for m in signing.modules {
                 if case .failed(let reason) = m.outcome { line("  unsigned: \(m.path): \(reason)") }
             }
+            for p in signing.problems { line("  \(p)") }
             line("DO NOT REBOOT until this is resolved, or use the rollback:")
             line("  \(rollback)")
             line("Manual fix options:")
-            line("  1. Wait for a new ZFS DKMS package update and re-run kupgrade")
+            if moduleCritical {
+                line("  1. Wait for a new ZFS DKMS package update and re-run kupgrade")
+            } else {
+                line("  1. Provide the DKMS signing key (dkms generate_mok; mokutil --import /var/lib/dkms/mok.pub, then reboot once to enroll it) and re-run kupgrade")
+            }
             let previous = verification.kernels.filter { $0.zfsUsable && !$0.bootsNext }.map(\.kernel).last
             if let previous {
                 line("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-\(previous) \(be)")
-            } else {
+            } else if moduleCritical {
                 line("  2. Rebuild by hand: dkms autoinstall -k \(newest)")
+            } else {
+                line("  2. Re-sign by hand (Docs/MODULES.md) once the key exists, then check: modinfo -F signer MODULE")
             }
             line("  3. Roll back: \(rollback)")
             return
