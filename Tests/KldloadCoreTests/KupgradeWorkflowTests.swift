@@ -738,3 +738,48 @@ struct KupgradeSecureBootTests {
         #expect(!rig.runner.invocations.contains { $0.first == "mokutil" })
     }
 }
+
+@Suite("kupgrade workflow: Ubuntu built-in ZFS")
+struct KupgradeUbuntuTests {
+    /// Ubuntu 24.04 (real os-release): ZFS ships inside the kernel package (`kernel/zfs/*.ko.zst`),
+    /// there is no DKMS, nothing is rebuilt, and the summary says "ZFS modules" (not DKMS).
+    @Test func builtInZFSNeedsNoDKMS() throws {
+        let kver = "6.8.0-52-generic"
+        let checkpoint = "pre-upgrade-20260325-091530"
+        let rig = try KupgradeRig()
+        rig.modules = .real
+        try kupgradeFixture("os-release/ubuntu-24.04.os-release")
+            .write(to: rig.dir.appendingPathComponent("etc/os-release"), atomically: true, encoding: .utf8)
+        let fm = FileManager.default
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("boot"), withIntermediateDirectories: true)
+        _ = fm.createFile(atPath: rig.dir.appendingPathComponent("boot/vmlinuz-\(kver)").path, contents: Data())
+        let zfsDir = rig.dir.appendingPathComponent("lib/modules/\(kver)/kernel/zfs")
+        try fm.createDirectory(at: zfsDir, withIntermediateDirectories: true)
+        for m in ["zfs", "spl"] {
+            let path = "/lib/modules/\(kver)/kernel/zfs/\(m).ko.zst"
+            _ = fm.createFile(atPath: rig.dir.path + path, contents: Data())
+            rig.runner.on(["modinfo", "-F", "vermagic", path], stdout: "\(kver) SMP preempt mod_unload modversions \n")
+        }
+        rig.runner.on(["mokutil", "--sb-state"],
+                      stdout: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stdout"),
+                      stderr: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stderr"), status: 1)
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                       "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@\(checkpoint)\t1774430130\t-\t0.1.0\n")
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.distro?.id == "ubuntu")
+        #expect(report.modules?.kernels.first?.zfs.allSatisfy { $0.delivery == .builtIn } == true)
+        #expect(!rig.runner.invocations.contains { $0.first == "dkms" })
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] detected: apt (Ubuntu noble)\n"))
+        #expect(text.contains("  ZFS modules: OK for all kernels\n"))
+    }
+}
