@@ -14,6 +14,12 @@ final class KupgradeStubRunner: CommandRunner, @unchecked Sendable {
     private let lock = NSLock()
     private var answers: [[String]: [Answer]] = [:]
     private var log: [Command] = []
+    private var effects: [[String]: @Sendable () -> Void] = [:]
+
+    /// Something the command does to the machine (e.g. dkms installing a module file).
+    func effect(_ argv: [String], _ action: @escaping @Sendable () -> Void) {
+        lock.withLock { effects[argv] = action }
+    }
 
     func on(_ argv: [String], stdout: String = "", stderr: String = "", status: Int32 = 0) {
         lock.withLock { answers[argv, default: []].append(Answer(stdout: stdout, stderr: stderr, status: .exited(status))) }
@@ -31,6 +37,7 @@ final class KupgradeStubRunner: CommandRunner, @unchecked Sendable {
             return first
         }
         guard let answer else { throw .noRecording(command, scenario: "stub") }
+        if let action = lock.withLock({ effects[command.argv] }) { action() }
         if let sink = options.sink {
             // Split on the byte 0x0A as the real runners do (a "\r\n" is one Swift Character).
             for (kind, text) in [(OutputStreamKind.stdout, answer.stdout), (.stderr, answer.stderr)] where !text.isEmpty {
@@ -781,5 +788,70 @@ struct KupgradeUbuntuTests {
         let text = rig.output.text
         #expect(text.contains("[kupgrade] detected: apt (Ubuntu noble)\n"))
         #expect(text.contains("  ZFS modules: OK for all kernels\n"))
+    }
+}
+
+@Suite("kupgrade workflow: Fedora zfs-dkms")
+struct KupgradeFedoraTests {
+    /// Fedora (real os-release), dnf with the captured transaction (kernel-core + zfs-dkms): the
+    /// new kernel has no ZFS until `dkms autoinstall -k` builds it (captured dkms output), then OK.
+    @Test func dkmsRebuildForTheNewKernel() throws {
+        let old = "5.14.0-503.el9.x86_64", new = "5.14.0-570.el9.x86_64"
+        let checkpoint = "pre-upgrade-20260325-091530"
+        let rig = try KupgradeRig(distro: "rocky")
+        rig.modules = .real
+        try kupgradeFixture("os-release/fedora-42.os-release")
+            .write(to: rig.dir.appendingPathComponent("etc/os-release"), atomically: true, encoding: .utf8)
+        let fm = FileManager.default
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("usr/sbin"), withIntermediateDirectories: true)
+        _ = fm.createFile(atPath: rig.dir.appendingPathComponent("usr/sbin/dkms").path, contents: Data())
+        for k in [old, new] {
+            let dir = rig.dir.appendingPathComponent("lib/modules/\(k)/extra")
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            _ = fm.createFile(atPath: rig.dir.appendingPathComponent("lib/modules/\(k)/vmlinuz").path, contents: Data())
+            for m in ["zfs", "spl"] {
+                rig.runner.on(["modinfo", "-F", "vermagic", "/lib/modules/\(k)/extra/\(m).ko.xz"],
+                              stdout: "\(k) SMP preempt mod_unload modversions \n")
+            }
+        }
+        for m in ["zfs", "spl"] {
+            _ = fm.createFile(atPath: rig.dir.path + "/lib/modules/\(old)/extra/\(m).ko.xz", contents: Data())
+        }
+        rig.runner.on(["dkms", "status"], stdout: "spl/2.2.8, \(old), x86_64: installed\nzfs/2.2.8, \(old), x86_64: installed\n")
+        let autoinstall = ["dkms", "autoinstall", "-k", new]
+        rig.runner.on(autoinstall, stdout: kupgradeFixture("dkms/3.0.10-debian12/autoinstall-success.stdout"))
+        let root = rig.dir.path
+        rig.runner.effect(autoinstall) {
+            for m in ["zfs", "spl"] { _ = FileManager.default.createFile(atPath: root + "/lib/modules/\(new)/extra/\(m).ko.xz", contents: Data()) }
+        }
+        rig.runner.on(["mokutil", "--sb-state"],
+                      stdout: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stdout"),
+                      stderr: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stderr"), status: 1)
+        rig.healthyPool()
+        rig.runner.on(DnfDriver.simulate.argv, stdout: kupgradeFixture("dnf/4.14.0-debian12/upgrade-assumeno.stdout"),
+                      stderr: kupgradeFixture("dnf/4.14.0-debian12/upgrade-assumeno.stderr"), status: 1)
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(DnfDriver.upgrade.argv, stdout: kupgradeFixture("dnf/4.14.0-debian12/upgrade-y.stdout"))
+        rig.runner.on(DnfDriver.autoremoveCommand.argv, stdout: kupgradeFixture("dnf/4.14.0-debian12/autoremove-y.stdout"))
+        let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=8",
+                        "org.kldload:new-kernel=\(new)", "rpool/ROOT/default@\(checkpoint)"]
+        rig.runner.on(setProps)
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@\(checkpoint)\t1774430130\t-\t0.1.0\n")
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.distro?.id == "fedora")
+        #expect(report.packageManager == "dnf")
+        #expect(report.plan?.newKernels == [new])
+        #expect(report.rebootRequired)
+        #expect(rig.runner.invocations.contains(autoinstall))
+        #expect(rig.runner.invocations.contains(setProps))
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] detected: dnf (Fedora 42)\n"))
+        #expect(text.contains("[kupgrade] running: dnf upgrade -y\n"))
+        #expect(text.contains("kernel \(new) ... building zfs DKMS module"))
+        #expect(text.contains("  new kernel: \(new) (reboot required)\n"))
+        #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
     }
 }

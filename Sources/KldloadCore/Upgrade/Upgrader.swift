@@ -377,7 +377,8 @@ private struct Session {
             throw refuse(.packageManagerMissing(manager: manager.rawValue, searched: driver.binaries))
         }
         report.packageManager = manager.rawValue
-        let codename = release.versionCodename.map { " \($0)" } ?? release.versionID.map { " \($0)" } ?? ""
+        let detail = [release.versionCodename, release.versionID].compactMap { $0 }.first { !$0.isEmpty }
+        let codename = detail.map { " \($0)" } ?? ""
         say("detected: \(manager.rawValue) (\(release.name.split(separator: " ").first.map(String.init) ?? release.id)\(codename))")
         return driver
     }
