@@ -73,6 +73,8 @@ final class KupgradeRig: @unchecked Sendable {
     var held: Set<String> = []
     var options = UpgradeOptions()
     var modules: ModuleStep = KupgradeRig.modulesOK
+    var interactive = false
+    var answer = false
     let files: OverlayFileSystem
 
     static let apt = AptDriver.upgrade.argv
@@ -172,10 +174,11 @@ final class KupgradeRig: @unchecked Sendable {
 
     func run() -> UpgradeReport {
         let context = SystemContext(runner: runner, files: files, now: { Date(timeIntervalSince1970: 1_774_430_130) },
-                                    userID: uid, isInteractive: false)
+                                    userID: uid, isInteractive: interactive)
+        let answer = self.answer
         let upgrader = Upgrader(context: context, options: options, locks: ScenarioLockProbe(held: held, files: files),
                                 progress: output.add, output: { [output] _, line in output.add(line) },
-                                moduleStep: modules)
+                                confirm: { _ in answer }, moduleStep: modules)
         return upgrader.run()
     }
 }
@@ -291,6 +294,29 @@ struct KupgradeWorkflowTests {
         #expect(report.pool?.resilvering == true)
         #expect(report.exitCode == 1)
         #expect(report.warnings.contains { $0.contains("resilvering") })
+    }
+
+    @Test func onATerminalKupgradeAsksUnlessYes() throws {
+        let rig = try KupgradeRig()
+        rig.interactive = true
+        rig.answer = false
+        rig.options.assumeYes = false
+        rig.healthyPool()
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "not-confirmed")
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+
+        // --yes: no question, straight to the checkpoint (the stub has no snapshot answer: refused there).
+        let yes = try KupgradeRig()
+        yes.interactive = true
+        yes.options.assumeYes = true
+        yes.healthyPool()
+        yes.aptPlan()
+        let r2 = yes.run()
+        #expect(r2.refusal?.reason == "step-failed")
+        #expect(yes.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
     }
 
     @Test func nothingToUpgradeTakesNoSnapshot() throws {
