@@ -226,7 +226,7 @@ struct KupgradeWorkflowTests {
         #expect(text.contains("[kupgrade] creating boot environment: \(Self.checkpoint)\n"))
         #expect(text.contains("[kupgrade] running: apt-get -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold dist-upgrade\n"))
         #expect(text.contains("Setting up kldload-demo (2.0) ...\r\n"))  // dpkg's CRLF, passed through
-        #expect(text.contains("[kupgrade] DONE\n  upgraded: 3 packages\n"))
+        #expect(text.contains("[kupgrade] DONE\n  upgraded: 2 packages (1 new, 1 removed)\n"))
         #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
         #expect(text.contains("  boot env: \(Self.checkpoint) (rollback available)\nTo roll back:\n  kbe activate \(Self.checkpoint) && reboot\n"))
         // The log got timestamped lines, through the (overlay) file system only.

@@ -453,8 +453,15 @@ private struct Session {
         } else {
             say("DONE")
         }
-        let upgraded = report.transactionFailed ? 0 : plan.items.filter { $0.action != .remove }.count
-        line("  upgraded: \(upgraded) packages" + (report.transactionFailed ? " (transaction failed; see \(options.logPath))" : ""))
+        if report.transactionFailed {
+            line("  upgraded: 0 packages (transaction failed; see \(options.logPath))")
+        } else {
+            var extra: [String] = []
+            if plan.count(.install) > 0 { extra.append("\(plan.count(.install)) new") }
+            if plan.count(.remove) > 0 { extra.append("\(plan.count(.remove)) removed") }
+            let changed = plan.items.count - plan.count(.install) - plan.count(.remove)
+            line("  upgraded: \(changed) packages" + (extra.isEmpty ? "" : " (\(extra.joined(separator: ", ")))"))
+        }
         for k in plan.newKernels where !report.transactionFailed { line("  new kernel: \(k) (reboot required)") }
         for hold in plan.holds {
             line("  held back: \(hold.name) \(hold.installedVersion ?? "") (repository has \(hold.availableVersion ?? "?")): \(hold.reason)")
