@@ -212,7 +212,7 @@ def build(name, spec, check):
             open(dst, "w").close()
         prov.append(f"- `root/{path}`: {text}")
     with open(os.path.join(out, "scenario.conf"), "w") as f:
-        f.write(f"description={spec['description']}\nnow={NOW}\nuid=0\ninteractive=false\n")
+        f.write(f"description={spec['description']}\nnow={NOW}\nuid=0\ninteractive=false\nexpect_exit={spec['expect_exit']}\n")
     with open(os.path.join(out, "PROVENANCE.md"), "w") as f:
         f.write("\n".join(prov) + "\n")
     print(f"{name}: written")
