@@ -57,6 +57,7 @@ HEALTHY = KBE_READS + [(POOL, "vm:healthy/zpool-get-Hp-bootfs-etc"), (STATUS, "v
 
 SCENARIOS = {
     "kupgrade-debian12-apt": dict(
+        modules=True,
         description="Debian 12, apt: plan, checkpoint, dist-upgrade (confold), autoremove, ZFS modules OK, retention",
         expect_exit=0, root=DEBIAN_ROOT,
         commands=HEALTHY + [
@@ -82,6 +83,7 @@ SCENARIOS = {
         expect_exit=3, root=DEBIAN_ROOT,
         commands=KBE_READS + [(POOL, "vm:degraded/zpool-get-Hp-bootfs-etc"), (STATUS, "vm:degraded/zpool-status-x-rpool")]),
     "kupgrade-failed-transaction": dict(
+        modules=True,
         description="Debian 12, apt: a postinst fails (exit 100): exit 4, checkpoint and rollback printed",
         expect_exit=4, root=DEBIAN_ROOT,
         commands=HEALTHY + [
@@ -94,6 +96,7 @@ SCENARIOS = {
             (zfs_set("transaction-failed", 0), ("silent", SILENT_SET)),
         ]),
     "kupgrade-arch-holdback": dict(
+        modules=True,
         description="Arch (pacman 6.0.2 against a local repository mimicking archzfs): linux/linux-headers held back",
         expect_exit=0,
         root=[("etc/os-release", "file:os-release/arch.os-release"), ("proc/self/mounts", "vm:system/proc-self-mounts"),
@@ -113,6 +116,7 @@ SCENARIOS = {
             (RETENTION, "vm:kupgrade/zfs-list-retention"),
         ]),
     "kupgrade-rocky9-kmod": dict(
+        modules=True,
         description="Rocky 9 (dnf 4.14 against a local repository with kernel-core/kmod-zfs/zfs-dkms packages)",
         expect_exit=0,
         root=[("etc/os-release", "file:os-release/rocky-9.3.os-release"), ("proc/self/mounts", "vm:system/proc-self-mounts"),
@@ -156,9 +160,40 @@ def resolve(source):
     return files, "verbatim copy of " + origin + ".{" + ",".join(sorted(files)) + "}"
 
 
+def module_tree(spec, missing):
+    """The VM's real `find /lib/modules -name 'zfs.ko*' -o -name 'spl.ko*'` listing -> placeholder
+    module files, a placeholder /boot/vmlinuz-KVER per kernel, and the modinfo recordings."""
+    files, text = resolve("vm:system/find-zfs-modules")
+    if files is None:
+        missing.append(text)
+        return [], []
+    roots, commands = [], []
+    kernels = []
+    for path in open(files["stdout"]).read().split("\n"):
+        path = path.strip()
+        if not path.startswith("/lib/modules/"):
+            continue
+        kver = path.split("/")[3]
+        if kver not in kernels:
+            kernels.append(kver)
+        roots.append((path.lstrip("/"), None, "empty placeholder for a module file listed in " + text +
+                      " (kupgrade asks modinfo about it; the recorded modinfo answers)"))
+        module = os.path.basename(path).split(".")[0]
+        commands.append((["modinfo", "-F", "vermagic", path], "vm:system/modinfo-vermagic-" + module))
+    for kver in kernels:
+        roots.append(("boot/vmlinuz-" + kver, None,
+                      "empty placeholder: the kernel image of " + kver + ", the kernel the VM booted (its modules are listed)"))
+    return roots, commands
+
+
 def build(name, spec, check):
     missing, plan = [], []
-    for i, (argv, source) in enumerate(spec["commands"], 1):
+    extra_roots, extra_commands = module_tree(spec, missing) if spec.get("modules") else ([], [])
+    # Module checks run after autoremove and before `zfs set`: insert before the first zfs set.
+    commands = list(spec["commands"])
+    at = next((i for i, (argv, _) in enumerate(commands) if argv[:2] == ["zfs", "set"]), len(commands))
+    commands[at:at] = extra_commands
+    for i, (argv, source) in enumerate(commands, 1):
         files, text = resolve(source)
         if files is None:
             missing.append(text)
@@ -178,6 +213,7 @@ def build(name, spec, check):
             missing.append(text if source.startswith("vm:") else source)
             continue
         roots.append((path, src, text))
+    roots += extra_roots
     if missing:
         print(f"{name}: NOT BUILT, missing sources:")
         for m in missing:
