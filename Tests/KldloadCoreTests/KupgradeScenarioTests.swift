@@ -32,7 +32,7 @@ struct KupgradeScenarioTests {
         let expected = try #require(values["expect_exit"].flatMap { Int32($0) }, "scenario.conf needs expect_exit=")
         var options = UpgradeOptions()
         options.assumeYes = true
-        options.commandLine = ["kupgrade", "--yes"]
+        options.commandLine = ["kupgrade"]  // as `kupgrade --replay DIR` records it
         options.timeZone = TimeZone(identifier: "UTC")!
         let output = Lines()
         let upgrader = Upgrader(

@@ -52,6 +52,9 @@ struct KupgradeUnitTests {
         #expect(options.autoremove == false)
         #expect(options.dryRun && options.json)
         #expect(options.commandLine == ["kupgrade", "--keep", "7", "--dry-run", "--json"])
+        let replayArgs = ["--replay", "/some/dir", "--yes", "--replay=/x"]
+        let replayed = try KupgradeCommand.options(arguments: replayArgs, parsed: try KupgradeCommand.parser.parse(["--yes"]), files: files)
+        #expect(replayed.commandLine == ["kupgrade", "--yes"])
         #expect(throws: UsageError.self) {
             try KupgradeCommand.options(arguments: ["--keep", "0"], parsed: try KupgradeCommand.parser.parse(["--keep", "0"]), files: files)
         }

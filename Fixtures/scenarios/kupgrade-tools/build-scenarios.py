@@ -34,7 +34,7 @@ STATUS = ["zpool", "status", "-x", "rpool"]
 NOW = "2026-11-22T10:30:00Z"
 NAME = "pre-upgrade-20261122-103000"
 SNAP = ["zfs", "snapshot", "-o", f"org.kldload:kupgrade-version={VERSION}", "-o",
-        "org.kldload:command=kupgrade --yes", f"rpool/ROOT/default@{NAME}"]
+        "org.kldload:command=kupgrade", f"rpool/ROOT/default@{NAME}"]
 APT_UPGRADE = ["apt-get", "-y", "-o", "Dpkg::Options::=--force-confdef", "-o",
                "Dpkg::Options::=--force-confold", "dist-upgrade"]
 RETENTION = ["zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation", "-o",
@@ -51,7 +51,7 @@ def zfs_set(result, packages, kernel="none"):
 # Sources: "cap:PATH" = Fixtures/PATH.{stdout,stderr,status}; "vm:STATE/NAME" = the VM capture
 # Fixtures/zfs-2.1/openzfs-*-debian12/STATE/NAME.{...}; ("silent", why) = no output, exit 0.
 DEBIAN_ROOT = [("etc/os-release", "vm:system/os-release"), ("proc/self/mounts", "vm:system/proc-self-mounts"),
-               ("usr/bin/apt-get", "placeholder")]
+               ("usr/bin/apt-get", "placeholder"), ("usr/sbin/dkms", "placeholder")]
 KBE_READS = [(BOOTFS, "vm:bes/zpool-get-Hp-bootfs"), (BE_LIST, "vm:healthy/zfs-list-Hp-be")]
 HEALTHY = KBE_READS + [(POOL, "vm:healthy/zpool-get-Hp-bootfs-etc"), (STATUS, "vm:healthy/zpool-status-x-rpool")]
 
@@ -189,9 +189,10 @@ def module_tree(spec, missing):
 def build(name, spec, check):
     missing, plan = [], []
     extra_roots, extra_commands = module_tree(spec, missing) if spec.get("modules") else ([], [])
-    # Module checks run after autoremove and before `zfs set`: insert before the first zfs set.
+    # The module checks (modinfo) run after `dkms status` and before the Secure Boot step
+    # (mokutil): insert them before the first mokutil, so recordings are in run order.
     commands = list(spec["commands"])
-    at = next((i for i, (argv, _) in enumerate(commands) if argv[:2] == ["zfs", "set"]), len(commands))
+    at = next((i for i, (argv, _) in enumerate(commands) if argv[0] == "mokutil"), len(commands))
     commands[at:at] = extra_commands
     for i, (argv, source) in enumerate(commands, 1):
         files, text = resolve(source)

@@ -45,7 +45,17 @@ public enum KupgradeCommand {
         -> UpgradeOptions
     {
         var options = UpgradeOptions()
-        options.commandLine = ["kupgrade"] + arguments
+        // What ran on the system, for `org.kldload:command`: a replay's `--replay DIR` is not part
+        // of it (and would make recordings depend on where the scenario lives).
+        var recorded: [String] = []
+        var skipNext = false
+        for arg in arguments {
+            if skipNext { skipNext = false; continue }
+            if arg == "--replay" { skipNext = true; continue }
+            if arg.hasPrefix("--replay=") { continue }
+            recorded.append(arg)
+        }
+        options.commandLine = ["kupgrade"] + recorded
         if let text = files.textIfPresent(UpgradeOptions.configPath) {
             do { try KupgradeConfig.parse(text).apply(to: &options) } catch {
                 throw UsageError(error.description)

@@ -392,7 +392,7 @@ private struct Session {
             switch item.action {
             case .remove: versions = item.currentVersion ?? ""
             case .install: versions = "(new) \(item.newVersion ?? "")"
-            default: versions = "\(item.currentVersion ?? "?") -> \(item.newVersion ?? "?")"
+            default: versions = item.currentVersion.map { "\($0) -> \(item.newVersion ?? "?")" } ?? (item.newVersion ?? "")
             }
             line("  \(item.action.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(item.name) \(versions)")
         }
