@@ -460,7 +460,7 @@ private struct Session {
             if plan.count(.install) > 0 { extra.append("\(plan.count(.install)) new") }
             if plan.count(.remove) > 0 { extra.append("\(plan.count(.remove)) removed") }
             let changed = plan.items.count - plan.count(.install) - plan.count(.remove)
-            line("  upgraded: \(changed) packages" + (extra.isEmpty ? "" : " (\(extra.joined(separator: ", ")))"))
+            line("  upgraded: \(changed) package\(changed == 1 ? "" : "s")" + (extra.isEmpty ? "" : " (\(extra.joined(separator: ", ")))"))
         }
         for k in plan.newKernels where !report.transactionFailed { line("  new kernel: \(k) (reboot required)") }
         for hold in plan.holds {
