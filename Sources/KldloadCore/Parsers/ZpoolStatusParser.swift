@@ -219,7 +219,7 @@ private struct PoolBuilder {
             case "see": pool.see = lines.joined(separator: " ")
             case "scan", "scrub": pool.scans.append(ScanParser.parse(lines))
             default:
-                let key = label.isEmpty ? "state" : label
+                let key = label.isEmpty ? "unlabelled" : label
                 let joined = lines.joined(separator: "\n")
                 if let old = pool.otherSections[key] {
                     pool.otherSections[key] = old + "\n" + joined
