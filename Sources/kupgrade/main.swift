@@ -1,3 +1,4 @@
+import Foundation
 import KldloadCore
 
-print("kupgrade: not yet implemented")
+exit(KupgradeCommand.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,155 @@
+import Foundation
+
+/// `kupgrade`'s command line: argv → options, context (host or `--replay DIR`), run, print,
+/// exit status. The executable only calls `KupgradeCommand.main`.
+public enum KupgradeCommand {
+    public static let parser = OptionParser([
+        .flag("dry-run", "-n", "--dry-run", help: "plan only: refresh, simulate, report; change nothing"),
+        .flag("yes", "-y", "--yes", help: "do not ask before upgrading (kupgrade only asks on a terminal)"),
+        .flag("json", "--json", help: "print the report as JSON on stdout (human output goes to stderr)"),
+        .flag("allow-degraded", "--allow-degraded", help: "upgrade even if the pool is DEGRADED (never FAULTED/SUSPENDED/UNAVAIL)"),
+        .flag("no-autoremove", "--no-autoremove", help: "do not remove orphaned packages afterwards"),
+        .flag("autoremove", "--autoremove", help: "also remove orphans on Arch (pacman -Qdtq, pacman -Rns)"),
+        .value("keep", "--keep", metavar: "N", help: "keep the newest N pre-upgrade checkpoints (default 10)"),
+        .value("log", "--log", metavar: "PATH", help: "append the run log here (default /var/log/kupgrade.log)"),
+        .value("replay", "--replay", metavar: "DIR", help: "replay a recorded scenario instead of touching this machine"),
+        .flag("help", "-h", "--help", help: "show this help"),
+        .flag("version", "-V", "--version", help: "show the version"),
+    ])
+
+    public static var helpText: String {
+        """
+        usage: kupgrade [--dry-run] [--yes] [--json] [--allow-degraded] [--no-autoremove]
+                        [--autoremove] [--keep N] [--log PATH] [--replay DIR]
+
+        Safe OS upgrade on a ZFS root: checks the pool, snapshots the boot environment
+        (pre-upgrade-YYYYMMDD-HHMMSS), runs apt/dnf/pacman, verifies the ZFS modules of every
+        kernel (rebuilding with DKMS, re-signing under Secure Boot) and prints the rollback command.
+
+        options:
+        \(parser.helpText())
+
+        configuration: /etc/kldload/kupgrade.conf, `key = value` lines:
+          keep = 10, autoremove = yes, allow_degraded = no, log = /var/log/kupgrade.log,
+          arch_autoremove = no   (command-line options win)
+
+        exit status:
+        \(ExitStatus.helpText)
+
+        See Docs/KUPGRADE.md.
+        """
+    }
+
+    /// Options from the config file (read through `files`) and then the command line.
+    public static func options(arguments: [String], parsed: ParsedOptions, files: any FileSystem) throws(UsageError)
+        -> UpgradeOptions
+    {
+        var options = UpgradeOptions()
+        // What ran on the system, for `org.kldload:command`: a replay's `--replay DIR` is not part
+        // of it (and would make recordings depend on where the scenario lives).
+        var recorded: [String] = []
+        var skipNext = false
+        for arg in arguments {
+            if skipNext { skipNext = false; continue }
+            if arg == "--replay" { skipNext = true; continue }
+            if arg.hasPrefix("--replay=") { continue }
+            recorded.append(arg)
+        }
+        options.commandLine = ["kupgrade"] + recorded
+        if let text = files.textIfPresent(UpgradeOptions.configPath) {
+            do { try KupgradeConfig.parse(text).apply(to: &options) } catch {
+                throw UsageError(error.description)
+            }
+        }
+        options.dryRun = parsed.has("dry-run")
+        options.assumeYes = parsed.has("yes")
+        options.json = parsed.has("json")
+        if parsed.has("allow-degraded") { options.allowDegraded = true }
+        if parsed.has("no-autoremove") {
+            options.autoremove = false
+            options.archAutoremove = false
+        }
+        if parsed.has("autoremove") {
+            if parsed.has("no-autoremove") { throw UsageError("--autoremove and --no-autoremove contradict each other") }
+            options.autoremove = true
+            options.archAutoremove = true
+        }
+        if let keep = try parsed.integer("keep", option: "--keep") {
+            guard keep >= 1 else { throw UsageError("--keep needs at least 1 (the newest checkpoint is always kept)") }
+            options.keep = keep
+        }
+        if let log = parsed.value("log") {
+            guard log.hasPrefix("/") else { throw UsageError("--log needs an absolute path, not '\(log)'") }
+            options.logPath = log
+        }
+        return options
+    }
+
+    /// Runs kupgrade; returns the exit status. `stdout`/`stderr` receive whole lines.
+    public static func main(
+        _ arguments: [String],
+        stdout: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
+        stderr: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    ) -> Int32 {
+        let parsed: ParsedOptions
+        do { parsed = try parser.parse(arguments) } catch {
+            stderr("kupgrade: error: \(error.message)")
+            stderr("try 'kupgrade --help'")
+            return ExitStatus.usage.rawValue
+        }
+        if parsed.has("help") {
+            stdout(helpText)
+            return 0
+        }
+        if parsed.has("version") {
+            stdout("kupgrade \(KldloadVersion.current)")
+            return 0
+        }
+        if let extra = parsed.positionals.first {
+            stderr("kupgrade: error: unexpected argument '\(extra)'")
+            stderr("try 'kupgrade --help'")
+            return ExitStatus.usage.rawValue
+        }
+
+        let context: SystemContext
+        let locks: any LockProbe
+        var timeZone = TimeZone.current
+        if let dir = parsed.value("replay") {
+            do { context = try SystemContext.replay(scenario: dir) } catch {
+                stderr("kupgrade: error: \(error)")
+                stderr("a scenario is a directory with commands/NNN/{argv,stdout,stderr,status}, root/ and scenario.conf (Docs/REPLAY.md)")
+                return ExitStatus.usage.rawValue
+            }
+            let values = (context.runner as? ReplayRunner)?.configuration.values ?? [:]
+            locks = ScenarioLockProbe(held: ScenarioLockProbe.heldLocks(scenarioConf: values["locks_held"].map { "locks_held=\($0)" }),
+                                      files: context.files)
+            // Replays print the same on every host: UTC unless the scenario names a zone.
+            timeZone = values["timezone"].flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC") ?? .current
+        } else {
+            context = SystemContext.host()
+            locks = HostLockProbe()
+        }
+
+        var options: UpgradeOptions
+        do { options = try Self.options(arguments: arguments, parsed: parsed, files: context.files) } catch {
+            stderr("kupgrade: error: \(error.message)")
+            stderr("try 'kupgrade --help'")
+            return ExitStatus.usage.rawValue
+        }
+        options.timeZone = timeZone
+
+        let human: @Sendable (String) -> Void = options.json ? stderr : stdout
+        let upgrader = Upgrader(
+            context: context, options: options, locks: locks,
+            progress: human,
+            output: { _, line in human(line) },
+            confirm: { question in
+                FileHandle.standardError.write(Data(question.utf8))
+                guard let answer = readLine(strippingNewline: true)?.lowercased() else { return false }
+                return answer == "y" || answer == "yes"
+            })
+        let report = upgrader.run()
+        if options.json { stdout(report.json()) }
+        return report.exitCode
+    }
+}

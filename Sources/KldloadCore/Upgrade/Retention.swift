@@ -1,0 +1,67 @@
+/// Step 12: keep the newest N pre-upgrade checkpoints made by kupgrade.
+///
+/// Never destroyed: a checkpoint a user made (no `org.kldload:kupgrade-version` property, even
+/// if it is called `pre-upgrade-…`), one with clones (a BE was made from it), the newest one.
+public enum Retention {
+    public struct Row: Sendable, Hashable {
+        /// The snapshot name after `@`.
+        public var name: String
+        public var creation: UInt64
+        /// The `clones` property: `-` or empty when none.
+        public var clones: String
+        /// `org.kldload:kupgrade-version`: `-` when not set (not made by kupgrade).
+        public var kupgradeVersion: String
+
+        public init(name: String, creation: UInt64, clones: String, kupgradeVersion: String) {
+            self.name = name
+            self.creation = creation
+            self.clones = clones
+            self.kupgradeVersion = kupgradeVersion
+        }
+
+        public var madeByKupgrade: Bool {
+            name.hasPrefix("pre-upgrade-") && kupgradeVersion != "-" && !kupgradeVersion.isEmpty
+        }
+        public var hasClones: Bool { clones != "-" && !clones.isEmpty }
+    }
+
+    /// The columns of the one `zfs list` call retention makes.
+    public static func listCommand(bootEnvironment: String) -> Command {
+        Command([
+            "zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation",
+            "-o", "name,creation,clones,org.kldload:kupgrade-version", bootEnvironment,
+        ])
+    }
+
+    /// Rows of `listCommand`'s output; lines that do not have four tab-separated fields are
+    /// a `ParseError` naming the line (retention must not act on a misread listing).
+    public static func parse(_ text: String) throws(ParseError) -> [Row] {
+        var rows: [Row] = []
+        var number = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            if line.isEmpty { continue }
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == 4, let at = f[0].firstIndex(of: "@"), let creation = UInt64(f[1]) else {
+                throw ParseError(source: "zfs list -Hp (retention)", line: number, text: String(line),
+                                 reason: "expected name@snapshot, creation, clones, org.kldload:kupgrade-version")
+            }
+            rows.append(Row(name: String(f[0][f[0].index(after: at)...]), creation: creation,
+                            clones: String(f[2]), kupgradeVersion: String(f[3])))
+        }
+        return rows
+    }
+
+    /// Which checkpoints to destroy (oldest first) and which old ones are spared because of clones.
+    public static func select(_ rows: [Row], keep: Int, current: String?) -> (destroy: [String], spared: [String]) {
+        let ours = rows.filter(\.madeByKupgrade).sorted { ($0.creation, $0.name) < ($1.creation, $1.name) }
+        guard ours.count > max(keep, 1) else { return ([], []) }
+        let old = ours.dropLast(max(keep, 1))
+        var destroy: [String] = []
+        var spared: [String] = []
+        for row in old where row.name != current {
+            if row.hasClones { spared.append(row.name) } else { destroy.append(row.name) }
+        }
+        return (destroy, spared)
+    }
+}

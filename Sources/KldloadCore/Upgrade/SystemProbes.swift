@@ -1,0 +1,64 @@
+import Foundation
+
+/// The pool facts kupgrade reads before it changes anything (through the shared zpool
+/// parsers), and snapshot names for retention. Boot-environment discovery and checkpoints
+/// come from kbe's `BootEnvironmentManager`.
+struct SystemProbes {
+    let context: SystemContext
+
+    struct PoolFacts {
+        var name: String
+        var health: String
+        var free: UInt64?
+        var resilvering: Bool
+        var statusLines: [String]
+    }
+
+    /// `zpool get -Hp bootfs,health,free,size,allocated POOL` (scripted, exact numbers) and
+    /// `zpool status -x POOL` ("pool 'rpool' is healthy", or the full status when it is not,
+    /// including a resilver in progress; the status/action text is shown on refusal).
+    static func poolGet(_ name: String) -> Command {
+        Command(["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", name])
+    }
+
+    func pool(_ name: String) throws(UpgradeError) -> PoolFacts {
+        let get: CommandResult
+        do { get = try context.runner.run(Self.poolGet(name)) } catch {
+            throw .stepFailed(step: "zpool get", error: error.description)
+        }
+        guard get.status.isSuccess else {
+            throw .stepFailed(step: "zpool get \(name)", error: "\(get.status)" + lastError(get))
+        }
+        let props: [ZFSProperty]
+        do { props = try ZpoolGetParser.parse(get.stdout) } catch {
+            throw .stepFailed(step: "reading zpool get", error: error.description)
+        }
+        guard let health = ZpoolGetParser.value("health", pool: name, in: props) else {
+            throw .stepFailed(step: "zpool get \(name)", error: "no health property for pool \(name) in its output")
+        }
+        var facts = PoolFacts(name: name, health: PoolState(health).description,
+                              free: ZpoolGetParser.value("free", pool: name, in: props).flatMap { UInt64($0) },
+                              resilvering: false, statusLines: [])
+        if let status = try? context.runner.run(Command(["zpool", "status", "-x", name])), status.status.isSuccess,
+            let parsed = try? ZpoolStatusParser.parse(status.stdout), let p = parsed.pool(named: name)
+        {
+            facts.resilvering = p.isResilvering
+            if let s = p.status { facts.statusLines.append("status: " + s) }
+            if let a = p.action { facts.statusLines.append("action: " + a) }
+            if let scan = p.scan { facts.statusLines.append("scan: " + scan.text) }
+        }
+        return facts
+    }
+
+    /// Snapshot names of a dataset (one `zfs list` call).
+    func snapshotNames(of dataset: String) -> Set<String> {
+        guard let r = try? context.runner.run(Command(["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", dataset])),
+            r.status.isSuccess
+        else { return [] }
+        var names: Set<String> = []
+        for line in r.stdout.split(separator: "\n") {
+            if let at = line.firstIndex(of: "@") { names.insert(String(line[line.index(after: at)...])) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// The whole run as data: what `--json` prints on stdout (schema in Docs/KUPGRADE.md,
+/// `"version": 1`; fields are only ever added). Also what the summary is printed from.
+public struct UpgradeReport: Sendable, Hashable, Codable {
+    public struct Distro: Sendable, Hashable, Codable {
+        public var id: String
+        public var idLike: [String]
+        public var versionID: String?
+        public var prettyName: String
+    }
+
+    public struct Pool: Sendable, Hashable, Codable {
+        public var name: String
+        public var health: String
+        public var freeBytes: UInt64?
+        public var resilvering: Bool
+    }
+
+    public struct Checkpoint: Sendable, Hashable, Codable {
+        /// `pre-upgrade-20260325-091530`: what `kbe activate` takes.
+        public var name: String
+        /// Every snapshot taken in the one atomic `zfs snapshot` (the BE first).
+        public var snapshots: [String]
+    }
+
+    public struct Step: Sendable, Hashable, Codable {
+        public var argv: [String]
+        /// `exit 0`, `exit 100`, `signal 9`; nil when it could not start.
+        public var status: String?
+        public var failed: Bool
+        public var error: String?
+    }
+
+    public struct Refusal: Sendable, Hashable, Codable {
+        public var reason: String
+        public var message: String
+        public var hint: String
+    }
+
+    public struct Retention: Sendable, Hashable, Codable {
+        public var keep: Int
+        public var destroyed: [String]
+        /// Old kupgrade checkpoints kept although beyond `keep`, with why (clones).
+        public var spared: [String]
+        public var error: String?
+    }
+
+    public var version = 1
+    public var tool = "kupgrade \(KldloadVersion.current)"
+    /// `success`, `success-with-warnings`, `refused`, `transaction-failed`, `critical-module-failure`.
+    public var result: String = ExitStatus.success.description
+    public var exitCode: Int32 = 0
+    public var dryRun = false
+    /// Nothing to upgrade: no snapshot was taken.
+    public var nothingToDo = false
+    public var startedAt: String = ""
+    public var distro: Distro?
+    public var packageManager: String?
+    public var bootEnvironment: String?
+    /// The dataset holding the package database when it is not inside the BE (snapshotted with it).
+    public var packageDatabaseDataset: String?
+    public var pool: Pool?
+    public var plan: UpgradePlan?
+    public var requiredBytes: UInt64?
+    public var checkpoint: Checkpoint?
+    public var transaction: [Step] = []
+    public var transactionFailed = false
+    public var autoremove: [Step] = []
+    public var autoremoveSkipped: String?
+    public var modules: ModuleVerification?
+    public var signing: SigningReport?
+    public var retention: Retention?
+    public var refusal: Refusal?
+    public var warnings: [String] = []
+    /// `kbe activate pre-upgrade-… && reboot`, once a checkpoint exists.
+    public var rollbackCommand: String?
+    public var rebootRequired = false
+    public var logPath: String?
+
+    public init() {}
+
+    public var exitStatus: ExitStatus { ExitStatus(rawValue: exitCode) ?? .refused }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "{\"version\": 1, \"result\": \"internal-error\"}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,522 @@
+import Foundation
+
+/// One kupgrade run, steps 1–12 of issue 4 in order (Docs/KUPGRADE.md). Never throws: every
+/// outcome, refusals included, ends in an `UpgradeReport` whose `exitCode` is the documented
+/// exit status. A failed step never skips the later checks, the summary or the rollback line.
+public struct Upgrader: Sendable {
+    public var context: SystemContext
+    public var options: UpgradeOptions
+    public var locks: any LockProbe
+    /// kupgrade's own lines and the summary (the terminal, or stderr under `--json`).
+    public var progress: ProgressSink
+    /// Live output of the package manager and DKMS (same destination as `progress`).
+    public var output: OutputSink
+    /// Asked once before changing anything, only on a terminal and without `--yes`.
+    public var confirm: @Sendable (String) -> Bool
+    /// Which manager drives a family (tests may substitute).
+    public var driverFor: @Sendable (PackageManager) -> any PackageManagerDriver
+    /// Steps 9 and 10 (tests may substitute canned results).
+    public var moduleStep: ModuleStep
+
+    public init(context: SystemContext, options: UpgradeOptions, locks: any LockProbe,
+                progress: @escaping ProgressSink, output: @escaping OutputSink,
+                confirm: @escaping @Sendable (String) -> Bool = { _ in false },
+                driverFor: @escaping @Sendable (PackageManager) -> any PackageManagerDriver = PackageManagerDrivers.driver,
+                moduleStep: ModuleStep = .real)
+    {
+        self.moduleStep = moduleStep
+        self.context = context
+        self.options = options
+        self.locks = locks
+        self.progress = progress
+        self.output = output
+        self.confirm = confirm
+        self.driverFor = driverFor
+    }
+
+    public func run() -> UpgradeReport {
+        let log = UpgradeLog(path: options.logPath, files: context.files, now: context.now, timeZone: options.timeZone)
+        var session = Session(upgrader: self, log: log)
+        session.execute()
+        return session.report
+    }
+
+    /// The checkpoint name for a moment: `pre-upgrade-YYYYMMDD-HHMMSS` in `timeZone`.
+    public static func checkpointName(at date: Date, timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "pre-upgrade-\(c.year ?? 1970)\(two(c.month))\(two(c.day))-\(two(c.hour))\(two(c.minute))\(two(c.second))"
+    }
+
+    /// `base`, or `base-2`, `base-3`… whichever is not taken.
+    public static func uniqueName(_ base: String, taken: Set<String>) -> String {
+        if !taken.contains(base) { return base }
+        var n = 2
+        while taken.contains("\(base)-\(n)") { n += 1 }
+        return "\(base)-\(n)"
+    }
+}
+
+/// Steps 9 (ZFS modules of every kernel, DKMS rebuild) and 10 (Secure Boot re-signing).
+public struct ModuleStep: Sendable {
+    public var run: @Sendable (_ context: SystemContext, _ progress: @escaping ProgressSink, _ newKernels: [String])
+        -> (ModuleVerification, SigningReport)
+
+    public init(run: @escaping @Sendable (SystemContext, @escaping ProgressSink, [String]) -> (ModuleVerification, SigningReport)) {
+        self.run = run
+    }
+
+    /// `ModuleVerifier` (rebuilding with `dkms autoinstall -k` where DKMS delivers ZFS), then
+    /// `ModuleSigner` for the kernel that boots next.
+    public static let real = ModuleStep { context, progress, newKernels in
+        let verification = ModuleVerifier(context: context, progress: progress)
+            .verify(nextBoot: nil, rebuild: true, newKernels: Set(newKernels.map { KernelRelease($0) }))
+        let signing = ModuleSigner(context: context, progress: progress, dryRun: false)
+            .signModules(nextBoot: verification.nextBootKernel.map { KernelRelease($0) })
+        return (verification, signing)
+    }
+}
+
+private struct Stop: Error {}
+
+private struct Session {
+    let upgrader: Upgrader
+    let log: UpgradeLog
+    var report = UpgradeReport()
+    var runLock: (any RunLockHandle)?
+
+    init(upgrader: Upgrader, log: UpgradeLog) {
+        self.upgrader = upgrader
+        self.log = log
+    }
+
+    var context: SystemContext { upgrader.context }
+    var options: UpgradeOptions { upgrader.options }
+
+    func say(_ message: String) {
+        upgrader.progress("[kupgrade] " + message)
+        log.record(message)
+    }
+
+    func line(_ text: String) {
+        upgrader.progress(text)
+        log.record(text)
+    }
+
+    mutating func warn(_ message: String) {
+        report.warnings.append(message)
+        say("WARNING: " + message)
+    }
+
+    func exec(_ command: Command, stream: Bool, environment: [String: String] = [:]) throws(CommandError) -> CommandResult {
+        if stream { say("running: \(command)") }
+        log.record("run: \(command)")
+        let log = self.log
+        let output = upgrader.output
+        let sink: OutputSink = { kind, text in
+            log.record(output: text, of: command, stream: kind)
+            if stream { output(kind, text) }
+        }
+        let result = try context.runner.run(command, options: RunOptions(sink: sink, environment: environment))
+        log.record("\(command.program): \(result.status)")
+        return result
+    }
+
+    mutating func refuse(_ error: UpgradeError) -> Stop {
+        report.refusal = .init(reason: error.reason, message: error.description, hint: error.hint)
+        report.result = ExitStatus.refused.description
+        report.exitCode = ExitStatus.refused.rawValue
+        say("REFUSED: \(error.description)")
+        line("  \(error.hint)")
+        say("nothing was changed")
+        return Stop()
+    }
+
+    mutating func execute() {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = options.timeZone
+        report.startedAt = formatter.string(from: context.now())
+        report.dryRun = options.dryRun
+        report.logPath = options.logPath
+        log.record("===================================================================")
+        log.record("kupgrade \(KldloadVersion.current) started: \(options.commandLine.map(Command.quoteForDisplay).joined(separator: " "))")
+        do {
+            try steps()
+        } catch {
+            // A refusal: report already filled.
+        }
+        if let error = log.writeError {
+            report.warnings.append("could not write the log: \(error.description)")
+            upgrader.progress("[kupgrade] WARNING: could not write the log: \(error.description)")
+        }
+        log.record("kupgrade finished: \(report.result) (exit \(report.exitCode))")
+    }
+
+    mutating func steps() throws(Stop) {
+        // 1. root, our own lock.
+        guard context.userID == 0 else { throw refuse(.notRoot(uid: context.userID)) }
+        do { runLock = try upgrader.locks.acquireRunLock(at: RunLock.defaultPath) } catch { throw refuse(error) }
+
+        // 2. distro → package manager, confirmed installed; then its locks (step 1's second half).
+        let driver = try detectDriver()
+        for lock in driver.locks {
+            if let holder = upgrader.locks.holder(of: lock) {
+                throw refuse(.packageManagerBusy(owner: lock.owner, lockPath: lock.path, holder: holder))
+            }
+        }
+
+        // 3. the running boot environment (kbe's discovery: the mount table, then the marker).
+        let probes = SystemProbes(context: context)
+        let beManager = BootEnvironmentManager(context: context, options: KBEOptions(assumeYes: true))
+        let beState: BootEnvironmentState
+        do { beState = try beManager.loadState() } catch {
+            throw refuse(.noBootEnvironment(error.message))
+        }
+        guard let running = beState.running else {
+            throw refuse(.noBootEnvironment("no boot environment under \(beState.layout.beRoot) is mounted at /"))
+        }
+        let be = running.dataset
+        report.bootEnvironment = be
+        let pkgdb = beManager.packageDatabase(beState).splitDataset
+        report.packageDatabaseDataset = pkgdb
+        say("boot environment: \(be)" + (pkgdb.map { " (package database on \($0), checkpointed with it)" } ?? ""))
+
+        // 4. pool health.
+        let poolName = beState.layout.pool
+        let pool: SystemProbes.PoolFacts
+        do { pool = try probes.pool(poolName) } catch { throw refuse(error) }
+        report.pool = .init(name: pool.name, health: pool.health, freeBytes: pool.free, resilvering: pool.resilvering)
+        say("checking pool health... \(pool.name) \(pool.health)")
+        switch pool.health {
+        case "ONLINE":
+            break
+        case "DEGRADED" where options.allowDegraded:
+            warn("pool \(pool.name) is DEGRADED; continuing because of --allow-degraded")
+        default:
+            for l in pool.statusLines { line("  " + l) }
+            throw refuse(.poolUnhealthy(pool: pool.name, state: pool.health,
+                                        detail: pool.health == "DEGRADED" ? "a device is missing or failing" : ""))
+        }
+        if pool.resilvering {
+            warn("pool \(pool.name) is resilvering; the upgrade will be slower and the redundancy is not complete yet")
+        }
+
+        // 5. plan.
+        let runner = DriverRunner(files: context.files) { [self] command, stream throws(CommandError) in
+            try exec(command, stream: stream, environment: stream ? driver.environment : [:])
+        }
+        say("planning: refreshing package metadata and simulating the upgrade")
+        var plan: UpgradePlan
+        do { plan = try driver.plan(runner, options: options) } catch { throw refuse(error) }
+        report.plan = plan
+        printPlan(plan)
+        if plan.isEmpty {
+            report.nothingToDo = true
+            say("nothing to upgrade; no snapshot taken")
+            finish(.success)
+            return
+        }
+        let needed = plan.requiredBytes
+        report.requiredBytes = needed
+        if let free = pool.free {
+            let sizeNote = plan.downloadBytes == nil && plan.installedSizeChange == nil
+                ? " (\(driver.manager.rawValue) gave no sizes: minimum margin only)" : ""
+            say("space: needs about \(humanSize(needed)), \(pool.name) has \(humanSize(free)) free\(sizeNote)")
+            if free < needed { throw refuse(.notEnoughSpace(pool: pool.name, freeBytes: free, neededBytes: needed)) }
+        }
+
+        let base = Upgrader.checkpointName(at: context.now(), timeZone: options.timeZone)
+        let transaction = driver.upgradeCommands(for: plan)
+        if options.dryRun {
+            say("dry run: would snapshot \(be)@\(base)\(pkgdb.map { " and \($0)@\(base)" } ?? "")")
+            for c in transaction { say("dry run: would run: \(c)") }
+            let remove = driver.autoremove(runner, options: options)
+            for c in remove.commands { say("dry run: would run: \(c)") }
+            say("dry run: would verify ZFS modules for every kernel and re-sign them under Secure Boot")
+            say("dry run: nothing was changed")
+            finish(report.warnings.isEmpty ? .success : .warnings)
+            return
+        }
+        if context.isInteractive && !options.assumeYes {
+            guard upgrader.confirm("Upgrade \(plan.items.count) packages now? [y/N] ") else { throw refuse(.notConfirmed) }
+        }
+
+        // 6. checkpoint: kbe's one atomic `zfs snapshot` of the BE, its children and a split
+        // package-database dataset, with kupgrade's user properties; `-2`, `-3` if the name is taken.
+        let commandText = options.commandLine.map(Command.quoteForDisplay).joined(separator: " ")
+        let safeCommand = String(String.UnicodeScalarView(commandText.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(1000))
+        say("creating boot environment: \(base)")
+        let created: KBEOutput
+        do {
+            created = try beManager.createCheckpoint(
+                named: base,
+                properties: [("org.kldload:kupgrade-version", KldloadVersion.current), ("org.kldload:command", safeCommand)],
+                uniquify: true)
+        } catch {
+            throw refuse(.stepFailed(step: "zfs snapshot", error: error.message))
+        }
+        let target = created.report.target ?? "\(be)@\(base)"
+        let name = target.split(separator: "@", maxSplits: 1).last.map(String.init) ?? base
+        let snapshots = created.report.created ?? [target]
+        if name != base { say("\(be)@\(base) exists; using \(name)") }
+        report.checkpoint = .init(name: name, snapshots: snapshots)
+        report.rollbackCommand = "kbe activate \(name) && reboot"
+        say("snapshot: \(snapshots.joined(separator: ", ")) (instant)")
+
+        // 7. the transaction. From here on nothing stops the later steps.
+        for command in transaction {
+            var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
+            do {
+                let r = try exec(command, stream: true, environment: driver.environment)
+                step.status = Self.statusText(r.status)
+                step.failed = driver.failed(r)
+                if step.failed { step.error = "\(r.status)" + lastError(r) }
+            } catch {
+                step.error = error.description
+            }
+            report.transaction.append(step)
+            if step.failed {
+                report.transactionFailed = true
+                say("ERROR: \(command) failed: \(step.error ?? "")")
+                break
+            }
+        }
+        if !plan.holds.isEmpty {
+            for hold in plan.holds {
+                say("held back: \(hold.name) \(hold.installedVersion ?? "") (repository: \(hold.availableVersion ?? "?")): \(hold.reason)")
+            }
+        }
+
+        // 8. autoremove (not after a failed transaction: it would act on a half-upgraded system).
+        if report.transactionFailed {
+            report.autoremoveSkipped = "the package transaction failed"
+            say("skipping autoremove: the package transaction failed")
+        } else {
+            let remove = driver.autoremove(runner, options: options)
+            report.autoremoveSkipped = remove.skipped
+            if let why = remove.skipped { say("autoremove skipped: \(why)") }
+            for command in remove.commands {
+                var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
+                do {
+                    let r = try exec(command, stream: true, environment: driver.environment)
+                    step.status = Self.statusText(r.status)
+                    step.failed = driver.failed(r)
+                } catch {
+                    step.error = error.description
+                }
+                report.autoremove.append(step)
+                if step.failed { warn("autoremove failed: \(command)") }
+            }
+        }
+
+        // 9. kernel modules; 10. Secure Boot.
+        let sink: ProgressSink = { [log, progress = upgrader.progress] text in
+            progress(text)
+            log.record(text)
+        }
+        let (verification, signing) = upgrader.moduleStep.run(context, sink, plan.newKernels)
+        report.modules = verification
+        report.signing = signing
+        report.rebootRequired = !plan.newKernels.isEmpty && !report.transactionFailed
+
+        // Record the outcome on the checkpoint.
+        let severity = max(verification.severity, signing.severity)
+        let status: ExitStatus =
+            severity == .critical ? .criticalModuleFailure
+            : report.transactionFailed ? .transactionFailed
+            : (severity == .warning || !report.warnings.isEmpty || verification.kernels.isEmpty) ? .warnings : .success
+        let upgraded = report.transactionFailed ? 0 : plan.items.filter { $0.action != .remove }.count
+        let setProps = Command([
+            "zfs", "set", "org.kldload:result=\(status.description)", "org.kldload:packages=\(upgraded)",
+            "org.kldload:new-kernel=\(plan.newKernels.isEmpty ? "none" : plan.newKernels.joined(separator: ","))",
+            "\(be)@\(name)",
+        ])
+        if let r = try? exec(setProps, stream: false), r.status.isSuccess {} else {
+            report.warnings.append("could not record the result on \(be)@\(name)")
+        }
+
+        // 11. summary.
+        finish(status)
+        printSummary(plan: plan, verification: verification, signing: signing, checkpoint: name, be: be,
+                     driver: driver)
+
+        // 12. retention, after a successful run only.
+        if status == .success || status == .warnings {
+            retention(be: be, pkgdb: pkgdb, current: name)
+        }
+    }
+
+    static func statusText(_ s: TerminationStatus) -> String {
+        switch s {
+        case .exited(let c): return "exit \(c)"
+        case .signaled(let n): return "signal \(n)"
+        }
+    }
+
+    mutating func finish(_ status: ExitStatus) {
+        report.result = status.description
+        report.exitCode = status.rawValue
+    }
+
+    mutating func detectDriver() throws(Stop) -> any PackageManagerDriver {
+        guard let text = context.files.textIfPresent("/etc/os-release") ?? context.files.textIfPresent("/usr/lib/os-release")
+        else { throw refuse(.osReleaseUnreadable("neither /etc/os-release nor /usr/lib/os-release exists")) }
+        let release: OSRelease
+        do { release = try OSReleaseParser.parse(text) } catch {
+            throw refuse(.osReleaseUnreadable(error.description))
+        }
+        report.distro = .init(id: release.id, idLike: release.idLike, versionID: release.versionID,
+                              prettyName: release.prettyName)
+        guard let manager = release.packageManager else {
+            throw refuse(.unsupportedDistro(id: release.id, idLike: release.idLike))
+        }
+        let driver = upgrader.driverFor(manager)
+        guard driver.binaries.contains(where: { context.files.exists($0) }) else {
+            throw refuse(.packageManagerMissing(manager: manager.rawValue, searched: driver.binaries))
+        }
+        report.packageManager = manager.rawValue
+        let detail = [release.versionCodename, release.versionID].compactMap { $0 }.first { !$0.isEmpty }
+        let codename = detail.map { " \($0)" } ?? ""
+        say("detected: \(manager.rawValue) (\(release.name.split(separator: " ").first.map(String.init) ?? release.id)\(codename))")
+        return driver
+    }
+
+    func printPlan(_ plan: UpgradePlan) {
+        if plan.isEmpty && plan.holds.isEmpty { return }
+        let up = plan.count(.upgrade), new = plan.count(.install), rm = plan.count(.remove)
+        say("plan: \(up) to upgrade, \(new) new, \(rm) to remove" + (plan.keptBack.isEmpty ? "" : ", \(plan.keptBack.count) kept back"))
+        for item in plan.items {
+            let versions: String
+            switch item.action {
+            case .remove: versions = item.currentVersion ?? ""
+            case .install: versions = "(new) \(item.newVersion ?? "")"
+            default: versions = item.currentVersion.map { "\($0) -> \(item.newVersion ?? "?")" } ?? (item.newVersion ?? "")
+            }
+            line("  \(item.action.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(item.name) \(versions)")
+        }
+        for k in plan.keptBack { line("  kept back \(k)") }
+        for hold in plan.holds {
+            say("holding back \(hold.name) \(hold.installedVersion ?? "") (repository has \(hold.availableVersion ?? "?")): \(hold.reason)")
+        }
+        for k in plan.newKernels { say("new kernel: \(k)") }
+        if !plan.modulePackages.isEmpty { say("kernel-module packages: \(plan.modulePackages.joined(separator: ", "))") }
+    }
+
+    mutating func printSummary(plan: UpgradePlan, verification: ModuleVerification, signing: SigningReport,
+                               checkpoint: String, be: String, driver: any PackageManagerDriver)
+    {
+        let rollback = "kbe activate \(checkpoint) && reboot"
+        let critical = verification.severity == .critical || signing.severity == .critical
+        if critical {
+            let newest = plan.newKernels.last ?? verification.nextBootKernel ?? "the new kernel"
+            let moduleCritical = verification.severity == .critical
+            if !moduleCritical {
+                say("SECURE BOOT FAILURE — ZFS modules for kernel \(newest) are unsigned; the kernel will refuse to load them")
+            } else if report.transactionFailed {
+                say("DKMS FAILURE — the package transaction failed and ZFS may not load on kernel \(newest)")
+            } else {
+                say("DKMS FAILURE — upgrade complete but ZFS may not load on new kernel \(newest)")
+            }
+            for f in verification.findings where f.severity == .critical {
+                line("  \(f.message)" + (f.buildLog.map { " (build log: \($0))" } ?? ""))
+            }
+            for m in signing.modules {
+                if case .failed(let reason) = m.outcome { line("  unsigned: \(m.path): \(reason)") }
+            }
+            for p in signing.problems { line("  \(p)") }
+            line("DO NOT REBOOT until this is resolved, or use the rollback:")
+            line("  \(rollback)")
+            line("Manual fix options:")
+            if moduleCritical {
+                line("  1. Wait for a new ZFS DKMS package update and re-run kupgrade")
+            } else {
+                line("  1. Provide the DKMS signing key (dkms generate_mok; mokutil --import /var/lib/dkms/mok.pub, then reboot once to enroll it) and re-run kupgrade")
+            }
+            let previous = verification.kernels.filter { $0.zfsUsable && !$0.bootsNext }.map(\.kernel).last
+            if let previous {
+                line("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-\(previous) \(be)")
+            } else if moduleCritical {
+                line("  2. Rebuild by hand: dkms autoinstall -k \(newest)")
+            } else {
+                line("  2. Re-sign by hand (Docs/MODULES.md) once the key exists, then check: modinfo -F signer MODULE")
+            }
+            line("  3. Roll back: \(rollback)")
+            return
+        }
+        if report.transactionFailed {
+            say("FAILED — the package transaction did not complete")
+            if let failed = report.transaction.last(where: \.failed) {
+                line("  \(failed.argv.map(Command.quoteForDisplay).joined(separator: " ")): \(failed.error ?? "failed")")
+            }
+        } else {
+            say("DONE")
+        }
+        if report.transactionFailed {
+            line("  upgraded: 0 packages (transaction failed; see \(options.logPath))")
+        } else {
+            var extra: [String] = []
+            if plan.count(.install) > 0 { extra.append("\(plan.count(.install)) new") }
+            if plan.count(.remove) > 0 { extra.append("\(plan.count(.remove)) removed") }
+            let changed = plan.items.count - plan.count(.install) - plan.count(.remove)
+            line("  upgraded: \(changed) package\(changed == 1 ? "" : "s")" + (extra.isEmpty ? "" : " (\(extra.joined(separator: ", ")))"))
+        }
+        for k in plan.newKernels where !report.transactionFailed { line("  new kernel: \(k) (reboot required)") }
+        for hold in plan.holds {
+            line("  held back: \(hold.name) \(hold.installedVersion ?? "") (repository has \(hold.availableVersion ?? "?")): \(hold.reason)")
+        }
+        let label = verification.kernels.contains { $0.zfs.contains { $0.delivery == .dkms } } ? "ZFS DKMS" : "ZFS modules"
+        if verification.kernels.isEmpty {
+            line("  \(label): not verified (no installed kernel found)")
+        } else if verification.zfsOKForAllKernels {
+            line("  \(label): OK for all kernels")
+        } else {
+            for k in verification.kernels where !k.zfsUsable {
+                line("  \(label): missing or unusable for \(k.kernel)\(k.bootsNext ? " (boots next)" : "")")
+            }
+        }
+        for f in verification.findings where f.severity == .warning {
+            line("  warning: \(f.message)" + (f.buildLog.map { " (build log: \($0))" } ?? ""))
+        }
+        for w in report.warnings { line("  warning: \(w)") }
+        line("  boot env: \(checkpoint) (rollback available)")
+        line("To roll back:")
+        line("  \(rollback)")
+    }
+
+    mutating func retention(be: String, pkgdb: String?, current: String) {
+        var result = UpgradeReport.Retention(keep: options.keep, destroyed: [], spared: [], error: nil)
+        defer { report.retention = result }
+        let rows: [Retention.Row]
+        do {
+            let r = try exec(Retention.listCommand(bootEnvironment: be), stream: false)
+            guard r.status.isSuccess else {
+                result.error = "zfs list failed: \(r.status)"
+                return
+            }
+            rows = try Retention.parse(r.stdout)
+        } catch {
+            result.error = "\(error)"
+            say("retention skipped: \(error)")
+            return
+        }
+        let (destroy, spared) = Retention.select(rows, keep: options.keep, current: current)
+        result.spared = spared
+        for name in spared { say("retention: keeping \(be)@\(name) (it has clones)") }
+        let pkgdbSnapshots = pkgdb.map { SystemProbes(context: context).snapshotNames(of: $0) } ?? []
+        for name in destroy {
+            var targets = ["\(be)@\(name)"]
+            if let pkgdb, pkgdbSnapshots.contains(name) { targets.append("\(pkgdb)@\(name)") }
+            for target in targets {
+                if let r = try? exec(Command(["zfs", "destroy", target]), stream: false), r.status.isSuccess {
+                    result.destroyed.append(target)
+                    say("retention: destroyed \(target) (keeping the newest \(options.keep))")
+                } else {
+                    result.error = "could not destroy \(target)"
+                    say("retention: could not destroy \(target)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@testable import KldloadCore
+
+/// Replays every recorded scenario under Fixtures/scenarios/kupgrade-*/ (built from real captures by
+/// Fixtures/scenarios/kupgrade-tools/build-scenarios.py) and checks the exit status the scenario
+/// declares (`expect_exit=` in scenario.conf), that the commands run are exactly the recorded
+/// ones in order, and that no recording is left unused.
+@Suite("kupgrade recorded scenarios")
+struct KupgradeScenarioTests {
+    static var scenarios: [String] {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            let dir = url.appendingPathComponent("Fixtures/scenarios")
+            if let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) {
+                return names.filter { $0.hasPrefix("kupgrade-") }.sorted()
+                    .map { dir.appendingPathComponent($0).path }
+                    .filter { FileManager.default.fileExists(atPath: $0 + "/commands") }
+            }
+        }
+        return []
+    }
+
+    @Test(.enabled(if: !scenarios.isEmpty, "no kupgrade scenario has been built yet (needs the VM's ZFS captures)"),
+          arguments: scenarios)
+    func replay(_ path: String) throws {
+        let context = try SystemContext.replay(scenario: path)
+        let replay = try #require(context.runner as? ReplayRunner)
+        let values = replay.configuration.values
+        let expected = try #require(values["expect_exit"].flatMap { Int32($0) }, "scenario.conf needs expect_exit=")
+        var options = UpgradeOptions()
+        options.assumeYes = true
+        options.commandLine = ["kupgrade"]  // as `kupgrade --replay DIR` records it
+        options.timeZone = TimeZone(identifier: "UTC")!
+        let output = Lines()
+        let upgrader = Upgrader(
+            context: context, options: options,
+            locks: ScenarioLockProbe(held: ScenarioLockProbe.heldLocks(scenarioConf: values["locks_held"].map { "locks_held=\($0)" }),
+                                     files: context.files),
+            progress: output.add, output: { _, line in output.add(line) })
+        let report = upgrader.run()
+        #expect(report.exitCode == expected, "\(output.text)")
+        #expect(replay.unusedRecordings.map(\.name) == [], "recorded but not run")
+        var seen: [[String]] = []
+        for c in replay.invocations.map(\.argv) where seen.last != c && !seen.contains(c) { seen.append(c) }
+        #expect(seen == replay.recordings.map(\.argv), "commands run differ from the recordings")
+    }
+}

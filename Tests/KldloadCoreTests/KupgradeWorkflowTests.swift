@@ -1,0 +1,883 @@
+import Foundation
+import Testing
+
+@testable import KldloadCore
+
+/// A runner that answers from canned results keyed by argv and records what ran. It never
+/// starts a process: an unknown argv throws `noRecording`, so a test cannot touch the host.
+final class KupgradeStubRunner: CommandRunner, @unchecked Sendable {
+    struct Answer {
+        var stdout = ""
+        var stderr = ""
+        var status: TerminationStatus = .exited(0)
+    }
+    private let lock = NSLock()
+    private var answers: [[String]: [Answer]] = [:]
+    private var log: [Command] = []
+    private var effects: [[String]: @Sendable () -> Void] = [:]
+
+    /// Something the command does to the machine (e.g. dkms installing a module file).
+    func effect(_ argv: [String], _ action: @escaping @Sendable () -> Void) {
+        lock.withLock { effects[argv] = action }
+    }
+
+    func on(_ argv: [String], stdout: String = "", stderr: String = "", status: Int32 = 0) {
+        lock.withLock { answers[argv, default: []].append(Answer(stdout: stdout, stderr: stderr, status: .exited(status))) }
+    }
+
+    var invocations: [[String]] { lock.withLock { log.map(\.argv) } }
+
+    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
+        let answer: Answer? = lock.withLock {
+            log.append(command)
+            guard var list = answers[command.argv], !list.isEmpty else { return nil }
+            let first = list[0]
+            if list.count > 1 { list.removeFirst() }
+            answers[command.argv] = list
+            return first
+        }
+        guard let answer else { throw .noRecording(command, scenario: "stub") }
+        if let action = lock.withLock({ effects[command.argv] }) { action() }
+        if let sink = options.sink {
+            // Split on the byte 0x0A as the real runners do (a "\r\n" is one Swift Character).
+            for (kind, text) in [(OutputStreamKind.stdout, answer.stdout), (.stderr, answer.stderr)] where !text.isEmpty {
+                for line in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).dropLast(text.utf8.last == 0x0A ? 1 : 0) {
+                    sink(kind, String(decoding: line, as: UTF8.self))
+                }
+            }
+        }
+        return CommandResult(command: command, status: answer.status, stdout: answer.stdout, stderr: answer.stderr)
+    }
+}
+
+/// Reads a captured fixture (verbatim program output) from Fixtures/.
+func kupgradeFixture(_ path: String, filePath: String = #filePath) -> String {
+    var url = URL(fileURLWithPath: filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        let candidate = url.appendingPathComponent("Fixtures").appendingPathComponent(path)
+        if FileManager.default.fileExists(atPath: candidate.path) {
+            return (try? String(contentsOf: candidate, encoding: .utf8)) ?? ""
+        }
+    }
+    Issue.record("fixture \(path) not found")
+    return ""
+}
+
+/// One test machine: a temporary root tree, a stub runner, fixed clock, and the outcome.
+final class KupgradeRig: @unchecked Sendable {
+    let dir: URL
+    let runner = KupgradeStubRunner()
+    let output = Lines()
+    var uid: UInt32 = 0
+    var held: Set<String> = []
+    var options = UpgradeOptions()
+    var modules: ModuleStep = KupgradeRig.modulesOK
+    var interactive = false
+    var answer = false
+    let files: OverlayFileSystem
+
+    static let apt = AptDriver.upgrade.argv
+    static let zpoolGet = ["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", "rpool"]
+    static let bootfs = ["zpool", "get", "-Hp", "bootfs", "rpool"]
+    static let listing = BEListing.command(root: "rpool/ROOT").argv
+
+    /// kbe's two reads (bootfs, the one listing); `snapshots` are existing checkpoints of default.
+    func bootEnvironments(snapshots: [String] = []) {
+        runner.on(Self.bootfs, stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\n")
+        var rows = [
+            "rpool/ROOT\tfilesystem\t4000000000\t0\t98304\t20000000000\tnone\toff\tno\t-\t-\t1774000000\t-",
+            "rpool/ROOT/default\tfilesystem\t3900000000\t0\t3900000000\t20000000000\t/\tnoauto\tyes\t-\t-\t1774000000\t-",
+        ]
+        for name in snapshots {
+            rows.append("rpool/ROOT/default@\(name)\tsnapshot\t1000\t-\t3900000000\t-\t-\t-\t-\t-\t-\t1774100000\t-")
+        }
+        runner.on(Self.listing, stdout: rows.joined(separator: "\n") + "\n")
+    }
+
+    static let modulesOK = ModuleStep { _, progress, _ in
+        progress("kernel 6.1.0-21-amd64 ... zfs.ko OK")
+        let k = KernelModuleReport(kernel: "6.1.0-21-amd64", bootsNext: true,
+                                   zfs: [ZFSModuleCheck(module: "zfs", delivery: .dkms, state: .ok),
+                                         ZFSModuleCheck(module: "spl", delivery: .dkms, state: .ok)])
+        return (ModuleVerification(kernels: [k], nextBootKernel: "6.1.0-21-amd64"),
+                SigningReport(secureBoot: "disabled", enforcing: false))
+    }
+
+    static let modulesCritical = ModuleStep { _, _, _ in
+        let k = KernelModuleReport(kernel: "6.1.0-21-amd64", bootsNext: true,
+                                   zfs: [ZFSModuleCheck(module: "zfs", delivery: .dkms, state: .missing)])
+        let old = KernelModuleReport(kernel: "6.1.0-18-amd64", bootsNext: false,
+                                     zfs: [ZFSModuleCheck(module: "zfs", delivery: .dkms, state: .ok)])
+        let finding = ModuleFinding(severity: .critical, kernel: "6.1.0-21-amd64", module: "zfs",
+                                    message: "ERROR: DKMS build failed for kernel 6.1.0-21-amd64",
+                                    buildLog: "/var/lib/dkms/zfs/2.1.11/build/make.log")
+        return (ModuleVerification(kernels: [old, k], nextBootKernel: "6.1.0-21-amd64", findings: [finding]),
+                SigningReport(secureBoot: "disabled", enforcing: false))
+    }
+
+    init(distro: String = "debian") throws
+    {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("kupgrade-rig-\(UUID().uuidString)")
+        let fm = FileManager.default
+        for sub in ["etc", "proc/self", "usr/bin", "var/lib/dpkg", "var/log", "run"] {
+            try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        let release: String
+        switch distro {
+        case "rocky":
+            release = "NAME=\"Rocky Linux\"\nVERSION=\"9.5 (Blue Onyx)\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.5\"\nPRETTY_NAME=\"Rocky Linux 9.5 (Blue Onyx)\"\n"
+            _ = fm.createFile(atPath: dir.appendingPathComponent("usr/bin/dnf").path, contents: Data())
+        case "arch":
+            release = "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n"
+            _ = fm.createFile(atPath: dir.appendingPathComponent("usr/bin/pacman").path, contents: Data())
+        case "gentoo":
+            release = "NAME=Gentoo\nID=gentoo\nPRETTY_NAME=\"Gentoo Linux\"\n"
+        default:
+            release = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=debian\n"
+            _ = fm.createFile(atPath: dir.appendingPathComponent("usr/bin/apt-get").path, contents: Data())
+        }
+        try release.write(to: dir.appendingPathComponent("etc/os-release"), atomically: true, encoding: .utf8)
+        // Present on the Debian rig too: kupgrade must not choose dnf just because it exists.
+        _ = fm.createFile(atPath: dir.appendingPathComponent("usr/bin/dnf").path, contents: Data())
+        try "rpool/ROOT/default / zfs rw,relatime,xattr,posixacl 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\nrpool/home /home zfs rw,relatime,xattr,posixacl 0 0\n"
+            .write(to: dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
+        files = OverlayFileSystem(lower: RootedFileSystem(root: dir.path))
+        options.timeZone = TimeZone(identifier: "UTC")!
+        options.commandLine = ["kupgrade", "--yes"]
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    func healthyPool(free: UInt64 = 20_000_000_000, health: String = "ONLINE", status: String? = nil,
+                     snapshots: [String] = []) {
+        bootEnvironments(snapshots: snapshots)
+        runner.on(Self.zpoolGet, stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\nrpool\thealth\t\(health)\t-\nrpool\tfree\t\(free)\t-\nrpool\tsize\t32212254720\t-\nrpool\tallocated\t\(32212254720 - min(free, 32212254720))\t-\n")
+        runner.on(["zpool", "status", "-x", "rpool"], stdout: status ?? """
+              pool: rpool
+             state: \(health)
+            config:
+
+            \tNAME        STATE     READ WRITE CKSUM
+            \trpool       \(health)       0     0     0
+            \t  vda3      \(health)       0     0     0
+
+            errors: No known data errors
+
+            """)
+    }
+
+    func aptPlan(simulation: String = "apt/2.6.1-debian12-chroot/apt-get-s-dist-upgrade.stdout") {
+        runner.on(AptDriver.update.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-update-v2.stdout"))
+        runner.on(AptDriver.simulate.argv, stdout: kupgradeFixture(simulation))
+    }
+
+    func run() -> UpgradeReport {
+        let context = SystemContext(runner: runner, files: files, now: { Date(timeIntervalSince1970: 1_774_430_130) },
+                                    userID: uid, isInteractive: interactive)
+        let answer = self.answer
+        let upgrader = Upgrader(context: context, options: options, locks: ScenarioLockProbe(held: held, files: files),
+                                progress: output.add, output: { [output] _, line in output.add(line) },
+                                confirm: { _ in answer }, moduleStep: modules)
+        return upgrader.run()
+    }
+}
+
+@Suite("kupgrade workflow")
+struct KupgradeWorkflowTests {
+    static let checkpoint = "pre-upgrade-20260325-091530"
+
+    @Test func debianHappyPath() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool()
+        rig.aptPlan()
+        let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"]
+        rig.runner.on(snapshot)
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                        "rpool/ROOT/default@\(Self.checkpoint)"]
+        rig.runner.on(setProps)
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
+
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.result == "success")
+        #expect(report.packageManager == "apt")
+        #expect(report.bootEnvironment == "rpool/ROOT/default")
+        #expect(report.packageDatabaseDataset == nil)
+        #expect(report.plan?.count(.upgrade) == 2)
+        #expect(report.plan?.count(.install) == 1)
+        #expect(report.plan?.count(.remove) == 1)
+        #expect(report.plan?.keptBack == ["kldload-held"])
+        #expect(report.checkpoint?.name == Self.checkpoint)
+        #expect(report.rollbackCommand == "kbe activate \(Self.checkpoint) && reboot")
+        #expect(rig.runner.invocations == [
+            KupgradeRig.bootfs, KupgradeRig.listing,
+            KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
+            KupgradeRig.bootfs, KupgradeRig.listing, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
+            Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        ])
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] detected: apt (Debian bookworm)\n"))
+        #expect(text.contains("[kupgrade] checking pool health... rpool ONLINE\n"))
+        #expect(text.contains("[kupgrade] creating boot environment: \(Self.checkpoint)\n"))
+        #expect(text.contains("[kupgrade] running: apt-get -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold dist-upgrade\n"))
+        #expect(text.contains("Setting up kldload-demo (2.0) ...\r\n"))  // dpkg's CRLF, passed through
+        #expect(text.contains("[kupgrade] DONE\n  upgraded: 2 packages (1 new, 1 removed)\n"))
+        #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
+        #expect(text.contains("  boot env: \(Self.checkpoint) (rollback available)\nTo roll back:\n  kbe activate \(Self.checkpoint) && reboot\n"))
+        // The log got timestamped lines, through the (overlay) file system only.
+        let log = String(decoding: rig.files.writtenFiles["/var/log/kupgrade.log"] ?? Data(), as: UTF8.self)
+        #expect(log.contains("2026-03-25T09:15:30Z [kupgrade] checking pool health... rpool ONLINE\n"))
+        #expect(log.contains("2026-03-25T09:15:30Z [apt-get] Setting up kldload-lib (2.0) ...\n"))
+        // The JSON report is versioned and round-trips.
+        let decoded = try JSONDecoder().decode(UpgradeReport.self, from: Data(report.json().utf8))
+        #expect(decoded.version == 1)
+        #expect(decoded == report)
+    }
+
+    @Test func retentionDestroysOnlyOldKupgradeCheckpoints() throws {
+        let rig = try KupgradeRig()
+        rig.options.keep = 2
+        rig.healthyPool()
+        rig.aptPlan()
+        let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"]
+        rig.runner.on(snapshot)
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                       "rpool/ROOT/default@\(Self.checkpoint)"])
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: [
+            "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
+            "rpool/ROOT/default@pre-upgrade-20260102-000000\t200\trpool/ROOT/restored\t0.1.0",
+            "rpool/ROOT/default@pre-upgrade-20260103-000000\t300\t-\t-",
+            "rpool/ROOT/default@pre-upgrade-20260104-000000\t400\t-\t0.1.0",
+            "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
+        ].joined(separator: "\n") + "\n")
+        rig.runner.on(["zfs", "destroy", "rpool/ROOT/default@pre-upgrade-20260101-000000"])
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000"])
+        #expect(report.retention?.spared == ["pre-upgrade-20260102-000000"])
+        #expect(rig.runner.invocations.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
+    }
+
+    @Test func resilverIsAWarning() throws {
+        let rig = try KupgradeRig()
+        rig.options.dryRun = true
+        rig.healthyPool(status: """
+              pool: rpool
+             state: ONLINE
+            status: One or more devices is currently being resilvered.  The pool will
+            \tcontinue to function, possibly in a degraded state.
+            action: Wait for the resilver to complete.
+              scan: resilver in progress since Wed Mar 25 09:00:01 2026
+            \t1.20G scanned at 410M/s, 800M issued at 270M/s, 3.50G total
+            \t790M resilvered, 22.32% done, 00:00:10 to go
+            config:
+
+            \tNAME        STATE     READ WRITE CKSUM
+            \trpool       ONLINE       0     0     0
+            \t  mirror-0  ONLINE       0     0     0
+            \t    vda3    ONLINE       0     0     0
+            \t    vdb3    ONLINE       0     0     0  (resilvering)
+
+            errors: No known data errors
+
+            """)
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.pool?.resilvering == true)
+        #expect(report.exitCode == 1)
+        #expect(report.warnings.contains { $0.contains("resilvering") })
+    }
+
+    @Test func onATerminalKupgradeAsksUnlessYes() throws {
+        let rig = try KupgradeRig()
+        rig.interactive = true
+        rig.answer = false
+        rig.options.assumeYes = false
+        rig.healthyPool()
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "not-confirmed")
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+
+        // --yes: no question, straight to the checkpoint (the stub has no snapshot answer: refused there).
+        let yes = try KupgradeRig()
+        yes.interactive = true
+        yes.options.assumeYes = true
+        yes.healthyPool()
+        yes.aptPlan()
+        let r2 = yes.run()
+        #expect(r2.refusal?.reason == "step-failed")
+        #expect(yes.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+    }
+
+    @Test func nothingToUpgradeTakesNoSnapshot() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool()
+        rig.aptPlan(simulation: "apt/2.6.1-debian12-chroot/apt-get-s-dist-upgrade-noop.stdout")
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.nothingToDo)
+        #expect(report.checkpoint == nil)
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(rig.runner.invocations.last == AptDriver.simulate.argv)
+        #expect(rig.output.text.contains("[kupgrade] nothing to upgrade; no snapshot taken\n"))
+    }
+
+    @Test func degradedPoolIsRefused() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool(health: "DEGRADED")
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "pool-unhealthy")
+        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"]])
+        #expect(rig.output.text.contains("--allow-degraded"))
+    }
+
+    @Test func degradedPoolAllowedWithFlagButNeverFaulted() throws {
+        let rig = try KupgradeRig()
+        rig.options.allowDegraded = true
+        rig.options.dryRun = true
+        rig.healthyPool(health: "DEGRADED")
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 1)
+        #expect(report.warnings.contains { $0.contains("DEGRADED") })
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+
+        let faulted = try KupgradeRig()
+        faulted.options.allowDegraded = true
+        faulted.healthyPool(health: "FAULTED")
+        #expect(faulted.run().exitCode == 3)
+    }
+
+    @Test func dryRunChangesNothing() throws {
+        let rig = try KupgradeRig()
+        rig.options.dryRun = true
+        rig.healthyPool()
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.dryRun)
+        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
+        #expect(rig.output.text.contains("[kupgrade] dry run: would snapshot rpool/ROOT/default@\(Self.checkpoint)\n"))
+    }
+
+    @Test func notEnoughSpaceIsRefusedWithFigures() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool(free: 100 * 1024 * 1024)
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "not-enough-space")
+        #expect(report.refusal?.message.contains("100M free") == true)
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+    }
+
+    @Test func failingTransactionExitsFourAndStillVerifiesModules() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool(snapshots: [Self.checkpoint])
+        rig.aptPlan(simulation: "apt/2.6.1-debian12-chroot/apt-get-s-dist-upgrade.stdout")
+        let name = Self.checkpoint + "-2"
+        let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(name)"]
+        rig.runner.on(snapshot)
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-postinst-fails.stdout"),
+                      stderr: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-postinst-fails.stderr"), status: 100)
+        let setProps = ["zfs", "set", "org.kldload:result=transaction-failed", "org.kldload:packages=0",
+                        "org.kldload:new-kernel=none", "rpool/ROOT/default@\(name)"]
+        rig.runner.on(setProps)
+        let verified = Lines()
+        rig.modules = ModuleStep { ctx, progress, kernels in
+            verified.add("ran")
+            return KupgradeRig.modulesOK.run(ctx, progress, kernels)
+        }
+        let report = rig.run()
+        #expect(report.exitCode == 4)
+        #expect(report.transactionFailed)
+        #expect(report.checkpoint?.name == name)
+        #expect(report.autoremoveSkipped == "the package transaction failed")
+        #expect(verified.all == ["ran"])
+        #expect(!rig.runner.invocations.contains(AptDriver.autoremoveCommand.argv))
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "destroy"]) })
+        #expect(rig.runner.invocations.last == setProps)
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] FAILED — the package transaction did not complete\n"))
+        #expect(text.contains("E: Sub-process /usr/bin/dpkg returned an error code (1)"))
+        #expect(text.contains("To roll back:\n  kbe activate \(name) && reboot\n"))
+    }
+
+    @Test func criticalModuleFailurePrintsTheDKMSBlock() throws {
+        let rig = try KupgradeRig()
+        rig.modules = KupgradeRig.modulesCritical
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"])
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=critical-module-failure", "org.kldload:packages=3",
+                       "org.kldload:new-kernel=none", "rpool/ROOT/default@\(Self.checkpoint)"])
+        let report = rig.run()
+        #expect(report.exitCode == 5)
+        #expect(report.retention == nil)
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] DKMS FAILURE — upgrade complete but ZFS may not load on new kernel"))
+        #expect(text.contains("DO NOT REBOOT until this is resolved, or use the rollback:\n  kbe activate \(Self.checkpoint) && reboot\n"))
+        #expect(text.contains("Manual fix options:\n  1. Wait for a new ZFS DKMS package update and re-run kupgrade\n"))
+        #expect(text.contains("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-6.1.0-18-amd64 rpool/ROOT/default\n"))
+        #expect(text.contains("  3. Roll back: kbe activate \(Self.checkpoint) && reboot\n"))
+        #expect(text.contains("build log: /var/lib/dkms/zfs/2.1.11/build/make.log"))
+    }
+
+    @Test func refusalsBeforeAnyCommand() throws {
+        let notRoot = try KupgradeRig()
+        notRoot.uid = 1000
+        var report = notRoot.run()
+        #expect(report.exitCode == 3 && report.refusal?.reason == "not-root")
+        #expect(notRoot.runner.invocations.isEmpty)
+
+        let busy = try KupgradeRig()
+        busy.held = ["/var/lib/dpkg/lock-frontend"]
+        report = busy.run()
+        #expect(report.exitCode == 3 && report.refusal?.reason == "package-manager-busy")
+        #expect(report.refusal?.message.contains("/var/lib/dpkg/lock-frontend") == true)
+        #expect(busy.runner.invocations.isEmpty)
+
+        let twice = try KupgradeRig()
+        twice.held = [RunLock.defaultPath]
+        report = twice.run()
+        #expect(report.exitCode == 3 && report.refusal?.reason == "already-running")
+
+        let gentoo = try KupgradeRig(distro: "gentoo")
+        report = gentoo.run()
+        #expect(report.exitCode == 3 && report.refusal?.reason == "unsupported-distro")
+        #expect(gentoo.runner.invocations.isEmpty)
+    }
+
+    @Test func debianWithDnfInstalledStillUsesApt() throws {
+        let rig = try KupgradeRig()
+        rig.options.dryRun = true
+        rig.healthyPool()
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.packageManager == "apt")
+        #expect(!rig.runner.invocations.contains { $0.first == "dnf" })
+    }
+
+    @Test func noZFSRootAndNoMarkerIsRefused() throws {
+        let rig = try KupgradeRig()
+        try "/dev/vda1 / ext4 rw 0 0\n".write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
+        let report = rig.run()
+        #expect(report.refusal?.reason == "no-boot-environment")
+        #expect(!rig.runner.invocations.contains { $0.first == "apt-get" || $0.starts(with: ["zfs", "snapshot"]) })
+    }
+
+    @Test func rockyDnfPlanFromCapturedTransaction() throws {
+        let rig = try KupgradeRig(distro: "rocky")
+        rig.options.dryRun = true
+        rig.healthyPool()
+        rig.runner.on(DnfDriver.simulate.argv, stdout: kupgradeFixture("dnf/4.14.0-debian12/upgrade-assumeno.stdout"),
+                      stderr: kupgradeFixture("dnf/4.14.0-debian12/upgrade-assumeno.stderr"), status: 1)
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.packageManager == "dnf")
+        #expect(report.plan?.newKernels == ["5.14.0-570.el9.x86_64"])
+        #expect(report.plan?.modulePackages.contains("kmod-zfs") == true)
+        #expect(report.plan?.modulePackages.contains("zfs-dkms") == true)
+        #expect(report.plan?.downloadBytes == 50_176)
+        #expect(rig.output.text.contains("[kupgrade] dry run: would run: dnf upgrade -y\n"))
+    }
+
+    @Test func archHoldBackDecision() {
+        let upgrades = [
+            PacmanUpgrade(upgrade: PackageUpgrade(name: "linux", currentVersion: "6.12.1.arch1-1", newVersion: "6.12.3.arch1-1"), ignored: false),
+            PacmanUpgrade(upgrade: PackageUpgrade(name: "linux-headers", currentVersion: "6.12.1.arch1-1", newVersion: "6.12.3.arch1-1"), ignored: false),
+            PacmanUpgrade(upgrade: PackageUpgrade(name: "kldload-demo", currentVersion: "1.0-1", newVersion: "2.0-1"), ignored: false),
+        ]
+        let local = PacmanPackageInfo(fields: ["Name": "zfs-linux", "Version": "2.2.7_6.12.1.arch1.1-1",
+                                               "Depends On": "kmod  zfs-utils=2.2.7  linux=6.12.1.arch1-1"])
+        let plan = PacmanDriver.plan(upgrades: upgrades, zfsPackages: ["zfs-linux"], local: [local], sync: [])
+        #expect(plan.holds.map(\.name) == ["linux", "linux-headers"])
+        #expect(plan.items.map(\.name) == ["kldload-demo"])
+        #expect(plan.newKernels.isEmpty)
+        #expect(PacmanDriver().upgradeCommands(for: plan) == [Command(["pacman", "-Syu", "--noconfirm", "--ignore", "linux,linux-headers"])])
+
+        // When the repository's zfs-linux follows the new kernel, nothing is held.
+        let synced = PacmanPackageInfo(fields: ["Name": "zfs-linux", "Version": "2.2.7_6.12.3.arch1.1-1",
+                                                "Depends On": "kmod  zfs-utils=2.2.7  linux=6.12.3.arch1-1"])
+        let withZFS = upgrades + [PacmanUpgrade(upgrade: PackageUpgrade(name: "zfs-linux", currentVersion: "2.2.7_6.12.1.arch1.1-1", newVersion: "2.2.7_6.12.3.arch1.1-1"), ignored: false)]
+        let free = PacmanDriver.plan(upgrades: withZFS, zfsPackages: ["zfs-linux"], local: [local], sync: [synced])
+        #expect(free.holds.isEmpty)
+        #expect(free.newKernels == ["6.12.3-arch1-1"])
+        #expect(PacmanDriver().upgradeCommands(for: free) == [Command(["pacman", "-Syu", "--noconfirm"])])
+    }
+}
+
+@Suite("kupgrade workflow: Arch and replays")
+struct KupgradeArchAndReplayTests {
+    static let pac = "pacman/6.0.2-debian12/"
+
+    @Test func archHoldBackOnCapturedPacmanOutput() throws {
+        let rig = try KupgradeRig(distro: "arch")
+        rig.healthyPool()
+        rig.runner.on(PacmanDriver.link.argv)
+        rig.runner.on(PacmanDriver.refresh.argv, stdout: kupgradeFixture(Self.pac + "Sy-refresh.stdout"))
+        rig.runner.on(PacmanDriver.pending.argv, stdout: kupgradeFixture(Self.pac + "Qu-pending.stdout"))
+        rig.runner.on(PacmanDriver.installed.argv, stdout: kupgradeFixture(Self.pac + "Q-before.stdout"))
+        rig.runner.on(["pacman", "-Qi", "zfs-linux"], stdout: kupgradeFixture(Self.pac + "Qi-zfs-linux.stdout"))
+        rig.runner.on(["pacman", "-Si", "--dbpath", PacmanDriver.planDBPath, "zfs-linux"],
+                      stdout: kupgradeFixture(Self.pac + "Si-zfs-linux.stdout"))
+        let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@pre-upgrade-20260325-091530"]
+        rig.runner.on(snapshot)
+        let upgrade = ["pacman", "-Syu", "--noconfirm", "--ignore", "linux,linux-headers"]
+        rig.runner.on(upgrade, stdout: kupgradeFixture(Self.pac + "Syu-ignore-linux.stdout"),
+                      stderr: kupgradeFixture(Self.pac + "Syu-ignore-linux.stderr"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=1", "org.kldload:new-kernel=none",
+                       "rpool/ROOT/default@pre-upgrade-20260325-091530"])
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@pre-upgrade-20260325-091530\t1774430130\t-\t0.1.0\n")
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.packageManager == "pacman")
+        #expect(report.plan?.holds.map(\.name) == ["linux", "linux-headers"])
+        #expect(report.plan?.holds.first?.reason.contains("requires linux=6.12.1.arch1-1") == true)
+        #expect(report.plan?.items.map(\.name) == ["kldload-app"])
+        #expect(report.autoremoveSkipped?.contains("--autoremove") == true)
+        // Planning never runs a bare `pacman -Sy` against the real databases.
+        #expect(!rig.runner.invocations.contains(["pacman", "-Sy"]))
+        #expect(rig.runner.invocations.contains(upgrade))
+        #expect(!rig.runner.invocations.contains(["pacman", "-Syu", "--noconfirm"]))
+        #expect(rig.output.text.contains("  held back: linux 6.12.1.arch1-1 (repository has 6.12.3.arch1-1): zfs-linux 2.2.7_6.12.1.arch1.1-1 requires linux=6.12.1.arch1-1\n"))
+    }
+
+    @Test func archFailedTransactionIsNeverSuccess() throws {
+        let rig = try KupgradeRig(distro: "arch")
+        rig.healthyPool()
+        rig.runner.on(PacmanDriver.link.argv)
+        rig.runner.on(PacmanDriver.refresh.argv, stdout: kupgradeFixture(Self.pac + "Sy-refresh.stdout"))
+        rig.runner.on(PacmanDriver.pending.argv, stdout: "kldload-app 1.0-1 -> 1.1-1\n")
+        rig.runner.on(PacmanDriver.installed.argv, stdout: "kldload-app 1.0-1\n")
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@pre-upgrade-20260325-091530"])
+        rig.runner.on(["pacman", "-Syu", "--noconfirm"], stdout: kupgradeFixture(Self.pac + "Syu-fails-dependency.stdout"),
+                      stderr: kupgradeFixture(Self.pac + "Syu-fails-dependency.stderr"), status: 1)
+        rig.runner.on(["zfs", "set", "org.kldload:result=transaction-failed", "org.kldload:packages=0",
+                       "org.kldload:new-kernel=none", "rpool/ROOT/default@pre-upgrade-20260325-091530"])
+        let report = rig.run()
+        #expect(report.exitCode == 4)
+        #expect(report.result == "transaction-failed")
+        #expect(report.rollbackCommand == "kbe activate pre-upgrade-20260325-091530 && reboot")
+    }
+
+    /// A scenario directory in the Docs/REPLAY.md layout, built in a temp dir by the test.
+    static func scenario(_ commands: [([String], String, Int32)], conf: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kupgrade-scn-\(UUID().uuidString)")
+        let fm = FileManager.default
+        for (i, (argv, stdout, status)) in commands.enumerated() {
+            let d = dir.appendingPathComponent("commands").appendingPathComponent(String(format: "%03d", i + 1))
+            try fm.createDirectory(at: d, withIntermediateDirectories: true)
+            try (argv.joined(separator: "\n") + "\n").write(to: d.appendingPathComponent("argv"), atomically: true, encoding: .utf8)
+            try stdout.write(to: d.appendingPathComponent("stdout"), atomically: true, encoding: .utf8)
+            if status != 0 { try "\(status)\n".write(to: d.appendingPathComponent("status"), atomically: true, encoding: .utf8) }
+        }
+        for sub in ["root/etc", "root/proc/self", "root/usr/bin"] {
+            try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        try "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nNAME=\"Debian GNU/Linux\"\n"
+            .write(to: dir.appendingPathComponent("root/etc/os-release"), atomically: true, encoding: .utf8)
+        try "rpool/ROOT/default / zfs rw,relatime 0 0\n".write(to: dir.appendingPathComponent("root/proc/self/mounts"), atomically: true, encoding: .utf8)
+        _ = fm.createFile(atPath: dir.appendingPathComponent("root/usr/bin/apt-get").path, contents: Data())
+        try conf.write(to: dir.appendingPathComponent("scenario.conf"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    static let kbeReads: [([String], String, Int32)] = [
+        (KupgradeRig.bootfs, "rpool\tbootfs\trpool/ROOT/default\tlocal\n", 0),
+        (KupgradeRig.listing, "rpool/ROOT\tfilesystem\t4000000000\t0\t98304\t20000000000\tnone\toff\tno\t-\t-\t1774000000\t-\nrpool/ROOT/default\tfilesystem\t3900000000\t0\t3900000000\t20000000000\t/\tnoauto\tyes\t-\t-\t1774000000\t-\n", 0),
+    ]
+
+    @Test func replayJSONOnStdoutHumanOnStderr() throws {
+        let dir = try Self.scenario(Self.kbeReads + [
+            (KupgradeRig.zpoolGet, "rpool\tbootfs\trpool/ROOT/default\tlocal\nrpool\thealth\tDEGRADED\t-\nrpool\tfree\t1000000000\t-\nrpool\tsize\t2000000000\t-\nrpool\tallocated\t1000000000\t-\n", 0),
+            (["zpool", "status", "-x", "rpool"], "  pool: rpool\n state: DEGRADED\nstatus: One or more devices could not be used because the label is missing or\n\tinvalid.\naction: Replace the device using 'zpool replace'.\nconfig:\n\n\tNAME        STATE     READ WRITE CKSUM\n\trpool       DEGRADED     0     0     0\n\t  mirror-0  DEGRADED     0     0     0\n\t    vda3    ONLINE       0     0     0\n\t    vdb3    UNAVAIL      0     0     0\n\nerrors: No known data errors\n", 0),
+        ], conf: "now=2026-03-25T09:15:30Z\nuid=0\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = Lines(), err = Lines()
+        let code = KupgradeCommand.main(["--replay", dir.path, "--json"], stdout: out.add, stderr: err.add)
+        #expect(code == 3)
+        let report = try JSONDecoder().decode(UpgradeReport.self, from: Data(out.text.utf8))
+        #expect(report.version == 1)
+        #expect(report.refusal?.reason == "pool-unhealthy")
+        #expect(report.pool?.health == "DEGRADED")
+        #expect(err.text.contains("[kupgrade] checking pool health... rpool DEGRADED\n"))
+        #expect(err.text.contains("[kupgrade] REFUSED: pool rpool is DEGRADED"))
+        #expect(!out.text.contains("[kupgrade]"))
+    }
+
+    @Test func replayLocksAndUidFromScenarioConf() throws {
+        let busy = try Self.scenario([], conf: "uid=0\nlocks_held=/var/lib/dpkg/lock-frontend\n")
+        defer { try? FileManager.default.removeItem(at: busy) }
+        let out = Lines()
+        #expect(KupgradeCommand.main(["--replay", busy.path], stdout: out.add, stderr: out.add) == 3)
+        #expect(out.text.contains("dpkg/apt is busy: /var/lib/dpkg/lock-frontend"))
+
+        let user = try Self.scenario([], conf: "uid=1000\n")
+        defer { try? FileManager.default.removeItem(at: user) }
+        let out2 = Lines()
+        #expect(KupgradeCommand.main(["--replay", user.path, "--dry-run"], stdout: out2.add, stderr: out2.add) == 3)
+        #expect(out2.text.contains("kupgrade must run as root (running as uid 1000)"))
+        #expect(out2.text.contains("sudo kupgrade"))
+
+        let missing = Lines()
+        #expect(KupgradeCommand.main(["--replay", "/nonexistent/scenario"], stdout: missing.add, stderr: missing.add) == 2)
+    }
+}
+
+/// The real steps 9–10 (`ModuleStep.real`: ModuleVerifier + ModuleSigner) inside a kupgrade run.
+@Suite("kupgrade workflow: real module step")
+struct KupgradeModuleIntegrationTests {
+    static let old = "6.1.0-55-amd64"
+    static let new = "6.1.0-56-amd64"
+    static let checkpoint = "pre-upgrade-20260325-091530"
+
+    /// Two kernels with images; zfs/spl for the old one; for the new one only if `newHasZFS`.
+    static func rig(newHasZFS: Bool) throws -> KupgradeRig {
+        let rig = try KupgradeRig()
+        rig.modules = .real
+        let fm = FileManager.default
+        for k in [old, new] {
+            try fm.createDirectory(at: rig.dir.appendingPathComponent("boot"), withIntermediateDirectories: true)
+            _ = fm.createFile(atPath: rig.dir.appendingPathComponent("boot/vmlinuz-\(k)").path, contents: Data())
+            let dkmsDir = rig.dir.appendingPathComponent("lib/modules/\(k)/updates/dkms")
+            try fm.createDirectory(at: dkmsDir, withIntermediateDirectories: true)
+            if k == old || newHasZFS {
+                for m in ["zfs", "spl"] {
+                    _ = fm.createFile(atPath: dkmsDir.appendingPathComponent("\(m).ko").path, contents: Data())
+                    rig.runner.on(["modinfo", "-F", "vermagic", "/lib/modules/\(k)/updates/dkms/\(m).ko"],
+                                  stdout: "\(k) SMP preempt mod_unload modversions \n")
+                }
+            }
+        }
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("usr/sbin"), withIntermediateDirectories: true)
+        _ = fm.createFile(atPath: rig.dir.appendingPathComponent("usr/sbin/dkms").path, contents: Data())
+        let installed = [old] + (newHasZFS ? [new] : [])
+        rig.runner.on(["dkms", "status"], stdout: installed.flatMap { k in
+            ["spl/2.1.11, \(k), x86_64: installed\n", "zfs/2.1.11, \(k), x86_64: installed\n"] }.joined())
+        // This machine has no EFI: the captured `mokutil --sb-state` answer.
+        rig.runner.on(["mokutil", "--sb-state"],
+                      stdout: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stdout"),
+                      stderr: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stderr"),
+                      status: Int32(kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.status")
+                          .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        return rig
+    }
+
+    @Test func allKernelsOK() throws {
+        let rig = try Self.rig(newHasZFS: true)
+        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                       "rpool/ROOT/default@\(Self.checkpoint)"])
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.modules?.kernels.count == 2)
+        #expect(report.modules?.nextBootKernel == Self.new)
+        #expect(report.signing?.enforcing == false)
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] verifying ZFS DKMS modules...\n"))
+        #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
+        #expect(!rig.runner.invocations.contains { $0.starts(with: ["dkms", "autoinstall"]) })
+    }
+
+    @Test func dkmsBuildFailureForTheNextKernelIsCritical() throws {
+        let rig = try Self.rig(newHasZFS: false)
+        rig.runner.on(["dkms", "autoinstall", "-k", Self.new],
+                      stdout: kupgradeFixture("dkms/3.0.10-debian12/autoinstall-with-broken.stdout"),
+                      stderr: kupgradeFixture("dkms/3.0.10-debian12/autoinstall-with-broken.stderr"), status: 11)
+        rig.runner.on(["zfs", "set", "org.kldload:result=critical-module-failure", "org.kldload:packages=3",
+                       "org.kldload:new-kernel=none", "rpool/ROOT/default@\(Self.checkpoint)"])
+        let report = rig.run()
+        #expect(report.exitCode == 5, "\(rig.output.text)")
+        #expect(report.result == "critical-module-failure")
+        #expect(report.retention == nil)
+        #expect(rig.runner.invocations.contains(["dkms", "autoinstall", "-k", Self.new]))
+        let text = rig.output.text
+        #expect(text.contains("DO NOT REBOOT until this is resolved, or use the rollback:\n  kbe activate \(Self.checkpoint) && reboot\n"))
+        #expect(text.contains("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-\(Self.old) rpool/ROOT/default\n"))
+    }
+}
+
+@Suite("kupgrade workflow: Secure Boot")
+struct KupgradeSecureBootTests {
+    /// Secure Boot enforcing (efivars), the only kernel's zfs/spl are unsigned `.ko.xz` and there
+    /// is no MOK key: the next boot could not load ZFS, so exit 5 and DO NOT REBOOT.
+    @Test func unsignedXZModulesWithoutKeyAreCritical() throws {
+        let kver = "6.1.0-56-amd64"
+        let checkpoint = "pre-upgrade-20260325-091530"
+        let rig = try KupgradeRig()
+        rig.modules = .real
+        let fm = FileManager.default
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("boot"), withIntermediateDirectories: true)
+        _ = fm.createFile(atPath: rig.dir.appendingPathComponent("boot/vmlinuz-\(kver)").path, contents: Data())
+        let dkmsDir = rig.dir.appendingPathComponent("lib/modules/\(kver)/updates/dkms")
+        try fm.createDirectory(at: dkmsDir, withIntermediateDirectories: true)
+        for m in ["zfs", "spl"] {
+            let path = "/lib/modules/\(kver)/updates/dkms/\(m).ko.xz"
+            _ = fm.createFile(atPath: rig.dir.path + path, contents: Data())
+            rig.runner.on(["modinfo", "-F", "vermagic", path], stdout: "\(kver) SMP preempt mod_unload modversions \n")
+            rig.runner.on(["modinfo", "-F", "signer", path], stdout: "\n")
+            rig.runner.on(["modinfo", "-F", "sig_id", path], stdout: "\n")
+        }
+        // efivars: 4 attribute bytes, then the value (SecureBoot=1, SetupMode=0).
+        let efivars = rig.dir.appendingPathComponent("sys/firmware/efi/efivars")
+        try fm.createDirectory(at: efivars, withIntermediateDirectories: true)
+        try Data([6, 0, 0, 0, 1]).write(to: efivars.appendingPathComponent("SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"))
+        try Data([6, 0, 0, 0, 0]).write(to: efivars.appendingPathComponent("SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c"))
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=critical-module-failure", "org.kldload:packages=3",
+                       "org.kldload:new-kernel=none", "rpool/ROOT/default@\(checkpoint)"])
+        let report = rig.run()
+        #expect(report.exitCode == 5, "\(rig.output.text)")
+        #expect(report.signing?.enforcing == true)
+        #expect(report.signing?.problems.isEmpty == false)
+        #expect(report.modules?.severity == .ok)
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] Secure Boot: enforcing"))
+        #expect(text.contains("  unsigned: /lib/modules/\(kver)/updates/dkms/zfs.ko.xz"))
+        #expect(text.contains("[kupgrade] SECURE BOOT FAILURE — ZFS modules for kernel \(kver) are unsigned"))
+        #expect(text.contains("DO NOT REBOOT until this is resolved"))
+        #expect(text.contains("  1. Provide the DKMS signing key"))
+        #expect(!rig.runner.invocations.contains { $0.first == "mokutil" })
+    }
+}
+
+@Suite("kupgrade workflow: Ubuntu built-in ZFS")
+struct KupgradeUbuntuTests {
+    /// Ubuntu 24.04 (real os-release): ZFS ships inside the kernel package (`kernel/zfs/*.ko.zst`),
+    /// there is no DKMS, nothing is rebuilt, and the summary says "ZFS modules" (not DKMS).
+    @Test func builtInZFSNeedsNoDKMS() throws {
+        let kver = "6.8.0-52-generic"
+        let checkpoint = "pre-upgrade-20260325-091530"
+        let rig = try KupgradeRig()
+        rig.modules = .real
+        try kupgradeFixture("os-release/ubuntu-24.04.os-release")
+            .write(to: rig.dir.appendingPathComponent("etc/os-release"), atomically: true, encoding: .utf8)
+        let fm = FileManager.default
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("boot"), withIntermediateDirectories: true)
+        _ = fm.createFile(atPath: rig.dir.appendingPathComponent("boot/vmlinuz-\(kver)").path, contents: Data())
+        let zfsDir = rig.dir.appendingPathComponent("lib/modules/\(kver)/kernel/zfs")
+        try fm.createDirectory(at: zfsDir, withIntermediateDirectories: true)
+        for m in ["zfs", "spl"] {
+            let path = "/lib/modules/\(kver)/kernel/zfs/\(m).ko.zst"
+            _ = fm.createFile(atPath: rig.dir.path + path, contents: Data())
+            rig.runner.on(["modinfo", "-F", "vermagic", path], stdout: "\(kver) SMP preempt mod_unload modversions \n")
+        }
+        rig.runner.on(["mokutil", "--sb-state"],
+                      stdout: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stdout"),
+                      stderr: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stderr"), status: 1)
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                       "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@\(checkpoint)\t1774430130\t-\t0.1.0\n")
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.distro?.id == "ubuntu")
+        #expect(report.modules?.kernels.first?.zfs.allSatisfy { $0.delivery == .builtIn } == true)
+        #expect(!rig.runner.invocations.contains { $0.first == "dkms" })
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] detected: apt (Ubuntu noble)\n"))
+        #expect(text.contains("  ZFS modules: OK for all kernels\n"))
+    }
+}
+
+@Suite("kupgrade workflow: Fedora zfs-dkms")
+struct KupgradeFedoraTests {
+    /// Fedora (real os-release), dnf with the captured transaction (kernel-core + zfs-dkms): the
+    /// new kernel has no ZFS until `dkms autoinstall -k` builds it (captured dkms output), then OK.
+    @Test func dkmsRebuildForTheNewKernel() throws {
+        let old = "5.14.0-503.el9.x86_64", new = "5.14.0-570.el9.x86_64"
+        let checkpoint = "pre-upgrade-20260325-091530"
+        let rig = try KupgradeRig(distro: "rocky")
+        rig.modules = .real
+        try kupgradeFixture("os-release/fedora-42.os-release")
+            .write(to: rig.dir.appendingPathComponent("etc/os-release"), atomically: true, encoding: .utf8)
+        let fm = FileManager.default
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("usr/sbin"), withIntermediateDirectories: true)
+        _ = fm.createFile(atPath: rig.dir.appendingPathComponent("usr/sbin/dkms").path, contents: Data())
+        for k in [old, new] {
+            let dir = rig.dir.appendingPathComponent("lib/modules/\(k)/extra")
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            _ = fm.createFile(atPath: rig.dir.appendingPathComponent("lib/modules/\(k)/vmlinuz").path, contents: Data())
+            for m in ["zfs", "spl"] {
+                rig.runner.on(["modinfo", "-F", "vermagic", "/lib/modules/\(k)/extra/\(m).ko.xz"],
+                              stdout: "\(k) SMP preempt mod_unload modversions \n")
+            }
+        }
+        for m in ["zfs", "spl"] {
+            _ = fm.createFile(atPath: rig.dir.path + "/lib/modules/\(old)/extra/\(m).ko.xz", contents: Data())
+        }
+        rig.runner.on(["dkms", "status"], stdout: "spl/2.2.8, \(old), x86_64: installed\nzfs/2.2.8, \(old), x86_64: installed\n")
+        let autoinstall = ["dkms", "autoinstall", "-k", new]
+        rig.runner.on(autoinstall, stdout: kupgradeFixture("dkms/3.0.10-debian12/autoinstall-success.stdout"))
+        let root = rig.dir.path
+        rig.runner.effect(autoinstall) {
+            for m in ["zfs", "spl"] { _ = FileManager.default.createFile(atPath: root + "/lib/modules/\(new)/extra/\(m).ko.xz", contents: Data()) }
+        }
+        rig.runner.on(["mokutil", "--sb-state"],
+                      stdout: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stdout"),
+                      stderr: kupgradeFixture("mokutil/0.6.0-debian12/sb-state-no-efi.stderr"), status: 1)
+        rig.healthyPool()
+        rig.runner.on(DnfDriver.simulate.argv, stdout: kupgradeFixture("dnf/4.14.0-debian12/upgrade-assumeno.stdout"),
+                      stderr: kupgradeFixture("dnf/4.14.0-debian12/upgrade-assumeno.stderr"), status: 1)
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
+        rig.runner.on(DnfDriver.upgrade.argv, stdout: kupgradeFixture("dnf/4.14.0-debian12/upgrade-y.stdout"))
+        rig.runner.on(DnfDriver.autoremoveCommand.argv, stdout: kupgradeFixture("dnf/4.14.0-debian12/autoremove-y.stdout"))
+        let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=8",
+                        "org.kldload:new-kernel=\(new)", "rpool/ROOT/default@\(checkpoint)"]
+        rig.runner.on(setProps)
+        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+                      stdout: "rpool/ROOT/default@\(checkpoint)\t1774430130\t-\t0.1.0\n")
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.distro?.id == "fedora")
+        #expect(report.packageManager == "dnf")
+        #expect(report.plan?.newKernels == [new])
+        #expect(report.rebootRequired)
+        #expect(rig.runner.invocations.contains(autoinstall))
+        #expect(rig.runner.invocations.contains(setProps))
+        let text = rig.output.text
+        #expect(text.contains("[kupgrade] detected: dnf (Fedora 42)\n"))
+        #expect(text.contains("[kupgrade] running: dnf upgrade -y\n"))
+        #expect(text.contains("kernel \(new) ... building zfs DKMS module"))
+        #expect(text.contains("  new kernel: \(new) (reboot required)\n"))
+        #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
+    }
+}
