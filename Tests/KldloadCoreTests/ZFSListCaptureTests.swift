@@ -182,6 +182,25 @@ struct ZFS21GoldenTests {
         #expect(done.endedText.flatMap { ZFSDate.parseCTime($0, timeZone: TimeZone(identifier: "UTC")!) } != nil)
     }
 
+    @Test func resilverLifecycle() throws {
+        let running = try pool("resilver/zpool-status-resilvering")
+        #expect(running.isResilvering)
+        #expect(!running.isHealthy)
+        #expect(running.state == .online)
+        let scan = try #require(running.scan)
+        #expect(scan.kind == .resilver && scan.state == .inProgress)
+        #expect(scan.processed != nil && scan.timeToGo != nil && scan.startedText != nil)
+        #expect(running.root?.leaves.last?.annotation == "(resilvering)")
+        #expect(running.status?.hasPrefix("One or more devices is currently being resilvered.") == true)
+        let x = try ZpoolStatusParser.parse(try text("resilver/zpool-status-x-resilvering"))
+        #expect(x.pools.first?.isResilvering == true)
+        let done = try pool("resilver/zpool-status-resilvered")
+        #expect(done.scan?.kind == .resilver && done.scan?.state == .finished && done.scan?.errors == 0)
+        #expect(done.isHealthy && !done.isResilvering)
+        let detached = try pool("resilver/zpool-status-detached")
+        #expect(detached.root?.children.map(\.kind) == [.disk])
+    }
+
     @Test func severalPools() throws {
         let r = try ZpoolStatusParser.parse(try text("multipool/zpool-status"))
         #expect(Set(r.pools.map(\.name)) == ["rpool", "tank", "solo"])
