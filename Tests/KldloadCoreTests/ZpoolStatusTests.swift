@@ -44,6 +44,7 @@ import Testing
         #expect(scan.processed?.value == 0)
         #expect(scan.percentDone == 0.39)
         #expect(p.isResilvering)
+        #expect(!p.isHealthy)
         #expect(p.root?.children.count == 1)
         #expect(p.root?.children.first?.kind == .mirror)
         #expect(p.root?.children.first?.children.map(\.name) == ["sdc", "sdd"])
@@ -175,6 +176,7 @@ import Testing
         #expect(p.scan?.processed?.value == 34 * 1024)
         #expect(p.root?.children.first?.children.count == 2)
         #expect(p.vdevs(in: .cache).map(\.name) == ["VolGroup00-l2arc"])
+        #expect(p.isHealthy)  // the legacy-format notice is advisory, as for zpool status -x
     }
 
     @Test func mirroredLogs() throws {

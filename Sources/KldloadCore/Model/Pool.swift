@@ -126,13 +126,25 @@ public struct PoolStatus: Sendable, Hashable, Codable {
         (root?.allVDevs ?? []) + groups.flatMap { $0.vdevs.flatMap(\.allVDevs) }
     }
 
-    /// ONLINE with no status message about devices, no data errors, every vdev ONLINE (or a
-    /// spare AVAIL/INUSE) and all error counters zero. Stricter than `zpool status -x`,
-    /// which also ignores counters.
+    /// Healthy as `zpool status -x` judges it, and stricter: ONLINE; no `status:` text other
+    /// than the advisory ones `-x` ignores (legacy format, features not enabled, compatibility);
+    /// no resilver running; no data errors; every vdev ONLINE (spares AVAIL/INUSE) with all
+    /// error counters zero.
     public var isHealthy: Bool {
-        guard state == .online else { return false }
+        guard state == .online, !isResilvering else { return false }
+        if let s = status, !PoolStatus.isAdvisory(s) { return false }
         if let e = errors, e.hasErrors { return false }
         return allVDevs.allSatisfy { $0.state.isHealthy && $0.errorCount == 0 }
+    }
+
+    /// Status texts of the reasons `zpool status -x` does not report (ZPOOL_STATUS_OK,
+    /// VERSION_OLDER, FEAT_DISABLED, COMPATIBILITY_ERR, INCOMPATIBLE_FEAT in zpool_main.c).
+    static func isAdvisory(_ status: String) -> Bool {
+        status.hasPrefix("The pool is formatted using a legacy on-disk format")
+            || status.hasPrefix("Some supported features are not enabled on the pool")
+            || status.hasPrefix("Some supported and requested features are not enabled on the pool")
+            || status.hasPrefix("This pool has a compatibility list specified")
+            || status.hasPrefix("One or more features are enabled on the pool despite not being")
     }
 }
 
