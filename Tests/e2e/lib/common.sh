@@ -74,8 +74,11 @@ make_xchg() { # dir img [sizeMiB]
 # Copy /out from an exchange disk to a host directory (exact bytes).
 fetch_xchg() { # img hostdir
     local img=$1 dst=$2
-    mkdir -p "$dst"
-    debugfs -R "rdump /out $dst" "$img" >/dev/null 2>&1 || die "cannot read /out from $img"
+    local tmp="$dst.rdump"
+    rm -rf "$tmp" "$dst"; mkdir -p "$tmp"
+    debugfs -R "rdump /out $tmp" "$img" >/dev/null 2>&1 || die "cannot read /out from $img"
+    if [[ -d $tmp/out ]]; then mv "$tmp/out" "$dst"; else mkdir -p "$dst"; fi
+    rmdir "$tmp"
 }
 
 # Boot QEMU (TCG). Usage: qemu_boot <serial-log> <timeout-s> <kernel> <initrd> <cmdline> -- <extra qemu args...>

@@ -109,7 +109,7 @@ cap $D zpool-status-x zpool status -x
 cap $D zpool-status-v zpool status -v rpool
 cap $D zpool-list-Hp zpool list -Hp
 cap $D zpool-get-Hp-health zpool get -Hp health rpool
-dd if=/dev/urandom of=/srv/while-degraded.bin bs=1M count=64 status=none
+dd if=/dev/urandom of=/srv/while-degraded.bin bs=1M count=32 status=none
 sync
 R=resilvered
 cap $R zpool-online zpool online rpool virtio-pool1
@@ -122,7 +122,7 @@ cap $R zpool-list-Hp zpool list -Hp
 
 # --- scrub -----------------------------------------------------------------------
 C=scrub
-dd if=/dev/urandom of=/srv/random.bin bs=1M count=300 status=none
+dd if=/dev/urandom of=/srv/random.bin bs=1M count=96 status=none
 sync
 zpool sync rpool
 cap $C zpool-scrub zpool scrub rpool

@@ -45,7 +45,7 @@ kver=$(ls /mnt/lib/modules | sort -V | tail -1)
 chroot /mnt update-initramfs -u -k "$kver"
 cp "/mnt/boot/vmlinuz-$kver" "$OUT/vmlinuz"
 cp "/mnt/boot/initrd.img-$kver" "$OUT/initrd.img"
-for f in dev sys proc; do umount -R "/mnt/$f"; done
+for f in dev sys proc; do umount -R "/mnt/$f" || umount -lR "/mnt/$f"; done
 
 zfs list -o name,mountpoint,canmount,used >"$OUT/layout.txt"
 zpool get -H bootfs rpool >>"$OUT/layout.txt"
