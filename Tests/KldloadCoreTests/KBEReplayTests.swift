@@ -116,3 +116,41 @@ import Testing
         #expect(r.stderr.contains("has no recording for: zfs set"))
     }
 }
+
+/// kbe's readers on the captured files themselves.
+@Suite struct KBECaptureTests {
+    static let dir = "zfs-2.1/openzfs-2.1.11-debian12"
+
+    @Test(arguments: [
+        "healthy/zfs-list-Hp-be.stdout", "bes/zfs-list-Hp-be.stdout", "bes/zfs-list-Hp-be-after-rename.stdout",
+        "bes/zfs-list-Hp-be-after-promote.stdout",
+    ])
+    func everyCapturedListingParses(file: String) throws {
+        let text = try #require(FixtureLoader.text("\(Self.dir)/\(file)"))
+        let records = try BEListing.parse(text)
+        #expect(records.count == text.split(separator: "\n").count)
+        #expect(records.first?.name == "rpool/ROOT")
+        #expect(records.allSatisfy { $0.kind == .filesystem || $0.kind == .snapshot })
+    }
+
+    @Test func zfsBootMenuPropertiesFromTheCapturedLocalGet() throws {
+        let text = try #require(FixtureLoader.text("\(Self.dir)/bes/zfs-get-Hp-local-ROOT.stdout"))
+        let props = try BEListing.parseProperties(text)
+        #expect(props.filter { $0.0.hasPrefix("org.zfsbootmenu:") }.map(\.1) == ["quiet"])
+    }
+
+    @Test func capturedMountTables() throws {
+        let system = try #require(FixtureLoader.text("\(Self.dir)/system/proc-self-mounts.stdout"))
+        let t = try MountTable.parse(system)
+        #expect(t.entry(at: "/")?.source == "rpool/ROOT/default")
+        #expect(t.mount(holding: "/var/lib/dpkg")?.source == "rpool/var/lib")
+        #expect(t.mount(holding: "/boot")?.source == "rpool/ROOT/default")
+        let mounted = try #require(FixtureLoader.text("\(Self.dir)/bes/proc-self-mounts-be-mounted.stdout"))
+        #expect(try MountTable.parse(mounted).mountpoints(ofDataset: "rpool/ROOT/test2") == ["/mnt/be"])
+    }
+
+    @Test func capturedBootfs() throws {
+        let text = try #require(FixtureLoader.text("\(Self.dir)/bes/zpool-get-Hp-bootfs-test2.stdout"))
+        #expect(try BEListing.parseBootfs(text, pool: "rpool") == "rpool/ROOT/test2")
+    }
+}
