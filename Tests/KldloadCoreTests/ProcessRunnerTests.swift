@@ -100,6 +100,22 @@ final class LineLog: @unchecked Sendable {
         #expect(log.lines(.stdout).allSatisfy { $0.utf8.count == 63 })
     }
 
+    @Test func concurrentRunsDoNotMixOutput() throws {
+        let child = try TestChild.require()
+        let runner = self.runner
+        let jobs = (1...4).map { n in
+            Background { () -> CommandResult? in
+                try? runner.run(Command([child, "args", "job \(n)"] + (0..<2000).map { String($0) }))
+            }
+        }
+        for (i, job) in jobs.enumerated() {
+            let result = try #require(job.wait(seconds: 20) ?? nil)
+            #expect(result.stdout.hasPrefix("[job \(i + 1)]\n[0]\n"))
+            #expect(result.stdout.hasSuffix("[1999]\n"))
+        }
+        #expect(SignalForwarder.shared.runningChildren.isEmpty)
+    }
+
     @Test func exitStatusIsReported() throws {
         let child = try TestChild.require()
         #expect(try runner.run(Command([child, "exit", "0"])).status == .exited(0))
