@@ -346,6 +346,27 @@ import Testing
         #expect(p.scan?.duration == "00:54:14")
     }
 
+    @Test func slowAndPowerColumns() throws {
+        // Header and row layout of `zpool status -s --power` per print_status_config().
+        let text = "  pool: t\n state: ONLINE\nconfig:\n\n\tNAME        STATE     READ WRITE CKSUM  SLOW  POWER\n\tt           ONLINE       0     0     0     -\n\t  sda       ONLINE       0     0     0     3  on  (trim unsupported)\n"
+        let p = try #require(try ZpoolStatusParser.parse(text).pools.first)
+        let sda = try #require(p.root?.children.first)
+        #expect(sda.slowIOs?.value == 3)
+        #expect(sda.annotation == "(trim unsupported)")
+        #expect(p.root?.slowIOs == nil)
+        #expect(p.root?.annotation == nil)
+    }
+
+    @Test func permanentErrorList() throws {
+        // print_error_log(): the sentence, a blank line, then "%7s %s\n" per entry. Entries
+        // as in https://github.com/openzfs/zfs/issues/9705 (`<metadata>:<0x0>`).
+        let text = "  pool: t\n state: ONLINE\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\tt ONLINE 0 0 0\n\nerrors: Permanent errors have been detected in the following files:\n\n        <metadata>:<0x0>\n        /t/dir/file with spaces\n"
+        let p = try #require(try ZpoolStatusParser.parse(text).pools.first)
+        #expect(p.errors == .files(["<metadata>:<0x0>", "/t/dir/file with spaces"]))
+        #expect(p.errors?.hasErrors == true)
+        #expect(!p.isHealthy)
+    }
+
     @Test func colorCodesAreIgnored() throws {
         // printf_color() output when ZFS_COLOR is set: bold labels, coloured states.
         let text = "  \u{1B}[1mpool:\u{1B}[0m tank\n \u{1B}[1mstate: \u{1B}[0m\u{1B}[0;32mONLINE\u{1B}[0m\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\ttank \u{1B}[0;32mONLINE\u{1B}[0m 0 0 0\n"

@@ -219,7 +219,7 @@ private struct PoolBuilder {
             case "see": pool.see = lines.joined(separator: " ")
             case "scan", "scrub": pool.scans.append(ScanParser.parse(lines))
             default:
-                let key = label.isEmpty ? "state" : label
+                let key = label.isEmpty ? "unlabelled" : label
                 let joined = lines.joined(separator: "\n")
                 if let old = pool.otherSections[key] {
                     pool.otherSections[key] = old + "\n" + joined
@@ -310,9 +310,22 @@ private struct ConfigBuilder {
         var counters: [String: NiceNumber] = [:]
         var next = stateIndex + 1
         for column in columns {
-            guard Self.counterColumns.contains(column), next < tokens.count,
-                  let n = NiceNumber.parse(line[tokens[next]]) else { break }
-            counters[column] = n
+            guard next < tokens.count else { break }
+            if Self.counterColumns.contains(column) {
+                let w = line[tokens[next]]
+                if w == "-" && column == "SLOW" {
+                    // interior vdevs print "-" in the SLOW column
+                } else {
+                    guard let n = NiceNumber.parse(w) else { break }
+                    counters[column] = n
+                }
+            } else if column == "POWER" {
+                // zpool status --power (2.2+): on / off / - for leaves, empty otherwise.
+                let w = line[tokens[next]]
+                guard w == "on" || w == "off" || w == "-" else { break }
+            } else {
+                break
+            }
             next += 1
         }
         let lastUsed = tokens[next - 1].upperBound

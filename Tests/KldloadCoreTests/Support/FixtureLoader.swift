@@ -27,8 +27,9 @@ enum FixtureLoader {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Relative paths of every file under `Fixtures/<folder>` (recursively), sorted, excluding
-    /// PROVENANCE.md and other Markdown notes. Empty when the folder does not exist.
+    /// Relative paths of every file under `Fixtures/<folder>` (recursively), sorted. Without a
+    /// `suffix`, PROVENANCE.md and other Markdown notes are left out. Empty when the folder
+    /// does not exist.
     static func files(under folder: String, suffix: String? = nil) -> [String] {
         let base = root().appendingPathComponent(folder)
         guard let e = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey]) else {
@@ -38,7 +39,7 @@ enum FixtureLoader {
         let rootPath = root().standardizedFileURL.path
         for case let url as URL in e {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
-            if url.pathExtension == "md" { continue }
+            if suffix == nil && url.pathExtension == "md" { continue }
             if let suffix, !url.lastPathComponent.hasSuffix(suffix) { continue }
             let p = url.standardizedFileURL.path
             out.append(p.hasPrefix(rootPath + "/") ? String(p.dropFirst(rootPath.count + 1)) : p)
