@@ -78,7 +78,7 @@ import Testing
         let elapsed = Date().timeIntervalSince(start)
         #expect(result?.1.first?.checkpoints.count == 100_000)
         #expect(result?.1.first?.checkpoints.last?.order == 99_999)
-        #expect(elapsed < 20, "listing 100k checkpoints took \(elapsed)s")
+        #expect(elapsed < 30, "listing 100k checkpoints took \(elapsed)s")
     }
 
     @Test func boundaryValuesDoNotTrap() {

@@ -61,16 +61,16 @@ enum KBEWorld {
 
     static var listing: String {
         row("rpool/ROOT", "filesystem", "2000", "0", "98304", "9000000", "none", "off", "no", "-", "-", "1763806500", "-")
-            + row("rpool/ROOT/default", "filesystem", "1500", "300", "1200", "9000000", "/", "noauto", "yes", "-", "",
+            + row("rpool/ROOT/default", "filesystem", "1500", "300", "1200", "9000000", "/", "noauto", "yes", "-", "-",
                 "1763806500", "-")
-            + row("rpool/ROOT/default@install", "snapshot", "100", "-", "1000", "-", "-", "-", "-", "-", "", "1763806600", "-")
+            + row("rpool/ROOT/default@install", "snapshot", "100", "-", "1000", "-", "-", "-", "-", "-", "-", "1763806600", "-")
             + row("rpool/ROOT/default@pre-upgrade-20261122-101500", "snapshot", "200", "-", "1100", "-", "-", "-", "-", "-",
                 "rpool/ROOT/test", "1763806700", "before nginx rewrite")
-            + row("rpool/ROOT/default@before-nginx-rewrite", "snapshot", "50", "-", "1150", "-", "-", "-", "-", "-", "",
+            + row("rpool/ROOT/default@before-nginx-rewrite", "snapshot", "50", "-", "1150", "-", "-", "-", "-", "-", "-",
                 "1763806800", "-")
             + row("rpool/ROOT/test", "filesystem", "400", "10", "1100", "9000000", "/", "noauto", "no",
-                "rpool/ROOT/default@pre-upgrade-20261122-101500", "", "1763806750", "test BE: clone of pre-upgrade")
-            + row("rpool/ROOT/test@t1", "snapshot", "10", "-", "1100", "-", "-", "-", "-", "-", "", "1763806900", "-")
+                "rpool/ROOT/default@pre-upgrade-20261122-101500", "-", "1763806750", "test BE: clone of pre-upgrade")
+            + row("rpool/ROOT/test@t1", "snapshot", "10", "-", "1100", "-", "-", "-", "-", "-", "-", "1763806900", "-")
     }
 
     static let mounts = """
@@ -82,8 +82,8 @@ enum KBEWorld {
         """
 
     static let pkgSnapshots =
-        row("rpool/var/lib@install", "snapshot", "5", "-", "50", "-", "-", "-", "-", "-", "", "1763806600", "-")
-        + row("rpool/var/lib@pre-upgrade-20261122-101500", "snapshot", "6", "-", "51", "-", "-", "-", "-", "-", "",
+        row("rpool/var/lib@install", "snapshot", "5", "-", "50", "-", "-", "-", "-", "-", "-", "1763806600", "-")
+        + row("rpool/var/lib@pre-upgrade-20261122-101500", "snapshot", "6", "-", "51", "-", "-", "-", "-", "-", "-",
             "1763806700", "-")
 
     /// A runner and context for the standard world. `split` puts /var/lib/dpkg on rpool/var/lib.

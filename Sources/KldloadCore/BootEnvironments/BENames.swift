@@ -42,13 +42,15 @@ public enum BENames {
 
     /// Free text stored in `org.kldload:description`: printable, one line, at most 1024 bytes
     /// (ZFS allows 8192 for a user property value; tabs and newlines would break `zfs list -H`).
-    public static func validateDescription(_ text: String) throws(KBEError) {
-        if text.utf8.count > 1024 {
-            throw KBEError(.usage, "description is \(text.utf8.count) bytes long; kbe allows at most 1024")
+    public static func validateDescription(_ text: String, limit: Int = 1024, what: String = "description")
+        throws(KBEError)
+    {
+        if text.utf8.count > limit {
+            throw KBEError(.usage, "\(what) is \(text.utf8.count) bytes long; kbe allows at most \(limit)")
         }
         if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             throw KBEError(
-                .usage, "description contains a control character (U+\(String(bad.value, radix: 16, uppercase: true)))",
+                .usage, "\(what) contains a control character (U+\(String(bad.value, radix: 16, uppercase: true)))",
                 hint: "a description is one line of printable text")
         }
     }

@@ -143,6 +143,14 @@ public enum BootEnvironmentInventory {
             be.childMountpoints = childMountpoints[ds] ?? [:]
             be.childCanmount = childCanmount[ds] ?? [:]
             be.checkpoints = checkpoints[ds] ?? []
+            // A snapshot inherits user properties from its filesystem (OpenZFS 2.1 shows
+            // `test@t1` with the description of `test`): the same text as the BE's is the
+            // BE's description, not the checkpoint's own.
+            if let d = be.description {
+                for i in be.checkpoints.indices where be.checkpoints[i].description == d {
+                    be.checkpoints[i].description = nil
+                }
+            }
             if let origin = be.origin { be.originUsed = snapshotUsed[origin] ?? 0 }
             return be
         }

@@ -30,7 +30,8 @@ extension BootEnvironmentManager {
             guard key.contains(":"), ZFSName.isValidDataset("p/" + key.replacingOccurrences(of: ":", with: "")) else {
                 throw KBEError(.usage, "invalid user property name '\(key)' (module:property expected)")
             }
-            try BENames.validateDescription(value)
+            // ZFS allows user property values up to 8192 bytes (ZAP_MAXVALUELEN).
+            try BENames.validateDescription(value, limit: 8192, what: "value of \(key)")
         }
         let state = try loadState()
         let be: BootEnvironment
