@@ -8,7 +8,7 @@ placeholder files whose *existence* is what kupgrade checks (e.g. /usr/bin/apt-g
 recordings for commands that print nothing on success (zfs snapshot, zfs set, ln), each with its
 reason in PROVENANCE.md.
 
-Usage: python3 Fixtures/scenarios/kupgrade-tools/build-scenarios.py [--check] [NAME...]
+Usage: python3 Tests/scenario-builder/build-scenarios.py [--check] [NAME...]
   --check   only report which sources are missing.
 A scenario whose sources are not all present is not written (it is reported instead).
 """
@@ -18,8 +18,8 @@ import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIX = os.path.dirname(os.path.dirname(HERE))            # Fixtures/
-OUT = os.path.dirname(HERE)                             # Fixtures/scenarios/
+FIX = os.path.join(os.path.dirname(os.path.dirname(HERE)), "Fixtures")   # Fixtures/
+OUT = os.path.join(FIX, "scenarios")                                        # Fixtures/scenarios/
 VERSION = "0.1.0"
 
 APT = "apt/2.6.1-debian12-chroot/"
