@@ -4,23 +4,17 @@ import Testing
 @testable import KldloadCore
 
 /// Replays every recorded scenario under Fixtures/scenarios/kupgrade-*/ (built from real captures by
-/// Fixtures/scenarios/kupgrade-tools/build-scenarios.py) and checks the exit status the scenario
+/// Tests/scenario-builder/build-scenarios.py) and checks the exit status the scenario
 /// declares (`expect_exit=` in scenario.conf), that the commands run are exactly the recorded
 /// ones in order, and that no recording is left unused.
 @Suite("kupgrade recorded scenarios")
 struct KupgradeScenarioTests {
     static var scenarios: [String] {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            let dir = url.appendingPathComponent("Fixtures/scenarios")
-            if let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) {
-                return names.filter { $0.hasPrefix("kupgrade-") }.sorted()
-                    .map { dir.appendingPathComponent($0).path }
-                    .filter { FileManager.default.fileExists(atPath: $0 + "/commands") }
-            }
-        }
-        return []
+        let dir = Fixtures.root.appendingPathComponent("scenarios")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasPrefix("kupgrade-") }.sorted()
+            .map { dir.appendingPathComponent($0).path }
+            .filter { FileManager.default.fileExists(atPath: $0 + "/commands") }
     }
 
     @Test(.enabled(if: !scenarios.isEmpty, "no kupgrade scenario has been built yet (needs the VM's ZFS captures)"),

@@ -51,17 +51,12 @@ final class KupgradeStubRunner: CommandRunner, @unchecked Sendable {
 }
 
 /// Reads a captured fixture (verbatim program output) from Fixtures/.
-func kupgradeFixture(_ path: String, filePath: String = #filePath) -> String {
-    var url = URL(fileURLWithPath: filePath)
-    while url.path != "/" {
-        url.deleteLastPathComponent()
-        let candidate = url.appendingPathComponent("Fixtures").appendingPathComponent(path)
-        if FileManager.default.fileExists(atPath: candidate.path) {
-            return (try? String(contentsOf: candidate, encoding: .utf8)) ?? ""
-        }
+func kupgradeFixture(_ path: String) -> String {
+    guard let text = try? Fixtures.text(path) else {
+        Issue.record("fixture \(path) not found")
+        return ""
     }
-    Issue.record("fixture \(path) not found")
-    return ""
+    return text
 }
 
 /// One test machine: a temporary root tree, a stub runner, fixed clock, and the outcome.

@@ -85,15 +85,7 @@ final class ModuleTree: @unchecked Sendable {
 
 /// Captured outputs under Fixtures/ (verbatim, see each folder's PROVENANCE.md).
 enum ModuleFixtures {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("Fixtures")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
-        }
-        return "Fixtures"
-    }()
+    static let root: String = Fixtures.root.path
 
     static func text(_ relative: String) -> String {
         (try? String(contentsOfFile: root + "/" + relative, encoding: .utf8)) ?? "<missing fixture \(relative)>"

@@ -1,24 +1,9 @@
 import Foundation
 
-/// Locates the repository's `Fixtures/` directory from this source file's path, so tests
-/// read captured output without depending on the working directory.
+/// Listing and text helpers over `Fixtures.root` used by the ZFS golden tests.
 enum FixtureLoader {
-    /// `<repo>/Fixtures`, found by walking up from `#filePath` until a `Fixtures` folder exists.
-    static func root(filePath: String = #filePath) -> URL {
-        var dir = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-        for _ in 0..<8 {
-            let candidate = dir.appendingPathComponent("Fixtures")
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), isDir.boolValue {
-                return candidate
-            }
-            dir.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: filePath)
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures")
-    }
+    /// `<repo>/Fixtures` (one locator for the whole suite: `Fixtures.root`).
+    static func root() -> URL { Fixtures.root }
 
     /// Text of `Fixtures/<relativePath>`; nil when the file does not exist.
     static func text(_ relativePath: String) -> String? {
