@@ -226,7 +226,7 @@ def build(name, spec, check):
     out = os.path.join(OUT, name)
     shutil.rmtree(out, ignore_errors=True)
     prov = [f"# {name}", "", spec["description"] + ".", "",
-            f"Built by `python3 Fixtures/scenarios/kupgrade-tools/build-scenarios.py {name}`; expected exit status "
+            f"Built by `python3 Tests/scenario-builder/build-scenarios.py {name}`; expected exit status "
             f"{spec['expect_exit']}. Replay: `swift run kupgrade --replay Fixtures/scenarios/{name}`.", "",
             "Recordings (argv as kupgrade runs it; output copied byte for byte from the named capture, whose own",
             "PROVENANCE.md gives program version, distro, exact argv and date; captures made in a test root or",
