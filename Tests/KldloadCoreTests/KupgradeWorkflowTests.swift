@@ -187,6 +187,28 @@ final class KupgradeRig: @unchecked Sendable {
 struct KupgradeWorkflowTests {
     static let checkpoint = "pre-upgrade-20260325-091530"
 
+    /// The seeds' own layout: /var/lib (and so /var/lib/dpkg) on rpool/var/lib, outside the BE.
+    /// The checkpoint covers both datasets in one snapshot call, and the rollback command printed
+    /// is the one kbe accepts for that layout (rolling both back), not an activation kbe refuses.
+    @Test func splitPackageDatabaseGetsTheConsistentRollbackCommand() throws {
+        let rig = try KupgradeRig()
+        try "rpool/ROOT/default / zfs rw,relatime,xattr,posixacl 0 0\nrpool/var/lib /var/lib zfs rw,relatime,xattr,posixacl 0 0\n"
+            .write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
+        rig.healthyPool()
+        rig.aptPlan()
+        let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)",
+                        "rpool/var/lib@\(Self.checkpoint)"]
+        rig.runner.on(snapshot)
+        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        let report = rig.run()
+        #expect(report.packageDatabaseDataset == "rpool/var/lib")
+        #expect(rig.runner.invocations.contains(snapshot))
+        #expect(report.rollbackCommand == "kbe rollback \(Self.checkpoint) && reboot")
+        #expect(rig.output.text.contains("To roll back:\n  kbe rollback \(Self.checkpoint) && reboot\n"))
+    }
+
     @Test func debianHappyPath() throws {
         let rig = try KupgradeRig()
         rig.healthyPool()

@@ -73,7 +73,8 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
     public var retention: Retention?
     public var refusal: Refusal?
     public var warnings: [String] = []
-    /// `kbe activate pre-upgrade-… && reboot`, once a checkpoint exists.
+    /// `kbe activate pre-upgrade-… && reboot` once a checkpoint exists; `kbe rollback …` when the
+    /// package database is on a dataset outside the BE (Docs/DESIGN.md decision 3).
     public var rollbackCommand: String?
     public var rebootRequired = false
     public var logPath: String?

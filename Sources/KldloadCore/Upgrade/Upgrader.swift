@@ -262,7 +262,10 @@ private struct Session {
         let snapshots = created.report.created ?? [target]
         if name != base { say("\(be)@\(base) exists; using \(name)") }
         report.checkpoint = .init(name: name, snapshots: snapshots)
-        report.rollbackCommand = "kbe activate \(name) && reboot"
+        // With the package database inside the BE, booting a clone of the checkpoint is the
+        // non-destructive way back. With it on a separate dataset, only rolling both back
+        // together is consistent (kbe refuses to activate a checkpoint there; DESIGN.md #3).
+        report.rollbackCommand = pkgdb == nil ? "kbe activate \(name) && reboot" : "kbe rollback \(name) && reboot"
         say("snapshot: \(snapshots.joined(separator: ", ")) (instant)")
 
         // 7. the transaction. From here on nothing stops the later steps.
@@ -407,7 +410,7 @@ private struct Session {
     mutating func printSummary(plan: UpgradePlan, verification: ModuleVerification, signing: SigningReport,
                                checkpoint: String, be: String, driver: any PackageManagerDriver)
     {
-        let rollback = "kbe activate \(checkpoint) && reboot"
+        let rollback = report.rollbackCommand ?? "kbe activate \(checkpoint) && reboot"
         let critical = verification.severity == .critical || signing.severity == .critical
         if critical {
             let newest = plan.newKernels.last ?? verification.nextBootKernel ?? "the new kernel"

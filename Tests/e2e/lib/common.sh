@@ -88,7 +88,7 @@ qemu_boot() {
     [[ ${1:-} == -- ]] && shift
     timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
         -accel tcg -cpu max -smp "$E2E_SMP" -m "$E2E_MEM" \
-        -nographic -monitor none -serial "file:$serial" -no-reboot \
+        -nographic -vga none -monitor none -serial "file:$serial" -no-reboot \
         -nic none \
         -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
         "$@" </dev/null

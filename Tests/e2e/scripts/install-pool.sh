@@ -10,7 +10,9 @@ D0=/dev/disk/by-id/virtio-pool0
 D1=/dev/disk/by-id/virtio-pool1
 test -b "$D0" && test -b "$D1"
 
-zgenhostid -f
+# Keep the image's hostid (its initramfs already carries it); make one if missing.
+new_hostid=no
+[ -s /etc/hostid ] || { zgenhostid; new_hostid=yes; }
 zpool create -f -o ashift=12 -o autotrim=on -o cachefile=/etc/zfs/zpool.cache \
     -O acltype=posixacl -O xattr=sa -O dnodesize=auto -O compression=lz4 \
     -O normalization=formD -O relatime=on -O canmount=off -O mountpoint=/ \
@@ -42,7 +44,16 @@ cp /etc/zfs/zpool.cache /mnt/etc/zfs/zpool.cache
 
 for f in proc sys dev; do mount --rbind "/$f" "/mnt/$f"; done
 kver=$(ls /mnt/lib/modules | sort -V | tail -1)
-chroot /mnt update-initramfs -u -k "$kver"
+# The image's initramfs (built on the host by build-image) already contains the
+# zfs module, the zfs scripts and this /etc/hostid; regenerating it under TCG
+# costs 5-20 minutes, so only do it when something is missing.
+if [ "$new_hostid" = no ] &&
+   lsinitramfs "/mnt/boot/initrd.img-$kver" | grep -q '/zfs.ko' &&
+   lsinitramfs "/mnt/boot/initrd.img-$kver" | grep -qx 'etc/hostid'; then
+    echo "initramfs already has zfs and this (unchanged) hostid; not regenerating"
+else
+    chroot /mnt update-initramfs -u -k "$kver"
+fi
 cp "/mnt/boot/vmlinuz-$kver" "$OUT/vmlinuz"
 cp "/mnt/boot/initrd.img-$kver" "$OUT/initrd.img"
 for f in dev sys proc; do umount -R "/mnt/$f" || umount -lR "/mnt/$f"; done
