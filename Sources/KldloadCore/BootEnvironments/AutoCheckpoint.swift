@@ -254,31 +254,44 @@ public struct AutoCheckpoint: Sendable {
     /// Hook mode: whatever happens, exit status 0. Errors become one warning line on stderr
     /// (`kbe: warning: auto-checkpoint failed: …`) so the package transaction goes on.
     public func runAsHook() -> (stderr: String, report: KBEReport) {
-        var report = KBEReport(command: "auto-checkpoint", dryRun: manager.options.dryRun)
         do {
             let r = try run()
-            report.plan = r.plan
-            report.executed = !manager.options.dryRun
-            report.messages = r.messages
-            report.warnings = r.warnings
-            switch r.outcome {
-            case .created(let snap):
-                report.target = snap
-                report.created = manager.options.dryRun ? [] : [snap]
-            case .skipped(let newest, _):
-                report.target = newest
-            }
-            report.destroyed = r.destroyed
-            let lines = (options.quiet ? [] : r.messages) + r.warnings
-            return (lines.map { $0 + "\n" }.joined(), report)
+            return (Self.stderrText(r, quiet: options.quiet), report(for: r))
         } catch {
-            report.error = KBEReport.ErrorInfo(
-                kind: error.kind.rawValue, message: error.message, hint: error.effectiveHint, details: error.details,
-                exitCode: 0)
             let text = "kbe: warning: auto-checkpoint failed, the \(options.origin) transaction goes on without a checkpoint: \(error.message)\n"
                 + "hint: \(error.effectiveHint)\n"
-            return (text, report)
+            return (text, report(for: error, exitCode: 0))
         }
+    }
+
+    static func stderrText(_ r: Result, quiet: Bool) -> String {
+        ((quiet ? [] : r.messages) + r.warnings).map { $0 + "\n" }.joined()
+    }
+
+    /// The `--json` object of a run.
+    func report(for r: Result) -> KBEReport {
+        var report = KBEReport(command: "auto-checkpoint", dryRun: manager.options.dryRun)
+        report.messages = r.messages
+        report.warnings = r.warnings
+        report.destroyed = r.destroyed
+        switch r.outcome {
+        case .created(let snap):
+            report.plan = r.plan
+            report.executed = !manager.options.dryRun
+            report.target = snap
+            report.created = manager.options.dryRun ? [] : [snap]
+        case .skipped(let newest, _):
+            report.target = newest
+        }
+        return report
+    }
+
+    func report(for error: KBEError, exitCode: Int32) -> KBEReport {
+        var report = KBEReport(command: "auto-checkpoint", dryRun: manager.options.dryRun)
+        report.error = KBEReport.ErrorInfo(
+            kind: error.kind.rawValue, message: error.message, hint: error.effectiveHint, details: error.details,
+            exitCode: exitCode)
+        return report
     }
 }
 
@@ -337,20 +350,10 @@ extension AutoCheckpoint {
         if strict {
             do {
                 let r = try run()
-                let lines = (options.quiet ? [] : r.messages) + r.warnings
-                var report = KBEReport(command: "auto-checkpoint", dryRun: manager.options.dryRun)
-                report.plan = r.plan
-                report.messages = r.messages
-                report.warnings = r.warnings
-                report.destroyed = r.destroyed
-                if case .created(let s) = r.outcome { report.target = s; report.created = manager.options.dryRun ? [] : [s] }
-                if case .skipped(let s, _) = r.outcome { report.target = s }
-                return .init(stdout: json ? report.json() + "\n" : "", stderr: lines.map { $0 + "\n" }.joined(), exitCode: 0)
+                return .init(stdout: json ? report(for: r).json() + "\n" : "", stderr: Self.stderrText(r, quiet: options.quiet), exitCode: 0)
             } catch {
-                var report = KBEReport(command: "auto-checkpoint", dryRun: manager.options.dryRun)
-                report.error = .init(kind: error.kind.rawValue, message: error.message, hint: error.effectiveHint,
-                                     details: error.details, exitCode: error.exitCode)
-                return .init(stdout: json ? report.json() + "\n" : "", stderr: error.description + "\n", exitCode: error.exitCode)
+                let stdout = json ? report(for: error, exitCode: error.exitCode).json() + "\n" : ""
+                return .init(stdout: stdout, stderr: error.description + "\n", exitCode: error.exitCode)
             }
         }
         let (stderr, report) = runAsHook()
