@@ -27,6 +27,11 @@ echo "kbe auto-checkpoint --origin <TAB>: $(complete_bash kbe auto-checkpoint --
 start=$(date +%s%N); complete_bash kbe activate '' >/dev/null; end=$(date +%s%N)
 echo "time for one 'kbe activate <TAB>' (bash start + kbe list -H -s): $(( (end - start) / 1000000 )) ms"
 
+echo "== zsh (real completion system in a pty; the prompt line is echoed after the listing)"
+for line in "kbe " "kbe rollback " "kbe activate " "kbe rename " "kbe auto-checkpoint --origin "; do
+    echo "$line<TAB>: $(zsh -f "$HERE/zsh-complete.zsh" "$DIST" "$line")"
+done
+
 echo "== fish"
 fish -c "source $DIST/kbe.fish; complete -C 'kbe activate '" | cut -f1 | sort | tr '\n' ' '; echo
 fish -c "source $DIST/kbe.fish; complete -C 'kbe rollback '" | cut -f1 | sort | tr '\n' ' '; echo
