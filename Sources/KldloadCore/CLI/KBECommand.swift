@@ -16,6 +16,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case mount(String, directory: String?, readOnly: Bool)
         case umount(String)
         case describe(String, String)
+        case autoCheckpoint(AutoCheckpoint.Options, strict: Bool)
     }
 
     public var action: Action
@@ -43,6 +44,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case .mount: return "mount"
         case .umount: return "umount"
         case .describe: return "describe"
+        case .autoCheckpoint: return "auto-checkpoint"
         }
     }
 
@@ -141,6 +143,9 @@ public struct KBEInvocation: Sendable, Hashable {
         case "describe":
             try need(2...2)
             inv.action = .describe(args[0], args[1])
+        case "auto-checkpoint":
+            try need(0...0)
+            inv.action = try AutoCheckpoint.parsedAction(p)
         default:
             throw UsageError("unknown command '\(sub.name)'")
         }
@@ -249,6 +254,7 @@ public enum KBECommand {
             name: "describe", aliases: [], usage: "kbe describe BE|CHECKPOINT TEXT",
             summary: "set (or with \"\" clear) a description", specs: [],
             details: "Stored in the user property org.kldload:description."),
+        AutoCheckpoint.subcommand,
         Subcommand(
             name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
     ]
@@ -341,6 +347,8 @@ public enum KBECommand {
             case .mount(let target, let dir, let ro): output = try manager.mount(target, at: dir, readOnly: ro)
             case .umount(let target): output = try manager.umount(target)
             case .describe(let target, let text): output = try manager.describe(target, as: text)
+            case .autoCheckpoint(let options, let strict):
+                return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)
             }
             let stderr = output.warnings.map { $0 + "\n" }.joined()
@@ -363,6 +371,9 @@ public enum KBECommand {
     /// Usage errors as the executable prints them (exit 2).
     public static func usageFailure(_ error: UsageError, arguments: [String]) -> Result {
         let sub = arguments.first { !$0.hasPrefix("-") }.flatMap(subcommand(named:))
+        if arguments.contains(AutoCheckpoint.subcommand.name), !arguments.contains("--strict") {
+            return AutoCheckpoint.usageFailure(error)
+        }
         let hint = sub.map { "kbe \($0.name) --help" } ?? "kbe --help"
         return Result(stdout: "", stderr: "kbe: error: \(error.message)\nhint: see \(hint)\n", exitCode: 2)
     }

@@ -1,0 +1,362 @@
+import Foundation
+
+/// `kbe auto-checkpoint --origin apt|dnf|pacman`: the checkpoint a package-manager hook takes
+/// before every package transaction (Sources/dist/hooks/, Docs/INSTALL.md).
+///
+/// - Name `auto-<origin>-YYYYMMDD-HHMMSS` (local time; `-2`, `-3` when taken), user property
+///   `org.kldload:origin=<origin>-hook`, taken with `BootEnvironmentManager.createCheckpoint`
+///   (the BE, its children and a split package database in one atomic `zfs snapshot`).
+/// - Rate limit: nothing is taken when the newest checkpoint of this origin, or a kupgrade
+///   checkpoint (kupgrade runs the package manager right after taking its own), is younger
+///   than `minInterval` minutes.
+/// - Retention per origin: the newest `keep` checkpoints of this origin are kept; older ones
+///   are destroyed with `BootEnvironmentManager.destroy`, except one with dependent clones.
+///   Only checkpoints with **both** the `auto-<origin>-` name and the origin property count:
+///   a snapshot a user made is never touched.
+/// - `AutoCheckpoint.runAsHook` never fails: a hook must not abort the package transaction.
+public struct AutoCheckpoint: Sendable {
+    public static let originProperty = "org.kldload:origin"
+    public static let kupgradeProperty = "org.kldload:kupgrade-version"
+
+    public struct Options: Sendable, Hashable {
+        /// `apt`, `dnf`, `pacman` (any lowercase word of letters, digits and `-`).
+        public var origin: String
+        /// Minutes; 0 disables the rate limit.
+        public var minInterval: Int
+        /// Checkpoints of this origin kept (at least 1).
+        public var keep: Int
+        public var quiet: Bool
+
+        public init(origin: String, minInterval: Int = 10, keep: Int = 10, quiet: Bool = false) {
+            self.origin = origin
+            self.minInterval = minInterval
+            self.keep = keep
+            self.quiet = quiet
+        }
+
+        public var propertyValue: String { origin + "-hook" }
+        public var namePrefix: String { "auto-" + origin + "-" }
+    }
+
+    /// One snapshot of the BE as the origin listing shows it.
+    public struct Row: Sendable, Hashable {
+        public var name: String
+        public var creation: UInt64
+        /// `org.kldload:origin` (`-` when unset).
+        public var origin: String
+        /// `org.kldload:kupgrade-version` (`-` when unset).
+        public var kupgradeVersion: String
+
+        public init(name: String, creation: UInt64, origin: String, kupgradeVersion: String) {
+            self.name = name
+            self.creation = creation
+            self.origin = origin
+            self.kupgradeVersion = kupgradeVersion
+        }
+
+        func isOurs(_ options: Options) -> Bool {
+            name.hasPrefix(options.namePrefix) && origin == options.propertyValue
+        }
+        var isKupgrade: Bool { name.hasPrefix("pre-upgrade-") && kupgradeVersion != "-" && !kupgradeVersion.isEmpty }
+    }
+
+    public enum Outcome: Sendable, Hashable {
+        /// A checkpoint was taken (or, dry run, would be).
+        case created(snapshot: String)
+        /// Rate-limited: `newest` is `age` seconds old.
+        case skipped(newest: String, age: UInt64)
+    }
+
+    public struct Result: Sendable {
+        public var outcome: Outcome
+        /// Snapshots destroyed by retention (`BE@NAME`).
+        public var destroyed: [String]
+        /// Old checkpoints kept because a BE was cloned from them.
+        public var spared: [String]
+        /// Lines for stderr (hooks show them in the package manager's output unless `quiet`).
+        public var messages: [String]
+        public var warnings: [String]
+        /// Every argv run that changes something, in order (dry run: what would run).
+        public var plan: [[String]]
+    }
+
+    public var manager: BootEnvironmentManager
+    public var options: Options
+    public var timeZone: TimeZone
+
+    public init(manager: BootEnvironmentManager, options: Options, timeZone: TimeZone = .current) {
+        self.manager = manager
+        self.options = options
+        self.timeZone = timeZone
+    }
+
+    // MARK: - Pure parts
+
+    public static func listCommand(bootEnvironment: String) -> Command {
+        Command([
+            "zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation",
+            "-o", "name,creation,\(originProperty),\(kupgradeProperty)", bootEnvironment,
+        ])
+    }
+
+    /// Rows of `listCommand`'s output. A line without four tab-separated fields, a name without
+    /// `@` or a creation that is not a number is a `ParseError` naming the line.
+    public static func parse(_ text: String) throws(ParseError) -> [Row] {
+        var rows: [Row] = []
+        var number = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            if line.isEmpty { continue }
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == 4, let at = f[0].firstIndex(of: "@"), let creation = UInt64(f[1]) else {
+                throw ParseError(
+                    source: "zfs list -Hp (auto-checkpoint)", line: number, text: String(line),
+                    reason: "expected name@snapshot, creation, \(originProperty), \(kupgradeProperty)")
+            }
+            rows.append(Row(
+                name: String(f[0][f[0].index(after: at)...]), creation: creation, origin: String(f[2]),
+                kupgradeVersion: String(f[3])))
+        }
+        return rows
+    }
+
+    /// The newest checkpoint (ours or kupgrade's) younger than the interval, with its age.
+    public static func rateLimit(_ rows: [Row], options: Options, now: Date) -> (name: String, age: UInt64)? {
+        guard options.minInterval > 0 else { return nil }
+        let nowSeconds = now.timeIntervalSince1970
+        guard nowSeconds.isFinite, nowSeconds >= 0, nowSeconds < 1e15 else { return nil }
+        let current = UInt64(nowSeconds)
+        let limit = UInt64(min(options.minInterval, 1_000_000)) * 60
+        let recent = rows.filter { $0.isOurs(options) || $0.isKupgrade }.max { ($0.creation, $0.name) < ($1.creation, $1.name) }
+        // A checkpoint dated in the future (clock set back) does not block: better one too many.
+        guard let recent, recent.creation <= current, current - recent.creation < limit else { return nil }
+        return (recent.name, current - recent.creation)
+    }
+
+    /// `auto-apt-20261122-035341` in the given zone.
+    public static func checkpointName(origin: String, at date: Date, timeZone: TimeZone) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = timeZone
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func pad(_ n: Int?, _ width: Int) -> String {
+            let s = String(n ?? 0)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "auto-\(origin)-\(pad(c.year, 4))\(pad(c.month, 2))\(pad(c.day, 2))-\(pad(c.hour, 2))\(pad(c.minute, 2))\(pad(c.second, 2))"
+    }
+
+    /// Which of our checkpoints to destroy (oldest first) once `new` exists, and which old ones
+    /// are spared because of clones. `new` and the newest `keep - 1` existing ones are kept.
+    public static func selectForRetention(
+        _ rows: [Row], options: Options, new: String?, hasClones: (String) -> Bool
+    ) -> (destroy: [String], spared: [String]) {
+        let keep = max(options.keep, 1)
+        let ours = rows.filter { $0.isOurs(options) && $0.name != new }
+            .sorted { ($0.creation, $0.name) < ($1.creation, $1.name) }
+        let keepExisting = new == nil ? keep : keep - 1
+        guard ours.count > keepExisting else { return ([], []) }
+        var destroy: [String] = []
+        var spared: [String] = []
+        for row in ours.dropLast(keepExisting) {
+            if hasClones(row.name) { spared.append(row.name) } else { destroy.append(row.name) }
+        }
+        return (destroy, spared)
+    }
+
+    public static func validateOrigin(_ origin: String) throws(KBEError) {
+        let ok = !origin.isEmpty && origin.utf8.count <= 32
+            && origin.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+            && !origin.hasPrefix("-")
+        guard ok else {
+            throw KBEError(
+                .usage, "invalid --origin '\(origin)': lowercase letters, digits and '-', at most 32 bytes",
+                hint: "the hooks pass apt, dnf or pacman")
+        }
+    }
+
+    // MARK: - Running
+
+    /// Rate limit, checkpoint, retention. Throws what went wrong.
+    public func run() throws(KBEError) -> Result {
+        try Self.validateOrigin(options.origin)
+        let state = try manager.loadState()
+        guard let be = state.running else {
+            throw KBEError(
+                .notFound, "no boot environment is running from \(state.layout.beRoot): nothing to checkpoint",
+                hint: "auto-checkpoint only protects a system booted from a ZFS boot environment")
+        }
+        let rows = try listRows(be.dataset)
+        let now = manager.context.now()
+        var result = Result(outcome: .created(snapshot: ""), destroyed: [], spared: [], messages: [], warnings: [], plan: [])
+        if let recent = Self.rateLimit(rows, options: options, now: now) {
+            result.outcome = .skipped(newest: be.dataset + "@" + recent.name, age: recent.age)
+            result.messages.append(
+                "[kbe] auto-checkpoint: skipped, \(be.dataset)@\(recent.name) is \(Self.describeAge(recent.age)) old (--min-interval \(options.minInterval) minutes)")
+            return result
+        }
+        let name = Self.checkpointName(origin: options.origin, at: now, timeZone: timeZone)
+        let created = try manager.createCheckpoint(
+            named: name, of: be.name, description: "automatic checkpoint before a package transaction (\(options.origin))",
+            properties: [(Self.originProperty, options.propertyValue)], uniquify: true)
+        let target = created.report.target ?? (be.dataset + "@" + name)
+        let finalName = target.split(separator: "@", maxSplits: 1).last.map(String.init) ?? name
+        result.outcome = .created(snapshot: target)
+        result.plan += created.report.plan ?? []
+        result.warnings += created.warnings
+        result.messages.append(
+            manager.options.dryRun
+                ? "[kbe] auto-checkpoint: dry run, would take \(target)"
+                : "[kbe] auto-checkpoint: \(target) taken before the \(options.origin) transaction")
+        // Retention: the clone information comes from kbe's own listing (children included).
+        let clones = Dictionary(be.checkpoints.map { ($0.name, !$0.clones.isEmpty) }, uniquingKeysWith: { $0 || $1 })
+        let (destroy, spared) = Self.selectForRetention(
+            rows, options: options, new: finalName, hasClones: { clones[$0] ?? false })
+        result.spared = spared.map { be.dataset + "@" + $0 }
+        for old in destroy {
+            do {
+                var destroyer = manager
+                destroyer.options.assumeYes = true
+                let out = try destroyer.destroy(be.dataset + "@" + old, keepOrigin: false)
+                result.plan += out.report.plan ?? []
+                result.destroyed += out.report.destroyed ?? [be.dataset + "@" + old]
+            } catch {
+                // The checkpoint is taken; a retention failure is only a warning.
+                result.warnings.append("[kbe] auto-checkpoint: retention could not destroy \(be.dataset)@\(old): \(error.message)")
+            }
+        }
+        if !destroy.isEmpty || !spared.isEmpty {
+            let verb = manager.options.dryRun ? "would destroy" : "destroyed"
+            let list = result.destroyed.isEmpty ? "nothing" : result.destroyed.joined(separator: ", ")
+            result.messages.append(
+                "[kbe] auto-checkpoint: retention (keep \(max(options.keep, 1)) per origin) \(verb) \(list)"
+                    + (spared.isEmpty ? "" : "; kept because of clones: \(result.spared.joined(separator: ", "))"))
+        }
+        return result
+    }
+
+    func listRows(_ dataset: String) throws(KBEError) -> [Row] {
+        let r: CommandResult
+        do { r = try manager.context.runner.run(Self.listCommand(bootEnvironment: dataset)) } catch {
+            throw KBEError.from(error, doing: "listing checkpoints of \(dataset)")
+        }
+        guard r.status.isSuccess else {
+            throw KBEError(
+                .commandFailed,
+                "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        do { return try Self.parse(r.stdout) } catch { throw KBEError.parse(error) }
+    }
+
+    static func describeAge(_ seconds: UInt64) -> String {
+        seconds < 120 ? "\(seconds) s" : "\(seconds / 60) min"
+    }
+
+    /// Hook mode: whatever happens, exit status 0. Errors become one warning line on stderr
+    /// (`kbe: warning: auto-checkpoint failed: …`) so the package transaction goes on.
+    public func runAsHook() -> (stderr: String, report: KBEReport) {
+        do {
+            let r = try run()
+            return (Self.stderrText(r, quiet: options.quiet), report(for: r))
+        } catch {
+            let text = "kbe: warning: auto-checkpoint failed, the \(options.origin) transaction goes on without a checkpoint: \(error.message)\n"
+                + "hint: \(error.effectiveHint)\n"
+            return (text, report(for: error, exitCode: 0))
+        }
+    }
+
+    static func stderrText(_ r: Result, quiet: Bool) -> String {
+        ((quiet ? [] : r.messages) + r.warnings).map { $0 + "\n" }.joined()
+    }
+
+    /// The `--json` object of a run.
+    func report(for r: Result) -> KBEReport {
+        var report = KBEReport(command: "auto-checkpoint", dryRun: manager.options.dryRun)
+        report.messages = r.messages
+        report.warnings = r.warnings
+        report.destroyed = r.destroyed
+        switch r.outcome {
+        case .created(let snap):
+            report.plan = r.plan
+            report.executed = !manager.options.dryRun
+            report.target = snap
+            report.created = manager.options.dryRun ? [] : [snap]
+        case .skipped(let newest, _):
+            report.target = newest
+        }
+        return report
+    }
+
+    func report(for error: KBEError, exitCode: Int32) -> KBEReport {
+        var report = KBEReport(command: "auto-checkpoint", dryRun: manager.options.dryRun)
+        report.error = KBEReport.ErrorInfo(
+            kind: error.kind.rawValue, message: error.message, hint: error.effectiveHint, details: error.details,
+            exitCode: exitCode)
+        return report
+    }
+}
+
+// MARK: - The kbe subcommand
+
+extension AutoCheckpoint {
+    public static let subcommand = KBECommand.Subcommand(
+        name: "auto-checkpoint", aliases: [],
+        usage: "kbe auto-checkpoint --origin apt|dnf|pacman [--min-interval MINUTES] [--keep N] [--quiet] [--strict]",
+        summary: "checkpoint taken by a package-manager hook (rate-limited, retention per origin)",
+        specs: [
+            .value("origin", "--origin", metavar: "NAME", help: "who calls: apt, dnf or pacman (property org.kldload:origin=NAME-hook)"),
+            .value("min-interval", "--min-interval", metavar: "MINUTES",
+                   help: "no checkpoint if this origin's (or kupgrade's) newest is younger (default 10; 0: always)"),
+            .value("keep", "--keep", metavar: "N", help: "keep the newest N checkpoints of this origin (default 10)"),
+            .flag("quiet", "-q", "--quiet", help: "print nothing but warnings"),
+            .flag("strict", "--strict", help: "fail with kbe's exit status instead of always exiting 0"),
+        ],
+        details: """
+            Meant for the apt, dnf and pacman hooks installed with kbe. Takes auto-ORIGIN-YYYYMMDD-HHMMSS of the
+            running BE (with its children and a split package database, like kbe create), unless a checkpoint of
+            this origin or a kupgrade checkpoint is younger than --min-interval. Then destroys this origin's
+            checkpoints beyond the newest --keep (never one with clones, never one without the origin property).
+            Exits 0 even when it fails (a warning on stderr), so the package transaction always goes on;
+            --strict exits with kbe's status.
+            """)
+
+    /// Parsed subcommand options (`kbe auto-checkpoint …`).
+    static func parsedAction(_ p: ParsedOptions) throws(UsageError) -> KBEInvocation.Action {
+        guard let origin = p.value("origin") else {
+            throw UsageError("auto-checkpoint needs --origin (apt, dnf or pacman)")
+        }
+        func number(_ key: String, default value: Int, minimum: Int) throws(UsageError) -> Int {
+            guard let text = p.value(key) else { return value }
+            guard let n = Int(text), n >= minimum, n <= 1_000_000 else {
+                throw UsageError("--\(key) needs a whole number from \(minimum) to 1000000, not '\(text)'")
+            }
+            return n
+        }
+        let options = Options(
+            origin: origin, minInterval: try number("min-interval", default: 10, minimum: 0),
+            keep: try number("keep", default: 10, minimum: 1), quiet: p.has("quiet"))
+        return .autoCheckpoint(options, strict: p.has("strict"))
+    }
+
+    /// A usage error in hook mode: a warning, exit 0 (a broken hook line must not stop apt).
+    static func usageFailure(_ error: UsageError) -> KBECommand.Result {
+        KBECommand.Result(
+            stdout: "",
+            stderr: "kbe: warning: auto-checkpoint not run, the package transaction goes on without a checkpoint: \(error.message)\nhint: see kbe auto-checkpoint --help (check the hook's command line)\n",
+            exitCode: 0)
+    }
+
+    /// What `kbe auto-checkpoint` prints and its exit status.
+    func commandResult(json: Bool, strict: Bool) -> KBECommand.Result {
+        if strict {
+            do {
+                let r = try run()
+                return .init(stdout: json ? report(for: r).json() + "\n" : "", stderr: Self.stderrText(r, quiet: options.quiet), exitCode: 0)
+            } catch {
+                let stdout = json ? report(for: error, exitCode: error.exitCode).json() + "\n" : ""
+                return .init(stdout: stdout, stderr: error.description + "\n", exitCode: error.exitCode)
+            }
+        }
+        let (stderr, report) = runAsHook()
+        return .init(stdout: json ? report.json() + "\n" : "", stderr: stderr, exitCode: 0)
+    }
+}
