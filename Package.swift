@@ -10,11 +10,14 @@ let package = Package(
         .library(name: "KldloadCore", targets: ["KldloadCore"]),
         .executable(name: "kupgrade", targets: ["kupgrade"]),
         .executable(name: "kbe", targets: ["kbe"]),
+        .executable(name: "kldload", targets: ["kldload"]),
     ],
     targets: [
         .target(name: "KldloadCore"),
         .executableTarget(name: "kupgrade", dependencies: ["KldloadCore"]),
         .executableTarget(name: "kbe", dependencies: ["KldloadCore"]),
+        // The installed binary: kbe and kupgrade in one file, dispatched on argv[0] (Docs/INSTALL.md).
+        .executableTarget(name: "kldload", dependencies: ["KldloadCore"]),
         // A tiny child program the runner tests start: floods both pipes, waits for signals.
         .executableTarget(name: "kldload-testchild"),
         .testTarget(

@@ -47,8 +47,10 @@ run() { if [ "$dry" = yes ]; then echo "$*"; else "$@"; fi; }
 
 # One line per file: SOURCE DEST MODE [config|rewrite]. Used by install and uninstall alike.
 manifest() {
-    echo "$BUILD_DIR/kbe $BINDIR/kbe 0755"
-    echo "$BUILD_DIR/kupgrade $BINDIR/kupgrade 0755"
+    # One multi-call binary; kbe and kupgrade are symlinks to it (Docs/INSTALL.md).
+    echo "$BUILD_DIR/kldload $BINDIR/kldload 0755"
+    echo "kldload $BINDIR/kbe - link"
+    echo "kldload $BINDIR/kupgrade - link"
     echo "$here/man/kbe.8 $MANDIR/man8/kbe.8 0644"
     echo "$here/man/kupgrade.8 $MANDIR/man8/kupgrade.8 0644"
     echo "$here/completions/kbe.bash $PREFIX/share/bash-completion/completions/kbe 0644"
@@ -73,7 +75,7 @@ manifest() {
 }
 
 if [ "$mode" = install ]; then
-    for b in kbe kupgrade; do
+    for b in kldload; do
         if [ ! -x "$BUILD_DIR/$b" ]; then
             echo "install.sh: $BUILD_DIR/$b is missing: run 'swift build -c release --static-swift-stdlib' first" >&2
             exit 1
@@ -83,6 +85,11 @@ if [ "$mode" = install ]; then
     manifest | while read -r src dest fmode kind; do
         target=$DESTDIR$dest
         run install -d -m 0755 "$(dirname "$target")"
+        if [ "$kind" = link ]; then
+            run ln -sfn "$src" "$target"
+            if [ "$dry" = no ]; then echo "installed $target -> $src"; fi
+            continue
+        fi
         file=$src
         if [ "$kind" = rewrite ] && [ "$BINDIR" != /usr/sbin ]; then
             sed "s#/usr/sbin/#$BINDIR/#g" "$src" > "$tmp"; file=$tmp

@@ -154,6 +154,39 @@ public struct KBEInvocation: Sendable, Hashable {
 }
 
 public enum KBECommand {
+    /// The whole `kbe` program: parse argv (without argv[0]), build the `SystemContext`
+    /// (`--replay DIR` or the host), run, write stdout/stderr, return the exit status.
+    /// The executables (`kbe`, and the multi-call `kldload`) only call this.
+    public static func main(_ arguments: [String]) -> Int32 {
+        func emit(_ result: Result) -> Int32 {
+            FileHandle.standardOutput.write(Data(result.stdout.utf8))
+            FileHandle.standardError.write(Data(result.stderr.utf8))
+            return result.exitCode
+        }
+        let invocation: KBEInvocation
+        do {
+            invocation = try KBEInvocation.parse(arguments)
+        } catch {
+            return emit(usageFailure(error, arguments: arguments))
+        }
+        let context: SystemContext
+        if let scenario = invocation.replay {
+            do {
+                context = try SystemContext.replay(scenario: scenario)
+            } catch {
+                return emit(.init(stdout: "", stderr: "kbe: error: \(error)\nhint: --replay needs a scenario directory (Docs/REPLAY.md)\n", exitCode: 2))
+            }
+        } else {
+            context = SystemContext.host()
+        }
+        let ask: @Sendable (String) -> String? = { prompt in
+            FileHandle.standardError.write(Data(prompt.utf8))
+            return readLine(strippingNewline: true)
+        }
+        let progress: ProgressSink = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        return emit(run(invocation, context: context, ask: ask, progress: progress))
+    }
+
     public struct Subcommand: Sendable {
         public var name: String
         public var aliases: [String]
