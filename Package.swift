@@ -15,6 +15,7 @@ let package = Package(
         .target(name: "KldloadCore"),
         .executableTarget(name: "kupgrade", dependencies: ["KldloadCore"]),
         .executableTarget(name: "kbe", dependencies: ["KldloadCore"]),
+        .executableTarget(name: "kldload-bench", dependencies: ["KldloadCore", "kbe", "kupgrade"]),  // Docs/PERFORMANCE.md
         // A tiny child program the runner tests start: floods both pipes, waits for signals.
         .executableTarget(name: "kldload-testchild"),
         .testTarget(
