@@ -11,6 +11,7 @@ import Glibc
 //   kldload-bench [--fixtures DIR] [--runs N] [--sizes 1000,10000,...] [--skip-e2e]
 //                 [--static-kbe PATH]
 //   kldload-bench --case NAME FILE RUNS      (internal: one measurement, in its own process)
+//   kldload-bench --make-kbe-scenario FIXTURES DIR N   (writes the N-checkpoint kbe scenario, e.g. to profile)
 
 /// Prints a report line and flushes it (the report is often piped into `tee`).
 func say(_ line: String) {
@@ -27,6 +28,12 @@ let args = Array(CommandLine.arguments.dropFirst())
 
 // MARK: - child mode: one parser case
 
+if args.first == "--make-kbe-scenario" {
+    guard args.count == 4, let n = Int(args[3]), n >= 0 else { fail("usage: --make-kbe-scenario FIXTURES DIR CHECKPOINTS") }
+    do { try Generate.kbeScenario(fixtures: args[1], checkpoints: n, into: args[2]) } catch { fail("\(error)") }
+    exit(0)
+}
+
 if args.first == "--case" {
     guard args.count == 4, let runs = Int(args[3]), runs > 0 else { fail("usage: --case NAME FILE RUNS") }
     exit(ParserCases.runChild(name: args[1], file: args[2], runs: runs))
@@ -36,7 +43,7 @@ if args.first == "--case" {
 
 var fixtures: String? = nil
 var runs = 5
-var sizes = [1_000, 10_000, 100_000, 1_000_000]
+var sizes = [1_000, 5_000, 10_000, 100_000, 1_000_000]
 var skipE2E = false
 var staticKBE: String? = nil
 var only: Set<String>? = nil
@@ -111,7 +118,7 @@ say("")
 // MARK: - parsers
 
 let emptyFile = work + "/empty.txt"
-FileManager.default.createFile(atPath: emptyFile, contents: Data())
+_ = FileManager.default.createFile(atPath: emptyFile, contents: Data())
 let baseline = try? Measure.run([selfPath, "--case", "noop", emptyFile, "1"])
 let baselineHWM = baseline.flatMap { $0.stdout.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
 say("Peak RSS (VmHWM) of a bench child that parses nothing (baseline): \(baselineHWM.map { Fmt.mb($0) } ?? "?") MB")
