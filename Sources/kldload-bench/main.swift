@@ -106,6 +106,9 @@ let awkVersion = shellFree(["awk", "-W", "version"]).split(separator: "\n").firs
 let kernel = shellFree(["uname", "-r"]).trimmingCharacters(in: .whitespacesAndNewlines)
 let swiftVersion = shellFree(["swift", "--version"]).split(separator: "\n").first.map(String.init) ?? "?"
 let dateText = ISO8601DateFormatter().string(from: Date())
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+}
 
 say("# kldload-bench \(KldloadVersion.current), \(dateText)")
 say("")
@@ -113,6 +116,7 @@ say("- CPU: \(cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores; 
 say("- \(swiftVersion); release build")
 say("- awk: \(awkReal) (\(awkVersion))")
 say("- fixtures: \(fixtureDir); medians of \(runs) runs (kbe --version: 20)")
+say("- load average at start (1/5/15 min): \(loadAverage()) — other work on the machine inflates and scatters the figures")
 say("")
 
 // MARK: - parsers
@@ -255,3 +259,5 @@ if !skipE2E && (only == nil || only!.contains("e2e")) {
     }
     say("")
 }
+
+say("Load average at the end (1/5/15 min): \(loadAverage())")
