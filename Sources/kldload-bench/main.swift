@@ -12,6 +12,7 @@ import Glibc
 //                 [--static-kbe PATH]
 //   kldload-bench --case NAME FILE RUNS      (internal: one measurement, in its own process)
 //   kldload-bench --make-kbe-scenario FIXTURES DIR N   (writes the N-checkpoint kbe scenario, e.g. to profile)
+//   kldload-bench --generate FIXTURES CASE LINES        (prints one generated input)
 
 /// Prints a report line and flushes it (the report is often piped into `tee`).
 func say(_ line: String) {
@@ -31,6 +32,23 @@ let args = Array(CommandLine.arguments.dropFirst())
 if args.first == "--make-kbe-scenario" {
     guard args.count == 4, let n = Int(args[3]), n >= 0 else { fail("usage: --make-kbe-scenario FIXTURES DIR CHECKPOINTS") }
     do { try Generate.kbeScenario(fixtures: args[1], checkpoints: n, into: args[2]) } catch { fail("\(error)") }
+    exit(0)
+}
+
+if args.first == "--generate" {
+    guard args.count == 4, let n = Int(args[3]), n >= 0 else { fail("usage: --generate FIXTURES CASE LINES") }
+    let text: String
+    do {
+        switch args[2] {
+        case "zfs-list", "zfs-list-typed": text = try Generate.zfsList(fixtures: args[1], total: n)
+        case "zpool-status": text = try Generate.zpoolStatus(fixtures: args[1], total: n)
+        case "dkms-status": text = try Generate.dkmsStatus(fixtures: args[1], total: n)
+        case "dpkg-query": text = try Generate.dpkgQuery(fixtures: args[1], total: n)
+        case "rpm-query": text = try Generate.rpmQuery(fixtures: args[1], total: n)
+        default: fail("unknown case \(args[2])")
+        }
+    } catch { fail("\(error)") }
+    FileHandle.standardOutput.write(Data(text.utf8))
     exit(0)
 }
 
