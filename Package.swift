@@ -18,6 +18,7 @@ let package = Package(
         .executableTarget(name: "kbe", dependencies: ["KldloadCore"]),
         // The installed binary: kbe and kupgrade in one file, dispatched on argv[0] (Docs/INSTALL.md).
         .executableTarget(name: "kldload", dependencies: ["KldloadCore"]),
+        .executableTarget(name: "kldload-bench", dependencies: ["KldloadCore", "kbe", "kupgrade"]),  // Docs/PERFORMANCE.md
         // A tiny child program the runner tests start: floods both pipes, waits for signals.
         .executableTarget(name: "kldload-testchild"),
         .testTarget(

@@ -71,35 +71,60 @@ public enum BEListing {
     /// Parses the output of `command(root:)` with the shared `ZFSListParser` (tab-separated
     /// fields, `-` for none, exact numbers and epoch seconds with -p) and keeps what kbe needs.
     public static func parse(_ text: String) throws(ParseError) -> [BERecord] {
-        let rows = try ZFSListParser.parse(text, columns: columns)
+        // Reads the fields straight from the parser's offset table (no per-row property list,
+        // numbers decoded from the bytes): 100k rows in well under the time `awk` needs to
+        // split them (Docs/PERFORMANCE.md).
+        let table = try ZFSListParser.parseTable(text, columns: columns)
         var records: [BERecord] = []
-        records.reserveCapacity(rows.count)
-        for (i, row) in rows.enumerated() {
-            let p = row.properties
-            let values = p.values
-            // Columns are in `columns` order; index directly (no per-row name look-ups).
-            guard values.count == columns.count else { continue }
+        records.reserveCapacity(table.rowCount)
+        for i in 0..<table.rowCount {
+            func str(_ k: Int) -> String { table.string(row: i, column: k) }
+            func isDash(_ k: Int) -> Bool { table.withField(row: i, column: k) { $0.count == 1 && $0[0] == 0x2D } }
+            func opt(_ k: Int) -> String? { isDash(k) ? nil : str(k) }
             func num(_ k: Int) throws(ParseError) -> UInt64? {
-                let v = values[k]
-                if v == "-" { return nil }
-                guard let n = UInt64(v) else {
-                    throw ParseError(
-                        source: "zfs list -Hp", line: i + 1, text: row.name,
-                        reason: "\(columns[k]) is not an exact number: '\(v)' (was -p given?)")
+                // `-` → nil; otherwise what `UInt64(String)` accepts: an optional `+`, then
+                // one or more ASCII digits, no overflow.
+                let value: UInt64?? = table.withField(row: i, column: k) { b in
+                    if b.count == 1 && b[0] == 0x2D { return .some(nil) }
+                    var j = 0
+                    if j < b.count && b[j] == 0x2B { j += 1 }
+                    guard j < b.count else { return nil }
+                    var v: UInt64 = 0
+                    while j < b.count {
+                        let d = b[j] &- 0x30
+                        guard d <= 9 else { return nil }
+                        let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                        let (s, o2) = m.addingReportingOverflow(UInt64(d))
+                        if o1 || o2 { return nil }
+                        v = s
+                        j += 1
+                    }
+                    return .some(v)
                 }
-                return n
+                guard let value else {
+                    throw ParseError(
+                        source: "zfs list -Hp", line: i + 1, text: str(0),
+                        reason: "\(columns[k]) is not an exact number: '\(str(k))' (was -p given?)")
+                }
+                return value
             }
-            func opt(_ k: Int) -> String? { values[k] == "-" ? nil : values[k] }
-            guard let kind = BERecord.Kind(rawValue: values[1]) else {
+            let name = str(0)
+            let type = str(1)
+            guard let kind = BERecord.Kind(rawValue: type) else {
                 throw ParseError(
-                    source: "zfs list -Hp", line: i + 1, text: row.name, reason: "unknown type '\(values[1])'")
+                    source: "zfs list -Hp", line: i + 1, text: name, reason: "unknown type '\(type)'")
             }
-            let clones = values[10] == "-" ? [] : values[10].split(separator: ",").map(String.init)
+            let clones = isDash(10) ? [] : str(10).split(separator: ",").map(String.init)
+            let mounted: Bool? = table.withField(row: i, column: 8) { b in
+                if b.elementsEqual("yes".utf8) { return true }
+                if b.elementsEqual("no".utf8) { return false }
+                return nil
+            }
             records.append(
                 BERecord(
-                    name: row.name, kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
+                    name: name, kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
                     referenced: try num(4) ?? 0, available: try num(5), mountpoint: opt(6), canmount: opt(7),
-                    mounted: values[8] == "yes" ? true : (values[8] == "no" ? false : nil), origin: opt(9),
+                    mounted: mounted, origin: opt(9),
                     clones: clones, creation: try num(11).map { Date(timeIntervalSince1970: TimeInterval($0)) },
                     description: opt(12)))
         }

@@ -1,0 +1,189 @@
+import Foundation
+import KldloadCore
+
+/// Format-faithful benchmark inputs built from captured fixtures (Docs/PERFORMANCE.md).
+///
+/// Every generated line is a real captured line with only its names and numbers varied, so
+/// the field layout, separators, widths and value shapes are those of the producing program.
+enum Generate {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func lines(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "cannot read fixture \(path); run from the repository root or pass --fixtures DIR")
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    // MARK: zfs list -Hp (kbe's 13 columns)
+
+    /// The capture `bes/zfs-list-Hp-be.stdout` (`zfs list -Hp -t filesystem,volume,snapshot -r -o
+    /// <BEListing.columns> rpool/ROOT`, OpenZFS 2.1.11): 3 filesystems and 3 snapshots.
+    /// Returns `total` lines: the 6 captured lines verbatim, and after each of the snapshots
+    /// `before-nginx-rewrite` and `t1` copies of that line with the snapshot name suffixed
+    /// `-<n>`, `used` and `creation` varied (creation ascending, as `zfs list` sorts by
+    /// createtxg). Variants have no clones, so the pool stays consistent for `kbe list`.
+    static func zfsList(fixtures: String, total: Int) throws -> String {
+        let captured = try lines(fixtures + "/zfs-2.1/openzfs-2.1.11-debian12/bes/zfs-list-Hp-be.stdout")
+        guard captured.count == 6, captured.allSatisfy({ $0.split(separator: "\t", omittingEmptySubsequences: false).count == 13 }) else {
+            throw Failure(description: "bes/zfs-list-Hp-be.stdout changed: expected 6 lines of 13 tab-separated fields")
+        }
+        let extra = max(0, total - captured.count)
+        let forDefault = extra * 2 / 3
+        let forTest = extra - forDefault
+        var out = ""
+        out.reserveCapacity(total * 110)
+        for (i, line) in captured.enumerated() {
+            out += line
+            out += "\n"
+            let count = i == 3 ? forDefault : (i == 5 ? forTest : 0)
+            if count == 0 { continue }
+            var f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            let baseCreation = UInt64(f[11]) ?? 1_795_319_618
+            let baseName = f[0]
+            for n in 1...count {
+                f[0] = "\(baseName)-\(n)"
+                f[2] = String((UInt64(n) &* 8192) % 4_294_967_296)  // used by this snapshot alone
+                f[11] = String(baseCreation + UInt64(n))
+                out += f.joined(separator: "\t")
+                out += "\n"
+            }
+        }
+        return out
+    }
+
+    // MARK: zpool status, one pool with many mirrors
+
+    /// Layout of `print_status_config` (openzfs 2.1 `cmd/zpool/zpool_main.c`):
+    /// header `"\t%-*s  %-8s %5s %5s %5s"`, rows `"\t%*s%-*s  %-8s %5s %5s %5s"` where the name
+    /// width is `max(strlen(name) + depth)` over the tree (at least 10), depth 0/2/4.
+    /// The pool, labels, vdev naming (`mirror-N`, `virtio-tankN`), states and the trailer come
+    /// from the capture `multipool/zpool-status.stdout` (pool `tank`: one mirror of two disks);
+    /// here it has as many mirrors as make `total` lines.
+    static func zpoolStatus(fixtures: String, total: Int) throws -> String {
+        let captured = try lines(fixtures + "/zfs-2.1/openzfs-2.1.11-debian12/multipool/zpool-status.stdout")
+        guard captured.contains("  pool: tank"), captured.contains("errors: No known data errors") else {
+            throw Failure(description: "multipool/zpool-status.stdout changed: expected pool tank")
+        }
+        let mirrors = max(1, (total - 8) / 3)
+        var rows: [(Int, String)] = [(0, "tank")]
+        rows.reserveCapacity(mirrors * 3 + 1)
+        for m in 0..<mirrors {
+            rows.append((2, "mirror-\(m)"))
+            rows.append((4, "virtio-tank\(2 * m)"))
+            rows.append((4, "virtio-tank\(2 * m + 1)"))
+        }
+        let width = max(10, rows.map { $0.1.utf8.count + $0.0 }.max() ?? 0)
+        func pad(_ s: String, _ w: Int) -> String {
+            let n = s.utf8.count
+            return n >= w ? s : s + String(repeating: " ", count: w - n)
+        }
+        func lpad(_ s: String, _ w: Int) -> String {
+            let n = s.utf8.count
+            return n >= w ? s : String(repeating: " ", count: w - n) + s
+        }
+        var out = "  pool: tank\n state: ONLINE\nconfig:\n\n"
+        out.reserveCapacity(total * (width + 30))
+        out += "\t" + pad("NAME", width) + "  " + pad("STATE", 8) + " " + lpad("READ", 5) + " " + lpad("WRITE", 5) + " " + lpad("CKSUM", 5) + "\n"
+        let counters = " " + lpad("0", 5) + " " + lpad("0", 5) + " " + lpad("0", 5)
+        for (depth, name) in rows {
+            out += "\t" + String(repeating: " ", count: depth) + pad(name, width - depth) + "  " + pad("ONLINE", 8) + counters + "\n"
+        }
+        out += "\nerrors: No known data errors\n"
+        return out
+    }
+
+    // MARK: dkms status, many kernels x modules
+
+    /// Lines of dkms 3.0.10 (`status-all.stdout`): `name/version, kernel, arch: installed` and
+    /// `name/version: added`. Here: modules `kldload-hello<m>` installed on 50 kernels
+    /// `6.1.0-<k>-amd64` (k = 10…59), every 10th module also has an `added` version
+    /// (`kldload-broken<m>/1.0: added`, as captured); in dkms' order (module, then kernel).
+    static func dkmsStatus(fixtures: String, total: Int) throws -> String {
+        let captured = try lines(fixtures + "/dkms/3.0.10-debian12/status-all.stdout")
+        guard let installed = captured.first(where: { $0.hasSuffix(": installed") }),
+              let added = captured.first(where: { $0.hasSuffix(": added") }),
+              let slash = installed.firstIndex(of: "/"), let aslash = added.firstIndex(of: "/"),
+              let k1 = installed.range(of: ", 6.1.0-"), let k2 = installed.range(of: "-amd64")
+        else { throw Failure(description: "dkms status-all.stdout changed: expected installed and added lines") }
+        let name = String(installed[..<slash])  // kldload-hello
+        let afterName = installed[slash..<k1.upperBound]  // /1.0, 6.1.0-
+        let tail = installed[k2.lowerBound...]  // -amd64, x86_64: installed
+        let addedName = String(added[..<aslash])  // kldload-broken
+        let addedTail = added[aslash...]  // /1.0: added
+        let kernels = 50
+        var out = ""
+        out.reserveCapacity(total * 56)
+        var produced = 0
+        var m = 0
+        while produced < total {
+            if m % 10 == 0 {
+                out += addedName + String(m) + addedTail + "\n"
+                produced += 1
+            }
+            var k = 0
+            while k < kernels && produced < total {
+                out += name + String(m) + afterName + String(10 + k) + tail + "\n"
+                produced += 1
+                k += 1
+            }
+            m += 1
+        }
+        return out
+    }
+
+    // MARK: package lists
+
+    /// Cycles over the captured lines; from the second round on, the package name gets a
+    /// `-b<round>` suffix (before a `:arch` qualifier) so every line is a distinct package.
+    static func packages(_ captured: [String], total: Int, nameField: Int) -> String {
+        var out = ""
+        out.reserveCapacity(total * 48)
+        guard !captured.isEmpty else { return out }
+        let split = captured.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        for i in 0..<total {
+            let round = i / captured.count
+            var f = split[i % captured.count]
+            if round > 0, nameField < f.count {
+                let name = f[nameField]
+                if let colon = name.firstIndex(of: ":") {
+                    f[nameField] = name[..<colon] + "-b\(round)" + name[colon...]
+                } else {
+                    f[nameField] = name + "-b\(round)"
+                }
+            }
+            out += f.joined(separator: "\t")
+            out += "\n"
+        }
+        return out
+    }
+
+    /// `dpkg-query -W -f '${db:Status-Abbrev}\t${binary:Package}\t${Version}\t${Architecture}\n'`
+    /// of a Debian 12 host (dpkg 1.21.23, 978 packages plus an `rc` one).
+    static func dpkgQuery(fixtures: String, total: Int) throws -> String {
+        packages(try lines(fixtures + "/dpkg/1.21.23-debian12-host/dpkg-query-host-with-rc.stdout"), total: total, nameField: 1)
+    }
+
+    /// `rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n'` (rpm 4.18.0).
+    static func rpmQuery(fixtures: String, total: Int) throws -> String {
+        packages(try lines(fixtures + "/rpm/4.18.0-debian12/qa-after-upgrade.stdout"), total: total, nameField: 0)
+    }
+
+    // MARK: replay scenarios
+
+    /// Copies `kbe-openzfs-2.1-bes` to `dir` and replaces the recorded `zfs list` stdout by
+    /// `zfsList(total: checkpoints + 3)`: the captured pool with `checkpoints` snapshots.
+    static func kbeScenario(fixtures: String, checkpoints: Int, into dir: String) throws {
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dir)
+        try fm.copyItem(atPath: fixtures + "/scenarios/kbe-openzfs-2.1-bes", toPath: dir)
+        let argv = try String(contentsOfFile: dir + "/commands/002/argv", encoding: .utf8)
+        guard argv.hasPrefix("zfs\nlist\n") else {
+            throw Failure(description: "kbe-openzfs-2.1-bes/commands/002 is no longer the zfs list recording")
+        }
+        let text = try zfsList(fixtures: fixtures, total: checkpoints + 3)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/commands/002/stdout"))
+    }
+}

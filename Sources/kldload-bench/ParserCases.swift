@@ -1,0 +1,100 @@
+import Foundation
+import KldloadCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The child side of one parser measurement (`kldload-bench --case NAME FILE RUNS`), run in
+/// its own process so the parent's `wait4` gives this case's peak RSS alone.
+///
+/// Prints `<median read+decode+parse ns> <median parse-only ns> <rows> <VmHWM KiB>`.
+/// - read+decode+parse: `read(2)` the whole file into a `String` (UTF-8 validated and
+///   repaired), parse. Comparable to `awk`, which also reads the file.
+/// - parse only: the same `String` decoded once up front, only the parse timed.
+enum ParserCases {
+    static func parser(_ name: String) -> ((String) throws -> Int)? {
+        switch name {
+        case "noop": return { $0.utf8.count >= 0 ? 0 : 1 }
+        case "zfs-list": return { try ZFSListParser.parse($0, columns: BEListing.columns).count }
+        case "zfs-list-typed": return { try BEListing.parse($0).count }
+        case "zpool-status":
+            return { text in
+                let report = try ZpoolStatusParser.parse(text)
+                func count(_ v: VDev) -> Int { 1 + v.children.reduce(0) { $0 + count($1) } }
+                return report.pools.reduce(0) { $0 + ($1.root.map(count) ?? 0) }
+            }
+        case "dkms-status": return { try DKMSStatusParser.parse($0).modules.count }
+        case "dpkg-query": return { try DpkgQueryParser.parseEntries($0).count }
+        case "rpm-query": return { try RPMQueryParser.parse($0).count }
+        default: return nil
+        }
+    }
+
+    /// Peak RSS of this process's address space (`VmHWM` of /proc/self/status), KiB.
+    /// Not `ru_maxrss`: after `posix_spawn` (vfork + exec) the kernel starts the child's
+    /// `ru_maxrss` at the *parent's* peak, so it would report the bench's own memory.
+    static func vmHWMKiB() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
+    }
+
+    /// Reads the whole file with `read(2)` straight into a `String`'s UTF-8 storage, which
+    /// validates it (invalid sequences become U+FFFD, as `String(decoding:as:)` does): one
+    /// buffer, one pass, no intermediate `Data`.
+    static func read(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        let size = Int(st.st_size)
+        var ok = true
+        let text = String(unsafeUninitializedCapacity: size) { buf -> Int in
+            guard let base = buf.baseAddress else { return 0 }
+            var done = 0
+            while done < size {
+                let n = Glibc.read(fd, base + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { ok = n == 0; break }
+                done += n
+            }
+            return done
+        }
+        return ok ? text : nil
+    }
+
+    static func runChild(name: String, file: String, runs: Int) -> Int32 {
+        guard let parse = parser(name) else {
+            FileHandle.standardError.write(Data("unknown case \(name)\n".utf8))
+            return 2
+        }
+        var full: [UInt64] = []
+        var only: [UInt64] = []
+        var rows = 0
+        do {
+            for _ in 0..<runs {
+                let t0 = Measure.nowNs()
+                guard let text = read(file) else {
+                    FileHandle.standardError.write(Data("cannot read \(file)\n".utf8))
+                    return 2
+                }
+                rows = try parse(text)
+                full.append(Measure.nowNs() - t0)
+            }
+            guard let text = read(file) else { return 2 }
+            for _ in 0..<runs {
+                let t0 = Measure.nowNs()
+                rows = try parse(text)
+                only.append(Measure.nowNs() - t0)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+            return 1
+        }
+        print("\(Measure.median(full)) \(Measure.median(only)) \(rows) \(vmHWMKiB())")
+        return 0
+    }
+}
