@@ -52,3 +52,20 @@ import Testing
         #expect(humanSize(512) == "512B")
     }
 }
+
+@Suite struct HumanSizeTests {
+    /// Expected strings are what zfs_nicenum prints (printf "%.*f" with 2, 1, 0 decimals until
+    /// the text fits in five characters).
+    @Test func matchesZfsNicenum() {
+        #expect(humanSize(0) == "0B")
+        #expect(humanSize(1023) == "1023B")
+        #expect(humanSize(1024) == "1K")
+        #expect(humanSize(1536) == "1.50K")
+        #expect(humanSize(10 * 1024 + 512) == "10.5K")
+        #expect(humanSize(1023 * 1024 + 1) == "1023K")
+        #expect(humanSize(619_728_896) == "591M")
+        #expect(humanSize(212_992) == "208K")
+        #expect(humanSize(1_288_490_189) == "1.20G")
+        #expect(humanSize(UInt64.max) == "16.0E")
+    }
+}

@@ -57,10 +57,21 @@ public func humanSize(_ bytes: UInt64) -> String {
     let unit = units[index]
     let divisor = UInt64(1) << (10 * UInt64(index))
     if index == 0 || bytes % divisor == 0 { return "\(n)\(unit)" }
+    // Fixed-point formatting without Foundation's String(format:) (it dominated `kbe list -s`
+    // on 100k checkpoints, Docs/PERFORMANCE.md); rounds half to even like printf's %.Nf.
     let value = Double(bytes) / Double(divisor)
     var text = ""
     for precision in [2, 1, 0] {
-        text = String(format: "%.\(precision)f", value) + String(unit)
+        let scale = precision == 2 ? 100.0 : (precision == 1 ? 10.0 : 1.0)
+        let scaled = UInt64((value * scale).rounded(.toNearestOrEven))
+        let whole = scaled / UInt64(scale)
+        if precision == 0 {
+            text = "\(whole)"
+        } else {
+            let fraction = String(scaled % UInt64(scale))
+            text = "\(whole)." + String(repeating: "0", count: precision - fraction.count) + fraction
+        }
+        text.append(unit)
         if text.count <= 5 { break }
     }
     return text
