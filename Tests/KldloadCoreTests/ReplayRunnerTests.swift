@@ -342,6 +342,27 @@ struct StubRunner: CommandRunner {
         #expect(try replayed.files.text(of: "/etc/os-release") == "ID=debian\n")
     }
 
+    /// git drops empty directories; kupgrade only checks that /var/lib/dpkg is a directory.
+    @Test func recordedDirectoriesKeepAMarkerTheReplayHides() throws {
+        let s = try TempScenario()
+        try s.file("host/var/lib/dpkg/status", "Package: x\n")
+        try s.file("host/usr/lib/modules/6.1.0/kernel/x.ko", "ko")
+        let fs = CopyOnReadFileSystem(lower: RootedFileSystem(root: s.path + "/host"), scenarioDirectory: s.path + "/rec")
+        #expect(fs.isDirectory("/var/lib/dpkg"))
+        #expect(try fs.list("/usr/lib/modules") == ["6.1.0"])
+        let marker = CopyOnReadFileSystem.directoryMarker
+        #expect(FileManager.default.fileExists(atPath: s.path + "/rec/root/var/lib/dpkg/" + marker))
+        #expect(FileManager.default.fileExists(atPath: s.path + "/rec/root/usr/lib/modules/6.1.0/" + marker))
+        #expect(!FileManager.default.fileExists(atPath: s.path + "/rec/root/var/lib/dpkg/status"))
+        let replayed = try SystemContext.replay(scenario: s.path + "/rec")
+        #expect(replayed.files.isDirectory("/var/lib/dpkg"))
+        #expect(try replayed.files.list("/var/lib/dpkg") == [])
+        #expect(try replayed.files.list("/usr/lib/modules") == ["6.1.0"])
+        #expect(try replayed.files.list("/usr/lib/modules/6.1.0") == [])
+        #expect(!replayed.files.exists("/var/lib/dpkg/" + marker))
+        #expect(throws: FileSystemError.self) { try replayed.files.contents(of: "/var/lib/dpkg/" + marker) }
+    }
+
     @Test func copyOnReadKeepsAnEarlierRecordingsContent() throws {
         let s = try TempScenario()
         try s.file("host/etc/os-release", "ID=debian\n")

@@ -102,7 +102,9 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
 /// in the copy with an empty placeholder for each file entry (a directory for each directory
 /// entry); an `exists`/`isDirectory` that finds something creates the same placeholder. A
 /// placeholder is replaced by the file's real content when the file is read (the first read
-/// wins). Writes go to `lower` unchanged.
+/// wins). Every directory the recorder creates holds an empty `.kldload-directory` marker so
+/// that git keeps it even when nothing inside was looked at (the replay hides the marker,
+/// `RecordedTreeFileSystem`). Writes go to `lower` unchanged.
 public struct CopyOnReadFileSystem: FileSystem {
     public let lower: any FileSystem
     public let copy: RootedFileSystem
@@ -135,9 +137,12 @@ public struct CopyOnReadFileSystem: FileSystem {
         return directory
     }
 
+    /// The empty file that keeps a recorded directory in git; hidden by the replay.
+    public static let directoryMarker = ".kldload-directory"
+
     public func list(_ path: String) throws(FileSystemError) -> [String] {
         let names = try lower.list(path)
-        try? copy.createDirectory(path)
+        makeDirectory(path)
         let base = path.hasSuffix("/") ? path : path + "/"
         for name in names { placeholder(base + name, directory: lower.isDirectory(base + name)) }
         return names
@@ -152,8 +157,39 @@ public struct CopyOnReadFileSystem: FileSystem {
     /// unless the copy already has it.
     private func placeholder(_ path: String, directory: Bool) {
         guard !copy.exists(path) else { return }
-        if directory { try? copy.createDirectory(path) } else { try? copy.write(Data(), to: path) }
+        if directory { makeDirectory(path) } else { try? copy.write(Data(), to: path) }
     }
+
+    private func makeDirectory(_ path: String) {
+        let marker = (path.hasSuffix("/") ? path : path + "/") + Self.directoryMarker
+        if !copy.exists(marker) { try? copy.write(Data(), to: marker) }
+    }
+}
+
+/// A recorded `root/` tree as the replay reads it: `CopyOnReadFileSystem`'s directory markers
+/// are not there (not listed, not found); everything else is the tree as recorded.
+public struct RecordedTreeFileSystem: FileSystem {
+    public let tree: RootedFileSystem
+
+    public init(root: String) { tree = RootedFileSystem(root: root) }
+
+    private static func isMarker(_ path: String) -> Bool {
+        path == CopyOnReadFileSystem.directoryMarker || path.hasSuffix("/" + CopyOnReadFileSystem.directoryMarker)
+    }
+
+    public func contents(of path: String) throws(FileSystemError) -> Data {
+        if Self.isMarker(path) { throw .notFound(path) }
+        return try tree.contents(of: path)
+    }
+    public func exists(_ path: String) -> Bool { !Self.isMarker(path) && tree.exists(path) }
+    public func isDirectory(_ path: String) -> Bool { !Self.isMarker(path) && tree.isDirectory(path) }
+    public func list(_ path: String) throws(FileSystemError) -> [String] {
+        try tree.list(path).filter { $0 != CopyOnReadFileSystem.directoryMarker }
+    }
+    public func append(_ data: Data, to path: String) throws(FileSystemError) { try tree.append(data, to: path) }
+    public func write(_ data: Data, to path: String) throws(FileSystemError) { try tree.write(data, to: path) }
+    public func createDirectory(_ path: String) throws(FileSystemError) { try tree.createDirectory(path) }
+    public func remove(_ path: String) throws(FileSystemError) { try tree.remove(path) }
 }
 
 /// Which files a `CopyOnReadFileSystem` has copied with their real content.
