@@ -228,6 +228,9 @@ final class LineLog: @unchecked Sendable {
         #expect(lines == ["ab", "ü", "last"])
         #expect(LineSplitter.lines(of: "a\n\nb\n") == ["a", "", "b"])
         #expect(LineSplitter.lines(of: "") == [])
+        // dpkg ends its lines with \r\n (one Character in Swift): still split at the \n.
+        #expect(LineSplitter.lines(of: "Unpacking x ...\r\nSetting up x ...\r\n") == ["Unpacking x ...\r", "Setting up x ...\r"])
+        #expect(LineSplitter.lines(of: "a\r\nb") == ["a\r", "b"])
     }
 
     @Test func standardInputIsDeliveredAndClosed() throws {

@@ -307,4 +307,68 @@ struct StubRunner: CommandRunner {
         let replayed = try SystemContext.replay(scenario: s.path + "/rec")
         #expect(try replayed.files.text(of: "/etc/os-release") == "ID=fedora\n")
     }
+
+    /// Found on the real Debian 12 guest (Tests/e2e scenario 03): kupgrade checks that
+    /// `/usr/bin/apt-get` exists and lists `/lib/modules/<k>/updates/dkms` without reading them,
+    /// so a recording that copied only files read replayed as "apt is not installed".
+    @Test func copyOnReadRecordsWhatWasOnlyLookedFor() throws {
+        let s = try TempScenario()
+        try s.file("host/usr/bin/apt-get", "ELF binary")
+        try s.file("host/lib/modules/6.1.0-50-amd64/updates/dkms/zfs.ko", "module")
+        try s.file("host/boot/vmlinuz-6.1.0-50-amd64", "kernel")
+        try s.file("host/etc/os-release", "ID=debian\n")
+        let fs = CopyOnReadFileSystem(lower: RootedFileSystem(root: s.path + "/host"), scenarioDirectory: s.path + "/rec")
+        #expect(fs.exists("/usr/bin/apt-get"))
+        #expect(!fs.exists("/usr/bin/dnf"))
+        #expect(fs.isDirectory("/lib/modules/6.1.0-50-amd64"))
+        #expect(try fs.list("/lib/modules/6.1.0-50-amd64/updates/dkms") == ["zfs.ko"])
+        #expect(try fs.list("/boot") == ["vmlinuz-6.1.0-50-amd64"])
+        #expect(fs.exists("/etc/os-release"))
+        #expect(try fs.text(of: "/etc/os-release") == "ID=debian\n")
+        #expect(try fs.text(of: "/etc/os-release") == "ID=debian\n")
+        let rec = s.path + "/rec/root"
+        // Placeholders are empty: contents that were never read are not copied.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: rec + "/usr/bin/apt-get")).isEmpty)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: rec + "/lib/modules/6.1.0-50-amd64/updates/dkms/zfs.ko")).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: rec + "/usr/bin/dnf"))
+        // A file first seen by exists() and then read gets its real content.
+        #expect(try String(contentsOfFile: rec + "/etc/os-release", encoding: .utf8) == "ID=debian\n")
+        // The replay takes the same decisions.
+        let replayed = try SystemContext.replay(scenario: s.path + "/rec")
+        #expect(replayed.files.exists("/usr/bin/apt-get"))
+        #expect(!replayed.files.exists("/usr/bin/dnf"))
+        #expect(try replayed.files.list("/lib/modules/6.1.0-50-amd64/updates/dkms") == ["zfs.ko"])
+        #expect(try replayed.files.list("/boot") == ["vmlinuz-6.1.0-50-amd64"])
+        #expect(try replayed.files.text(of: "/etc/os-release") == "ID=debian\n")
+    }
+
+    /// git drops empty directories; kupgrade only checks that /var/lib/dpkg is a directory.
+    @Test func recordedDirectoriesKeepAMarkerTheReplayHides() throws {
+        let s = try TempScenario()
+        try s.file("host/var/lib/dpkg/status", "Package: x\n")
+        try s.file("host/usr/lib/modules/6.1.0/kernel/x.ko", "ko")
+        let fs = CopyOnReadFileSystem(lower: RootedFileSystem(root: s.path + "/host"), scenarioDirectory: s.path + "/rec")
+        #expect(fs.isDirectory("/var/lib/dpkg"))
+        #expect(try fs.list("/usr/lib/modules") == ["6.1.0"])
+        let marker = CopyOnReadFileSystem.directoryMarker
+        #expect(FileManager.default.fileExists(atPath: s.path + "/rec/root/var/lib/dpkg/" + marker))
+        #expect(FileManager.default.fileExists(atPath: s.path + "/rec/root/usr/lib/modules/6.1.0/" + marker))
+        #expect(!FileManager.default.fileExists(atPath: s.path + "/rec/root/var/lib/dpkg/status"))
+        let replayed = try SystemContext.replay(scenario: s.path + "/rec")
+        #expect(replayed.files.isDirectory("/var/lib/dpkg"))
+        #expect(try replayed.files.list("/var/lib/dpkg") == [])
+        #expect(try replayed.files.list("/usr/lib/modules") == ["6.1.0"])
+        #expect(try replayed.files.list("/usr/lib/modules/6.1.0") == [])
+        #expect(!replayed.files.exists("/var/lib/dpkg/" + marker))
+        #expect(throws: FileSystemError.self) { try replayed.files.contents(of: "/var/lib/dpkg/" + marker) }
+    }
+
+    @Test func copyOnReadKeepsAnEarlierRecordingsContent() throws {
+        let s = try TempScenario()
+        try s.file("host/etc/os-release", "ID=debian\n")
+        try s.file("rec/root/etc/os-release", "ID=first-run\n")
+        let fs = CopyOnReadFileSystem(lower: RootedFileSystem(root: s.path + "/host"), scenarioDirectory: s.path + "/rec")
+        #expect(try fs.text(of: "/etc/os-release") == "ID=debian\n")
+        #expect(try String(contentsOfFile: s.path + "/rec/root/etc/os-release", encoding: .utf8) == "ID=first-run\n")
+    }
 }

@@ -123,13 +123,13 @@ public struct RootedFileSystem: FileSystem {
 /// Reads from a real tree (a replay scenario's `root/`), keeps every write in memory so a
 /// replay never changes the scenario or the host. Reads see earlier writes.
 public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
-    private let lower: RootedFileSystem
+    private let lower: any FileSystem
     private let lock = NSLock()
     private var files: [String: Data] = [:]
     private var directories: Set<String> = []
     private var removed: Set<String> = []
 
-    public init(lower: RootedFileSystem) { self.lower = lower }
+    public init(lower: any FileSystem) { self.lower = lower }
 
     private static func normalize(_ path: String) -> String {
         var p = path

@@ -350,11 +350,14 @@ struct LineSplitter {
         return String(decoding: pending, as: UTF8.self)
     }
 
-    /// All lines of a complete text, the unterminated last one included.
+    /// All lines of a complete text, the unterminated last one included. Split at the `\n`
+    /// scalar, as `feed` does: a `\r\n` is one `Character` in Swift, so splitting Characters
+    /// missed dpkg's `\r\n` lines (found replaying a real apt-get dist-upgrade).
     static func lines(of text: String) -> [String] {
         guard !text.isEmpty else { return [] }
-        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if text.hasSuffix("\n") { parts.removeLast() }
+        let scalars = text.unicodeScalars
+        var parts = scalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
+        if scalars.last == "\n" { parts.removeLast() }
         return parts
     }
 }

@@ -97,11 +97,18 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
 
 /// Copy-on-read: reads go to `lower` (the host), and every file read successfully is also
 /// copied to `<directory>/root/<path>`, so a recording run captures the files it looked at
-/// (`/etc/os-release`, `/proc/cmdline`, …) next to the commands. Listings create the directory
-/// in the copy (entries are copied only when read). Writes go to `lower` unchanged.
+/// (`/etc/os-release`, `/proc/cmdline`, …) next to the commands. What the code only *looks
+/// for* is recorded too, so the replay takes the same decisions: a listed directory is created
+/// in the copy with an empty placeholder for each file entry (a directory for each directory
+/// entry); an `exists`/`isDirectory` that finds something creates the same placeholder. A
+/// placeholder is replaced by the file's real content when the file is read (the first read
+/// wins). Every directory the recorder creates holds an empty `.kldload-directory` marker so
+/// that git keeps it even when nothing inside was looked at (the replay hides the marker,
+/// `RecordedTreeFileSystem`). Writes go to `lower` unchanged.
 public struct CopyOnReadFileSystem: FileSystem {
     public let lower: any FileSystem
     public let copy: RootedFileSystem
+    private let state = CopyState()
 
     public init(lower: any FileSystem, scenarioDirectory: String) {
         self.lower = lower
@@ -110,16 +117,34 @@ public struct CopyOnReadFileSystem: FileSystem {
 
     public func contents(of path: String) throws(FileSystemError) -> Data {
         let data = try lower.contents(of: path)
-        if !copy.exists(path) { try? copy.write(data, to: path) }
+        // Copy on the first read in this run, over a placeholder but not over a file an earlier
+        // run recorded into the same directory.
+        if state.markRead(path), !copy.exists(path) || (try? copy.contents(of: path))?.isEmpty == true {
+            try? copy.write(data, to: path)
+        }
         return data
     }
 
-    public func exists(_ path: String) -> Bool { lower.exists(path) }
-    public func isDirectory(_ path: String) -> Bool { lower.isDirectory(path) }
+    public func exists(_ path: String) -> Bool {
+        let found = lower.exists(path)
+        if found { placeholder(path, directory: lower.isDirectory(path)) }
+        return found
+    }
+
+    public func isDirectory(_ path: String) -> Bool {
+        let directory = lower.isDirectory(path)
+        if directory { placeholder(path, directory: true) } else if lower.exists(path) { placeholder(path, directory: false) }
+        return directory
+    }
+
+    /// The empty file that keeps a recorded directory in git; hidden by the replay.
+    public static let directoryMarker = ".kldload-directory"
 
     public func list(_ path: String) throws(FileSystemError) -> [String] {
         let names = try lower.list(path)
-        try? copy.createDirectory(path)
+        makeDirectory(path)
+        let base = path.hasSuffix("/") ? path : path + "/"
+        for name in names { placeholder(base + name, directory: lower.isDirectory(base + name)) }
         return names
     }
 
@@ -127,4 +152,55 @@ public struct CopyOnReadFileSystem: FileSystem {
     public func write(_ data: Data, to path: String) throws(FileSystemError) { try lower.write(data, to: path) }
     public func createDirectory(_ path: String) throws(FileSystemError) { try lower.createDirectory(path) }
     public func remove(_ path: String) throws(FileSystemError) { try lower.remove(path) }
+
+    /// Records that `path` exists without copying its content (an empty file or a directory),
+    /// unless the copy already has it.
+    private func placeholder(_ path: String, directory: Bool) {
+        guard !copy.exists(path) else { return }
+        if directory { makeDirectory(path) } else { try? copy.write(Data(), to: path) }
+    }
+
+    private func makeDirectory(_ path: String) {
+        let marker = (path.hasSuffix("/") ? path : path + "/") + Self.directoryMarker
+        if !copy.exists(marker) { try? copy.write(Data(), to: marker) }
+    }
+}
+
+/// A recorded `root/` tree as the replay reads it: `CopyOnReadFileSystem`'s directory markers
+/// are not there (not listed, not found); everything else is the tree as recorded.
+public struct RecordedTreeFileSystem: FileSystem {
+    public let tree: RootedFileSystem
+
+    public init(root: String) { tree = RootedFileSystem(root: root) }
+
+    private static func isMarker(_ path: String) -> Bool {
+        path == CopyOnReadFileSystem.directoryMarker || path.hasSuffix("/" + CopyOnReadFileSystem.directoryMarker)
+    }
+
+    public func contents(of path: String) throws(FileSystemError) -> Data {
+        if Self.isMarker(path) { throw .notFound(path) }
+        return try tree.contents(of: path)
+    }
+    public func exists(_ path: String) -> Bool { !Self.isMarker(path) && tree.exists(path) }
+    public func isDirectory(_ path: String) -> Bool { !Self.isMarker(path) && tree.isDirectory(path) }
+    public func list(_ path: String) throws(FileSystemError) -> [String] {
+        try tree.list(path).filter { $0 != CopyOnReadFileSystem.directoryMarker }
+    }
+    public func append(_ data: Data, to path: String) throws(FileSystemError) { try tree.append(data, to: path) }
+    public func write(_ data: Data, to path: String) throws(FileSystemError) { try tree.write(data, to: path) }
+    public func createDirectory(_ path: String) throws(FileSystemError) { try tree.createDirectory(path) }
+    public func remove(_ path: String) throws(FileSystemError) { try tree.remove(path) }
+}
+
+/// Which files a `CopyOnReadFileSystem` has copied with their real content.
+private final class CopyState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var read: Set<String> = []
+
+    /// True the first time `path` is read (its content is to be copied).
+    func markRead(_ path: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return read.insert(path).inserted
+    }
 }

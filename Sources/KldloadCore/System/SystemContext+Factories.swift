@@ -52,7 +52,7 @@ extension SystemContext {
     public static func replay(scenario: String) throws(ScenarioError) -> SystemContext {
         let runner = try ReplayRunner(scenario: scenario)
         let conf = runner.configuration
-        let root = RootedFileSystem(root: URL(fileURLWithPath: scenario).appendingPathComponent("root").path)
+        let root = RecordedTreeFileSystem(root: URL(fileURLWithPath: scenario).appendingPathComponent("root").path)
         let clock: @Sendable () -> Date
         if let fixed = conf.now { clock = { fixed } } else { clock = { Date() } }
         return SystemContext(
