@@ -75,6 +75,9 @@ final class KBEPromptRecorder: @unchecked Sendable {
                 ["zfs", "rollback", "-r", "rpool/var/lib@pre-upgrade-20261122-101500"],
             ])
         #expect(yes.prompts.first?.contains("The package database dataset rpool/var/lib is rolled back with it") == true)
+        // kbe refuses `activate` of a checkpoint on this layout, so it must not offer it.
+        #expect(yes.prompts.first?.contains("Non-destructive alternative") == false)
+        #expect(!r.stderr.contains("kbe activate"))
     }
 
     @Test func splitPackageDatabaseWithoutMatchingSnapshotIsRefused() {

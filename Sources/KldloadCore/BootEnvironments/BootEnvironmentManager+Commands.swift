@@ -291,8 +291,12 @@ extension BootEnvironmentManager {
                 "\(be.dataset) is the running system. An online rollback changes files under running programs:",
                 "  processes keep the old (now deleted) files mapped, services see their files change under them,",
                 "  and anything written since the checkpoint is lost. Reboot immediately afterwards.",
-                "Non-destructive alternative: kbe activate \(cp.fullName) && reboot",
             ]
+            // Only where activation is allowed: with a split package database kbe refuses to
+            // activate a checkpoint (seen offered and then refused on the e2e guest).
+            if pkg.splitDataset == nil {
+                text.append("Non-destructive alternative: kbe activate \(cp.fullName) && reboot")
+            }
         }
         if let boot = pkg.bootOutsideBE {
             text.append("/boot is on \(boot), outside the boot environment: old kernels do not come back.")
