@@ -102,20 +102,17 @@ public struct AutoCheckpoint: Sendable {
     /// Rows of `listCommand`'s output. A line without four tab-separated fields, a name without
     /// `@` or a creation that is not a number is a `ParseError` naming the line.
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
+        // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
+        let snapshots = try ZFSListParser.parseSnapshots(text, columns: ["name", "creation", originProperty, kupgradeProperty])
         var rows: [Row] = []
-        var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            if line.isEmpty { continue }
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 4, let at = f[0].firstIndex(of: "@"), let creation = UInt64(f[1]) else {
-                throw ParseError(
-                    source: "zfs list -Hp (auto-checkpoint)", line: number, text: String(line),
-                    reason: "expected name@snapshot, creation, \(originProperty), \(kupgradeProperty)")
+        rows.reserveCapacity(snapshots.count)
+        for (i, s) in snapshots.enumerated() {
+            guard let creation = s["creation"].flatMap({ UInt64($0) }) else {
+                throw ParseError(source: "zfs list -Hp (auto-checkpoint)", line: i + 1, text: s.fullName,
+                                 reason: "creation is not a number of seconds")
             }
-            rows.append(Row(
-                name: String(f[0][f[0].index(after: at)...]), creation: creation, origin: String(f[2]),
-                kupgradeVersion: String(f[3])))
+            rows.append(Row(name: s.name, creation: creation, origin: s[originProperty] ?? "-",
+                            kupgradeVersion: s[kupgradeProperty] ?? "-"))
         }
         return rows
     }

@@ -25,29 +25,30 @@ public enum Retention {
         public var hasClones: Bool { clones != "-" && !clones.isEmpty }
     }
 
+    static let columns = ["name", "creation", "clones", "org.kldload:kupgrade-version"]
+
     /// The columns of the one `zfs list` call retention makes.
     public static func listCommand(bootEnvironment: String) -> Command {
         Command([
             "zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation",
-            "-o", "name,creation,clones,org.kldload:kupgrade-version", bootEnvironment,
+            "-o", columns.joined(separator: ","), bootEnvironment,
         ])
     }
 
     /// Rows of `listCommand`'s output; lines that do not have four tab-separated fields are
     /// a `ParseError` naming the line (retention must not act on a misread listing).
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
+        // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
+        let snapshots = try ZFSListParser.parseSnapshots(text, columns: columns)
         var rows: [Row] = []
-        var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            if line.isEmpty { continue }
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 4, let at = f[0].firstIndex(of: "@"), let creation = UInt64(f[1]) else {
-                throw ParseError(source: "zfs list -Hp (retention)", line: number, text: String(line),
-                                 reason: "expected name@snapshot, creation, clones, org.kldload:kupgrade-version")
+        rows.reserveCapacity(snapshots.count)
+        for (i, s) in snapshots.enumerated() {
+            guard let creation = s["creation"].flatMap({ UInt64($0) }) else {
+                throw ParseError(source: "zfs list -Hp (retention)", line: i + 1, text: s.fullName,
+                                 reason: "creation is not a number of seconds")
             }
-            rows.append(Row(name: String(f[0][f[0].index(after: at)...]), creation: creation,
-                            clones: String(f[2]), kupgradeVersion: String(f[3])))
+            rows.append(Row(name: s.name, creation: creation, clones: s["clones"] ?? "-",
+                            kupgradeVersion: s["org.kldload:kupgrade-version"] ?? "-"))
         }
         return rows
     }
