@@ -43,3 +43,32 @@ struct KupgradeScenarioTests {
         #expect(replay.invocations.map(\.argv) == replay.recordings.map(\.argv), "commands run differ from the recordings")
     }
 }
+
+@Suite("kupgrade recorded scenario: DKMS package fails inside the transaction")
+struct KupgradeFailedDKMSTransactionTests {
+    /// The real VM recording: kldload-dkms-demo 2.0's postinst build fails, dpkg and apt fail
+    /// (exit 4). `dkms status` then lists `kldemo/2.0: added` (1.0 was removed first), so the
+    /// summary must name that driver as missing, while ZFS itself is fine and nothing is rebuilt.
+    @Test func summaryNamesTheUnbuiltModule() throws {
+        let path = Fixtures.root.appendingPathComponent("scenarios/kupgrade-debian12-dkms-transaction-failed").path
+        let context = try SystemContext.replay(scenario: path)
+        let replay = try #require(context.runner as? ReplayRunner)
+        var options = UpgradeOptions()
+        options.assumeYes = true
+        options.commandLine = ["kupgrade"]
+        options.timeZone = TimeZone(identifier: "UTC")!
+        let output = Lines()
+        let report = Upgrader(context: context, options: options,
+                              locks: ScenarioLockProbe(held: [], files: context.files),
+                              progress: output.add, output: { _, line in output.add(line) }).run()
+        #expect(report.exitCode == 4)
+        #expect(report.transactionFailed)
+        #expect(report.modules?.zfsOKForAllKernels == true)
+        let warning = report.modules?.findings.first { $0.module == "kldemo" }
+        #expect(warning?.severity == .warning)
+        #expect(output.text.contains("  warning: DKMS module kldemo 2.0 is not installed for kernel 6.1.0-50-amd64 (dkms status: added)"))
+        #expect(!replay.invocations.contains { $0.argv.count > 1 && $0.argv[0] == "dkms" && $0.argv[1] == "autoinstall" })
+        #expect(output.text.contains("kbe rollback pre-upgrade-20261122-052205 && reboot"))
+    }
+}
+

@@ -281,6 +281,56 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(log.contains("WARNING: DKMS module kldload-broken failed to build for kernel \(k56)"))
     }
 
+    /// A non-ZFS DKMS module installed for no kernel (`added`: its package's build failed inside
+    /// the transaction) is named as a warning for every kernel, without a rebuild; zfs is fine.
+    @Test func registeredButUnbuiltModuleIsNamedWithoutRebuilding() {
+        let tree = ModuleTree()
+        tree.kernel(k56)
+        tree.file("/usr/sbin/dkms")
+        tree.file("/var/lib/dkms/kldload-hello/1.0/build/make.log", "make: *** error")
+        for m in ["zfs", "spl"] { tree.file("/lib/modules/\(k56)/updates/dkms/\(m).ko") }
+        let v56 = ModuleFixtures.vermagic56
+        let run = runner(dkmsStatus: ModuleFixtures.text(ModuleFixtures.dkms + "status-added.stdout")
+                         + zfsInstalledOn55.replacingOccurrences(of: k55, with: k56), vermagic: [
+            "/lib/modules/\(k56)/updates/dkms/zfs.ko": v56, "/lib/modules/\(k56)/updates/dkms/spl.ko": v56,
+        ])
+        let log = ModuleProgressLog()
+        let result = ModuleVerifier(context: tree.context(run), progress: log.sink).verify(nextBoot: nil, rebuild: true)
+
+        #expect(result.zfsOKForAllKernels)
+        #expect(result.severity == .warning)
+        #expect(result.kernels.first?.severity == .warning)
+        let finding = result.findings.first { $0.module == "kldload-hello" }
+        #expect(finding?.severity == .warning)
+        #expect(finding?.message.contains("kldload-hello 1.0 is not installed for kernel \(k56) (dkms status: added)") == true)
+        #expect(finding?.buildLog == "/var/lib/dkms/kldload-hello/1.0/build/make.log")
+        #expect(!run.commands.contains { $0.count > 1 && $0[0] == "dkms" && $0[1] == "autoinstall" })
+        #expect(log.contains("WARNING: DKMS module kldload-hello 1.0 is not installed for kernel \(k56) (dkms status: added)"))
+    }
+
+    /// `built` for this kernel but not installed is the same warning; `built` for another kernel
+    /// says nothing about this one.
+    @Test func builtButNotInstalledOnlyCountsForItsKernel() {
+        let tree = ModuleTree()
+        tree.kernel(k55)
+        tree.kernel(k56)
+        tree.file("/usr/sbin/dkms")
+        for k in [k55, k56] { for m in ["zfs", "spl"] { tree.file("/lib/modules/\(k)/updates/dkms/\(m).ko") } }
+        let v56 = ModuleFixtures.vermagic56
+        let v55 = v56.replacingOccurrences(of: k56, with: k55)
+        let run = runner(dkmsStatus: ModuleFixtures.text(ModuleFixtures.dkms + "status-built.stdout") + zfsInstalledOn55
+                         + zfsInstalledOn55.replacingOccurrences(of: k55, with: k56), vermagic: [
+            "/lib/modules/\(k55)/updates/dkms/zfs.ko": v55, "/lib/modules/\(k55)/updates/dkms/spl.ko": v55,
+            "/lib/modules/\(k56)/updates/dkms/zfs.ko": v56, "/lib/modules/\(k56)/updates/dkms/spl.ko": v56,
+        ])
+        let result = ModuleVerifier(context: tree.context(run), progress: { _ in }).verify(nextBoot: nil, rebuild: true)
+        let hello = result.findings.filter { $0.module == "kldload-hello" }
+        #expect(hello.map(\.kernel) == [k56])
+        #expect(hello.first?.message.contains("(dkms status: built)") == true)
+        #expect(hello.first?.buildLog == nil)
+        #expect(result.kernels.first { $0.kernel == k55 }?.severity == .ok)
+    }
+
     @Test func buildExclusiveFromDkmsConfSkipsWithoutBuilding() {
         let tree = ModuleTree()
         tree.kernel(k55)

@@ -107,9 +107,26 @@ public struct ModuleVerifier: Sendable {
         // Other DKMS modules that are installed for some kernel but not for this one.
         var otherMissing: [DKMSModule] = []
         var skipped: [DKMSBuildOutcome] = []
+        var unbuilt: [DKMSModule] = []
         for name in orderedNames(dkms.modules) where !Self.zfsModules.contains(name) {
             let lines = dkms.modules(named: name)
-            guard lines.contains(where: { $0.state.isInstalled }) else { continue }
+            guard lines.contains(where: { $0.state.isInstalled }) else {
+                // Installed for no kernel at all, but registered (`added`), built for this kernel
+                // and not installed, or `broken`: typically a package whose postinst build failed
+                // inside the transaction (dkms removed the old version first), so the driver it
+                // provides is gone. Not rebuilt here (the same build just failed); named as a
+                // warning so the summary says which driver will be missing.
+                if let found = lines.last(where: { m in
+                    switch m.state {
+                    case .added, .broken: return true
+                    case .built: return m.kernel == kver
+                    default: return false
+                    }
+                }), exclusionReason(module: name, version: found.version, kernel: kver, arch: arch) == nil {
+                    unbuilt.append(found)
+                }
+                continue
+            }
             if lines.contains(where: { $0.kernel == kver && $0.state.isInstalled }) { continue }
             guard let latest = lines.max(by: { KernelRelease($0.version) < KernelRelease($1.version) }) else { continue }
             if let reason = exclusionReason(module: name, version: latest.version, kernel: kver, arch: arch) {
@@ -188,6 +205,15 @@ public struct ModuleVerifier: Sendable {
             progress("WARNING: DKMS module \(o.module) failed to build for kernel \(kver)")
             if let log = o.buildLog { progress("build log: \(log)") }
         }
+        // Those that a rebuild above already reported (failed or skipped) are not named twice.
+        for m in unbuilt where !report.dkms.contains(where: { $0.module == m.name }) {
+            let log = "/var/lib/dkms/\(m.name)/\(m.version)/build/make.log"
+            findings.append(ModuleFinding(severity: .warning, kernel: kver, module: m.name,
+                message: "DKMS module \(m.name) \(m.version) is not installed for kernel \(kver) (dkms status: \(m.state))"
+                    + " (not ZFS: the system boots, that driver will be missing); after fixing it: dkms autoinstall -k \(kver)",
+                buildLog: context.files.exists(log) ? log : nil))
+            progress("WARNING: DKMS module \(m.name) \(m.version) is not installed for kernel \(kver) (dkms status: \(m.state))")
+        }
         // Other modules still missing without a rebuild (dry run).
         if !report.rebuildAttempted {
             for m in otherMissing {
@@ -196,7 +222,7 @@ public struct ModuleVerifier: Sendable {
             }
         }
 
-        report.severity = ([report.zfsUsable ? .ok : (bootsNext ? .critical : .warning)]
+        report.severity = ([report.zfsUsable ? .ok : (bootsNext ? .critical : .warning), unbuilt.isEmpty ? .ok : .warning]
             + report.dkms.map { o -> ModuleSeverity in o.result == .failed && !Self.zfsModules.contains(o.module) ? .warning : .ok }).max() ?? .ok
         return report
     }
