@@ -5,7 +5,7 @@ import Testing
 private let k56 = "6.1.0-56-amd64"
 private let k55 = "6.1.0-55-amd64"
 private let now = Date(timeIntervalSince1970: 1_790_000_000)
-private let temp = "/var/tmp/kupgrade-sign.1790000000"
+private let temp = "/run/kupgrade-sign"
 private let signFile = "/lib/modules/\(k56)/build/scripts/sign-file"
 
 /// efivarfs layout: 4 attribute bytes (NV|BS|RT = 0x06) then the one data byte.

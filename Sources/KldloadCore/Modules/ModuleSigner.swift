@@ -15,7 +15,7 @@ import Foundation
 ///   with neither is unsigned and is re-signed with the DKMS MOK key (`/var/lib/dkms/mok.key` +
 ///   `/var/lib/dkms/mok.pub`, or `mok_signing_key` / `mok_certificate` / `sign_file` from
 ///   `/etc/dkms/framework.conf` and `framework.conf.d/*.conf`) and the kernel's `scripts/sign-file`.
-///   The work happens on a copy in `/var/tmp/kupgrade-sign.<time>/` (decompressed with
+///   The work happens on a copy in `/run/kupgrade-sign/` (decompressed with
 ///   `xz`/`zstd`/`gzip -d -k -f`, signed, recompressed as the kernel's `modules_install` does:
 ///   `xz --check=crc32 --lzma2=dict=1MiB`, `zstd`, `gzip -n -9`), which then replaces the module
 ///   atomically; `modinfo -F signer` on the module verifies it, and the original bytes are put
@@ -261,16 +261,23 @@ public struct ModuleSigner: Sendable {
         return "sha256"
     }
 
+    /// The work directory for re-signing: always `/run/kupgrade-sign`.
+    ///
+    /// A fixed name, so a recorded run replays (a name made from the clock or a random suffix
+    /// would differ between the recording and the replay), and under `/run`, which only root can
+    /// write: a predictable name in world-writable `/var/tmp` would let a local user plant the
+    /// directory (or a symlink) and swap the module between the copy and `sign-file`, getting
+    /// their own code signed with the MOK key. kupgrade holds `/run/kupgrade.lock` while it
+    /// signs, so no other kupgrade uses the directory; one left by a killed run is removed first.
+    static let workDirectory = "/run/kupgrade-sign"
+
     private func makeTempDirectory() -> String {
-        let base = "/var/tmp/kupgrade-sign.\(Int(context.now().timeIntervalSince1970))"
-        var candidate = base
-        var n = 2
-        while context.files.exists(candidate) {
-            candidate = "\(base)-\(n)"
-            n += 1
+        let path = Self.workDirectory
+        if !dryRun {
+            if context.files.exists(path) { try? context.files.remove(path) }
+            try? context.files.createDirectory(path)
         }
-        if !dryRun { try? context.files.createDirectory(candidate) }
-        return candidate
+        return path
     }
 
     /// The commands that re-sign one module through a temporary copy, in order.

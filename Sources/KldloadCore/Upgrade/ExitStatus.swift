@@ -4,7 +4,8 @@ public enum ExitStatus: Int32, Sendable, Hashable, Codable, CaseIterable, Custom
     /// Upgraded (or nothing to upgrade, or a dry run that found no obstacle).
     case success = 0
     /// Upgraded, but something deserves a look (a non-ZFS DKMS module failed, a resilver was
-    /// running, ZFS is missing for a kernel that does not boot next, retention failed…).
+    /// running, ZFS is missing for a kernel that does not boot next, retention failed, Arch
+    /// packages were held back…).
     case warnings = 1
     /// Wrong command line or an unreadable `/etc/kldload/kupgrade.conf`.
     case usage = 2

@@ -290,6 +290,9 @@ private struct Session {
             for hold in plan.holds {
                 say("held back: \(hold.name) \(hold.installedVersion ?? "") (repository: \(hold.availableVersion ?? "?")): \(hold.reason)")
             }
+            // A hold-back leaves the system short of the repository's state: success with
+            // warnings (exit 1), so cron and Ansible see it (Docs/KUPGRADE.md, step 7).
+            report.warnings.append("held back \(plan.holds.map(\.name).joined(separator: ", ")) until the repository's zfs-linux supports the new kernel; run kupgrade again then")
         }
 
         // 8. autoremove (not after a failed transaction: it would act on a half-upgraded system).
