@@ -273,10 +273,10 @@ def arch_holdback_commands():
         (["pacman", "-Syu", "--noconfirm", "--ignore", "linux,linux-headers"], pac("Syu-ignore-linux")),
         (["modinfo", "-F", "vermagic", f"/lib/modules/{ARCH_KERNEL}/extra/zfs.ko.zst"], mod("vermagic-arch-zfs-ko-zst")),
         (["modinfo", "-F", "vermagic", f"/lib/modules/{ARCH_KERNEL}/extra/spl.ko.zst"], mod("vermagic-arch-spl-ko-zst")),
-        (["mokutil", "--sb-state"], arch_rec(15)),
+        (["mokutil", "--sb-state"], arch_rec(15)),  # not-found: the VM has no mokutil (nor has a default Arch install)
         (["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=1",
           "org.kldload:new-kernel=none", ARCH_CHECKPOINT],
-         ("silent", SILENT_SET + "; the VM run's own `zfs set` on this checkpoint (" + ARCH_REC +
+         ("silent", SILENT_SET + "; the VM run's own `zfs set` on this checkpoint (Fixtures/" + ARCH_REC +
           "/commands/016, org.kldload:result=success) printed nothing and exited 0")),
         (RETENTION, arch_rec(17)),
     ]
@@ -368,8 +368,10 @@ def build_arch_holdback(name, spec, check):
             "",
             "## Recordings",
             "",
-            "argv as kupgrade runs it (in this order); output copied byte for byte from the named source (sha256 of the",
-            "source files in brackets):",
+            "argv as kupgrade runs it (in this order); output copied byte for byte from the named source (first 16 hex",
+            "digits of the sha256 of each source file in brackets). The pacman, ln and modinfo captures ran as",
+            "`chroot <throwaway root> ARGV` with ARGV identical to the recorded argv; the VM recordings were made by",
+            "kupgrade itself (KLDLOAD_RECORD) with the same argv, which the builder checks.",
             ""]
     for i, argv, source, files, text in plan:
         d = os.path.join(out, "commands", f"{i:03d}")
