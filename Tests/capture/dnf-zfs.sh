@@ -132,7 +132,7 @@ rocky9() {
     cap "$OUT" modinfo-new-weak-zfs -- modinfo "$wdir/zfs.ko"
 
     write_provenance "$OUT" "dnf captures: Rocky/RHEL 9 with kmod-zfs (stand-in RPMs, dnf 4 on Debian 12, installroot + local repo)" \
-        "$DNFVER, $(rpm --version), modinfo (kmod $(dpkg-query -W -f '${Version}' kmod))" dnf-zfs.sh "$(common_notes)
+        "dnf $DNFVER, $(rpm --version), modinfo (kmod $(dpkg-query -W -f '${Version}' kmod))" dnf-zfs.sh "$(common_notes)
 
 Scenario: kernel-core $KOLD and kmod-zfs 2.2.7-1.el9 (modules built for $KBUILD, in
 /lib/modules/$KBUILD/extra/zfs/, where OpenZFS 2.2's kmod-zfs installs them) and zfs 2.2.7-1.el9 are installed
@@ -206,7 +206,7 @@ fedora40() {
     cap "$OUT" find-modules -- find "$IROOT/lib/modules" "/lib/modules/$KOLD.$ARCH" "/lib/modules/$KNEW.$ARCH" -mindepth 1 -not -path '*/build/*' -printf '%p\t%y\t%l\n'
 
     write_provenance "$OUT" "dnf + dkms captures: Fedora 40 with zfs-dkms (stand-in RPMs, dnf 4 on Debian 12, installroot + local repo)" \
-        "$DNFVER, $(rpm --version), $(dkms --version), modinfo (kmod $(dpkg-query -W -f '${Version}' kmod))" dnf-zfs.sh "$(common_notes)
+        "dnf $DNFVER, $(rpm --version), $(dkms --version), modinfo (kmod $(dpkg-query -W -f '${Version}' kmod))" dnf-zfs.sh "$(common_notes)
 
 Scenario: kernel-core $KOLD, zfs-dkms 2.2.4-1.fc40 and zfs 2.2.4-1.fc40 installed (\`install-v1\`); then DKMS
 builds and installs zfs 2.2.4 for $KOLD.$ARCH. Repository v2 adds kernel-core $KNEW, zfs-dkms 2.2.6-1.fc40 and
