@@ -212,8 +212,8 @@ SCENARIOS = {
             (["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", PKGDB], "scn:kupgrade-debian12-apt/commands/018"),
         ],
         notes=[DNF_NOTE.format(cap=ROCKY),
-               "Kernel modules (staged): the four module files under `root/lib/modules/` are empty placeholders at the paths of "
-               "`find-modules` in the capture: `extra/zfs/{zfs,spl}.ko` of " + EL_OLD + " (where OpenZFS 2.2's kmod-zfs puts them, "
+               "Kernel modules (staged): the module entries under `root/lib/modules/` follow `find-modules` in the capture: "
+               "empty placeholders `extra/zfs/{zfs,spl}.ko` of " + EL_OLD + " (where OpenZFS 2.2's kmod-zfs puts them, "
                "e.g. openzfs/zfs#16889) and, for " + EL_NEW + ", the relative symbolic links `weak-updates/zfs/{zfs,spl}.ko -> "
                "../../../" + EL_OLD + "/extra/zfs/{zfs,spl}.ko` that the capture script made in place of RHEL's `weak-modules` "
                "(which makes absolute links; weak-updates/zfs/... mirrors the path below extra/, e.g. openzfs/zfs#15831). "
@@ -391,6 +391,12 @@ def build(name, spec, check):
         print(f"{name}: all sources present")
         return True
     out = os.path.join(OUT, name)
+    # Never replace a scenario this script did not write (a live KLDLOAD_RECORD recording).
+    prov_path = os.path.join(out, "PROVENANCE.md")
+    if os.path.exists(out) and not (os.path.exists(prov_path) and
+                                    "Built by `python3 Tests/scenario-builder/build-scenarios.py" in open(prov_path).read()):
+        print(f"{name}: NOT BUILT, {out} exists and was not written by this script (a live recording?)")
+        return False
     shutil.rmtree(out, ignore_errors=True)
     prov = [f"# {name}", "", spec["description"] + ".", "",
             f"Built by `python3 Tests/scenario-builder/build-scenarios.py {name}`; expected exit status "
