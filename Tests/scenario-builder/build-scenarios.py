@@ -267,7 +267,8 @@ SCENARIOS = {
                "Kernel tree: `lib/modules/<k>/vmlinuz` and `lib/modules/<k>/extra/{zfs,spl}.ko` are empty placeholders at the "
                "paths of `find-modules` in the capture (the installroot's vmlinuz files and the modules dkms installed); the "
                "depmod files and `build` links there are left out (kupgrade does not read them).",
-               "Not represented: Fedora's compatibility symlink `/var/lib/rpm -> ../../usr/lib/sysimage/rpm`. kupgrade's "
+               "Not represented: Fedora's compatibility symlink `/var/lib/rpm` -> `/usr/lib/sysimage/rpm` (Fedora 36+, "
+               "https://fedoraproject.org/wiki/Changes/RelocateRPMToUsr). kupgrade's "
                "package-database check (PackageDatabaseGuard) tests `/var/lib/rpm` with `isDirectory`, which follows the link, "
                "and would then take the dataset mounted at /var/lib (rpool/var/lib in this layout) for the package database; "
                "that case is reported as an open question, not encoded here.",
