@@ -8,11 +8,21 @@ placeholder files whose *existence* is what kupgrade checks (e.g. /usr/bin/apt-g
 recordings for commands that print nothing on success (zfs snapshot, zfs set, ln), each with its
 reason in PROVENANCE.md.
 
+Sources of a recording: "cap:PATH" (Fixtures/PATH.{stdout,stderr,status}), "vm:STATE/NAME" (the
+OpenZFS VM captures), "scn:SCENARIO/commands/NNN" (one recording of a scenario recorded live with
+KLDLOAD_RECORD, files stdout/stderr/status), or ("silent", why). Files under root/: "file:PATH"
+(a copy of Fixtures/PATH), a "cap:"/"vm:" capture's stdout, "placeholder" (empty file),
+"directory" (an empty directory, kept in git by the recorder's `.kldload-directory` marker, which
+the replay hides) or ("symlink", TARGET) (a relative symbolic link); a root entry may carry a third
+element, the reason, which PROVENANCE.md prints instead of the generic one. A scenario's `notes`
+(list of paragraphs) are appended to its PROVENANCE.md.
+
 Usage: python3 Tests/scenario-builder/build-scenarios.py [--check] [NAME...]
   --check   only report which sources are missing.
 A scenario whose sources are not all present is not written (it is reported instead).
 """
 import glob
+import hashlib
 import os
 import shutil
 import sys
@@ -55,6 +65,63 @@ DEBIAN_ROOT = [("etc/os-release", "vm:system/os-release"), ("proc/self/mounts", 
 KBE_READS = [(BOOTFS, "vm:bes/zpool-get-Hp-bootfs"), (BE_LIST, "vm:healthy/zfs-list-Hp-be")]
 HEALTHY = KBE_READS + [(POOL, "vm:healthy/zpool-get-Hp-bootfs-etc"), (STATUS, "vm:healthy/zpool-status-x-rpool")]
 
+ROCKY = "dnf/4.14.0-debian12-rocky9-kmod-zfs/"
+FEDORA = "dnf/4.14.0-debian12-fedora40-zfs-dkms/"
+EL_OLD, EL_NEW = "5.14.0-570.12.1.el9_6.x86_64", "5.14.0-570.17.1.el9_6.x86_64"
+FC_OLD, FC_NEW = "6.8.5-301.fc40.x86_64", "6.10.4-200.fc40.x86_64"
+PKGDB = "rpool/var/lib"
+DNF_NOTE = ("dnf (real dnf 4.14.0 and rpm 4.18 of Debian 12, stand-in RPMs): the three dnf recordings are the stdout/stderr/"
+            "status of `dnf --installroot=… --setopt=reposdir=… --releasever=… --nogpgcheck <same subcommand>` against a "
+            "local repository of RPMs built from Tests/capture/dnf-zfs-specs/ (names, versions and layout of the real "
+            "packages, no real kernel or OpenZFS inside); see Fixtures/{cap}PROVENANCE.md.")
+RETENTION_NOTE = ("Retention listing: a verbatim copy of the recording kupgrade made of the same `zfs list` in the live e2e run "
+                  "`Fixtures/scenarios/kupgrade-debian12-apt` (same OpenZFS 2.1.11 VM image and dataset layout); it lists that "
+                  "run's own checkpoint, not this scenario's, which changes nothing here: with the default keep=10 nothing is "
+                  "destroyed.")
+ZFS_NOTE = ("ZFS side: the pool and BE reads are the OpenZFS 2.1.11 VM captures (Fixtures/zfs-2.1/openzfs-2.1.11-debian12: "
+            "Debian 12 guest, pool rpool, BE rpool/ROOT/default, /var/lib on rpool/var/lib); kupgrade reads bootfs and the "
+            "BE listing twice (discovery, then before the checkpoint), so each is recorded twice from the same capture. "
+            "`zfs snapshot` and `zfs set` print nothing on success and are recorded empty. The pool, the BE and the "
+            "package manager were never on one machine: this is an assembled scenario, not a live run.")
+
+
+def snapshot_argv(*others):
+    """kbe's one atomic checkpoint snapshot of the BE (and a split package-database dataset)."""
+    return SNAP + [f"{d}@{NAME}" for d in others]
+
+
+def kernel_tree(cap, prefix, fedora=False):
+    """Root entries for the kernel files a capture's `find-modules` listing shows (tab-separated:
+    path, type f/d/l, link target). Rocky: paths relative to the installroot's /lib/modules.
+    Fedora: absolute (installroot vmlinuz, host /lib/modules/<k>/extra modules); depmod files,
+    `build` links and directories are left out."""
+    path = os.path.join(FIX, cap + "find-modules.stdout")
+    if not os.path.exists(path):
+        return [("lib/modules", "missing:Fixtures/" + cap + "find-modules.stdout")]
+    out = []
+    for line in open(path).read().splitlines():
+        name, kind, target = (line.split("\t") + ["", ""])[:3]
+        if fedora:
+            rel = name[name.index("/lib/modules/") + 1:] if "/lib/modules/" in name else None
+        else:
+            rel = "lib/modules/" + name
+        if not rel or kind == "d":
+            continue
+        base = os.path.basename(rel)
+        if not (base == "vmlinuz" or base.endswith(".ko")):
+            continue
+        why = f"listed in Fixtures/{cap}find-modules.stdout as `{name}`"
+        if kind == "l":
+            out.append((rel, ("symlink", target), "relative symbolic link -> " + target + ", " + why +
+                        " (made by the capture script in place of RHEL's weak-modules)"))
+        elif base == "vmlinuz":
+            out.append((rel, "placeholder", "empty placeholder for the kernel image the stand-in kernel-core installed, " + why))
+        else:
+            out.append((rel, "placeholder", "empty placeholder for a module file, " + why +
+                        " (kupgrade reads it only through the recorded modinfo)"))
+    return sorted(out)
+
+
 SCENARIOS = {
     "kupgrade-debian12-apt": dict(
         modules=True,
@@ -95,21 +162,98 @@ SCENARIOS = {
             (["mokutil", "--sb-state"], "cap:mokutil/0.6.0-debian12/sb-state-no-efi"),
             (zfs_set("transaction-failed", 0), ("silent", SILENT_SET)),
         ]),
-    "kupgrade-rocky9-kmod": dict(
-        modules=True,
-        description="Rocky 9 (dnf 4.14 against a local repository with kernel-core/kmod-zfs/zfs-dkms packages)",
+    # Rocky 9.6 with OpenZFS's kABI-tracking kmod-zfs (Tests/capture/dnf-zfs.sh rocky9): a new
+    # kernel-core is installed next to the old one, kmod-zfs is upgraded (still built for the old
+    # kernel) and the new kernel loads it through weak-updates/ symlinks.
+    "kupgrade-rocky9-kmod-zfs": dict(
+        description="Rocky 9.6, dnf 4: new kernel-core 5.14.0-570.17.1.el9_6 and kmod-zfs 2.2.8 (built for 5.14.0-570.12.1.el9_6): "
+                    "ZFS OK on the new kernel through kABI weak-updates and on the old one from extra/; /var/lib/rpm on rpool/var/lib, "
+                    "checkpointed with the BE; exit 0 (assembled from real captures)",
         expect_exit=0,
-        root=[("etc/os-release", "file:os-release/rocky-9.3.os-release"), ("proc/self/mounts", "vm:system/proc-self-mounts"),
-              ("usr/bin/dnf", "placeholder")],
+        root=[("etc/os-release", "file:os-release/rocky-9.6.os-release"),
+              ("proc/self/mounts", "vm:system/proc-self-mounts"),
+              ("usr/bin/dnf", "placeholder"),
+              ("var/lib/rpm", "directory", "empty directory: Rocky 9 keeps the rpm database in /var/lib/rpm (kupgrade only "
+               "tests that the directory exists; with the VM's mount table it lies on rpool/var/lib)")]
+             + kernel_tree(ROCKY, "lib/modules/"),
         commands=HEALTHY + [
-            (["dnf", "upgrade", "--assumeno"], "cap:" + DNF + "upgrade-assumeno"),
-            (SNAP, ("silent", SILENT_SNAPSHOT)),
-            (["dnf", "upgrade", "-y"], "cap:" + DNF + "upgrade-y"),
-            (["dnf", "autoremove", "-y"], "cap:" + DNF + "autoremove-y"),
+            (["dnf", "upgrade", "--assumeno"], "cap:" + ROCKY + "upgrade-assumeno"),
+        ] + KBE_READS + [
+            (snapshot_argv(PKGDB), ("silent", SILENT_SNAPSHOT)),
+            (["dnf", "upgrade", "-y"], "cap:" + ROCKY + "upgrade-y"),
+            (["dnf", "autoremove", "-y"], "cap:" + ROCKY + "autoremove-y"),
+            (["modinfo", "-F", "vermagic", f"/lib/modules/{EL_NEW}/weak-updates/zfs/zfs.ko"], "cap:" + ROCKY + "modinfo-vermagic-new-weak-zfs"),
+            (["modinfo", "-F", "vermagic", f"/lib/modules/{EL_NEW}/weak-updates/zfs/spl.ko"], "cap:" + ROCKY + "modinfo-vermagic-new-weak-spl"),
+            (["modinfo", "-F", "vermagic", f"/lib/modules/{EL_OLD}/extra/zfs/zfs.ko"], "cap:" + ROCKY + "modinfo-vermagic-old-extra-zfs"),
+            (["modinfo", "-F", "vermagic", f"/lib/modules/{EL_OLD}/extra/zfs/spl.ko"], "cap:" + ROCKY + "modinfo-vermagic-old-extra-spl"),
             (["mokutil", "--sb-state"], "cap:mokutil/0.6.0-debian12/sb-state-no-efi"),
-            (zfs_set("success", 8, "5.14.0-570.el9.x86_64"), ("silent", SILENT_SET)),
-            (RETENTION, "vm:kupgrade/zfs-list-retention"),
-        ]),
+            (zfs_set("success", 3, EL_NEW), ("silent", SILENT_SET)),
+            (RETENTION, "scn:kupgrade-debian12-apt/commands/017"),
+            (["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", PKGDB], "scn:kupgrade-debian12-apt/commands/018"),
+        ],
+        notes=[DNF_NOTE.format(cap=ROCKY),
+               "Kernel modules (staged): the module entries under `root/lib/modules/` follow `find-modules` in the capture: "
+               "empty placeholders `extra/zfs/{zfs,spl}.ko` of " + EL_OLD + " (where OpenZFS 2.2's kmod-zfs puts them, "
+               "e.g. openzfs/zfs#16889) and, for " + EL_NEW + ", the relative symbolic links `weak-updates/zfs/{zfs,spl}.ko -> "
+               "../../../" + EL_OLD + "/extra/zfs/{zfs,spl}.ko` that the capture script made in place of RHEL's `weak-modules` "
+               "(which makes absolute links; weak-updates/zfs/... mirrors the path below extra/, e.g. openzfs/zfs#15831). "
+               "The recorded `modinfo -F vermagic` answers are real modinfo runs on real module files (stand-in modules "
+               "compiled by Debian's kbuild against headers whose UTS_RELEASE was set to " + EL_OLD + "), made on the "
+               "installroot's paths.",
+               "No `dkms status`: kmod-zfs systems have no dkms (no `/usr/sbin/dkms` in root/), so kupgrade does not run it.",
+               RETENTION_NOTE + " The package-database twin listing (`zfs list -H -o name -t snapshot -d 1 rpool/var/lib`) comes from "
+               "the same live run.",
+               ZFS_NOTE]),
+    # Fedora 40 (the last dnf 4 Fedora) with zfs-dkms (Tests/capture/dnf-zfs.sh fedora40): a new
+    # kernel and zfs-dkms 2.2.6; DKMS built zfs for both kernels inside the transaction, so
+    # kupgrade finds both built (dkms status: installed) and rebuilds nothing.
+    "kupgrade-fedora-zfs-dkms": dict(
+        description="Fedora 40, dnf 4: new kernel-core 6.10.4-200.fc40 and zfs-dkms 2.2.4 -> 2.2.6; dkms status: zfs 2.2.6 "
+                    "installed for both kernels (/lib/modules/<k>/extra), nothing rebuilt; rpm database in /usr (inside the BE); "
+                    "exit 0 (assembled from real captures)",
+        expect_exit=0,
+        root=[("etc/os-release", "file:os-release/fedora-40.os-release"),
+              ("proc/self/mounts", "vm:system/proc-self-mounts"),
+              ("usr/bin/dnf", "placeholder"),
+              ("usr/sbin/dkms", "placeholder"),
+              ("usr/lib/sysimage/rpm", "directory", "empty directory: Fedora 36+ keeps the rpm database in "
+               "/usr/lib/sysimage/rpm, inside the BE (kupgrade only tests that the directory exists); see notes on /var/lib/rpm")]
+             + kernel_tree(FEDORA, "/lib/modules/", fedora=True),
+        commands=HEALTHY + [
+            (["dnf", "upgrade", "--assumeno"], "cap:" + FEDORA + "upgrade-assumeno"),
+        ] + KBE_READS + [
+            (snapshot_argv(), ("silent", SILENT_SNAPSHOT)),
+            (["dnf", "upgrade", "-y"], "cap:" + FEDORA + "upgrade-y"),
+            (["dnf", "autoremove", "-y"], "cap:" + FEDORA + "autoremove-y"),
+            (["dkms", "status"], "cap:" + FEDORA + "dkms-status"),
+            (["modinfo", "-F", "vermagic", f"/lib/modules/{FC_NEW}/extra/zfs.ko"], "cap:" + FEDORA + "modinfo-vermagic-new-zfs"),
+            (["modinfo", "-F", "vermagic", f"/lib/modules/{FC_NEW}/extra/spl.ko"], "cap:" + FEDORA + "modinfo-vermagic-new-spl"),
+            (["modinfo", "-F", "vermagic", f"/lib/modules/{FC_OLD}/extra/zfs.ko"], "cap:" + FEDORA + "modinfo-vermagic-old-zfs"),
+            (["modinfo", "-F", "vermagic", f"/lib/modules/{FC_OLD}/extra/spl.ko"], "cap:" + FEDORA + "modinfo-vermagic-old-spl"),
+            (["mokutil", "--sb-state"], "cap:mokutil/0.6.0-debian12/sb-state-no-efi"),
+            (zfs_set("success", 3, FC_NEW), ("silent", SILENT_SET)),
+            (RETENTION, "scn:kupgrade-debian12-apt/commands/017"),
+        ],
+        notes=[DNF_NOTE.format(cap=FEDORA),
+               "dnf5: Fedora 41 and later run dnf5 as `dnf`. kupgrade runs the same argv there, but dnf5's transaction table "
+               "and its exit status for `--assumeno` were not captured (Debian 12 has no dnf5), so this scenario covers dnf 4 "
+               "only (Docs/KUPGRADE.md, \"Scenarios and tests\").",
+               "DKMS (real dkms 3.0.10, staged around dnf): `dkms status` is the real output of Debian's dkms after the capture "
+               "script ran what the Fedora transaction's scriptlets run (remove zfs/2.2.4, add zfs/2.2.6, install it for "
+               + FC_OLD + ", `dkms autoinstall -k " + FC_NEW + "`), with `ADDON_MODULES_DIR=extra` (Fedora's module location) and "
+               "a private `--dkmstree`/`--sourcetree` (so its argv had those options; kupgrade runs plain `dkms status`). "
+               "The modules dkms installed are stand-ins (Tests/capture/zfs-stub-src) built against headers whose UTS_RELEASE "
+               "was set to each Fedora release; `modinfo` ran on exactly the paths recorded here.",
+               "Kernel tree: `lib/modules/<k>/vmlinuz` and `lib/modules/<k>/extra/{zfs,spl}.ko` are empty placeholders at the "
+               "paths of `find-modules` in the capture (the installroot's vmlinuz files and the modules dkms installed); the "
+               "depmod files and `build` links there are left out (kupgrade does not read them).",
+               "Not represented: Fedora's compatibility symlink `/var/lib/rpm` -> `/usr/lib/sysimage/rpm` (Fedora 36+, "
+               "https://fedoraproject.org/wiki/Changes/RelocateRPMToUsr). kupgrade's "
+               "package-database check (PackageDatabaseGuard) tests `/var/lib/rpm` with `isDirectory`, which follows the link, "
+               "and would then take the dataset mounted at /var/lib (rpool/var/lib in this layout) for the package database; "
+               "that case is reported as an open question, not encoded here.",
+               RETENTION_NOTE,
+               ZFS_NOTE]),
 }
 
 
@@ -126,6 +270,12 @@ def resolve(source):
     if kind == "cap":
         base = os.path.join(FIX, rest)
         origin = "Fixtures/" + rest
+    elif kind == "scn":
+        d = os.path.join(OUT, rest)
+        files = {ext: os.path.join(d, ext) for ext in ("stdout", "stderr", "status") if os.path.exists(os.path.join(d, ext))}
+        if not os.path.exists(os.path.join(d, "argv")):
+            return None, "Fixtures/scenarios/" + rest + " (recording not present)"
+        return files, "verbatim copy of Fixtures/scenarios/" + rest + "/{" + ",".join(sorted(files)) + "}" + sha_text(files)
     elif kind == "vm":
         root = vm_dir()
         if root is None:
@@ -137,7 +287,13 @@ def resolve(source):
     files = {ext: base + "." + ext for ext in ("stdout", "stderr", "status") if os.path.exists(base + "." + ext)}
     if not files:
         return None, origin + ".{stdout,stderr,status}"
-    return files, "verbatim copy of " + origin + ".{" + ",".join(sorted(files)) + "}"
+    return files, "verbatim copy of " + origin + ".{" + ",".join(sorted(files)) + "}" + sha_text(files)
+
+
+def sha_text(files):
+    """ (sha256 stdout …)" for the copied files, so PROVENANCE.md pins the bytes."""
+    parts = [f"{ext} {hashlib.sha256(open(p, 'rb').read()).hexdigest()[:16]}" for ext, p in sorted(files.items())]
+    return " (sha256 " + ", ".join(parts) + ")" if parts else ""
 
 
 def module_tree(spec, missing):
@@ -180,9 +336,17 @@ def build(name, spec, check):
             missing.append(text)
         plan.append((i, argv, files, text))
     roots = []
-    for path, source in spec["root"]:
+    for entry in spec["root"]:
+        path, source = entry[0], entry[1]
+        why = entry[2] if len(entry) > 2 else None
+        if isinstance(source, str) and source.startswith("missing:"):
+            missing.append(source[len("missing:"):])
+            continue
         if source == "placeholder":
-            roots.append((path, None, "empty placeholder: kupgrade only checks that the file exists"))
+            roots.append((path, None, why or "empty placeholder: kupgrade only checks that the file exists"))
+            continue
+        if source == "directory" or isinstance(source, tuple):
+            roots.append((path, source, why or ("empty directory" if source == "directory" else "symbolic link")))
             continue
         if source.startswith("file:"):
             src = os.path.join(FIX, source[5:])
@@ -193,6 +357,10 @@ def build(name, spec, check):
         if not src or not os.path.exists(src):
             missing.append(text if source.startswith("vm:") else source)
             continue
+        if why:
+            text = why + "; " + text
+        elif source.startswith("file:"):
+            text += sha_text({"file": src})
         roots.append((path, src, text))
     roots += extra_roots
     if missing:
@@ -204,6 +372,12 @@ def build(name, spec, check):
         print(f"{name}: all sources present")
         return True
     out = os.path.join(OUT, name)
+    # Never replace a scenario this script did not write (a live KLDLOAD_RECORD recording).
+    prov_path = os.path.join(out, "PROVENANCE.md")
+    if os.path.exists(out) and not (os.path.exists(prov_path) and
+                                    "Built by `python3 Tests/scenario-builder/build-scenarios.py" in open(prov_path).read()):
+        print(f"{name}: NOT BUILT, {out} exists and was not written by this script (a live recording?)")
+        return False
     shutil.rmtree(out, ignore_errors=True)
     prov = [f"# {name}", "", spec["description"] + ".", "",
             f"Built by `python3 Tests/scenario-builder/build-scenarios.py {name}`; expected exit status "
@@ -223,11 +397,21 @@ def build(name, spec, check):
     for path, src, text in roots:
         dst = os.path.join(out, "root", path)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        if src:
+        if src == "directory":
+            os.makedirs(dst, exist_ok=True)
+            open(os.path.join(dst, ".kldload-directory"), "w").close()
+        elif isinstance(src, tuple):
+            os.symlink(src[1], dst)
+        elif src:
             shutil.copyfile(src, dst)
         else:
             open(dst, "w").close()
         prov.append(f"- `root/{path}`: {text}")
+    if spec.get("notes"):
+        prov += ["", "## What is real, what is staged", ""]
+        for note in spec["notes"]:
+            prov += [note, ""]
+        prov.pop()
     with open(os.path.join(out, "scenario.conf"), "w") as f:
         f.write(f"description={spec['description']}\nnow={NOW}\nuid=0\ninteractive=false\nexpect_exit={spec['expect_exit']}\n")
     with open(os.path.join(out, "PROVENANCE.md"), "w") as f:
@@ -294,12 +478,6 @@ def arch_resolve(source):
     return files, text, None
 
 
-def sha256(path):
-    import hashlib
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def build_arch_holdback(name, spec, check):
     missing, plan = [], []
     for i, (argv, source) in enumerate(arch_holdback_commands(), 1):
@@ -321,6 +499,9 @@ def build_arch_holdback(name, spec, check):
          "/root/proc/self/mounts (the VM guest: `/` is rpool/ROOT/default, no separate /var/lib, so the pacman "
          "database is inside the boot environment); it is a Debian guest's table, staged here for an Arch system"),
         ("usr/bin/pacman", None, "empty placeholder: kupgrade only checks that the package manager's binary exists"),
+        ("var/lib/pacman", "dir", "empty directory (staged; with the recorder's `.kldload-directory` marker so git keeps "
+         "it): pacman's database, which kupgrade only tests for existence to find the dataset holding it (with this mount "
+         "table, rpool/ROOT/default: inside the BE, so the checkpoint is the BE alone)"),
         ("lib", "->usr/lib", "symlink `lib -> usr/lib`, as Arch's `filesystem` package has it (staged): kupgrade "
          "scans /lib/modules first, so on Arch it finds the kernel there and asks modinfo about /lib/modules/… paths"),
         (f"usr/lib/modules/{ARCH_KERNEL}/vmlinuz", None,
@@ -332,7 +513,7 @@ def build_arch_holdback(name, spec, check):
           f"installed (see Fixtures/{ARCH_PAC}setup-Ql-zfs-linux.stdout); kupgrade lists it and asks modinfo, whose "
           f"recorded answer comes from the real (staged) module, Fixtures/{ARCH_MOD}PROVENANCE.md") for m in ("zfs", "spl")]
     for path, src, text in roots:
-        if src and not src.startswith("->") and not os.path.exists(os.path.join(FIX, src)):
+        if src and src != "dir" and not src.startswith("->") and not os.path.exists(os.path.join(FIX, src)):
             missing.append("Fixtures/" + src)
     if missing:
         print(f"{name}: NOT BUILT, missing or mismatched sources:")
@@ -368,8 +549,8 @@ def build_arch_holdback(name, spec, check):
             "",
             "## Recordings",
             "",
-            "argv as kupgrade runs it (in this order); output copied byte for byte from the named source (first 16 hex",
-            "digits of the sha256 of each source file in brackets). The pacman, ln and modinfo captures ran as",
+            "argv as kupgrade runs it (in this order); output copied byte for byte from the named source (with the first",
+            "16 hex digits of each source file's sha256). The pacman, ln and modinfo captures ran as",
             "`chroot <throwaway root> ARGV` with ARGV identical to the recorded argv; the VM recordings were made by",
             "kupgrade itself (KLDLOAD_RECORD) with the same argv, which the builder checks.",
             ""]
@@ -380,15 +561,17 @@ def build_arch_holdback(name, spec, check):
             f.write("\n".join(argv) + "\n")
         for ext, src in (files or {}).items():
             shutil.copyfile(src, os.path.join(d, ext))
-        sums = ", ".join(f"{ext} {sha256(src)[:16]}…" for ext, src in sorted((files or {}).items()))
         if isinstance(source, tuple) and source[0] == "rec":
-            text = f"verbatim copy of {text}/{{{','.join(sorted(files))}}} (recorded with the same argv)"
-        prov.append(f"- `commands/{i:03d}` `{' '.join(argv)}`: {text}" + (f" [{sums}]" if sums else ""))
+            text = f"verbatim copy of {text}/{{{','.join(sorted(files))}}}{sha_text(files)}, recorded with the same argv"
+        prov.append(f"- `commands/{i:03d}` `{' '.join(argv)}`: {text}")
     prov += ["", "## Files under root/", ""]
     for path, src, text in roots:
         dst = os.path.join(out, "root", path)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        if src and src.startswith("->"):
+        if src == "dir":
+            os.makedirs(dst)
+            open(os.path.join(dst, ".kldload-directory"), "w").close()
+        elif src and src.startswith("->"):
             os.symlink(src[2:], dst)
         elif src:
             shutil.copyfile(os.path.join(FIX, src), dst)
