@@ -48,6 +48,9 @@ struct KupgradeArchScenarioTests {
             $0.hasPrefix("held back linux, linux-headers until the repository's zfs-linux supports the new kernel")
         })
         #expect(r.report.checkpoint?.name == "pre-upgrade-20261122-051036")
+        // /var/lib/pacman is inside the BE here: the checkpoint is the BE alone.
+        #expect(r.report.packageDatabaseDataset == nil)
+        #expect(r.report.checkpoint?.snapshots == [Self.checkpoint])
         #expect(r.report.rollbackCommand == "kbe activate pre-upgrade-20261122-051036 && reboot")
         // The checkpoint records the outcome: success with warnings, 1 package, no new kernel.
         #expect(r.argvs.contains(["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=1",
