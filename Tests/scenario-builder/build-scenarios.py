@@ -524,6 +524,12 @@ def build_arch_holdback(name, spec, check):
         print(f"{name}: all sources present")
         return True
     out = os.path.join(OUT, name)
+    # As build(): never replace a scenario this script did not write (a live recording).
+    prov_path = os.path.join(out, "PROVENANCE.md")
+    if os.path.exists(out) and not (os.path.exists(prov_path) and
+                                    "Built by `python3 Tests/scenario-builder/build-scenarios.py" in open(prov_path).read()):
+        print(f"{name}: NOT BUILT, {out} exists and was not written by this script (a live recording?)")
+        return False
     shutil.rmtree(out, ignore_errors=True)
     prov = [f"# {name}", "", spec["description"] + ".", "",
             "**Assembled, not a live run.** No Arch machine on ZFS was available, so this scenario joins real",
