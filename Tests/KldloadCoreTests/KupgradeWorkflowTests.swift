@@ -647,6 +647,19 @@ struct KupgradeArchAndReplayTests {
         #expect(!out.text.contains("[kupgrade]"))
     }
 
+    /// `--json` is not part of `org.kldload:command`, so a live recording made as plain
+    /// `kupgrade` replays with `--json` and gives the same outcome as a JSON report.
+    @Test func recordedScenarioReplaysWithJSON() throws {
+        let dir = Fixtures.url("scenarios/kupgrade-debian12-apt").path
+        let out = Lines(), err = Lines()
+        let code = KupgradeCommand.main(["--replay", dir, "--json"], stdout: out.add, stderr: err.add)
+        #expect(code == 0)
+        let report = try JSONDecoder().decode(UpgradeReport.self, from: Data(out.text.utf8))
+        #expect(report.exitCode == 0)
+        #expect(report.checkpoint?.name.hasPrefix("pre-upgrade-") == true)
+        #expect(err.text.contains("[kupgrade] DONE"))
+    }
+
     @Test func replayLocksAndUidFromScenarioConf() throws {
         let busy = try Self.scenario([], conf: "uid=0\nlocks_held=/var/lib/dpkg/lock-frontend\n")
         defer { try? FileManager.default.removeItem(at: busy) }
