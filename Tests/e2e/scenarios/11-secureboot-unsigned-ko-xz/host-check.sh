@@ -10,7 +10,12 @@ serial=$(openssl x509 -inform DER -in "$o/mok.pub" -noout -serial | sed 's/^seri
 want=$(echo "$serial" | sed 's/../&:/g; s/:$//')
 initrd_zfs=$(ls "$o"/initrd-zfs.ko* 2>/dev/null | head -1)
 [[ -n $initrd_zfs ]] || { echo "no zfs module brought out of the rebuilt initramfs"; exit 1; }
-for f in "$o"/modules-after/zfs.ko.xz "$o"/modules-after/spl.ko.xz "$initrd_zfs"; do
+# zfs, spl and every module zfs.ko depends on (OpenZFS 2.1: icp, zavl, zcommon, …): under
+# Secure Boot the kernel loads none of them unsigned, so zfs would not load.
+deps=$(tr ',' ' ' <"$o/zfs-depends")
+files=("$initrd_zfs")
+for m in zfs spl $deps; do files+=("$o/modules-after/$m.ko.xz"); done
+for f in "${files[@]}"; do
     [[ -s $f ]] || { echo "missing $f"; exit 1; }
     signer=$(modinfo -F signer "$f")
     [[ $signer == "DKMS module signing key" ]] || { echo "$(basename "$f"): signer '$signer'"; exit 1; }

@@ -7,18 +7,33 @@ k=$(uname -r)
 d=/lib/modules/$k/updates/dkms
 mkdir -p "$OUT/modules-before" "$OUT/modules-after"
 
-# --- staged: the zfs/spl modules as a distribution that compresses modules ships them ----------
-for m in zfs spl; do
-    [ -f "$d/$m.ko" ] || fail "no $d/$m.ko (zfs-dkms build missing?)"
-    modinfo -F signer "$d/$m.ko" >"$OUT/$m.signer-dkms" 2>&1 || true
-    strip --strip-debug "$d/$m.ko"          # also drops an appended signature, if dkms had signed it
-    xz -z -f --check=crc32 --lzma2=dict=1MiB "$d/$m.ko"
-    [ -f "$d/$m.ko.xz" ] && [ ! -e "$d/$m.ko" ] || fail "$m.ko.xz not made"
+# --- staged: the zfs modules as a distribution that compresses modules ships them --------------
+# All of this OpenZFS 2.1 build's modules (zfs, spl and icp, zavl, zcommon, zlua, znvpair,
+# zunicode, zzstd, which zfs.ko depends on): unsigned, debug info stripped, xz as modules_install.
+for m in zfs spl; do [ -f "$d/$m.ko" ] || fail "no $d/$m.ko (zfs-dkms build missing?)"; done
+modinfo -F depends "$d/zfs.ko" >"$OUT/zfs-depends" 2>&1 || true
+for f in "$d"/*.ko; do
+    m=$(basename "$f" .ko)
+    modinfo -F signer "$f" >"$OUT/$m.signer-dkms" 2>&1 || true
+    strip --strip-debug "$f"          # also drops an appended signature, if dkms had signed it
+    xz -z -f --check=crc32 --lzma2=dict=1MiB "$f"
+    [ -f "$d/$m.ko.xz" ] && [ ! -e "$f" ] || fail "$m.ko.xz not made"
     expect_eq "$m.ko.xz signer before" "" "$(modinfo -F signer "$d/$m.ko.xz")"
     expect_eq "$m.ko.xz sig_id before" "" "$(modinfo -F sig_id "$d/$m.ko.xz")"
     cp "$d/$m.ko.xz" "$OUT/modules-before/"
 done
+# dkms keeps its built copy in its tree; where modules are compressed it keeps that copy
+# compressed too (dkms 3.0.10 install), and `dkms status` compares the two.
+v=$(dkms status | sed -n 's#^zfs/\([^,:]*\)[,:].*#\1#p' | head -1)
+t=/var/lib/dkms/zfs/$v/$k/$(uname -m)/module
+for f in "$d"/*.ko.xz; do
+    m=$(basename "$f" .ko.xz)
+    [ -f "$t/$m.ko" ] || fail "no $t/$m.ko in the dkms tree"
+    cp "$f" "$t/$m.ko.xz" && rm -f "$t/$m.ko"
+done
 depmod -a "$k"
+dkms status >"$OUT/dkms-status-before" 2>&1 || true
+! grep -q WARNING "$OUT/dkms-status-before" || fail "dkms status warns: $(cat "$OUT/dkms-status-before")"
 modinfo -n zfs >"$OUT/modinfo-n-zfs" 2>&1 || true
 expect_eq "modprobe's zfs file" "$d/zfs.ko.xz" "$(modinfo -n zfs)"
 
@@ -44,7 +59,7 @@ od -An -tx1 /sys/firmware/efi/efivars/* >"$OUT/efivars-staged"
   readlink -f "/lib/modules/$k/build/scripts/sign-file"; grep '^CONFIG_MODULE_SIG_HASH=' "/boot/config-$k";
   dpkg-query -W -f='${Package} ${Version}\n' kmod xz-utils openssl dkms initramfs-tools zfs-dkms "linux-image-$k" "linux-headers-$k" apt dpkg;
   ls -l --time-style=full-iso "/boot/initrd.img-$k"; findmnt -n -o SOURCE /; findmnt -n -o SOURCE /var/lib || true; } >"$OUT/facts" 2>&1
-sha256sum "$d"/zfs.ko.xz "$d"/spl.ko.xz >"$OUT/sha256-before"
+sha256sum "$d"/*.ko.xz >"$OUT/sha256-before"
 initrd_before=$(stat -c %Y "/boot/initrd.img-$k")
 sync
 rm -rf /root/rec
@@ -57,10 +72,12 @@ umount /sys/firmware
 sync
 cp -a /root/rec "$OUT/rec" || fail "no recording in /root/rec"
 cp /var/log/kupgrade.log "$OUT/kupgrade.log" 2>/dev/null || true
-sha256sum "$d"/zfs.ko.xz "$d"/spl.ko.xz >"$OUT/sha256-after"
-for m in zfs spl; do
-    cp "$d/$m.ko.xz" "$OUT/modules-after/"
-    modinfo "$d/$m.ko.xz" | grep -E '^(sig_id|signer|sig_key|sig_hashalgo|vermagic):' >"$OUT/$m.modinfo-after" || true
+sha256sum "$d"/*.ko.xz >"$OUT/sha256-after"
+for f in "$d"/*.ko.xz; do
+    m=$(basename "$f" .ko.xz)
+    cp "$f" "$OUT/modules-after/"
+    modinfo "$f" | grep -E '^(sig_id|signer|sig_key|sig_hashalgo|vermagic):' >"$OUT/$m.modinfo-after" || true
+    echo "$m $(modinfo -F signer "$f")" >>"$OUT/signers-after"
 done
 ls -l --time-style=full-iso "/boot/initrd.img-$k" >"$OUT/initrd-after" 2>&1
 lsinitramfs "/boot/initrd.img-$k" | grep -E '/(zfs|spl)\.ko' >"$OUT/initrd-zfs-files" 2>&1 || true
