@@ -363,6 +363,75 @@ struct StubRunner: CommandRunner {
         #expect(throws: FileSystemError.self) { try replayed.files.contents(of: "/var/lib/dpkg/" + marker) }
     }
 
+    /// Found recording kupgrade's Secure Boot re-signing in the e2e VM: the recorder also copied
+    /// what the run itself wrote (the signed module read back from `/run/kupgrade-sign`, the
+    /// log), so the replay started from the post-run state. Only the state before the run's own
+    /// writes is recorded; the replay sees those writes through its overlay.
+    @Test func copyOnReadRecordsNothingTheRunWroteItself() throws {
+        let s = try TempScenario()
+        try s.file("host/lib/modules/6.1.0-50-amd64/updates/dkms/zfs.ko.xz", "unsigned")
+        try s.file("host/var/log/.keep", "")
+        try s.file("host/run/.keep", "")
+        let fs = CopyOnReadFileSystem(lower: RootedFileSystem(root: s.path + "/host"), scenarioDirectory: s.path + "/rec")
+        let module = "/lib/modules/6.1.0-50-amd64/updates/dkms/zfs.ko.xz"
+        let work = "/run/kupgrade-sign"
+        // As ModuleSigner does it: a stale work directory is looked for, then created.
+        #expect(!fs.exists(work))
+        try fs.createDirectory(work)
+        let original = try fs.contents(of: module)
+        try fs.write(original, to: work + "/zfs.ko.xz")
+        // xz/sign-file (commands) leave their own files in the work directory.
+        try Data("signed".utf8).write(to: URL(fileURLWithPath: s.path + "/host" + work + "/zfs.ko.xz"))
+        try Data("raw".utf8).write(to: URL(fileURLWithPath: s.path + "/host" + work + "/zfs.ko"))
+        #expect(try fs.list(work) == ["zfs.ko", "zfs.ko.xz"])
+        #expect(fs.exists(work + "/zfs.ko"))
+        let signed = try fs.contents(of: work + "/zfs.ko.xz")
+        try fs.write(signed, to: module)
+        #expect(try fs.text(of: module) == "signed")
+        try fs.remove(work)
+        // The log: created and appended by the run, then read back.
+        try fs.append(Data("line\n".utf8), to: "/var/log/kupgrade.log")
+        #expect(fs.exists("/var/log/kupgrade.log"))
+        #expect(try fs.text(of: "/var/log/kupgrade.log") == "line\n")
+        // A directory the run created with its parents.
+        try fs.write(Data("x".utf8), to: "/var/lib/kldload/new/state")
+        #expect(fs.isDirectory("/var/lib/kldload"))
+        #expect(try fs.list("/var/lib/kldload") == ["new"])
+
+        let rec = s.path + "/rec/root"
+        #expect(try String(contentsOfFile: rec + module, encoding: .utf8) == "unsigned")
+        #expect(!FileManager.default.fileExists(atPath: rec + work))
+        #expect(!FileManager.default.fileExists(atPath: rec + "/var/log/kupgrade.log"))
+        #expect(!FileManager.default.fileExists(atPath: rec + "/var/lib/kldload"))
+        // The replay starts from the state before the run and sees its own writes.
+        let replayed = try SystemContext.replay(scenario: s.path + "/rec")
+        #expect(try replayed.files.text(of: module) == "unsigned")
+        #expect(!replayed.files.exists(work))
+        #expect(!replayed.files.exists("/var/log/kupgrade.log"))
+        try replayed.files.write(Data("signed".utf8), to: module)
+        #expect(try replayed.files.text(of: module) == "signed")
+    }
+
+    /// What the recording held before the run changed a path stays as it was.
+    @Test func copyOnReadKeepsThePreRunStateOfAPathTheRunChanges() throws {
+        let s = try TempScenario()
+        try s.file("host/var/log/kupgrade.log", "an earlier run\n")
+        try s.file("host/etc/kldload.conf", "a=1\n")
+        let fs = CopyOnReadFileSystem(lower: RootedFileSystem(root: s.path + "/host"), scenarioDirectory: s.path + "/rec")
+        #expect(fs.exists("/var/log/kupgrade.log"))
+        try fs.append(Data("this run\n".utf8), to: "/var/log/kupgrade.log")
+        #expect(try fs.text(of: "/var/log/kupgrade.log") == "an earlier run\nthis run\n")
+        #expect(try fs.text(of: "/etc/kldload.conf") == "a=1\n")
+        try fs.write(Data("a=2\n".utf8), to: "/etc/kldload.conf")
+        #expect(try fs.text(of: "/etc/kldload.conf") == "a=2\n")
+        // Creating a directory that exists already changes nothing: what is in it is still recorded.
+        try fs.createDirectory("/etc")
+        #expect(fs.exists("/etc/kldload.conf"))
+        let rec = s.path + "/rec/root"
+        #expect(try Data(contentsOf: URL(fileURLWithPath: rec + "/var/log/kupgrade.log")).isEmpty, "placeholder from the check before the run appended")
+        #expect(try String(contentsOfFile: rec + "/etc/kldload.conf", encoding: .utf8) == "a=1\n")
+    }
+
     @Test func copyOnReadKeepsAnEarlierRecordingsContent() throws {
         let s = try TempScenario()
         try s.file("host/etc/os-release", "ID=debian\n")

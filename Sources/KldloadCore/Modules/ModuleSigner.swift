@@ -11,7 +11,8 @@ import Foundation
 ///   is enforcing; a `MokSBStateRT` variable means shim validation is off), else
 ///   `mokutil --sb-state`. Not enforcing: prints
 ///   `[kupgrade] Secure Boot: not active, skipping module signing` and does nothing else.
-/// - Enforcing: for each module, `modinfo -F signer FILE` then `modinfo -F sig_id FILE`; a module
+/// - Enforcing: for each module (zfs, spl and, before OpenZFS 2.2, the modules zfs.ko depends
+///   on: `signedModuleNames`), `modinfo -F signer FILE` then `modinfo -F sig_id FILE`; a module
 ///   with neither is unsigned and is re-signed with the DKMS MOK key (`/var/lib/dkms/mok.key` +
 ///   `/var/lib/dkms/mok.pub`, or `mok_signing_key` / `mok_certificate` / `sign_file` from
 ///   `/etc/dkms/framework.conf` and `framework.conf.d/*.conf`) and the kernel's `scripts/sign-file`.
@@ -29,6 +30,13 @@ public struct ModuleSigner: Sendable {
     public let context: SystemContext
     public let progress: ProgressSink
     public let dryRun: Bool
+
+    /// Every module of an OpenZFS build that must be signed for zfs to load: zfs and spl, and
+    /// before OpenZFS 2.2 (Debian 12's 2.1.11, Ubuntu 22.04) the modules zfs.ko depends on
+    /// (`modinfo -F depends zfs.ko`: spl, znvpair, zcommon, zunicode, zzstd, icp, zavl, zlua),
+    /// which 2.2 merged into zfs.ko. Under Secure Boot the kernel refuses any unsigned one, and
+    /// with it zfs. (Found in the e2e VM: re-signing only zfs/spl left seven unsigned.)
+    public static let signedModuleNames = ["zfs", "spl", "icp", "zavl", "zcommon", "zlua", "znvpair", "zunicode", "zzstd"]
 
     public static let defaultKey = "/var/lib/dkms/mok.key"
     public static let defaultCertificate = "/var/lib/dkms/mok.pub"
@@ -51,7 +59,7 @@ public struct ModuleSigner: Sendable {
         progress("[kupgrade] Secure Boot: enforcing (\(state.source.rawValue)), checking ZFS module signatures...")
         var report = SigningReport(secureBoot: stateText, enforcing: true)
 
-        let inventory = KernelScanner(fileSystem: context.files).scan()
+        let inventory = KernelScanner(fileSystem: context.files, moduleNames: Self.signedModuleNames).scan()
         let boot = nextBoot ?? inventory.kernels.map(\.release).max()
         let settings = signingSettings()
         var keyChecked = false

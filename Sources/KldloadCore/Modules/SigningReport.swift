@@ -65,7 +65,10 @@ public enum SigningProblem: Error, Sendable, Hashable, Codable, CustomStringConv
         switch self {
         case .missingKey(let key, let certificate):
             return "Secure Boot is enforcing but the module signing key is missing (\(key), \(certificate)). "
-                + "Create one with `dkms generate_mok` (dkms 3.x), enroll it with `mokutil --import \(certificate)`, "
+                + "Create one with `dkms generate_mok` (dkms 3.1 and later; dkms 3.0, as in Debian 12, has no such command: "
+                + "`openssl req -new -x509 -nodes -days 36500 -subj \"/CN=DKMS module signing key\" -newkey rsa:2048 "
+                + "-keyout \(key) -outform DER -out \(certificate)`, the command it runs itself), "
+                + "enroll it with `mokutil --import \(certificate)`, "
                 + "reboot to confirm the enrollment in MokManager, then run kupgrade again. Until then the unsigned "
                 + "ZFS modules will not load under Secure Boot."
         case .missingSignFile(let kernel, let searched):

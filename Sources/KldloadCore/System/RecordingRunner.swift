@@ -105,6 +105,14 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
 /// wins). Every directory the recorder creates holds an empty `.kldload-directory` marker so
 /// that git keeps it even when nothing inside was looked at (the replay hides the marker,
 /// `RecordedTreeFileSystem`). Writes go to `lower` unchanged.
+///
+/// Only the system as it was **before the run changed it** is recorded: once the run writes,
+/// appends to, creates or removes a path (the log, the lock, the re-signing work directory
+/// `/run/kupgrade-sign` and what `xz`/`sign-file` leave in it, a re-signed module), later reads,
+/// existence checks and listings of that path, and of everything under a directory the run
+/// created or removed, are not copied. What the recording already holds from before the write
+/// stays. The replay sees the run's own writes through its in-memory overlay instead, so it
+/// starts from the same state the live run started from.
 public struct CopyOnReadFileSystem: FileSystem {
     public let lower: any FileSystem
     public let copy: RootedFileSystem
@@ -118,8 +126,9 @@ public struct CopyOnReadFileSystem: FileSystem {
     public func contents(of path: String) throws(FileSystemError) -> Data {
         let data = try lower.contents(of: path)
         // Copy on the first read in this run, over a placeholder but not over a file an earlier
-        // run recorded into the same directory.
-        if state.markRead(path), !copy.exists(path) || (try? copy.contents(of: path))?.isEmpty == true {
+        // run recorded into the same directory; never what this run wrote itself.
+        if !state.isChangedByRun(path), state.markRead(path),
+           !copy.exists(path) || (try? copy.contents(of: path))?.isEmpty == true {
             try? copy.write(data, to: path)
         }
         return data
@@ -127,12 +136,13 @@ public struct CopyOnReadFileSystem: FileSystem {
 
     public func exists(_ path: String) -> Bool {
         let found = lower.exists(path)
-        if found { placeholder(path, directory: lower.isDirectory(path)) }
+        if found, !state.isChangedByRun(path) { placeholder(path, directory: lower.isDirectory(path)) }
         return found
     }
 
     public func isDirectory(_ path: String) -> Bool {
         let directory = lower.isDirectory(path)
+        guard !state.isChangedByRun(path) else { return directory }
         if directory { placeholder(path, directory: true) } else if lower.exists(path) { placeholder(path, directory: false) }
         return directory
     }
@@ -142,16 +152,47 @@ public struct CopyOnReadFileSystem: FileSystem {
 
     public func list(_ path: String) throws(FileSystemError) -> [String] {
         let names = try lower.list(path)
+        guard !state.isChangedByRun(path) else { return names }
         makeDirectory(path)
         let base = path.hasSuffix("/") ? path : path + "/"
-        for name in names { placeholder(base + name, directory: lower.isDirectory(base + name)) }
+        for name in names where !state.isChangedByRun(base + name) {
+            placeholder(base + name, directory: lower.isDirectory(base + name))
+        }
         return names
     }
 
-    public func append(_ data: Data, to path: String) throws(FileSystemError) { try lower.append(data, to: path) }
-    public func write(_ data: Data, to path: String) throws(FileSystemError) { try lower.write(data, to: path) }
-    public func createDirectory(_ path: String) throws(FileSystemError) { try lower.createDirectory(path) }
-    public func remove(_ path: String) throws(FileSystemError) { try lower.remove(path) }
+    public func append(_ data: Data, to path: String) throws(FileSystemError) {
+        changing(path, createsParents: true)
+        try lower.append(data, to: path)
+    }
+    public func write(_ data: Data, to path: String) throws(FileSystemError) {
+        changing(path, createsParents: true)
+        try lower.write(data, to: path)
+    }
+    public func createDirectory(_ path: String) throws(FileSystemError) {
+        // An existing directory is not changed by creating it again.
+        if !lower.isDirectory(path) { changing(path, createsParents: true) }
+        try lower.createDirectory(path)
+    }
+    public func remove(_ path: String) throws(FileSystemError) {
+        changing(path, createsParents: false)
+        try lower.remove(path)
+    }
+
+    /// Marks `path` (and everything under it) as changed by this run, before the change. The
+    /// parent directories a write or `createDirectory` will create are the run's too: the
+    /// topmost one that does not exist yet is marked.
+    private func changing(_ path: String, createsParents: Bool) {
+        var top = CopyState.normalize(path)
+        if createsParents {
+            var parent = (top as NSString).deletingLastPathComponent
+            while parent.count > 1, !lower.exists(parent) {
+                top = parent
+                parent = (parent as NSString).deletingLastPathComponent
+            }
+        }
+        state.markChanged(top)
+    }
 
     /// A link the run looked at is recorded as the same link (relative or absolute as stored).
     public func symbolicLinkDestination(_ path: String) -> String? {
@@ -208,15 +249,45 @@ public struct RecordedTreeFileSystem: FileSystem {
     }
 }
 
-/// Which files a `CopyOnReadFileSystem` has copied with their real content.
+/// Which files a `CopyOnReadFileSystem` has copied with their real content, and which paths
+/// the run itself changed (never recorded after that).
 private final class CopyState: @unchecked Sendable {
     private let lock = NSLock()
     private var read: Set<String> = []
+    private var changed: Set<String> = []
 
     /// True the first time `path` is read (its content is to be copied).
     func markRead(_ path: String) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         return read.insert(path).inserted
+    }
+
+    /// `path` and everything under it belong to the run from now on.
+    func markChanged(_ path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        changed.insert(Self.normalize(path))
+    }
+
+    /// True when the run wrote, created or removed `path` or one of its parent directories.
+    func isChangedByRun(_ path: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if changed.isEmpty { return false }
+        var p = Self.normalize(path)
+        while true {
+            if changed.contains(p) { return true }
+            if p == "/" || p.isEmpty { return false }
+            let parent = (p as NSString).deletingLastPathComponent
+            if parent == p { return false }
+            p = parent
+        }
+    }
+
+    static func normalize(_ path: String) -> String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        return p
     }
 }

@@ -439,7 +439,7 @@ private struct Session {
             if moduleCritical {
                 line("  1. Wait for a new ZFS DKMS package update and re-run kupgrade")
             } else {
-                line("  1. Provide the DKMS signing key (dkms generate_mok; mokutil --import /var/lib/dkms/mok.pub, then reboot once to enroll it) and re-run kupgrade")
+                line("  1. Provide the DKMS signing key (dkms generate_mok on dkms 3.1+, the openssl command above on dkms 3.0; mokutil --import /var/lib/dkms/mok.pub, then reboot once to enroll it) and re-run kupgrade")
             }
             let previous = verification.kernels.filter { $0.zfsUsable && !$0.bootsNext }.map(\.kernel).last
             if let previous {
