@@ -153,13 +153,19 @@ def newkernel_scenario():
     old, new = kernels[0], kernels[-1]
     # The zfs/spl modules present in the chroot (real `find /lib/modules -name zfs.ko* -o -name spl.ko*`).
     modules = [l.strip() for l in open(os.path.join(FIX, dk, "find-zfs-modules.stdout")) if l.strip()]
-    # The plan's package count (kupgrade counts the Inst/Remv lines of apt-get -s dist-upgrade).
+    # org.kldload:packages: the plan's package count (the Inst/Remv lines of apt-get -s dist-upgrade),
+    # but 0 when the real dist-upgrade failed (a .status file: kupgrade records 0 after a failed transaction).
     sim = open(os.path.join(FIX, apt, "apt-get-s-dist-upgrade.stdout")).read().split("\n")
     packages = sum(1 for l in sim if l.startswith(("Inst ", "Remv ")))
+    if os.path.exists(os.path.join(FIX, apt, "apt-get-dist-upgrade-confold.status")):
+        packages = 0
     snap = SNAP + [f"rpool/var/lib@{NAME}"]
     root = [("etc/os-release", "cap:" + apt + "os-release"),
             ("proc/self/mounts", "vm:system/proc-self-mounts"),
-            ("usr/bin/apt-get", "placeholder"), ("usr/sbin/dkms", "placeholder")]
+            ("usr/bin/apt-get", "placeholder"), ("usr/sbin/dkms", "placeholder"),
+            ("var/lib/dpkg/.kldload-directory", ("placeholder", "the recorder's directory marker (hidden by the replay) standing "
+             "for the real /var/lib/dpkg (dpkg's database, in the chroot as on any Debian system); with the VM's mount table "
+             "(/var/lib on rpool/var/lib) kupgrade finds the package database outside the BE and checkpoints rpool/var/lib too"))]
     for k in kernels:
         root.append(("boot/vmlinuz-" + k, ("placeholder", "the kernel image of " + k + ", present in the chroot's /boot after "
                      "the upgrade (Fixtures/" + dk + "ls-boot.stdout); kupgrade only checks that it exists")))
@@ -196,7 +202,7 @@ def newkernel_scenario():
         "are recorded empty. kupgrade reads bootfs and the BE listing twice (before planning and again before",
         "the checkpoint), so those two recordings appear twice. No autoremove (skipped after a failed",
         "transaction) and no retention (only after exit 0/1).",
-        "", "Kernels: " + old + " (running, zfs/spl built) and " + new + " (new, newest, so it boots next:",
+        "", "Kernels: " + old + " (bookworm's kernel, installed first, zfs/spl built for it) and " + new + " (new, newest, so it boots next:",
         "NextBootKernel.select with no org.zfsbootmenu:kernel property). Expected: exit 5, DO NOT REBOOT.", ""]
     return name, dict(
         description="Debian 12, apt: the bookworm-backports kernel " + new + " arrives, zfs-dkms 2.1 does not build for it "
