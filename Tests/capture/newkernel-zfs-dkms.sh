@@ -134,10 +134,18 @@ components main contrib, mirror read from the host's apt sources; then linux-ima
 from bookworm, so zfs was built by DKMS for $KOLD). \`... repo\` downloaded on the host, with a private sources list adding
 bookworm-backports, the backports linux-image-amd64/linux-headers-amd64 metapackages and what they pull, and put them in
 \`deb [trusted=yes] file:/srv/kernel-repo ./\` inside the chroot (dpkg-scanpackages), so the chroot's ordinary dist-upgrade
-offers kernel $KNEW as a regular upgrade. Every command ran as \`chroot $ROOT ARGV\` (shown in full below) with /proc, /sys,
+offers kernel $KNEW as a regular upgrade. The repository held: $(cd "$ROOT/srv/kernel-repo" && ls *.deb | tr '\n' ' ')(the packages
+apt took from bookworm-backports for \`apt-get -s install linux-image-amd64/bookworm-backports linux-headers-amd64/bookworm-backports\`
+against the chroot's dpkg status; the other dependencies come from bookworm itself). Every command ran as \`chroot $ROOT ARGV\` (shown in full below) with /proc, /sys,
 /dev, /dev/pts mounted; the argv after \`chroot $ROOT\` is exactly what kupgrade runs (PackageManagerDriver.swift,
 ModuleVerifier.swift). Inside a chroot \`uname -r\` is the host's kernel ($(uname -r)), which has no headers there; every DKMS
-build is for an explicit kernel. See Tests/capture/newkernel-zfs-dkms.sh and the times in the scenario's PROVENANCE.md."
+build is for an explicit kernel. The capture \`apt-get-autoremove\` (run last; kupgrade skips autoremove after a failed
+transaction) shows apt retrying the unfinished configuration, so DKMS fails a third time.
+
+Step times (UTC stamps the script appended to $TIMES; shared 2-core machine):
+\`\`\`
+$(cat "$TIMES")
+\`\`\`"
     write_provenance "$OUT" "apt-get in a Debian 12 chroot: bookworm-backports kernel $KNEW arrives, zfs-dkms does not build for it" \
         "$(chroot "$ROOT" apt-get --version | head -1); $(chroot "$ROOT" dpkg --version | head -1)" newkernel-zfs-dkms.sh "$notes"
     write_provenance "$DK" "dkms in a Debian 12 chroot: zfs-dkms $zv built for $KOLD, fails for bookworm-backports $KNEW" \

@@ -203,7 +203,15 @@ def newkernel_scenario():
         "the checkpoint), so those two recordings appear twice. No autoremove (skipped after a failed",
         "transaction) and no retention (only after exit 0/1).",
         "", "Kernels: " + old + " (bookworm's kernel, installed first, zfs/spl built for it) and " + new + " (new, newest, so it boots next:",
-        "NextBootKernel.select with no org.zfsbootmenu:kernel property). Expected: exit 5, DO NOT REBOOT.", ""]
+        "NextBootKernel.select with no org.zfsbootmenu:kernel property). Expected: exit 5, DO NOT REBOOT.", "",
+        "What the real package side did: dkms 3.0.10's /etc/kernel/postinst.d/dkms hook ran `dkms autoinstall` for the new",
+        "kernel inside the linux-image postinst; OpenZFS 2.1.11's configure stopped (`None of the expected \"file_fallocate\"",
+        "interfaces were detected ... Compatible Kernels: 3.10 - 6.2`), the hook exited 11, dpkg left the kernel half-configured",
+        "(iF) and its headers/metapackages unconfigured, and apt-get exited 100. So on Debian 12 this case is a failed",
+        "transaction *and* a critical module failure: kupgrade prints the transaction-failed variant of the DKMS FAILURE block",
+        "and exits 5 (critical wins over 4). The retry `dkms autoinstall -k` fails the same way (exit 11). The half-configured",
+        "kernel also has no initrd in /boot (ls-boot: the initramfs-tools hook runs after the dkms hook).",
+        "All chroot captures: see the PROVENANCE.md of Fixtures/" + apt + " and Fixtures/" + dk + ".", ""]
     return name, dict(
         description="Debian 12, apt: the bookworm-backports kernel " + new + " arrives, zfs-dkms 2.1 does not build for it "
                     "(in the transaction, then in kupgrade's dkms autoinstall retry): exit 5, DO NOT REBOOT",
