@@ -62,6 +62,7 @@ phase_chroot() {
     DEBIAN_FRONTEND=noninteractive chroot "$ROOT" apt-get -y install linux-image-amd64 linux-headers-amd64 zfs-dkms kmod
     stamp "chroot: install done"
     chroot "$ROOT" dkms status
+    umount_chroot
 }
 
 phase_repo() {
@@ -151,6 +152,7 @@ $(cat "$TIMES")
     write_provenance "$DK" "dkms in a Debian 12 chroot: zfs-dkms $zv built for $KOLD, fails for bookworm-backports $KNEW" \
         "$(chroot "$ROOT" dkms --version); zfs-dkms $(chroot "$ROOT" dpkg-query -W -f '${Version}' zfs-dkms); kmod $(chroot "$ROOT" dpkg-query -W -f '${Version}' kmod)" \
         newkernel-zfs-dkms.sh "$notes"
+    umount_chroot
 }
 
 case "${1:-}" in
