@@ -43,6 +43,7 @@ umount_chroot() {
 }
 
 phase_chroot() {
+    : >"$TIMES"   # a new chroot starts a new time record
     stamp "chroot: debootstrap bookworm from $MIRROR"
     umount_chroot; rm -rf "$ROOT"
     debootstrap --variant=minbase --components=main,contrib bookworm "$ROOT" "$MIRROR"
