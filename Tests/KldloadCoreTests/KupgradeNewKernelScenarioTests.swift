@@ -61,6 +61,8 @@ struct KupgradeNewKernelScenarioTests {
         #expect(plan.newKernels == [Self.newKernel])
         #expect(plan.items.contains { $0.name == "linux-image-\(Self.newKernel)" && $0.action == .install })
         #expect(plan.items.contains { $0.name == "linux-image-amd64" && $0.action == .upgrade })
+        #expect(plan.items.count == 10)
+        #expect(r.output.contains("[kupgrade] plan: 3 to upgrade, 7 new, 0 to remove\n"))
         #expect(r.output.contains("new kernel: \(Self.newKernel)"))
     }
 
