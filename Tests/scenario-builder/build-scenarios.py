@@ -257,6 +257,96 @@ SCENARIOS = {
 }
 
 
+def newkernel_scenario():
+    """kupgrade-debian12-new-kernel-zfs-dkms-fails: assembled from the chroot captures of
+    Tests/capture/newkernel-zfs-dkms.sh (package side: apt, dkms, modinfo, the /lib/modules and
+    /boot listings) and the VM's ZFS captures (pool, BE listing). Kernel releases and module paths
+    are read from those captures, never typed here. Returns (name, spec) or (name, None)."""
+    name = "kupgrade-debian12-new-kernel-zfs-dkms-fails"
+    apt = sorted(glob.glob(os.path.join(FIX, "apt", "*-debian12-chroot-bpo-kernel-zfs-dkms")))
+    dk = sorted(glob.glob(os.path.join(FIX, "dkms", "*-debian12-chroot-zfs-bpo-kernel")))
+    if not apt or not dk:
+        return name, None
+    apt = os.path.relpath(apt[-1], FIX) + "/"
+    dk = os.path.relpath(dk[-1], FIX) + "/"
+    # The kernels: /boot/vmlinuz-* in the chroot after the upgrade (real `ls -la /boot`).
+    boot = open(os.path.join(FIX, dk, "ls-boot.stdout")).read().split()
+    kernels = sorted({w[len("vmlinuz-"):] for w in boot if w.startswith("vmlinuz-")},
+                     key=lambda k: [int(x) if x.isdigit() else x for x in
+                                    __import__("re").split(r"(\d+)", k)])
+    old, new = kernels[0], kernels[-1]
+    # The zfs/spl modules present in the chroot (real `find /lib/modules -name zfs.ko* -o -name spl.ko*`).
+    modules = [l.strip() for l in open(os.path.join(FIX, dk, "find-zfs-modules.stdout")) if l.strip()]
+    # org.kldload:packages: the plan's package count (the Inst/Remv lines of apt-get -s dist-upgrade),
+    # but 0 when the real dist-upgrade failed (a .status file: kupgrade records 0 after a failed transaction).
+    sim = open(os.path.join(FIX, apt, "apt-get-s-dist-upgrade.stdout")).read().split("\n")
+    packages = sum(1 for l in sim if l.startswith(("Inst ", "Remv ")))
+    if os.path.exists(os.path.join(FIX, apt, "apt-get-dist-upgrade-confold.status")):
+        packages = 0
+    snap = SNAP + [f"rpool/var/lib@{NAME}"]
+    root = [("etc/os-release", "cap:" + apt + "os-release"),
+            ("proc/self/mounts", "vm:system/proc-self-mounts"),
+            ("usr/bin/apt-get", "placeholder"), ("usr/sbin/dkms", "placeholder"),
+            ("var/lib/dpkg/.kldload-directory", ("placeholder", "the recorder's directory marker (hidden by the replay) standing "
+             "for the real /var/lib/dpkg (dpkg's database, in the chroot as on any Debian system); with the VM's mount table "
+             "(/var/lib on rpool/var/lib) kupgrade finds the package database outside the BE and checkpoints rpool/var/lib too"))]
+    for k in kernels:
+        root.append(("boot/vmlinuz-" + k, ("placeholder", "the kernel image of " + k + ", present in the chroot's /boot after "
+                     "the upgrade (Fixtures/" + dk + "ls-boot.stdout); kupgrade only checks that it exists")))
+    root.append((f"lib/modules/{new}/modules.dep", ("placeholder", f"stands for the real /lib/modules/{new}/ tree "
+                 f"(Fixtures/{dk}find-lib-modules.stdout lists its modules.dep and no zfs/spl module); a file keeps the directory")))
+    modinfo = []
+    for m in modules:
+        root.append((m.lstrip("/"), ("placeholder", "module file listed in Fixtures/" + dk + "find-zfs-modules.stdout "
+                     "(kupgrade asks modinfo about it; the recorded modinfo answers)")))
+        base = os.path.basename(m).split(".")[0]
+        kver = m.split("/")[3]
+        modinfo.append((["modinfo", "-F", "vermagic", m], "cap:" + dk + f"modinfo-F-vermagic-{base}-{kver}"))
+    commands = KBE_READS + [(POOL, "vm:healthy/zpool-get-Hp-bootfs-etc"), (STATUS, "vm:healthy/zpool-status-x-rpool"),
+        (["apt-get", "update"], "cap:" + apt + "apt-get-update"),
+        (["apt-get", "-s", "dist-upgrade"], "cap:" + apt + "apt-get-s-dist-upgrade"),
+    ] + KBE_READS + [
+        (snap, ("silent", SILENT_SNAPSHOT)),
+        (APT_UPGRADE, "cap:" + apt + "apt-get-dist-upgrade-confold"),
+        (["dkms", "status"], "cap:" + dk + "dkms-status-after-upgrade"),
+        (["dkms", "autoinstall", "-k", new], "cap:" + dk + "dkms-autoinstall-k-new-kernel"),
+    ] + modinfo + [
+        (["mokutil", "--sb-state"], "cap:mokutil/0.6.0-debian12/sb-state-no-efi"),
+        (zfs_set("critical-module-failure", packages, new), ("silent", SILENT_SET)),
+    ]
+    notes = [
+        "**Assembled, not a live recording.** No single machine ran this kupgrade. The package side (apt, dkms,",
+        "modinfo, os-release, the kernel and module files) was captured natively in a Debian 12 chroot by",
+        "`Tests/capture/newkernel-zfs-dkms.sh` (real Debian 12 `zfs-dkms` from contrib built by DKMS for " + old + ";",
+        "the real bookworm-backports kernel " + new + " offered by a local `file:` repository, so the chroot's own",
+        "`apt-get dist-upgrade` installed it and its postinst ran DKMS, which failed to build zfs; then the",
+        "`dkms autoinstall -k " + new + "` kupgrade runs, failing again). The ZFS side (pool health, the BE",
+        "listing, bootfs, /proc/self/mounts with `/` on rpool/ROOT/default and /var/lib on rpool/var/lib) comes",
+        "from the real OpenZFS 2.1.11 VM captures; `zfs snapshot` and `zfs set` print nothing on success and",
+        "are recorded empty. kupgrade reads bootfs and the BE listing twice (before planning and again before",
+        "the checkpoint), so those two recordings appear twice. No autoremove (skipped after a failed",
+        "transaction) and no retention (only after exit 0/1).",
+        "", "Kernels: " + old + " (bookworm's kernel, installed first, zfs/spl built for it) and " + new + " (new, newest, so it boots next:",
+        "NextBootKernel.select with no org.zfsbootmenu:kernel property). Expected: exit 5, DO NOT REBOOT.", "",
+        "What the real package side did: dkms 3.0.10's /etc/kernel/postinst.d/dkms hook ran `dkms autoinstall` for the new",
+        "kernel inside the linux-image postinst; OpenZFS 2.1.11's configure stopped (`None of the expected \"file_fallocate\"",
+        "interfaces were detected ... Compatible Kernels: 3.10 - 6.2`), the hook exited 11, dpkg left the kernel half-configured",
+        "(iF) and its headers/metapackages unconfigured, and apt-get exited 100. So on Debian 12 this case is a failed",
+        "transaction *and* a critical module failure: kupgrade prints the transaction-failed variant of the DKMS FAILURE block",
+        "and exits 5 (critical wins over 4). The retry `dkms autoinstall -k` fails the same way (exit 11). The half-configured",
+        "kernel also has no initrd in /boot (ls-boot: the initramfs-tools hook runs after the dkms hook).",
+        "All chroot captures: see the PROVENANCE.md of Fixtures/" + apt + " and Fixtures/" + dk + ".", ""]
+    return name, dict(
+        description="Debian 12, apt: the bookworm-backports kernel " + new + " arrives, zfs-dkms 2.1 does not build for it "
+                    "(in the transaction, then in kupgrade's dkms autoinstall retry): exit 5, DO NOT REBOOT",
+        expect_exit=5, root=root, commands=commands, notes=notes)
+
+
+_nk_name, _nk_spec = newkernel_scenario()
+if _nk_spec is not None:
+    SCENARIOS[_nk_name] = _nk_spec
+
+
 def vm_dir():
     found = sorted(glob.glob(os.path.join(FIX, "zfs-2.1", "openzfs-*-debian12")))
     return found[-1] if found else None
@@ -348,6 +438,9 @@ def build(name, spec, check):
         if source == "directory" or isinstance(source, tuple):
             roots.append((path, source, why or ("empty directory" if source == "directory" else "symbolic link")))
             continue
+        if isinstance(source, tuple) and source[0] == "placeholder":
+            roots.append((path, None, "empty placeholder: " + source[1]))
+            continue
         if source.startswith("file:"):
             src = os.path.join(FIX, source[5:])
             text = "copy of Fixtures/" + source[5:]
@@ -381,7 +474,7 @@ def build(name, spec, check):
     shutil.rmtree(out, ignore_errors=True)
     prov = [f"# {name}", "", spec["description"] + ".", "",
             f"Built by `python3 Tests/scenario-builder/build-scenarios.py {name}`; expected exit status "
-            f"{spec['expect_exit']}. Replay: `swift run kupgrade --replay Fixtures/scenarios/{name}`.", "",
+            f"{spec['expect_exit']}. Replay: `swift run kupgrade --replay Fixtures/scenarios/{name}`.", ""] + spec.get("notes", []) + [
             "Recordings (argv as kupgrade runs it; output copied byte for byte from the named capture, whose own",
             "PROVENANCE.md gives program version, distro, exact argv and date; captures made in a test root or",
             "against a local repository ran with extra options pointing there, which do not change the format):", ""]
