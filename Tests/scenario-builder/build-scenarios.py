@@ -336,6 +336,15 @@ def newkernel_scenario():
         "and exits 5 (critical wins over 4). The retry `dkms autoinstall -k` fails the same way (exit 11). The half-configured",
         "kernel also has no initrd in /boot (ls-boot: the initramfs-tools hook runs after the dkms hook).",
         "All chroot captures: see the PROVENANCE.md of Fixtures/" + apt + " and Fixtures/" + dk + ".", ""]
+    # One paragraph per note (build() prints each note as a paragraph).
+    paragraphs, current = [], []
+    for line in notes:
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    notes = paragraphs + ([" ".join(current)] if current else [])
     return name, dict(
         description="Debian 12, apt: the bookworm-backports kernel " + new + " arrives, zfs-dkms 2.1 does not build for it "
                     "(in the transaction, then in kupgrade's dkms autoinstall retry): exit 5, DO NOT REBOOT",
@@ -435,11 +444,11 @@ def build(name, spec, check):
         if source == "placeholder":
             roots.append((path, None, why or "empty placeholder: kupgrade only checks that the file exists"))
             continue
-        if source == "directory" or isinstance(source, tuple):
-            roots.append((path, source, why or ("empty directory" if source == "directory" else "symbolic link")))
-            continue
         if isinstance(source, tuple) and source[0] == "placeholder":
             roots.append((path, None, "empty placeholder: " + source[1]))
+            continue
+        if source == "directory" or (isinstance(source, tuple) and source[0] == "symlink"):
+            roots.append((path, source, why or ("empty directory" if source == "directory" else "symbolic link")))
             continue
         if source.startswith("file:"):
             src = os.path.join(FIX, source[5:])
@@ -474,7 +483,7 @@ def build(name, spec, check):
     shutil.rmtree(out, ignore_errors=True)
     prov = [f"# {name}", "", spec["description"] + ".", "",
             f"Built by `python3 Tests/scenario-builder/build-scenarios.py {name}`; expected exit status "
-            f"{spec['expect_exit']}. Replay: `swift run kupgrade --replay Fixtures/scenarios/{name}`.", ""] + spec.get("notes", []) + [
+            f"{spec['expect_exit']}. Replay: `swift run kupgrade --replay Fixtures/scenarios/{name}`.", "",
             "Recordings (argv as kupgrade runs it; output copied byte for byte from the named capture, whose own",
             "PROVENANCE.md gives program version, distro, exact argv and date; captures made in a test root or",
             "against a local repository ran with extra options pointing there, which do not change the format):", ""]
