@@ -248,10 +248,9 @@ SCENARIOS = {
                "paths of `find-modules` in the capture (the installroot's vmlinuz files and the modules dkms installed); the "
                "depmod files and `build` links there are left out (kupgrade does not read them).",
                "Not represented: Fedora's compatibility symlink `/var/lib/rpm` -> `/usr/lib/sysimage/rpm` (Fedora 36+, "
-               "https://fedoraproject.org/wiki/Changes/RelocateRPMToUsr). kupgrade's "
-               "package-database check (PackageDatabaseGuard) tests `/var/lib/rpm` with `isDirectory`, which follows the link, "
-               "and would then take the dataset mounted at /var/lib (rpool/var/lib in this layout) for the package database; "
-               "that case is reported as an open question, not encoded here.",
+               "https://fedoraproject.org/wiki/Changes/RelocateRPMToUsr): the capture's installroot has none. kupgrade's "
+               "package-database check (PackageDatabaseGuard) follows such a link to `/usr/lib/sysimage/rpm`, inside the BE "
+               "(tested by KBEPackageDatabaseLinkTests), so the link would change nothing here.",
                RETENTION_NOTE,
                ZFS_NOTE]),
 }
