@@ -500,3 +500,29 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(NextBootKernel.select(from: kernels, kernelProperty: "5.15") == "6.10.0-1-amd64")
     }
 }
+
+/// Which kernel waits for an initramfs (Debian's `/boot/initrd.img-<release>` naming only).
+@Suite struct ModuleVerifierInitramfsTests {
+    /// The tree removes its directory when it goes away, so the caller keeps it.
+    private func verifier(_ files: [String]) -> (ModuleVerifier, ModuleTree) {
+        let tree = ModuleTree()
+        for f in files { tree.file(f) }
+        return (ModuleVerifier(context: tree.context(ModuleStubRunner { _ in nil }), progress: { _ in }), tree)
+    }
+
+    @Test func newestKernelWithoutInitrdWhileAnotherHasOne() {
+        let (v, tree) = verifier(["/boot/vmlinuz-6.1.0-57-amd64", "/boot/initrd.img-6.1.0-57-amd64", "/boot/vmlinuz-6.12.95+deb12-amd64"])
+        #expect(v.awaitsInitramfs("6.12.95+deb12-amd64"))
+        #expect(!v.awaitsInitramfs("6.1.0-57-amd64"))
+        withExtendedLifetime(tree) {}
+    }
+
+    @Test func layoutsWithoutDebianInitrdNamesSayNothing() {
+        // Arch (initramfs-linux.img), or no /boot at all: not known, never claimed.
+        let (arch, archTree) = verifier(["/boot/vmlinuz-linux", "/boot/initramfs-linux.img"])
+        #expect(!arch.awaitsInitramfs("6.12.1-arch1-1"))
+        let (empty, emptyTree) = verifier([])
+        #expect(!empty.awaitsInitramfs("6.1.0-57-amd64"))
+        withExtendedLifetime((archTree, emptyTree)) {}
+    }
+}

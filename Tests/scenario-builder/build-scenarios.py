@@ -292,6 +292,14 @@ def newkernel_scenario():
     for k in kernels:
         root.append(("boot/vmlinuz-" + k, ("placeholder", "the kernel image of " + k + ", present in the chroot's /boot after "
                      "the upgrade (Fixtures/" + dk + "ls-boot.stdout); kupgrade only checks that it exists")))
+    # /boot as ls-boot.stdout lists it: only the old kernel has an initramfs (the new kernel's
+    # postinst stopped at the dkms hook, before the initramfs hook).
+    with open(os.path.join(FIX, dk, "ls-boot.stdout")) as f:
+        for line in f:
+            fields = line.split()
+            if fields and fields[-1].startswith("initrd.img-"):
+                root.append(("boot/" + fields[-1], ("placeholder", "the initramfs listed in Fixtures/" + dk + "ls-boot.stdout "
+                             "(only the old kernel has one); kupgrade only checks which kernels have one")))
     root.append((f"lib/modules/{new}/modules.dep", ("placeholder", f"stands for the real /lib/modules/{new}/ tree "
                  f"(Fixtures/{dk}find-lib-modules.stdout lists its modules.dep and no zfs/spl module); a file keeps the directory")))
     modinfo = []

@@ -177,7 +177,8 @@ public struct ModuleVerifier: Sendable {
             }
             for c in report.zfs where !c.state.isUsable {
                 findings.append(ModuleFinding(severity: severity, kernel: kver, module: c.module,
-                    message: zfsMessage(c, kernel: kver, bootsNext: bootsNext, rebuildAttempted: report.rebuildAttempted),
+                    message: zfsMessage(c, kernel: kver, bootsNext: bootsNext, rebuildAttempted: report.rebuildAttempted,
+                                        awaitingInitramfs: bootsNext && awaitsInitramfs(kver)),
                     buildLog: logs.first))
             }
             if report.rebuildAttempted && zfsRebuildable {
@@ -227,7 +228,19 @@ public struct ModuleVerifier: Sendable {
         return report
     }
 
-    private func zfsMessage(_ c: ZFSModuleCheck, kernel: String, bootsNext: Bool, rebuildAttempted: Bool) -> String {
+    /// Debian/Ubuntu (`/boot/initrd.img-<release>`): true when this kernel has no initramfs while
+    /// another installed kernel has one — the state dpkg leaves when a DKMS build stops the kernel's
+    /// postinst before the initramfs hook. ZFSBootMenu skips a kernel without an initramfs, so the
+    /// next boot is briefly the older kernel; the first `update-initramfs` (also run by
+    /// `dpkg --configure -a`) makes this kernel boot next. Other layouts: false (not known).
+    func awaitsInitramfs(_ kernel: String) -> Bool {
+        guard !context.files.exists("/boot/initrd.img-\(kernel)"),
+              let names = try? context.files.list("/boot") else { return false }
+        return names.contains { $0.hasPrefix("initrd.img-") }
+    }
+
+    private func zfsMessage(_ c: ZFSModuleCheck, kernel: String, bootsNext: Bool, rebuildAttempted: Bool,
+                            awaitingInitramfs: Bool = false) -> String {
         let what: String
         switch c.state {
         case .missing: what = "ZFS module \(c.module) is missing for kernel \(kernel)"
@@ -243,6 +256,11 @@ public struct ModuleVerifier: Sendable {
         case .prebuilt?: fix = " Install the zfs-linux package built for this kernel, or keep the kernel held back."
         case .builtIn?: fix = " Reinstall this kernel's modules package (linux-modules-\(kernel))."
         case .dkms?, nil: fix = rebuildAttempted ? " Read the build log, then run `dkms autoinstall -k \(kernel)` again." : " Run `dkms autoinstall -k \(kernel)`, or install the ZFS module package for this kernel."
+        }
+        if bootsNext && awaitingInitramfs {
+            return what + rebuilt + ". Kernel \(kernel) is the newest kernel; it has no initramfs yet, so ZFSBootMenu skips it for now,"
+                + " but the first `update-initramfs` (also run by `dpkg --configure -a` or the next package upgrade) makes it boot next,"
+                + " and it could not import the pool: DO NOT REBOOT or finish configuring packages until this is resolved." + fix
         }
         if bootsNext {
             return what + rebuilt + ". Kernel \(kernel) boots next and could not import the pool: DO NOT REBOOT until this is resolved." + fix
