@@ -123,21 +123,6 @@ def kernel_tree(cap, prefix, fedora=False):
 
 
 SCENARIOS = {
-    "kupgrade-debian12-apt": dict(
-        modules=True,
-        description="Debian 12, apt: plan, checkpoint, dist-upgrade (confold), autoremove, ZFS modules OK, retention",
-        expect_exit=0, root=DEBIAN_ROOT,
-        commands=HEALTHY + [
-            (["apt-get", "update"], "cap:" + APT + "apt-get-update-v2"),
-            (["apt-get", "-s", "dist-upgrade"], "cap:" + APT + "apt-get-s-dist-upgrade"),
-            (SNAP, ("silent", SILENT_SNAPSHOT)),
-            (APT_UPGRADE, "cap:" + APT + "apt-get-dist-upgrade-confold"),
-            (["apt-get", "-y", "autoremove"], "cap:" + APT + "apt-get-autoremove"),
-            (["dkms", "status"], "vm:system/dkms-status"),
-            (["mokutil", "--sb-state"], "cap:mokutil/0.6.0-debian12/sb-state-no-efi"),
-            (zfs_set("success", 3), ("silent", SILENT_SET)),
-            (RETENTION, "vm:kupgrade/zfs-list-retention"),
-        ]),
     "kupgrade-nothing-to-upgrade": dict(
         description="Debian 12, apt: nothing to upgrade, no snapshot, exit 0",
         expect_exit=0, root=DEBIAN_ROOT,
@@ -145,26 +130,6 @@ SCENARIOS = {
             (["apt-get", "update"], "cap:" + APT + "apt-get-update-v1"),
             (["apt-get", "-s", "dist-upgrade"], "cap:" + APT + "apt-get-s-dist-upgrade-noop"),
         ]),
-    "kupgrade-degraded-refusal": dict(
-        description="rpool DEGRADED: refused before any change, exit 3",
-        expect_exit=3, root=DEBIAN_ROOT,
-        commands=KBE_READS + [(POOL, "vm:degraded/zpool-get-Hp-bootfs-etc"), (STATUS, "vm:degraded/zpool-status-x-rpool")]),
-    "kupgrade-failed-transaction": dict(
-        modules=True,
-        description="Debian 12, apt: a postinst fails (exit 100): exit 4, checkpoint and rollback printed",
-        expect_exit=4, root=DEBIAN_ROOT,
-        commands=HEALTHY + [
-            (["apt-get", "update"], "cap:" + APT + "apt-get-update-v3"),
-            (["apt-get", "-s", "dist-upgrade"], "cap:" + APT + "apt-get-s-dist-upgrade-breaks"),
-            (SNAP, ("silent", SILENT_SNAPSHOT)),
-            (APT_UPGRADE, "cap:" + APT + "apt-get-dist-upgrade-postinst-fails"),
-            (["dkms", "status"], "vm:system/dkms-status"),
-            (["mokutil", "--sb-state"], "cap:mokutil/0.6.0-debian12/sb-state-no-efi"),
-            (zfs_set("transaction-failed", 0), ("silent", SILENT_SET)),
-        ]),
-    # Rocky 9.6 with OpenZFS's kABI-tracking kmod-zfs (Tests/capture/dnf-zfs.sh rocky9): a new
-    # kernel-core is installed next to the old one, kmod-zfs is upgraded (still built for the old
-    # kernel) and the new kernel loads it through weak-updates/ symlinks.
     "kupgrade-rocky9-kmod-zfs": dict(
         description="Rocky 9.6, dnf 4: new kernel-core 5.14.0-570.17.1.el9_6 and kmod-zfs 2.2.8 (built for 5.14.0-570.12.1.el9_6): "
                     "ZFS OK on the new kernel through kABI weak-updates and on the old one from extra/; /var/lib/rpm on rpool/var/lib, "
