@@ -340,3 +340,45 @@ final class KBEPromptRecorder: @unchecked Sendable {
         #expect(obj?["kbeVersion"] as? String == KldloadVersion.current)
     }
 }
+
+/// Fedora 36+ keeps the rpm database in /usr (`/var/lib/rpm -> ../../usr/lib/sysimage/rpm`):
+/// with `/var/lib` on its own dataset, the database is still inside the BE.
+@Suite struct KBEPackageDatabaseLinkTests {
+    private func fedoraTree(link: String) throws -> String {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kldload-pkgdb-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/usr/lib/sysimage/rpm", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/var/lib", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/var/lib/rpm", withDestinationPath: link)
+        return root
+    }
+
+    private let mounts = (try? MountTable.parse("rpool/ROOT/default / zfs rw 0 0\nrpool/var/lib /var/lib zfs rw 0 0\n"))
+        ?? MountTable(entries: [])
+
+    @Test(arguments: ["../../usr/lib/sysimage/rpm", "/usr/lib/sysimage/rpm"])
+    func rpmLinkIntoUsrIsInsideTheBE(link: String) throws {
+        let root = try fedoraTree(link: link)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let s = PackageDatabaseGuard.inspect(files: RootedFileSystem(root: root), mounts: mounts, beRoot: "rpool/ROOT", altroot: "")
+        #expect(s.paths == ["/var/lib/rpm"])
+        #expect(s.splitDataset == nil)
+    }
+
+    @Test func realDirectoryOnTheSplitDatasetIsStillSplit() throws {
+        let root = try fedoraTree(link: "../../usr/lib/sysimage/rpm")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.removeItem(atPath: root + "/var/lib/rpm")
+        try FileManager.default.removeItem(atPath: root + "/usr/lib/sysimage/rpm")
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/rpm", withIntermediateDirectories: true)
+        let s = PackageDatabaseGuard.inspect(files: RootedFileSystem(root: root), mounts: mounts, beRoot: "rpool/ROOT", altroot: "")
+        #expect(s.paths == ["/var/lib/rpm"])
+        #expect(s.splitDataset == "rpool/var/lib")
+    }
+
+    @Test func linkResolutionNormalizesAndStopsOnLoops() {
+        #expect(PackageDatabaseGuard.normalize("/var/lib/../../usr/./lib//sysimage/rpm") == "/usr/lib/sysimage/rpm")
+        #expect(PackageDatabaseGuard.normalize("/../..") == "/")
+        let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
+        #expect(PackageDatabaseGuard.resolveLink("/var/lib/rpm", files: fs, altroot: "") == "/var/lib/rpm")
+    }
+}

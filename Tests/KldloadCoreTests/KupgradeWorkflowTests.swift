@@ -91,6 +91,7 @@ final class KupgradeRig: @unchecked Sendable {
     }
 
     static let modulesOK = ModuleStep { _, progress, _ in
+        progress("[kupgrade] verifying ZFS DKMS modules...")  // as ModuleVerifier prints it
         progress("kernel 6.1.0-21-amd64 ... zfs.ko OK")
         let k = KernelModuleReport(kernel: "6.1.0-21-amd64", bootsNext: true,
                                    zfs: [ZFSModuleCheck(module: "zfs", delivery: .dkms, state: .ok),
@@ -250,6 +251,9 @@ struct KupgradeWorkflowTests {
         let log = String(decoding: rig.files.writtenFiles["/var/log/kupgrade.log"] ?? Data(), as: UTF8.self)
         #expect(log.contains("2026-03-25T09:15:30Z [kupgrade] checking pool health... rpool ONLINE\n"))
         #expect(log.contains("2026-03-25T09:15:30Z [apt-get] Setting up kldload-lib (2.0) ...\n"))
+        // Module-step lines carry the log's own tag once (the live VM log had `[kupgrade] [kupgrade]`).
+        #expect(log.contains("2026-03-25T09:15:30Z [kupgrade] verifying ZFS DKMS modules...\n"))
+        #expect(!log.contains("[kupgrade] [kupgrade]"))
         // The JSON report is versioned and round-trips.
         let decoded = try JSONDecoder().decode(UpgradeReport.self, from: Data(report.json().utf8))
         #expect(decoded.version == 1)
@@ -641,6 +645,19 @@ struct KupgradeArchAndReplayTests {
         #expect(err.text.contains("[kupgrade] checking pool health... rpool DEGRADED\n"))
         #expect(err.text.contains("[kupgrade] REFUSED: pool rpool is DEGRADED"))
         #expect(!out.text.contains("[kupgrade]"))
+    }
+
+    /// `--json` is not part of `org.kldload:command`, so a live recording made as plain
+    /// `kupgrade` replays with `--json` and gives the same outcome as a JSON report.
+    @Test func recordedScenarioReplaysWithJSON() throws {
+        let dir = Fixtures.url("scenarios/kupgrade-debian12-apt").path
+        let out = Lines(), err = Lines()
+        let code = KupgradeCommand.main(["--replay", dir, "--json"], stdout: out.add, stderr: err.add)
+        #expect(code == 0)
+        let report = try JSONDecoder().decode(UpgradeReport.self, from: Data(out.text.utf8))
+        #expect(report.exitCode == 0)
+        #expect(report.checkpoint?.name.hasPrefix("pre-upgrade-") == true)
+        #expect(err.text.contains("[kupgrade] DONE"))
     }
 
     @Test func replayLocksAndUidFromScenarioConf() throws {

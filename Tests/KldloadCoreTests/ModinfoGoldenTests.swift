@@ -6,7 +6,8 @@ import Testing
     static let dir = "modinfo/kmod30-debian12/"
 
     @Test func vermagicCaptures() throws {
-        let files = Fixtures.files(under: "modinfo") { $0.hasPrefix("vermagic-") && $0.hasSuffix(".stdout") }
+        // Scoped to this folder: other folders hold captures for other kernels.
+        let files = Fixtures.files(under: "modinfo/kmod30-debian12") { $0.hasPrefix("vermagic-") && $0.hasSuffix(".stdout") }
         #expect(files.count >= 5)
         for file in files {
             let v = try ModinfoParser.parseVermagic(try Fixtures.text(file))
@@ -31,7 +32,7 @@ import Testing
             "full-ko-zst.stdout": nil,
             "full-unsigned.stdout": nil,
         ]
-        let files = Fixtures.files(under: "modinfo") { $0.hasPrefix("full-") && $0.hasSuffix(".stdout") }
+        let files = Fixtures.files(under: "modinfo/kmod30-debian12") { $0.hasPrefix("full-") && $0.hasSuffix(".stdout") }
         #expect(Set(signed.keys).isSubset(of: Set(files.map { String($0.split(separator: "/").last!) })))
         for file in files {
             let name = String(file.split(separator: "/").last!)

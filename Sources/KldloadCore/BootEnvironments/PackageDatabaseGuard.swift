@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the package database lives relative to the boot environments (Docs/DESIGN.md
 /// decision 3). When the dataset holding `/var/lib/dpkg` (or rpm, pacman) is outside the BE
 /// root, every BE shares it: rolling a BE back alone would leave the database describing
@@ -26,11 +28,15 @@ public enum PackageDatabaseGuard {
     {
         var status = PackageDatabaseStatus(paths: [], splitDataset: nil, unsnapshottable: [], bootOutsideBE: nil)
         let inBERoot = { (ds: String) in ds.hasPrefix(beRoot + "/") }
+        var seen: Set<String> = []
         for path in candidatePaths {
-            let real = altroot + path
-            guard files.isDirectory(real) else { continue }
+            // Fedora 36+: /var/lib/rpm -> ../../usr/lib/sysimage/rpm. The database lives where the
+            // link points (inside the BE's /usr), not on the dataset that holds the link. The
+            // target is looked up under altroot (an absolute link must not reach the host's /usr).
+            let target = resolveLink(path, files: files, altroot: altroot)
+            guard files.isDirectory(altroot + target), seen.insert(target).inserted else { continue }
             status.paths.append(path)
-            guard let m = mounts.mount(holding: real) else { continue }
+            guard let m = mounts.mount(holding: altroot + target) else { continue }
             if m.fstype != "zfs" {
                 status.unsnapshottable.append("\(path) on \(m.source) (\(m.fstype) at \(m.mountpoint))")
             } else if !inBERoot(m.source), status.splitDataset == nil {
@@ -47,6 +53,31 @@ public enum PackageDatabaseGuard {
             status.bootOutsideBE = m.fstype == "zfs" ? m.source : "\(m.source) (\(m.fstype))"
         }
         return status
+    }
+}
+
+extension PackageDatabaseGuard {
+    /// `path` (as seen from the target's `/`) with a symbolic link in its last component
+    /// followed, up to 8 times; `.` and `..` resolved. An absolute destination is read under
+    /// `altroot`, as the target system would read it.
+    static func resolveLink(_ path: String, files: any FileSystem, altroot: String) -> String {
+        var current = path
+        for _ in 0..<8 {
+            guard let destination = files.symbolicLinkDestination(altroot + current) else { break }
+            let base = destination.hasPrefix("/") ? "" : (current as NSString).deletingLastPathComponent
+            current = normalize(base + "/" + destination)
+        }
+        return current
+    }
+
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for c in path.split(separator: "/") {
+            if c == "." || c.isEmpty { continue }
+            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(c)
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }
 

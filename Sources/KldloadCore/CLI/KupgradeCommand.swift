@@ -46,13 +46,15 @@ public enum KupgradeCommand {
     {
         var options = UpgradeOptions()
         // What ran on the system, for `org.kldload:command`: a replay's `--replay DIR` is not part
-        // of it (and would make recordings depend on where the scenario lives).
+        // of it (and would make recordings depend on where the scenario lives), nor is `--json`,
+        // which changes only how the report is printed, not what was done; so a run recorded as
+        // `kupgrade` replays with `--json` too.
         var recorded: [String] = []
         var skipNext = false
         for arg in arguments {
             if skipNext { skipNext = false; continue }
             if arg == "--replay" { skipNext = true; continue }
-            if arg.hasPrefix("--replay=") { continue }
+            if arg.hasPrefix("--replay=") || arg == "--json" { continue }
             recorded.append(arg)
         }
         options.commandLine = ["kupgrade"] + recorded

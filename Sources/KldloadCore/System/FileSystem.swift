@@ -16,9 +16,14 @@ public protocol FileSystem: Sendable {
     func write(_ data: Data, to path: String) throws(FileSystemError)
     func createDirectory(_ path: String) throws(FileSystemError)
     func remove(_ path: String) throws(FileSystemError)
+    /// Where `path` points when its last component is a symbolic link (as stored: relative or
+    /// absolute), else nil. Default: nil (a file system without links).
+    func symbolicLinkDestination(_ path: String) -> String?
 }
 
 extension FileSystem {
+    public func symbolicLinkDestination(_ path: String) -> String? { nil }
+
     public func text(of path: String) throws(FileSystemError) -> String {
         String(decoding: try contents(of: path), as: UTF8.self)
     }
@@ -71,6 +76,10 @@ public struct RootedFileSystem: FileSystem {
     public func isDirectory(_ path: String) -> Bool {
         var isDir: ObjCBool = false
         return FileManager.default.fileExists(atPath: hostPath(path), isDirectory: &isDir) && isDir.boolValue
+    }
+
+    public func symbolicLinkDestination(_ path: String) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: hostPath(path))
     }
 
     public func list(_ path: String) throws(FileSystemError) -> [String] {
@@ -155,6 +164,12 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
         let p = Self.normalize(path)
         let (hit, gone) = lock.withLock { (directories.contains(p), removed.contains(p)) }
         return hit || (!gone && lower.isDirectory(p))
+    }
+
+    public func symbolicLinkDestination(_ path: String) -> String? {
+        let p = Self.normalize(path)
+        let shadowed = lock.withLock { files[p] != nil || directories.contains(p) || removed.contains(p) }
+        return shadowed ? nil : lower.symbolicLinkDestination(p)
     }
 
     public func list(_ path: String) throws(FileSystemError) -> [String] {

@@ -194,6 +194,19 @@ public struct CopyOnReadFileSystem: FileSystem {
         state.markChanged(top)
     }
 
+    /// A link the run looked at is recorded as the same link (relative or absolute as stored).
+    public func symbolicLinkDestination(_ path: String) -> String? {
+        guard let destination = lower.symbolicLinkDestination(path) else { return nil }
+        let host = copy.hostPath(path)
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: host)) == nil {
+            try? FileManager.default.createDirectory(atPath: (host as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: host)
+            try? FileManager.default.createSymbolicLink(atPath: host, withDestinationPath: destination)
+        }
+        return destination
+    }
+
     /// Records that `path` exists without copying its content (an empty file or a directory),
     /// unless the copy already has it.
     private func placeholder(_ path: String, directory: Bool) {
@@ -231,6 +244,9 @@ public struct RecordedTreeFileSystem: FileSystem {
     public func write(_ data: Data, to path: String) throws(FileSystemError) { try tree.write(data, to: path) }
     public func createDirectory(_ path: String) throws(FileSystemError) { try tree.createDirectory(path) }
     public func remove(_ path: String) throws(FileSystemError) { try tree.remove(path) }
+    public func symbolicLinkDestination(_ path: String) -> String? {
+        Self.isMarker(path) ? nil : tree.symbolicLinkDestination(path)
+    }
 }
 
 /// Which files a `CopyOnReadFileSystem` has copied with their real content, and which paths

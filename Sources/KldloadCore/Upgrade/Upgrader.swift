@@ -320,7 +320,8 @@ private struct Session {
         // 9. kernel modules; 10. Secure Boot.
         let sink: ProgressSink = { [log, progress = upgrader.progress] text in
             progress(text)
-            log.record(text)
+            // The log adds its own `[kupgrade]` tag; do not print it twice.
+            log.record(text.hasPrefix("[kupgrade] ") ? String(text.dropFirst("[kupgrade] ".count)) : text)
         }
         let (verification, signing) = upgrader.moduleStep.run(context, sink, plan.newKernels)
         report.modules = verification
