@@ -111,6 +111,9 @@ struct KupgradeVMScenarioTests {
         #expect(r.report.distro?.id == "ubuntu")
         #expect(r.report.distro?.idLike == ["debian"])
         #expect(r.report.packageManager == "apt")
+        #expect(r.report.plan?.items.map(\.name) == ["kldload-demo"])
+        #expect(r.report.checkpoint?.snapshots == ["rpool/ROOT/default@pre-upgrade-20261202-042919",
+                                                   "rpool/var/lib@pre-upgrade-20261202-042919"])
     }
 
     @Test func ubuntuZFSIsBuiltInWithMatchingVermagicAndNothingIsRebuilt() throws {
