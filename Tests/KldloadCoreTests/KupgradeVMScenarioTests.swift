@@ -31,9 +31,6 @@ struct KupgradeVMScenarioTests {
     }
 
     static let secureBoot = "kupgrade-secureboot-unsigned-ko-xz"
-    static var secureBootRecorded: Bool {
-        FileManager.default.fileExists(atPath: Fixtures.root.appendingPathComponent("scenarios/\(secureBoot)/commands").path)
-    }
     static let ubuntu = "kupgrade-ubuntu2404-builtin-zfs"
     static let kernel = "6.1.0-50-amd64"
     static let dkmsDir = "/lib/modules/\(kernel)/updates/dkms"
@@ -41,7 +38,7 @@ struct KupgradeVMScenarioTests {
 
     // MARK: - Secure Boot enforcing, unsigned .ko.xz
 
-    @Test(.enabled(if: secureBootRecorded, "recording not imported yet")) func secureBootReplayExitsZeroWithEveryRecordingUsed() throws {
+    @Test func secureBootReplayExitsZeroWithEveryRecordingUsed() throws {
         let r = try Self.run(Self.secureBoot)
         #expect(r.report.exitCode == 0, "\(r.output)")
         #expect(r.replay.unusedRecordings.map(\.name) == [], "recorded but not run")
@@ -49,7 +46,7 @@ struct KupgradeVMScenarioTests {
         #expect(r.report.plan?.items.map(\.name) == ["kldload-demo"])
     }
 
-    @Test(.enabled(if: secureBootRecorded, "recording not imported yet")) func secureBootEnforcingFromEfivarsResignsAndVerifiesEveryZFSModule() throws {
+    @Test func secureBootEnforcingFromEfivarsResignsAndVerifiesEveryZFSModule() throws {
         let r = try Self.run(Self.secureBoot)
         let signing = try #require(r.report.signing)
         #expect(signing.enforcing)
@@ -63,7 +60,7 @@ struct KupgradeVMScenarioTests {
         #expect(r.output.contains("kernel \(Self.kernel) ... zfs.ko.xz re-signed (DKMS module signing key)"))
     }
 
-    @Test(.enabled(if: secureBootRecorded, "recording not imported yet")) func secureBootSigningCommandsInOrder() throws {
+    @Test func secureBootSigningCommandsInOrder() throws {
         let r = try Self.run(Self.secureBoot)
         let signFile = "/lib/modules/\(Self.kernel)/build/scripts/sign-file"
         let zfs = Self.dkmsDir + "/zfs.ko.xz"
@@ -89,7 +86,7 @@ struct KupgradeVMScenarioTests {
         #expect(upgrade < start)
     }
 
-    @Test(.enabled(if: secureBootRecorded, "recording not imported yet")) func secureBootRecordingHoldsThePreRunModulesNotTheRunsOwnFiles() throws {
+    @Test func secureBootRecordingHoldsThePreRunModulesNotTheRunsOwnFiles() throws {
         let root = Fixtures.root.appendingPathComponent("scenarios/\(Self.secureBoot)/root").path
         let fm = FileManager.default
         #expect(!fm.fileExists(atPath: root + Self.work), "the re-signing work directory is the run's own")
@@ -114,6 +111,9 @@ struct KupgradeVMScenarioTests {
         #expect(r.report.distro?.id == "ubuntu")
         #expect(r.report.distro?.idLike == ["debian"])
         #expect(r.report.packageManager == "apt")
+        #expect(r.report.plan?.items.map(\.name) == ["kldload-demo"])
+        #expect(r.report.checkpoint?.snapshots == ["rpool/ROOT/default@pre-upgrade-20261202-042919",
+                                                   "rpool/var/lib@pre-upgrade-20261202-042919"])
     }
 
     @Test func ubuntuZFSIsBuiltInWithMatchingVermagicAndNothingIsRebuilt() throws {
