@@ -483,6 +483,27 @@ private struct Session {
                 line("  \(label): missing or unusable for \(k.kernel)\(k.bootsNext ? " (boots next)" : "")")
             }
         }
+        if signing.enforcing {
+            var resigned: [String: Int] = [:]
+            var signed = 0
+            for m in signing.modules {
+                switch m.outcome {
+                case .resigned: resigned[m.kernel, default: 0] += 1
+                case .alreadySigned: signed += 1
+                case .wouldResign, .failed: break
+                }
+            }
+            if resigned.isEmpty {
+                line("  Secure Boot: enforcing; \(signed) ZFS module\(signed == 1 ? "" : "s") already signed")
+            } else {
+                let kernels = resigned.keys.sorted().map { k in
+                    let n = resigned[k] ?? 0
+                    return "\(n) module\(n == 1 ? "" : "s") for kernel \(k)"
+                }.joined(separator: ", ")
+                let rebuilt = signing.initramfsCommands.isEmpty ? "" : "; initramfs rebuilt"
+                line("  Secure Boot: enforcing; re-signed \(kernels) with the DKMS MOK key\(rebuilt)")
+            }
+        }
         for f in verification.findings where f.severity == .warning {
             line("  warning: \(f.message)" + (f.buildLog.map { " (build log: \($0))" } ?? ""))
         }
