@@ -72,7 +72,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(report?.zfs.first?.vermagicRelease == k56)
         #expect(!run.commands.contains(["dkms", "status"]), "dkms is not installed in this tree")
         let note = layout.delivery == .builtIn ? " (built-in)" : " (pre-existing)"
-        #expect(log.contains("kernel \(k56) ... zfs.ko OK\(note)"))
+        #expect(log.contains("kernel \(k56) ... zfs\(layout.suffix) OK\(note)"))  // the file as installed
     }
 
     // MARK: leftovers
@@ -402,7 +402,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(newReport?.zfs.first?.state == .okWeakUpdates(buildKernel: old))
         #expect(newReport?.zfs.first?.delivery == .kmodWeakUpdates)
         #expect(result.kernels.first { $0.kernel == old }?.zfs.first?.delivery == .kmod)
-        #expect(log.contains("kernel \(new) ... zfs.ko OK (kABI weak-updates, built for \(old))"))
+        #expect(log.contains("kernel \(new) ... zfs.ko.xz OK (kABI weak-updates, built for \(old))"))
     }
 
     @Test func danglingWeakUpdatesSymlinkIsNotOK() {
@@ -433,7 +433,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         let result = ModuleVerifier(context: tree.context(runner(vermagic: vm)), progress: log.sink).verify(nextBoot: nil, rebuild: true)
         #expect(result.severity == .ok)
         #expect(result.kernels.first?.zfs.allSatisfy { $0.delivery == .builtIn } == true)
-        #expect(log.contains("kernel \(k) ... zfs.ko OK (built-in)"))
+        #expect(log.contains("kernel \(k) ... zfs.ko.zst OK (built-in)"))
     }
 
     @Test func dkmsModuleWinsOverBuiltIn() {

@@ -46,7 +46,10 @@ public struct ModuleVerifier: Sendable {
     ///   - newKernels: kernels this upgrade installed; their modules print `OK` rather than
     ///     `OK (pre-existing)`.
     public func verify(nextBoot: KernelRelease?, rebuild: Bool, newKernels: Set<KernelRelease> = []) -> ModuleVerification {
-        progress("[kupgrade] verifying ZFS DKMS modules...")
+        // The seeds' wording where DKMS is installed; kmod-zfs, zfs-linux and built-in systems have
+        // no DKMS to speak of.
+        let hasDKMS = Self.dkmsPaths.contains { context.files.exists($0) }
+        progress(hasDKMS ? "[kupgrade] verifying ZFS DKMS modules..." : "[kupgrade] verifying ZFS modules...")
         var report = ModuleVerification()
         let inventory = KernelScanner(fileSystem: context.files).scan()
         for dir in inventory.leftovers {
@@ -277,7 +280,9 @@ public struct ModuleVerifier: Sendable {
             if case .okWeakUpdates(let build) = zfs.state { note = " (kABI weak-updates, built for \(build))" }
             else if zfs.delivery == .builtIn { note = " (built-in)" }
             else if !zfs.rebuilt && !isNew && !report.rebuildAttempted { note = " (pre-existing)" }
-            progress("kernel \(kver) ... zfs.ko OK\(note)")
+            // The file as installed (`zfs.ko.xz`, `zfs.ko.zst`), as the seeds print `zfs.ko`.
+            let file = zfs.path.map { ($0 as NSString).lastPathComponent } ?? "zfs.ko"
+            progress("kernel \(kver) ... \(file) OK\(note)")
             return
         }
         for c in bad {
