@@ -14,31 +14,14 @@ struct KupgradeArchScenarioTests {
     static let checkpoint = "rpool/ROOT/default@pre-upgrade-20261122-051036"
     static let upgrade = ["pacman", "-Syu", "--noconfirm", "--ignore", "linux,linux-headers"]
 
-    struct Run {
-        let report: UpgradeReport
-        let replay: ReplayRunner
-        let output: Lines
-        var argvs: [[String]] { replay.invocations.map(\.argv) }
-    }
-
+    typealias Run = ScenarioReplay
     static func run(archAutoremove: Bool = false) throws -> Run {
-        let context = try SystemContext.replay(scenario: path)
-        let replay = try #require(context.runner as? ReplayRunner)
-        var options = UpgradeOptions()
-        options.assumeYes = true
-        options.commandLine = ["kupgrade"]  // as `kupgrade --replay DIR` records it
-        options.timeZone = TimeZone(identifier: "UTC")!
-        options.archAutoremove = archAutoremove
-        let output = Lines()
-        let report = Upgrader(context: context, options: options,
-                              locks: ScenarioLockProbe(held: [], files: context.files),
-                              progress: output.add, output: { _, line in output.add(line) }).run()
-        return Run(report: report, replay: replay, output: output)
+        try ScenarioReplay.run("kupgrade-arch-holdback") { $0.archAutoremove = archAutoremove }
     }
 
     @Test func holdBackEndsWithWarningsNeverZero() throws {
         let r = try Self.run()
-        #expect(r.report.exitCode == 1, "\(r.output.text)")
+        #expect(r.report.exitCode == 1, "\(r.output)")
         #expect(r.report.result == "success-with-warnings")
         #expect(!r.report.transactionFailed)
         #expect(r.report.packageManager == "pacman")
@@ -53,7 +36,7 @@ struct KupgradeArchScenarioTests {
         #expect(r.report.checkpoint?.snapshots == [Self.checkpoint])
         #expect(r.report.rollbackCommand == "kbe activate pre-upgrade-20261122-051036 && reboot")
         // The checkpoint records the outcome: success with warnings, 1 package, no new kernel.
-        #expect(r.argvs.contains(["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=1",
+        #expect(r.argv.contains(["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=1",
                                   "org.kldload:new-kernel=none", Self.checkpoint]))
         #expect(r.report.retention?.destroyed == [])
     }
@@ -80,12 +63,12 @@ struct KupgradeArchScenarioTests {
         #expect(r.report.transaction.first?.status == "exit 0")
         // Planning syncs only kupgrade's private copy: no `pacman -Sy` without --dbpath (the
         // partial-upgrade hazard), and never a plain `-Syu --noconfirm` that would pull linux in.
-        let pacman = r.argvs.filter { $0.first == "pacman" }
+        let pacman = r.argv.filter { $0.first == "pacman" }
         for argv in pacman where argv.contains("-Sy") {
             #expect(Array(argv.suffix(4)) == ["--dbpath", Self.planDB, "--logfile", "/dev/null"], "\(argv)")
         }
-        #expect(!r.argvs.contains(["pacman", "-Sy"]))
-        #expect(!r.argvs.contains(["pacman", "-Syu", "--noconfirm"]))
+        #expect(!r.argv.contains(["pacman", "-Sy"]))
+        #expect(!r.argv.contains(["pacman", "-Syu", "--noconfirm"]))
         #expect(pacman == [
             ["pacman", "-Sy", "--dbpath", Self.planDB, "--logfile", "/dev/null"],
             ["pacman", "-Qu", "--dbpath", Self.planDB],
@@ -96,25 +79,25 @@ struct KupgradeArchScenarioTests {
         ])
         // The private database's `local` is a link to the real one, made before the sync; the
         // checkpoint is taken after planning and before the transaction.
-        let link = try #require(r.argvs.firstIndex(of: ["ln", "-sfn", "/var/lib/pacman/local", Self.planDB + "/local"]))
-        let sync = try #require(r.argvs.firstIndex(of: pacman[0]))
-        let snapshot = try #require(r.argvs.firstIndex { $0.prefix(2) == ["zfs", "snapshot"] })
-        let transaction = try #require(r.argvs.firstIndex(of: Self.upgrade))
+        let link = try #require(r.argv.firstIndex(of: ["ln", "-sfn", "/var/lib/pacman/local", Self.planDB + "/local"]))
+        let sync = try #require(r.argv.firstIndex(of: pacman[0]))
+        let snapshot = try #require(r.argv.firstIndex { $0.prefix(2) == ["zfs", "snapshot"] })
+        let transaction = try #require(r.argv.firstIndex(of: Self.upgrade))
         #expect(link < sync)
         #expect(sync < snapshot && snapshot < transaction)
-        #expect(r.argvs[snapshot].last == Self.checkpoint)
+        #expect(r.argv[snapshot].last == Self.checkpoint)
     }
 
     @Test func autoremoveIsSkippedWithoutTheFlag() throws {
         let r = try Self.run()
         #expect(r.report.autoremove.isEmpty)
         #expect(r.report.autoremoveSkipped == "on Arch only with --autoremove (arch_autoremove = yes)")
-        #expect(!r.argvs.contains(["pacman", "-Qdtq"]))
-        #expect(!r.argvs.contains { $0.count > 1 && $0[0] == "pacman" && $0[1] == "-Rns" })
+        #expect(!r.argv.contains(["pacman", "-Qdtq"]))
+        #expect(!r.argv.contains { $0.count > 1 && $0[0] == "pacman" && $0[1] == "-Rns" })
         // With the flag, kupgrade would ask pacman for orphans (this scenario has no recording
         // for that, so the replay answers "no recording" and kupgrade skips, naming why).
         let flagged = try Self.run(archAutoremove: true)
-        #expect(flagged.argvs.contains(["pacman", "-Qdtq"]))
+        #expect(flagged.argv.contains(["pacman", "-Qdtq"]))
         #expect(flagged.report.autoremoveSkipped == "pacman -Qdtq could not run")
     }
 
@@ -129,14 +112,14 @@ struct KupgradeArchScenarioTests {
         #expect(Set(files) == ["/lib/modules/6.12.1-arch1-1/extra/zfs.ko.zst", "/lib/modules/6.12.1-arch1-1/extra/spl.ko.zst"])
         #expect(modules.kernels.first?.zfs.allSatisfy { $0.vermagicRelease == "6.12.1-arch1-1" && $0.state == .ok } == true)
         for m in ["zfs", "spl"] {
-            #expect(r.argvs.contains(["modinfo", "-F", "vermagic", "/lib/modules/6.12.1-arch1-1/extra/\(m).ko.zst"]))
+            #expect(r.argv.contains(["modinfo", "-F", "vermagic", "/lib/modules/6.12.1-arch1-1/extra/\(m).ko.zst"]))
         }
-        #expect(!r.argvs.contains { $0.first == "dkms" })
+        #expect(!r.argv.contains { $0.first == "dkms" })
     }
 
     @Test func summaryNamesTheHoldAndTheRollback() throws {
         let r = try Self.run()
-        let text = r.output.text
+        let text = r.output
         for line in [
             "[kupgrade] detected: pacman (Arch)",
             "[kupgrade] plan: 1 to upgrade, 0 new, 0 to remove",
@@ -152,7 +135,7 @@ struct KupgradeArchScenarioTests {
             "  boot env: pre-upgrade-20261122-051036 (rollback available)",
             "  kbe activate pre-upgrade-20261122-051036 && reboot",
         ] {
-            #expect(r.output.all.contains(line), "missing line: \(line)\n\(text)")
+            #expect(r.lines.all.contains(line), "missing line: \(line)\n\(text)")
         }
         #expect(!text.contains("new kernel:"))
     }
@@ -160,7 +143,7 @@ struct KupgradeArchScenarioTests {
     @Test func everyRecordingIsUsedInOrder() throws {
         let r = try Self.run()
         #expect(r.replay.unusedRecordings.map(\.name) == [])
-        #expect(r.argvs == r.replay.recordings.map(\.argv))
-        #expect(r.argvs.count == 19)
+        #expect(r.argv == r.replay.recordings.map(\.argv))
+        #expect(r.argv.count == 19)
     }
 }

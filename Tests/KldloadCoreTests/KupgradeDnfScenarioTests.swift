@@ -15,27 +15,8 @@ struct KupgradeDnfScenarioTests {
     static let checkpoint = "pre-upgrade-20261122-103000"
     static let be = "rpool/ROOT/default"
 
-    struct Run {
-        let report: UpgradeReport
-        let replay: ReplayRunner
-        let output: String
-        var argv: [[String]] { replay.invocations.map(\.argv) }
-    }
-
-    static func run(_ name: String) throws -> Run {
-        let path = Fixtures.root.appendingPathComponent("scenarios/\(name)").path
-        let context = try SystemContext.replay(scenario: path)
-        let replay = try #require(context.runner as? ReplayRunner)
-        var options = UpgradeOptions()
-        options.assumeYes = true
-        options.commandLine = ["kupgrade"]  // as `kupgrade --replay DIR` records it
-        options.timeZone = TimeZone(identifier: "UTC")!
-        let lines = Lines()
-        let report = Upgrader(context: context, options: options,
-                              locks: ScenarioLockProbe(held: [], files: context.files),
-                              progress: lines.add, output: { _, line in lines.add(line) }).run()
-        return Run(report: report, replay: replay, output: lines.text)
-    }
+    typealias Run = ScenarioReplay
+    static func run(_ name: String) throws -> Run { try ScenarioReplay.run(name) }
 
     // The pool and BE reads every kupgrade run starts with (kbe's discovery, then pool health).
     static let bootfs = ["zpool", "get", "-Hp", "bootfs", "rpool"]

@@ -16,26 +16,8 @@ struct KupgradeNewKernelScenarioTests {
     static let newKernel = "6.12.95+deb12-amd64"
     static let checkpoint = "pre-upgrade-20261122-103000"
 
-    struct Run {
-        let report: UpgradeReport
-        let replay: ReplayRunner
-        let output: String
-    }
-
-    static func run() throws -> Run {
-        let path = Fixtures.root.appendingPathComponent("scenarios/\(name)").path
-        let context = try SystemContext.replay(scenario: path)
-        let replay = try #require(context.runner as? ReplayRunner)
-        var options = UpgradeOptions()
-        options.assumeYes = true
-        options.commandLine = ["kupgrade"]
-        options.timeZone = TimeZone(identifier: "UTC")!
-        let output = Lines()
-        let report = Upgrader(context: context, options: options,
-                              locks: ScenarioLockProbe(held: [], files: context.files),
-                              progress: output.add, output: { _, line in output.add(line) }).run()
-        return Run(report: report, replay: replay, output: output.text)
-    }
+    typealias Run = ScenarioReplay
+    static func run() throws -> Run { try ScenarioReplay.run(name) }
 
     @Test func endsCriticalWithExitFive() throws {
         let r = try Self.run()

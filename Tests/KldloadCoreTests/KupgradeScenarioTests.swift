@@ -20,21 +20,9 @@ struct KupgradeScenarioTests {
     @Test(.enabled(if: !scenarios.isEmpty, "no kupgrade scenario has been built yet (needs the VM's ZFS captures)"),
           arguments: scenarios)
     func replay(_ path: String) throws {
-        let context = try SystemContext.replay(scenario: path)
-        let replay = try #require(context.runner as? ReplayRunner)
-        let values = replay.configuration.values
-        let expected = try #require(values["expect_exit"].flatMap { Int32($0) }, "scenario.conf needs expect_exit=")
-        var options = UpgradeOptions()
-        options.assumeYes = true
-        options.commandLine = ["kupgrade"]  // as `kupgrade --replay DIR` records it
-        options.timeZone = TimeZone(identifier: "UTC")!
-        let output = Lines()
-        let upgrader = Upgrader(
-            context: context, options: options,
-            locks: ScenarioLockProbe(held: ScenarioLockProbe.heldLocks(scenarioConf: values["locks_held"].map { "locks_held=\($0)" }),
-                                     files: context.files),
-            progress: output.add, output: { _, line in output.add(line) })
-        let report = upgrader.run()
+        let r = try ScenarioReplay.run(path: path)
+        let (report, replay, output) = (r.report, r.replay, r.lines)
+        let expected = try #require(replay.configuration.values["expect_exit"].flatMap { Int32($0) }, "scenario.conf needs expect_exit=")
         #expect(report.exitCode == expected, "\(output.text)")
         #expect(replay.unusedRecordings.map(\.name) == [], "recorded but not run")
         // A recording made live (KLDLOAD_RECORD) has one recording per command run, repeats
@@ -50,17 +38,8 @@ struct KupgradeFailedDKMSTransactionTests {
     /// (exit 4). `dkms status` then lists `kldemo/2.0: added` (1.0 was removed first), so the
     /// summary must name that driver as missing, while ZFS itself is fine and nothing is rebuilt.
     @Test func summaryNamesTheUnbuiltModule() throws {
-        let path = Fixtures.root.appendingPathComponent("scenarios/kupgrade-debian12-dkms-transaction-failed").path
-        let context = try SystemContext.replay(scenario: path)
-        let replay = try #require(context.runner as? ReplayRunner)
-        var options = UpgradeOptions()
-        options.assumeYes = true
-        options.commandLine = ["kupgrade"]
-        options.timeZone = TimeZone(identifier: "UTC")!
-        let output = Lines()
-        let report = Upgrader(context: context, options: options,
-                              locks: ScenarioLockProbe(held: [], files: context.files),
-                              progress: output.add, output: { _, line in output.add(line) }).run()
+        let r = try ScenarioReplay.run("kupgrade-debian12-dkms-transaction-failed")
+        let (report, replay, output) = (r.report, r.replay, r.lines)
         #expect(report.exitCode == 4)
         #expect(report.transactionFailed)
         #expect(report.modules?.zfsOKForAllKernels == true)

@@ -8,27 +8,8 @@ import Testing
 /// kupgrade run as `kupgrade --replay DIR` does.
 @Suite("kupgrade VM recordings: Secure Boot re-signing, Ubuntu built-in ZFS")
 struct KupgradeVMScenarioTests {
-    struct Run {
-        let report: UpgradeReport
-        let replay: ReplayRunner
-        let output: String
-        var argvs: [[String]] { replay.invocations.map(\.argv) }
-    }
-
-    static func run(_ name: String) throws -> Run {
-        let path = Fixtures.root.appendingPathComponent("scenarios/\(name)").path
-        let context = try SystemContext.replay(scenario: path)
-        let replay = try #require(context.runner as? ReplayRunner)
-        var options = UpgradeOptions()
-        options.assumeYes = true
-        options.commandLine = ["kupgrade"]
-        options.timeZone = TimeZone(identifier: "UTC")!
-        let output = Lines()
-        let report = Upgrader(context: context, options: options,
-                              locks: ScenarioLockProbe(held: [], files: context.files),
-                              progress: output.add, output: { _, line in output.add(line) }).run()
-        return Run(report: report, replay: replay, output: output.text)
-    }
+    typealias Run = ScenarioReplay
+    static func run(_ name: String) throws -> Run { try ScenarioReplay.run(name) }
 
     static let secureBoot = "kupgrade-secureboot-unsigned-ko-xz"
     static let ubuntu = "kupgrade-ubuntu2404-builtin-zfs"
@@ -42,7 +23,7 @@ struct KupgradeVMScenarioTests {
         let r = try Self.run(Self.secureBoot)
         #expect(r.report.exitCode == 0, "\(r.output)")
         #expect(r.replay.unusedRecordings.map(\.name) == [], "recorded but not run")
-        #expect(r.argvs == r.replay.recordings.map(\.argv), "commands run differ from the recordings")
+        #expect(r.argv == r.replay.recordings.map(\.argv), "commands run differ from the recordings")
         #expect(r.report.plan?.items.map(\.name) == ["kldload-demo"])
     }
 
@@ -74,17 +55,17 @@ struct KupgradeVMScenarioTests {
             ["xz", "-z", "-f", "--check=crc32", "--lzma2=dict=1MiB", Self.work + "/zfs.ko"],
             ["modinfo", "-F", "signer", zfs],
         ]
-        let start = try #require(r.argvs.firstIndex(of: expected[0]))
-        #expect(Array(r.argvs[start..<start + expected.count]) == expected)
+        let start = try #require(r.argv.firstIndex(of: expected[0]))
+        #expect(Array(r.argv[start..<start + expected.count]) == expected)
         // One initramfs rebuild, after every module of the kernel was signed.
         let initramfs = ["update-initramfs", "-u", "-k", Self.kernel]
-        #expect(r.argvs.filter { $0 == initramfs }.count == 1)
-        let lastSign = try #require(r.argvs.lastIndex { $0.first == signFile })
-        let rebuild = try #require(r.argvs.firstIndex(of: initramfs))
+        #expect(r.argv.filter { $0 == initramfs }.count == 1)
+        let lastSign = try #require(r.argv.lastIndex { $0.first == signFile })
+        let rebuild = try #require(r.argv.firstIndex(of: initramfs))
         #expect(rebuild > lastSign)
         #expect(r.report.signing?.initramfsCommands == [initramfs])
         // Signing comes after the package transaction and the module check.
-        let upgrade = try #require(r.argvs.firstIndex { $0.first == "apt-get" && $0.last == "dist-upgrade" && !$0.contains("-s") })
+        let upgrade = try #require(r.argv.firstIndex { $0.first == "apt-get" && $0.last == "dist-upgrade" && !$0.contains("-s") })
         #expect(upgrade < start)
     }
 
@@ -109,7 +90,7 @@ struct KupgradeVMScenarioTests {
         let r = try Self.run(Self.ubuntu)
         #expect(r.report.exitCode == 0, "\(r.output)")
         #expect(r.replay.unusedRecordings.map(\.name) == [], "recorded but not run")
-        #expect(r.argvs == r.replay.recordings.map(\.argv), "commands run differ from the recordings")
+        #expect(r.argv == r.replay.recordings.map(\.argv), "commands run differ from the recordings")
         #expect(r.report.distro?.id == "ubuntu")
         #expect(r.report.distro?.idLike == ["debian"])
         #expect(r.report.packageManager == "apt")
@@ -131,8 +112,8 @@ struct KupgradeVMScenarioTests {
         #expect(zfs.vermagicRelease == Self.kernel)
         #expect(kernel.zfs.first { $0.module == "spl" }?.delivery == .builtIn)
         #expect(modules.severity == .ok)
-        #expect(r.argvs.contains(["modinfo", "-F", "vermagic", "/lib/modules/\(Self.kernel)/kernel/zfs/zfs.ko.zst"]))
-        #expect(!r.argvs.contains { $0.first == "dkms" && $0.dropFirst().first == "autoinstall" }, "no DKMS rebuild")
+        #expect(r.argv.contains(["modinfo", "-F", "vermagic", "/lib/modules/\(Self.kernel)/kernel/zfs/zfs.ko.zst"]))
+        #expect(!r.argv.contains { $0.first == "dkms" && $0.dropFirst().first == "autoinstall" }, "no DKMS rebuild")
         #expect(r.output.contains("(built-in)"))
         #expect(r.report.signing?.enforcing == false)
     }

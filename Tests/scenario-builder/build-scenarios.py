@@ -333,6 +333,28 @@ def vm_dir():
     return found[-1] if found else None
 
 
+def prepare_output(name, missing, check):
+    """The scenario folder, emptied and ready to write; or True/False (the result) when the build
+    stops here: sources missing, `--check`, or a folder this script did not write (a live
+    KLDLOAD_RECORD recording, never replaced)."""
+    if missing:
+        print(f"{name}: NOT BUILT, missing or mismatched sources:")
+        for m in missing:
+            print("  - " + m)
+        return False
+    if check:
+        print(f"{name}: all sources present")
+        return True
+    out = os.path.join(OUT, name)
+    prov_path = os.path.join(out, "PROVENANCE.md")
+    if os.path.exists(out) and not (os.path.exists(prov_path) and
+                                    "Built by `python3 Tests/scenario-builder/build-scenarios.py" in open(prov_path).read()):
+        print(f"{name}: NOT BUILT, {out} exists and was not written by this script (a live recording?)")
+        return False
+    shutil.rmtree(out, ignore_errors=True)
+    return out
+
+
 def resolve(source):
     """-> (files {ext: path}, provenance text) or (None, missing text)."""
     if isinstance(source, tuple):
@@ -437,22 +459,9 @@ def build(name, spec, check):
             text += sha_text({"file": src})
         roots.append((path, src, text))
     roots += extra_roots
-    if missing:
-        print(f"{name}: NOT BUILT, missing sources:")
-        for m in missing:
-            print("  - " + m)
-        return False
-    if check:
-        print(f"{name}: all sources present")
-        return True
-    out = os.path.join(OUT, name)
-    # Never replace a scenario this script did not write (a live KLDLOAD_RECORD recording).
-    prov_path = os.path.join(out, "PROVENANCE.md")
-    if os.path.exists(out) and not (os.path.exists(prov_path) and
-                                    "Built by `python3 Tests/scenario-builder/build-scenarios.py" in open(prov_path).read()):
-        print(f"{name}: NOT BUILT, {out} exists and was not written by this script (a live recording?)")
-        return False
-    shutil.rmtree(out, ignore_errors=True)
+    out = prepare_output(name, missing, check)
+    if not isinstance(out, str):
+        return out
     prov = [f"# {name}", "", spec["description"] + ".", "",
             f"Built by `python3 Tests/scenario-builder/build-scenarios.py {name}`; expected exit status "
             f"{spec['expect_exit']}. Replay: `swift run kupgrade --replay Fixtures/scenarios/{name}`.", "",
@@ -589,22 +598,9 @@ def build_arch_holdback(name, spec, check):
     for path, src, text in roots:
         if src and src != "dir" and not src.startswith("->") and not os.path.exists(os.path.join(FIX, src)):
             missing.append("Fixtures/" + src)
-    if missing:
-        print(f"{name}: NOT BUILT, missing or mismatched sources:")
-        for m in missing:
-            print("  - " + m)
-        return False
-    if check:
-        print(f"{name}: all sources present")
-        return True
-    out = os.path.join(OUT, name)
-    # As build(): never replace a scenario this script did not write (a live recording).
-    prov_path = os.path.join(out, "PROVENANCE.md")
-    if os.path.exists(out) and not (os.path.exists(prov_path) and
-                                    "Built by `python3 Tests/scenario-builder/build-scenarios.py" in open(prov_path).read()):
-        print(f"{name}: NOT BUILT, {out} exists and was not written by this script (a live recording?)")
-        return False
-    shutil.rmtree(out, ignore_errors=True)
+    out = prepare_output(name, missing, check)
+    if not isinstance(out, str):
+        return out
     prov = [f"# {name}", "", spec["description"] + ".", "",
             "**Assembled, not a live run.** No Arch machine on ZFS was available, so this scenario joins real",
             "captures made in three places, each with its own PROVENANCE.md:",
@@ -688,8 +684,21 @@ SCENARIOS["kupgrade-arch-holdback"] = dict(
 
 
 def main(argv):
+    if "-h" in argv or "--help" in argv:
+        print("usage: build-scenarios.py [--check] [SCENARIO...]   (default: every scenario below)")
+        print("\n".join("  " + n for n in SCENARIOS))
+        return 0
+    unknown = [a for a in argv if a.startswith("-") and a != "--check"]
+    if unknown:
+        print(f"build-scenarios.py: unknown option {unknown[0]} (try --help)", file=sys.stderr)
+        return 2
     check = "--check" in argv
     names = [a for a in argv if not a.startswith("-")] or list(SCENARIOS)
+    for n in names:
+        if n not in SCENARIOS:
+            print(f"build-scenarios.py: no scenario '{n}' is built here (live recordings are imported with "
+                  "Tests/e2e/import-recording); try --help", file=sys.stderr)
+            return 2
     ok = all([SCENARIOS[n].get("builder", build)(n, SCENARIOS[n], check) for n in names])
     return 0 if ok else 1
 
