@@ -24,3 +24,17 @@ use_local_repo() {
     echo 'deb [trusted=yes] file:/srv/kldload-repo ./' >/etc/apt/sources.list.d/kldload-e2e.list
     apt-get update -qq >/dev/null 2>&1 || apt-get update
 }
+
+# The recorded kupgrade run every kupgrade scenario makes: root, stdin /dev/null (not a
+# terminal, so no question), TZ=UTC, plain `kupgrade` (so org.kldload:command is what
+# `kupgrade --replay DIR` reproduces), recording into /root/rec. Sets $rc; writes
+# kupgrade.stdout, .stderr, .exit and .seconds to $OUT.
+run_kupgrade_recorded() {
+    rm -rf /root/rec
+    rc=0
+    t0=$(date +%s)
+    env TZ=UTC KLDLOAD_RECORD=/root/rec /usr/local/bin/kupgrade </dev/null >"$OUT/kupgrade.stdout" 2>"$OUT/kupgrade.stderr" || rc=$?
+    echo "$(( $(date +%s) - t0 ))" >"$OUT/kupgrade.seconds"
+    echo "$rc" >"$OUT/kupgrade.exit"
+    sync
+}

@@ -8,14 +8,7 @@ expect_eq "kldload-demo before" "kldload-demo 1.0" "$(kldload-demo)"
   readlink /etc/localtime || true; findmnt -n -o SOURCE /; findmnt -n -o SOURCE /var/lib || true; } >"$OUT/facts" 2>&1
 zfs list -o name,mountpoint,canmount >"$OUT/zfs-list-before" 2>&1
 sync
-rm -rf /root/rec
-rc=0
-# Not a terminal (the agent's stdin is /dev/null), root: kupgrade proceeds
-# without asking. Plain `kupgrade` so org.kldload:command is "kupgrade", which
-# is what `kupgrade --replay DIR` and KupgradeScenarioTests record.
-env TZ=UTC KLDLOAD_RECORD=/root/rec /usr/local/bin/kupgrade </dev/null >"$OUT/kupgrade.stdout" 2>"$OUT/kupgrade.stderr" || rc=$?
-echo "$rc" >"$OUT/kupgrade.exit"
-sync
+run_kupgrade_recorded
 cp -a /root/rec "$OUT/rec" || fail "no recording in /root/rec"
 cp /var/log/kupgrade.log "$OUT/kupgrade.log" 2>/dev/null || true
 zfs list -t snapshot -o name >"$OUT/snapshots" 2>&1

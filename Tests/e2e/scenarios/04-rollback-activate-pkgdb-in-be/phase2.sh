@@ -3,11 +3,7 @@ expect_eq "/var/lib/dpkg is in the BE" rpool/ROOT/default "$(findmnt -n -o SOURC
 expect_eq "kldload-demo before" "kldload-demo 1.0" "$(kldload-demo)"
 install_bins
 { uname -r; cat /sys/module/zfs/version; date -u +%Y-%m-%dT%H:%M:%SZ; cat /etc/debian_version; findmnt -n -o SOURCE -T /var/lib/dpkg; } >"$OUT/facts" 2>&1
-rm -rf /root/rec
-rc=0
-env TZ=UTC KLDLOAD_RECORD=/root/rec /usr/local/bin/kupgrade </dev/null >"$OUT/kupgrade.stdout" 2>"$OUT/kupgrade.stderr" || rc=$?
-echo "$rc" >"$OUT/kupgrade.exit"
-sync
+run_kupgrade_recorded
 cp -a /root/rec "$OUT/rec" || true
 expect_eq "kupgrade exit status" 0 "$rc"
 expect_eq "kldload-demo after upgrade" "kldload-demo 2.0" "$(kldload-demo)"

@@ -3,11 +3,7 @@ use_local_repo
 apt-get install -y kldload-dkms-demo=1.0 >"$OUT/apt-install-1.0.log" 2>&1 || fail "apt-get install kldload-dkms-demo=1.0 failed (see apt-install-1.0.log)"
 dkms status >"$OUT/dkms-status-before" 2>&1 || true
 grep -q 'kldemo/1.0.*installed' "$OUT/dkms-status-before" || fail "kldemo 1.0 is not installed by DKMS: $(cat "$OUT/dkms-status-before")"
-rm -rf /root/rec
-rc=0
-env TZ=UTC KLDLOAD_RECORD=/root/rec /usr/local/bin/kupgrade </dev/null >"$OUT/kupgrade.stdout" 2>"$OUT/kupgrade.stderr" || rc=$?
-echo "$rc" >"$OUT/kupgrade.exit"
-sync
+run_kupgrade_recorded
 cp -a /root/rec "$OUT/rec" || true
 dkms status >"$OUT/dkms-status-after" 2>&1 || true
 [ "$rc" -ne 0 ] || fail "kupgrade exited 0 although kldload-dkms-demo 2.0 failed to build"

@@ -7,10 +7,7 @@ dev=$(zpool status -P rpool | awk '$1 ~ /^\/dev\// && $1 ~ /pool1/ {print $1; ex
 zpool offline rpool "$dev" || fail "zpool offline rpool $dev failed"
 expect_eq "pool health" DEGRADED "$(zpool list -H -o health rpool)"
 snaps_before=$(zfs list -H -t snapshot -o name | wc -l)
-rm -rf /root/rec
-rc=0
-env TZ=UTC KLDLOAD_RECORD=/root/rec /usr/local/bin/kupgrade </dev/null >"$OUT/kupgrade.stdout" 2>"$OUT/kupgrade.stderr" || rc=$?
-echo "$rc" >"$OUT/kupgrade.exit"
+run_kupgrade_recorded
 cp -a /root/rec "$OUT/rec" || true
 zpool online rpool "$dev" || true
 expect_eq "kupgrade exit status (refused)" 3 "$rc"

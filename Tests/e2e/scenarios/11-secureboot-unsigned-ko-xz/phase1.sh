@@ -62,12 +62,7 @@ od -An -tx1 /sys/firmware/efi/efivars/* >"$OUT/efivars-staged"
 sha256sum "$d"/*.ko.xz >"$OUT/sha256-before"
 initrd_before=$(stat -c %Y "/boot/initrd.img-$k")
 sync
-rm -rf /root/rec
-rc=0
-t0=$(date +%s)
-env TZ=UTC KLDLOAD_RECORD=/root/rec /usr/local/bin/kupgrade </dev/null >"$OUT/kupgrade.stdout" 2>"$OUT/kupgrade.stderr" || rc=$?
-echo "$(( $(date +%s) - t0 ))" >"$OUT/kupgrade.seconds"
-echo "$rc" >"$OUT/kupgrade.exit"
+run_kupgrade_recorded
 umount /sys/firmware
 sync
 cp -a /root/rec "$OUT/rec" || fail "no recording in /root/rec"

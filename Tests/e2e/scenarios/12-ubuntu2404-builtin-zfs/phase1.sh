@@ -37,13 +37,7 @@ cp ./ubuntu-24.04.os-release /etc/os-release
   findmnt -n -o SOURCE /; findmnt -n -o SOURCE /var/lib || true; } >"$OUT/facts" 2>&1
 sha256sum "$d"/kernel/zfs/*.ko.zst >"$OUT/sha256-before"
 sync
-rm -rf /root/rec
-rc=0
-t0=$(date +%s)
-env TZ=UTC KLDLOAD_RECORD=/root/rec /usr/local/bin/kupgrade </dev/null >"$OUT/kupgrade.stdout" 2>"$OUT/kupgrade.stderr" || rc=$?
-echo "$(( $(date +%s) - t0 ))" >"$OUT/kupgrade.seconds"
-echo "$rc" >"$OUT/kupgrade.exit"
-sync
+run_kupgrade_recorded
 cp -a /root/rec "$OUT/rec" || fail "no recording in /root/rec"
 cp /var/log/kupgrade.log "$OUT/kupgrade.log" 2>/dev/null || true
 sha256sum "$d"/kernel/zfs/*.ko.zst >"$OUT/sha256-after"
