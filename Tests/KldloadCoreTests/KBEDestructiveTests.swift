@@ -375,10 +375,28 @@ final class KBEPromptRecorder: @unchecked Sendable {
         #expect(s.splitDataset == "rpool/var/lib")
     }
 
-    @Test func linkResolutionNormalizesAndStopsOnLoops() {
-        #expect(PackageDatabaseGuard.normalize("/var/lib/../../usr/./lib//sysimage/rpm") == "/usr/lib/sysimage/rpm")
-        #expect(PackageDatabaseGuard.normalize("/../..") == "/")
+    @Test func dotsAndSlashesResolveAsText() {
+        #expect(FilePath.resolvingDots("/var/lib/../../usr/./lib//sysimage/rpm") == "/usr/lib/sysimage/rpm")
+        #expect(FilePath.resolvingDots("/../..") == "/")
+        #expect(FilePath.trimmingTrailingSlashes("/var/lib//") == "/var/lib")
+        #expect(FilePath.trimmingTrailingSlashes("/") == "/")
         let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
         #expect(PackageDatabaseGuard.resolveLink("/var/lib/rpm", files: fs, altroot: "") == "/var/lib/rpm")
+    }
+
+    /// A link loop (`/var/lib/rpm` -> `rpm2` -> `rpm`) ends after 8 steps instead of hanging, and
+    /// no package database is found there.
+    @Test func linkLoopEnds() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kldload-pkgdb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/var/lib", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/var/lib/rpm", withDestinationPath: "rpm2")
+        try FileManager.default.createSymbolicLink(atPath: root + "/var/lib/rpm2", withDestinationPath: "rpm")
+        let files = RootedFileSystem(root: root)
+        let end = PackageDatabaseGuard.resolveLink("/var/lib/rpm", files: files, altroot: "")
+        #expect(end == "/var/lib/rpm" || end == "/var/lib/rpm2")
+        let s = PackageDatabaseGuard.inspect(files: files, mounts: mounts, beRoot: "rpool/ROOT", altroot: "")
+        #expect(s.paths.isEmpty)
+        #expect(s.splitDataset == nil)
     }
 }

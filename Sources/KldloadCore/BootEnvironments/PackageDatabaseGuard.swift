@@ -65,19 +65,9 @@ extension PackageDatabaseGuard {
         for _ in 0..<8 {
             guard let destination = files.symbolicLinkDestination(altroot + current) else { break }
             let base = destination.hasPrefix("/") ? "" : (current as NSString).deletingLastPathComponent
-            current = normalize(base + "/" + destination)
+            current = FilePath.resolvingDots(base + "/" + destination)
         }
         return current
-    }
-
-    static func normalize(_ path: String) -> String {
-        var parts: [Substring] = []
-        for c in path.split(separator: "/") {
-            if c == "." || c.isEmpty { continue }
-            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(c)
-        }
-        return "/" + parts.joined(separator: "/")
     }
 }
 

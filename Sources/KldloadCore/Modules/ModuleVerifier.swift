@@ -73,7 +73,7 @@ public struct ModuleVerifier: Sendable {
         report.nextBootKernel = (nextBoot ?? bootRelease).string
 
         // dkms status, once.
-        report.dkmsPresent = Self.dkmsPaths.contains { context.files.exists($0) }
+        report.dkmsPresent = hasDKMS
         var dkms = DKMSStatus()
         if report.dkmsPresent {
             do {
@@ -178,10 +178,11 @@ public struct ModuleVerifier: Sendable {
                let version = dkms.modules(named: "zfs").max(by: { KernelRelease($0.version) < KernelRelease($1.version) })?.version {
                 logs = ["/var/lib/dkms/zfs/\(version)/build/make.log"]
             }
+            let awaitingInitramfs = bootsNext && awaitsInitramfs(kver)  // one look at /boot per kernel
             for c in report.zfs where !c.state.isUsable {
                 findings.append(ModuleFinding(severity: severity, kernel: kver, module: c.module,
                     message: zfsMessage(c, kernel: kver, bootsNext: bootsNext, rebuildAttempted: report.rebuildAttempted,
-                                        awaitingInitramfs: bootsNext && awaitsInitramfs(kver)),
+                                        awaitingInitramfs: awaitingInitramfs),
                     buildLog: logs.first))
             }
             if report.rebuildAttempted && zfsRebuildable {

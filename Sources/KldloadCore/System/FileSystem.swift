@@ -21,6 +21,28 @@ public protocol FileSystem: Sendable {
     func symbolicLinkDestination(_ path: String) -> String?
 }
 
+/// Path text helpers shared by the file systems and the package-database guard.
+enum FilePath {
+    /// `/var/lib/` → `/var/lib`; `/` stays `/`.
+    static func trimmingTrailingSlashes(_ path: String) -> String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        return p
+    }
+
+    /// Absolute, with `.`, `..` and repeated slashes resolved as text (no link is followed):
+    /// `/var/lib/../../usr/./lib//rpm` → `/usr/lib/rpm`; `..` above `/` stays at `/`.
+    static func resolvingDots(_ path: String) -> String {
+        var parts: [Substring] = []
+        for c in path.split(separator: "/") {
+            if c == "." || c.isEmpty { continue }
+            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(c)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}
+
 extension FileSystem {
     public func symbolicLinkDestination(_ path: String) -> String? { nil }
 
@@ -140,11 +162,7 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
 
     public init(lower: any FileSystem) { self.lower = lower }
 
-    private static func normalize(_ path: String) -> String {
-        var p = path
-        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
-        return p
-    }
+    private static func normalize(_ path: String) -> String { FilePath.trimmingTrailingSlashes(path) }
 
     public func contents(of path: String) throws(FileSystemError) -> Data {
         let p = Self.normalize(path)

@@ -285,9 +285,5 @@ private final class CopyState: @unchecked Sendable {
         }
     }
 
-    static func normalize(_ path: String) -> String {
-        var p = path
-        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
-        return p
-    }
+    static func normalize(_ path: String) -> String { FilePath.trimmingTrailingSlashes(path) }
 }

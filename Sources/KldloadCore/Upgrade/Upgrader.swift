@@ -486,23 +486,23 @@ private struct Session {
         if signing.enforcing {
             var resigned: [String: Int] = [:]
             var signed = 0
+            var failed = 0
             for m in signing.modules {
                 switch m.outcome {
                 case .resigned: resigned[m.kernel, default: 0] += 1
                 case .alreadySigned: signed += 1
-                case .wouldResign, .failed: break
+                case .failed: failed += 1
+                case .wouldResign: break
                 }
             }
-            if resigned.isEmpty {
-                line("  Secure Boot: enforcing; \(signed) ZFS module\(signed == 1 ? "" : "s") already signed")
-            } else {
-                let kernels = resigned.keys.sorted().map { k in
-                    let n = resigned[k] ?? 0
-                    return "\(n) module\(n == 1 ? "" : "s") for kernel \(k)"
-                }.joined(separator: ", ")
-                let rebuilt = signing.initramfsCommands.isEmpty ? "" : "; initramfs rebuilt"
-                line("  Secure Boot: enforcing; re-signed \(kernels) with the DKMS MOK key\(rebuilt)")
-            }
+            func modules(_ n: Int) -> String { "\(n) module\(n == 1 ? "" : "s")" }
+            var text = resigned.isEmpty
+                ? "\(modules(signed)) already signed"
+                : "re-signed " + resigned.keys.sorted().map { "\(modules(resigned[$0] ?? 0)) for kernel \($0)" }.joined(separator: ", ")
+                    + " with the DKMS MOK key" + (signing.initramfsCommands.isEmpty ? "" : "; initramfs rebuilt")
+            // Never "all fine" while some could not be signed (a kernel that does not boot next).
+            if failed > 0 { text += "; \(modules(failed)) could not be re-signed (see above)" }
+            line("  Secure Boot: enforcing; " + text)
         }
         for f in verification.findings where f.severity == .warning {
             line("  warning: \(f.message)" + (f.buildLog.map { " (build log: \($0))" } ?? ""))
