@@ -333,6 +333,16 @@ def vm_dir():
     return found[-1] if found else None
 
 
+def write_command(out, i, argv, files):
+    """commands/NNN/argv (one argument per line) and the recorded stdout/stderr/status copies."""
+    d = os.path.join(out, "commands", f"{i:03d}")
+    os.makedirs(d)
+    with open(os.path.join(d, "argv"), "w") as f:
+        f.write("\n".join(argv) + "\n")
+    for ext, src in (files or {}).items():
+        shutil.copyfile(src, os.path.join(d, ext))
+
+
 def prepare_output(name, missing, check):
     """The scenario folder, emptied and ready to write; or True/False (the result) when the build
     stops here: sources missing, `--check`, or a folder this script did not write (a live
@@ -469,12 +479,7 @@ def build(name, spec, check):
             "PROVENANCE.md gives program version, distro, exact argv and date; captures made in a test root or",
             "against a local repository ran with extra options pointing there, which do not change the format):", ""]
     for i, argv, files, text in plan:
-        d = os.path.join(out, "commands", f"{i:03d}")
-        os.makedirs(d)
-        with open(os.path.join(d, "argv"), "w") as f:
-            f.write("\n".join(argv) + "\n")
-        for ext, src in (files or {}).items():
-            shutil.copyfile(src, os.path.join(d, ext))
+        write_command(out, i, argv, files)
         prov.append(f"- `commands/{i:03d}` `{' '.join(argv)}`: {text}")
     prov += ["", "Files under root/:", ""]
     for path, src, text in roots:
@@ -631,12 +636,7 @@ def build_arch_holdback(name, spec, check):
             "kupgrade itself (KLDLOAD_RECORD) with the same argv, which the builder checks.",
             ""]
     for i, argv, source, files, text in plan:
-        d = os.path.join(out, "commands", f"{i:03d}")
-        os.makedirs(d)
-        with open(os.path.join(d, "argv"), "w") as f:
-            f.write("\n".join(argv) + "\n")
-        for ext, src in (files or {}).items():
-            shutil.copyfile(src, os.path.join(d, ext))
+        write_command(out, i, argv, files)
         if isinstance(source, tuple) and source[0] == "rec":
             text = f"verbatim copy of {text}/{{{','.join(sorted(files))}}}{sha_text(files)}, recorded with the same argv"
         prov.append(f"- `commands/{i:03d}` `{' '.join(argv)}`: {text}")
