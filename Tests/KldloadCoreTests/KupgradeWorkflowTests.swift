@@ -70,6 +70,9 @@ final class KupgradeRig: @unchecked Sendable {
     var modules: ModuleStep = KupgradeRig.modulesOK
     var interactive = false
     var answer = false
+    /// The console the run's context reports losses from (tests mark a stream lost).
+    var console = Console(output: ConsoleStream(name: "stdout") { .wrote($0.count) },
+                          error: ConsoleStream(name: "stderr") { .wrote($0.count) })
     let files: OverlayFileSystem
 
     static let apt = AptDriver.upgrade.argv
@@ -170,7 +173,7 @@ final class KupgradeRig: @unchecked Sendable {
 
     func run() -> UpgradeReport {
         let context = SystemContext(runner: runner, files: files, now: { Date(timeIntervalSince1970: 1_774_430_130) },
-                                    userID: uid, isInteractive: interactive)
+                                    userID: uid, isInteractive: interactive, console: console)
         let answer = self.answer
         let upgrader = Upgrader(context: context, options: options, locks: ScenarioLockProbe(held: held, files: files),
                                 progress: output.add, output: { [output] _, line in output.add(line) },

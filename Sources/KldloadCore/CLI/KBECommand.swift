@@ -159,8 +159,10 @@ public enum KBECommand {
     /// The executables (`kbe`, and the multi-call `kldload`) only call this.
     public static func main(_ arguments: [String]) -> Int32 {
         func emit(_ result: Result) -> Int32 {
-            FileHandle.standardOutput.write(Data(result.stdout.utf8))
-            FileHandle.standardError.write(Data(result.stderr.utf8))
+            // ConsoleStream, not FileHandle: `kbe list | head` must not trap. The exit status
+            // stays the command's own when a reader went away.
+            ConsoleStream.standardOutput.write(result.stdout)
+            ConsoleStream.standardError.write(result.stderr)
             return result.exitCode
         }
         let invocation: KBEInvocation
@@ -180,10 +182,10 @@ public enum KBECommand {
             context = SystemContext.host()
         }
         let ask: @Sendable (String) -> String? = { prompt in
-            FileHandle.standardError.write(Data(prompt.utf8))
+            ConsoleStream.standardError.write(prompt)
             return readLine(strippingNewline: true)
         }
-        let progress: ProgressSink = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let progress: ProgressSink = { line in ConsoleStream.standardError.writeLine(line) }
         return emit(run(invocation, context: context, ask: ask, progress: progress))
     }
 

@@ -87,11 +87,14 @@ public enum KupgradeCommand {
         return options
     }
 
-    /// Runs kupgrade; returns the exit status. `stdout`/`stderr` receive whole lines.
+    /// Runs kupgrade; returns the exit status. `stdout`/`stderr` receive whole lines; by default
+    /// they are the process's `ConsoleStream`s, which survive a closed reader (`kupgrade | head`):
+    /// the run goes on, the log gets everything and notes the loss, and the exit status is the
+    /// run's own (Docs/KUPGRADE.md, "Output").
     public static func main(
         _ arguments: [String],
-        stdout: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
-        stderr: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        stdout: @escaping @Sendable (String) -> Void = { ConsoleStream.standardOutput.writeLine($0) },
+        stderr: @escaping @Sendable (String) -> Void = { ConsoleStream.standardError.writeLine($0) }
     ) -> Int32 {
         let parsed: ParsedOptions
         do { parsed = try parser.parse(arguments) } catch {
@@ -146,7 +149,7 @@ public enum KupgradeCommand {
             progress: human,
             output: { _, line in human(line) },
             confirm: { question in
-                FileHandle.standardError.write(Data(question.utf8))
+                ConsoleStream.standardError.write(question)
                 guard let answer = readLine(strippingNewline: true)?.lowercased() else { return false }
                 return answer == "y" || answer == "yes"
             })

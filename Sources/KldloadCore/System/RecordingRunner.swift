@@ -16,7 +16,7 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
 
     /// - Parameter warn: where problems with the recording go (default: our stderr).
     public init(wrapping inner: any CommandRunner, into directory: String,
-                warn: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("kldload: " + $0 + "\n").utf8)) }) {
+                warn: @escaping @Sendable (String) -> Void = { ConsoleStream.standardError.writeLine("kldload: " + $0) }) {
         self.inner = inner
         self.directory = directory
         self.warn = warn

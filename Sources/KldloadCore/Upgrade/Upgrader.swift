@@ -147,6 +147,13 @@ private struct Session {
         } catch {
             // A refusal: report already filled.
         }
+        // A reader that went away (`kupgrade | head`, a killed tee) never stops the run: the
+        // console dropped the rest, the log has every line, and says so here. The exit status
+        // stays the run's own; the loss is a note, not a failure of the upgrade.
+        for loss in context.console.losses {
+            report.warnings.append("output lost: \(loss); the run continued and \(options.logPath) has every line")
+            log.record("WARNING: output lost: \(loss); the run continued and this log has every line")
+        }
         if let error = log.writeError {
             report.warnings.append("could not write the log: \(error.description)")
             upgrader.progress("[kupgrade] WARNING: could not write the log: \(error.description)")
