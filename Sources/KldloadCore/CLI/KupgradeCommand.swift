@@ -153,7 +153,11 @@ public enum KupgradeCommand {
                 guard let answer = readLine(strippingNewline: true)?.lowercased() else { return false }
                 return answer == "y" || answer == "yes"
             })
-        let report = upgrader.run()
+        // On the host, SIGINT/SIGTERM are caught for the whole run (not only while a child
+        // runs): they are forwarded to the package manager and recorded, and the Upgrader stops
+        // at its next safe point instead of the process dying between two steps.
+        let isHost = parsed.value("replay") == nil
+        let report = isHost ? SignalForwarder.shared.catchingInterrupts { upgrader.run() } : upgrader.run()
         if options.json { stdout(report.json()) }
         return report.exitCode
     }

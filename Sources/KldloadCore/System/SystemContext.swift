@@ -16,6 +16,9 @@ public struct SystemContext: Sendable {
     /// stdout and stderr (`Console.standard` unless a test substitutes its own). Written only
     /// through `ConsoleStream`, which survives a closed reader; asked afterwards for losses.
     public var console: Console
+    /// Whether SIGINT/SIGTERM arrived (`HostInterrupts` on the host, `ReplayInterrupts` in a
+    /// replay that records one, `NoInterrupts` by default).
+    public var interrupts: any InterruptSource
 
     public init(
         runner: any CommandRunner,
@@ -24,7 +27,8 @@ public struct SystemContext: Sendable {
         userID: UInt32 = 0,
         isInteractive: Bool = false,
         environment: [String: String] = [:],
-        console: Console = .standard
+        console: Console = .standard,
+        interrupts: any InterruptSource = NoInterrupts()
     ) {
         self.runner = runner
         self.files = files
@@ -33,5 +37,6 @@ public struct SystemContext: Sendable {
         self.isInteractive = isInteractive
         self.environment = environment
         self.console = console
+        self.interrupts = interrupts
     }
 }
