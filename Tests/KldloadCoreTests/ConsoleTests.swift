@@ -154,6 +154,21 @@ struct ClosedPipeProcessTests {
                        stderr: String(decoding: err, as: UTF8.self))
     }
 
+    /// Runs a built product and returns its stdout.
+    static func capture(_ product: String, _ arguments: [String]) throws -> String {
+        let dir = try #require(TestChild.directory, "built products not found")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dir + "/" + product)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     @Test func kupgradeFinishesItsRunWhenStdoutIsClosed() throws {
         let scenario = Fixtures.url("scenarios/kupgrade-debian12-apt").path
         let outcome = try Self.run("kupgrade", ["--replay", scenario])

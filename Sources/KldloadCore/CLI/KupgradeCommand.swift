@@ -93,9 +93,14 @@ public enum KupgradeCommand {
     /// run's own (Docs/KUPGRADE.md, "Output").
     public static func main(
         _ arguments: [String],
-        stdout: @escaping @Sendable (String) -> Void = { ConsoleStream.standardOutput.writeLine($0) },
-        stderr: @escaping @Sendable (String) -> Void = { ConsoleStream.standardError.writeLine($0) }
+        stdout rawStdout: @escaping @Sendable (String) -> Void = { ConsoleStream.standardOutput.writeLine($0) },
+        stderr rawStderr: @escaping @Sendable (String) -> Void = { ConsoleStream.standardError.writeLine($0) }
     ) -> Int32 {
+        // Human output carries outside text (package-manager lines, names from zfs): control
+        // characters are made visible, never sent to the terminal (`TerminalText`). The JSON
+        // report is printed through `rawStdout`: JSONEncoder escapes what JSON requires.
+        let stdout: @Sendable (String) -> Void = { rawStdout(TerminalText.sanitized($0)) }
+        let stderr: @Sendable (String) -> Void = { rawStderr(TerminalText.sanitized($0)) }
         let parsed: ParsedOptions
         do { parsed = try parser.parse(arguments) } catch {
             stderr("kupgrade: error: \(error.message)")
@@ -149,7 +154,7 @@ public enum KupgradeCommand {
             progress: human,
             output: { _, line in human(line) },
             confirm: { question in
-                ConsoleStream.standardError.write(question)
+                ConsoleStream.standardError.write(TerminalText.sanitized(question))
                 guard let answer = readLine(strippingNewline: true)?.lowercased() else { return false }
                 return answer == "y" || answer == "yes"
             })
@@ -158,7 +163,7 @@ public enum KupgradeCommand {
         // at its next safe point instead of the process dying between two steps.
         let isHost = parsed.value("replay") == nil
         let report = isHost ? SignalForwarder.shared.catchingInterrupts { upgrader.run() } : upgrader.run()
-        if options.json { stdout(report.json()) }
+        if options.json { rawStdout(report.json()) }
         return report.exitCode
     }
 }
