@@ -328,6 +328,9 @@ private struct Session {
                 step.status = Self.statusText(r.status)
                 step.failed = driver.failed(r)
                 if step.failed { step.error = "\(r.status)" + lastError(r) }
+                for e in driver.errorLinesDespiteSuccess(r) {
+                    warn("\(command.program) exited 0 but reported: \(e)")
+                }
             } catch {
                 step.error = error.description
             }
@@ -365,6 +368,9 @@ private struct Session {
                     let r = try exec(command, stream: true, environment: driver.environment)
                     step.status = Self.statusText(r.status)
                     step.failed = driver.failed(r)
+                    for e in driver.errorLinesDespiteSuccess(r) {
+                        warn("\(command.program) exited 0 but reported: \(e)")
+                    }
                 } catch {
                     step.error = error.description
                 }
