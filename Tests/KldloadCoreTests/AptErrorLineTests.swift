@@ -9,7 +9,6 @@ import Testing
 @Suite("apt E: line with exit 0")
 struct AptErrorLineTests {
     static let dir = "apt/2.6.1-debian12-chroot-no-devpts/"
-    static let checkpoint = "pre-upgrade-20260325-091530"
 
     @Test func theCaptureReallyExitedZeroWithAnELine() throws {
         let stderr = kupgradeFixture(Self.dir + "apt-get-dist-upgrade-no-devpts.stderr")
@@ -32,15 +31,9 @@ struct AptErrorLineTests {
         let rig = try KupgradeRig()
         rig.healthyPool()
         rig.aptPlan()
-        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
-                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture(Self.dir + "apt-get-dist-upgrade-no-devpts.stdout"),
-                      stderr: kupgradeFixture(Self.dir + "apt-get-dist-upgrade-no-devpts.stderr"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv)
-        let setProps = ["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=3",
-                        "org.kldload:new-kernel=none", "rpool/ROOT/default@\(Self.checkpoint)"]
-        rig.runner.on(setProps)
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv)
+        let setProps = rig.aptRunSucceeds(stdout: kupgradeFixture(Self.dir + "apt-get-dist-upgrade-no-devpts.stdout"),
+                                          stderr: kupgradeFixture(Self.dir + "apt-get-dist-upgrade-no-devpts.stderr"),
+                                          result: "success-with-warnings")
         let report = rig.run()
         #expect(report.transactionFailed == false)
         #expect(report.exitCode == ExitStatus.warnings.rawValue)

@@ -100,13 +100,7 @@ struct ConsoleTests {
         let rig = try KupgradeRig()
         rig.healthyPool()
         rig.aptPlan()
-        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
-                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@pre-upgrade-20260325-091530"])
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv)
-        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
-                       "rpool/ROOT/default@pre-upgrade-20260325-091530"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: "")
+        rig.aptRunSucceeds(stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"), result: "success")
         let stdout = ConsoleStream(name: "stdout", write: ScriptedWrite([.failed(errno: EPIPE)]).write)
         rig.console = Console(output: stdout, error: ConsoleStream(name: "stderr") { .wrote($0.count) })
         stdout.write("[kupgrade] detected: apt\n")  // the first line printed loses the stream

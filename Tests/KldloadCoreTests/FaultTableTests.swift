@@ -15,6 +15,21 @@ struct FaultTableTests {
     static let scenario = "kupgrade-debian12-apt"
     static let docPath = Fixtures.root.deletingLastPathComponent().appendingPathComponent("Docs/FAULTS.md")
 
+    /// `table` must equal the text between `<!-- fault-table:MARKER begin -->` and `… end -->` in
+    /// Docs/FAULTS.md; with `KLDLOAD_WRITE_FAULT_TABLE=1` it is written there instead.
+    static func checkDocumented(_ table: String, marker: String) throws {
+        let doc = (try? String(contentsOf: docPath, encoding: .utf8)) ?? ""
+        let begin = "<!-- fault-table:\(marker) begin -->\n", end = "<!-- fault-table:\(marker) end -->"
+        if ProcessInfo.processInfo.environment["KLDLOAD_WRITE_FAULT_TABLE"] == "1",
+           let b = doc.range(of: begin), let e = doc.range(of: end)
+        {
+            try (doc[..<b.upperBound] + table + doc[e.lowerBound...]).write(to: docPath, atomically: true, encoding: .utf8)
+            return
+        }
+        let documented = doc.range(of: begin).flatMap { b in doc.range(of: end).map { String(doc[b.upperBound..<$0.lowerBound]) } }
+        #expect(documented == table, "Docs/FAULTS.md (\(marker)) is out of date; KLDLOAD_WRITE_FAULT_TABLE=1 swift test --filter FaultTableTests rewrites it. Now:\n\(table)")
+    }
+
     static func isRetention(_ argv: [String]) -> Bool {
         argv.starts(with: ["zfs", "list", "-Hp", "-t", "snapshot"]) || argv.starts(with: ["zfs", "list", "-H", "-o", "name", "-t", "snapshot"])
             || argv.starts(with: ["zfs", "destroy"])
@@ -127,16 +142,7 @@ struct FaultTableTests {
             }
         }
 
-        let doc = (try? String(contentsOf: Self.docPath, encoding: .utf8)) ?? ""
-        let begin = "<!-- fault-table:\(Self.scenario) begin -->\n", end = "<!-- fault-table:\(Self.scenario) end -->"
-        if ProcessInfo.processInfo.environment["KLDLOAD_WRITE_FAULT_TABLE"] == "1",
-           let b = doc.range(of: begin), let e = doc.range(of: end)
-        {
-            try (doc[..<b.upperBound] + table + doc[e.lowerBound...]).write(to: Self.docPath, atomically: true, encoding: .utf8)
-            return
-        }
-        let documented = doc.range(of: begin).flatMap { b in doc.range(of: end).map { String(doc[b.upperBound..<$0.lowerBound]) } }
-        #expect(documented == table, "Docs/FAULTS.md is out of date; KLDLOAD_WRITE_FAULT_TABLE=1 swift test --filter FaultTable rewrites it. Now:\n\(table)")
+        try Self.checkDocumented(table, marker: Self.scenario)
     }
 }
 
@@ -213,16 +219,6 @@ struct KBEFaultTableTests {
                 }
             }
         }
-        let doc = (try? String(contentsOf: FaultTableTests.docPath, encoding: .utf8)) ?? ""
-        let table = Self.table()
-        let begin = "<!-- fault-table:kbe begin -->\n", end = "<!-- fault-table:kbe end -->"
-        if ProcessInfo.processInfo.environment["KLDLOAD_WRITE_FAULT_TABLE"] == "1",
-           let b = doc.range(of: begin), let e = doc.range(of: end)
-        {
-            try (doc[..<b.upperBound] + table + doc[e.lowerBound...]).write(to: FaultTableTests.docPath, atomically: true, encoding: .utf8)
-            return
-        }
-        let documented = doc.range(of: begin).flatMap { b in doc.range(of: end).map { String(doc[b.upperBound..<$0.lowerBound]) } }
-        #expect(documented == table, "Docs/FAULTS.md is out of date. Now:\n\(table)")
+        try FaultTableTests.checkDocumented(Self.table(), marker: "kbe")
     }
 }

@@ -93,6 +93,22 @@ final class KupgradeRig: @unchecked Sendable {
         runner.on(Self.listing, stdout: rows.joined(separator: "\n") + "\n")
     }
 
+    /// The rest of a Debian run after `healthyPool()` and `aptPlan()`: the checkpoint, the
+    /// transaction answering `stdout`/`stderr` with exit 0, autoremove, recording `result`
+    /// (3 packages, as the plan says) and an empty retention listing. Returns the `zfs set` argv.
+    @discardableResult
+    func aptRunSucceeds(stdout: String, stderr: String = "", result: String) -> [String] {
+        let checkpoint = "rpool/ROOT/default@pre-upgrade-20260325-091530"
+        runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                   "-o", "org.kldload:command=kupgrade --yes", checkpoint])
+        runner.on(Self.apt, stdout: stdout, stderr: stderr)
+        runner.on(AptDriver.autoremoveCommand.argv)
+        let set = ["zfs", "set", "org.kldload:result=\(result)", "org.kldload:packages=3", "org.kldload:new-kernel=none", checkpoint]
+        runner.on(set)
+        runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv)
+        return set
+    }
+
     static let modulesOK = ModuleStep { _, progress, _ in
         progress("[kupgrade] verifying ZFS DKMS modules...")  // as ModuleVerifier prints it
         progress("kernel 6.1.0-21-amd64 ... zfs.ko OK")

@@ -13,19 +13,13 @@ ROOT=${KLDLOAD_APT_NOPTS_ROOT:-/srv/kldload-aptroot-nopts}
 WORK=/tmp/kldload-debs-nopts
 REPO_IN_ROOT=/srv/kldload-repo
 
-if [ ! -x "$ROOT/usr/bin/apt-ftparchive" ]; then
-    rm -rf "$ROOT"
-    debootstrap --variant=minbase --include=apt-utils bookworm "$ROOT" http://deb.debian.org/debian
-fi
-"$(dirname "$0")/build-debs.sh" "$WORK"
+apt_test_root "$ROOT" "$WORK" "$REPO_IN_ROOT"
 APTVER=$(chroot "$ROOT" apt-get --version | head -1 | awk '{print $2}')
 OUT="$FIX/apt/$APTVER-debian12-chroot-no-devpts"
 
-rm -f "$ROOT"/etc/apt/sources.list "$ROOT"/etc/apt/sources.list.d/*
-echo "deb [trusted=yes] file:$REPO_IN_ROOT ./" >"$ROOT/etc/apt/sources.list.d/kldload-capture.list"
-rm -rf "$ROOT"/var/lib/apt/lists/*
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
-# The point of this capture: nothing on /dev/pts, and /dev/ptmx leads nowhere.
+# The point of this capture: no devpts on the chroot's /dev/pts, so opening /dev/ptmx there fails
+# (ENODEV: the kernel looks for the devpts instance next to the ptmx node).
 if mountpoint -q "$ROOT/dev/pts"; then umount "$ROOT/dev/pts"; fi
 trap 'umount "$ROOT/proc" 2>/dev/null || true' EXIT
 
