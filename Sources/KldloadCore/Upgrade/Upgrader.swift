@@ -301,7 +301,14 @@ private struct Session {
                 properties: [("org.kldload:kupgrade-version", KldloadVersion.current), ("org.kldload:command", safeCommand)],
                 uniquify: true)
         } catch {
-            try stopIfInterruptedBeforeChange()
+            if let signal = interruption {
+                // zfs snapshot is atomic, but a signal can arrive after it took the snapshot.
+                report.interrupted = signal
+                finish(.interrupted)
+                say("INTERRUPTED (\(signal)) while taking the checkpoint \(be)@\(base)")
+                say("nothing was upgraded; if zfs snapshot had run, the checkpoint may exist (kbe list -s shows it)")
+                throw Stop()
+            }
             throw refuse(.stepFailed(step: "zfs snapshot", error: error.message))
         }
         let target = created.report.target ?? "\(be)@\(base)"
