@@ -68,7 +68,7 @@ enum ParserCases {
 
     static func runChild(name: String, file: String, runs: Int) -> Int32 {
         guard let parse = parser(name) else {
-            FileHandle.standardError.write(Data("unknown case \(name)\n".utf8))
+            ConsoleStream.standardError.writeLine("unknown case \(name)")
             return 2
         }
         var full: [UInt64] = []
@@ -78,7 +78,7 @@ enum ParserCases {
             for _ in 0..<runs {
                 let t0 = Measure.nowNs()
                 guard let text = read(file) else {
-                    FileHandle.standardError.write(Data("cannot read \(file)\n".utf8))
+                    ConsoleStream.standardError.writeLine("cannot read \(file)")
                     return 2
                 }
                 rows = try parse(text)
@@ -91,10 +91,10 @@ enum ParserCases {
                 only.append(Measure.nowNs() - t0)
             }
         } catch {
-            FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+            ConsoleStream.standardError.writeLine("\(name): \(error)")
             return 1
         }
-        print("\(Measure.median(full)) \(Measure.median(only)) \(rows) \(vmHWMKiB())")
+        ConsoleStream.standardOutput.writeLine("\(Measure.median(full)) \(Measure.median(only)) \(rows) \(vmHWMKiB())")
         return 0
     }
 }

@@ -14,14 +14,14 @@ import Glibc
 //   kldload-bench --make-kbe-scenario FIXTURES DIR N   (writes the N-checkpoint kbe scenario, e.g. to profile)
 //   kldload-bench --generate FIXTURES CASE LINES        (prints one generated input)
 
-/// Prints a report line and flushes it (the report is often piped into `tee`).
+/// Prints a report line, unbuffered (the report is often piped into `tee`; a reader that goes
+/// away must not trap the benchmark).
 func say(_ line: String) {
-    print(line)
-    fflush(nil)
+    ConsoleStream.standardOutput.writeLine(line)
 }
 
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("kldload-bench: error: \(message)\n".utf8))
+    ConsoleStream.standardError.writeLine("kldload-bench: error: \(message)")
     exit(1)
 }
 
@@ -48,7 +48,7 @@ if args.first == "--generate" {
         default: fail("unknown case \(args[2])")
         }
     } catch { fail("\(error)") }
-    FileHandle.standardOutput.write(Data(text.utf8))
+    ConsoleStream.standardOutput.write(text)
     exit(0)
 }
 

@@ -6,13 +6,13 @@ import KldloadCore
 var argv = CommandLine.arguments
 if argv.isEmpty {
     // Swift reads argv from /proc/self/cmdline: empty means /proc is not mounted (a chroot).
-    FileHandle.standardError.write(Data("kldload: error: no command line (is /proc mounted?)\n".utf8))
+    ConsoleStream.standardError.writeLine("kldload: error: no command line (is /proc mounted?)")
     exit(2)
 }
 var tool = URL(fileURLWithPath: argv.removeFirst()).lastPathComponent
 if tool == "kldload" {
     guard let first = argv.first else {
-        FileHandle.standardError.write(Data("usage: kldload kbe|kupgrade [arguments]  (or run it as kbe / kupgrade)\n".utf8))
+        ConsoleStream.standardError.writeLine("usage: kldload kbe|kupgrade [arguments]  (or run it as kbe / kupgrade)")
         exit(2)
     }
     tool = first
@@ -22,6 +22,6 @@ switch tool {
 case "kbe": exit(KBECommand.main(argv))
 case "kupgrade": exit(KupgradeCommand.main(argv))
 default:
-    FileHandle.standardError.write(Data("kldload: error: unknown tool '\(tool)': this binary is kbe and kupgrade\n".utf8))
+    ConsoleStream.standardError.writeLine("kldload: error: unknown tool '\(tool)': this binary is kbe and kupgrade")
     exit(2)
 }

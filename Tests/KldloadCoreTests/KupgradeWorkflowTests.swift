@@ -70,6 +70,9 @@ final class KupgradeRig: @unchecked Sendable {
     var modules: ModuleStep = KupgradeRig.modulesOK
     var interactive = false
     var answer = false
+    /// The console the run's context reports losses from (tests mark a stream lost).
+    var console = Console(output: ConsoleStream(name: "stdout") { .wrote($0.count) },
+                          error: ConsoleStream(name: "stderr") { .wrote($0.count) })
     let files: OverlayFileSystem
 
     static let apt = AptDriver.upgrade.argv
@@ -88,6 +91,22 @@ final class KupgradeRig: @unchecked Sendable {
             rows.append("rpool/ROOT/default@\(name)\tsnapshot\t1000\t-\t3900000000\t-\t-\t-\t-\t-\t-\t1774100000\t-")
         }
         runner.on(Self.listing, stdout: rows.joined(separator: "\n") + "\n")
+    }
+
+    /// The rest of a Debian run after `healthyPool()` and `aptPlan()`: the checkpoint, the
+    /// transaction answering `stdout`/`stderr` with exit 0, autoremove, recording `result`
+    /// (3 packages, as the plan says) and an empty retention listing. Returns the `zfs set` argv.
+    @discardableResult
+    func aptRunSucceeds(stdout: String, stderr: String = "", result: String) -> [String] {
+        let checkpoint = "rpool/ROOT/default@pre-upgrade-20260325-091530"
+        runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                   "-o", "org.kldload:command=kupgrade --yes", checkpoint])
+        runner.on(Self.apt, stdout: stdout, stderr: stderr)
+        runner.on(AptDriver.autoremoveCommand.argv)
+        let set = ["zfs", "set", "org.kldload:result=\(result)", "org.kldload:packages=3", "org.kldload:new-kernel=none", checkpoint]
+        runner.on(set)
+        runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv)
+        return set
     }
 
     static let modulesOK = ModuleStep { _, progress, _ in
@@ -170,7 +189,7 @@ final class KupgradeRig: @unchecked Sendable {
 
     func run() -> UpgradeReport {
         let context = SystemContext(runner: runner, files: files, now: { Date(timeIntervalSince1970: 1_774_430_130) },
-                                    userID: uid, isInteractive: interactive)
+                                    userID: uid, isInteractive: interactive, console: console)
         let answer = self.answer
         let upgrader = Upgrader(context: context, options: options, locks: ScenarioLockProbe(held: held, files: files),
                                 progress: output.add, output: { [output] _, line in output.add(line) },

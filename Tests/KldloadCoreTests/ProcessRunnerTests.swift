@@ -313,6 +313,29 @@ final class LineLog: @unchecked Sendable {
         SignalForwarder.shared.resetInterrupt()
     }
 
+    /// kupgrade holds the handlers for its whole run: a SIGINT between two commands is recorded
+    /// (and read through `HostInterrupts`) instead of killing the process, and it is not
+    /// delivered to the next child, which would kill e.g. the `zfs set` that records the result.
+    @Test func interruptBetweenCommandsIsRecordedNotFatal() throws {
+        let child = try TestChild.require()
+        let before = Self.disposition(of: SIGINT)
+        SignalForwarder.shared.resetInterrupt()
+        let result = try SignalForwarder.shared.catchingInterrupts { () throws -> CommandResult in
+            kill(getpid(), SIGINT)
+            var waited = 0
+            while HostInterrupts().received == nil && waited < 500 {
+                usleep(10_000)
+                waited += 1
+            }
+            return try runner.run(Command([child, "exit", "0"]))
+        }
+        #expect(HostInterrupts().received == SIGINT)
+        #expect(result.status == .exited(0))
+        #expect(Self.disposition(of: SIGINT) == before)
+        SignalForwarder.shared.resetInterrupt()
+        #expect(HostInterrupts().received == nil)
+    }
+
     @Test func launchFailureIsTyped() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kldload-launch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -12,20 +12,12 @@ ROOT=/srv/kldload-aptroot
 WORK=/tmp/kldload-debs
 REPO_IN_ROOT=/srv/kldload-repo
 
-if [ ! -x "$ROOT/usr/bin/apt-ftparchive" ]; then
-    rm -rf "$ROOT"
-    debootstrap --variant=minbase --include=apt-utils bookworm "$ROOT" http://deb.debian.org/debian
-fi
-"$(dirname "$0")/build-debs.sh" "$WORK"
+apt_test_root "$ROOT" "$WORK" "$REPO_IN_ROOT"
 APTVER=$(chroot "$ROOT" apt-get --version | head -1 | awk '{print $2}')
 DPKGVER=$(chroot "$ROOT" dpkg --version | head -1 | sed -E 's/.*version ([^ ]+) .*/\1/')
 OUT="$FIX/apt/$APTVER-debian12-chroot"
 DOUT="$FIX/dpkg/$DPKGVER-debian12-chroot"
 
-# Only the local repository as apt source inside the chroot.
-rm -f "$ROOT"/etc/apt/sources.list "$ROOT"/etc/apt/sources.list.d/*
-echo "deb [trusted=yes] file:$REPO_IN_ROOT ./" >"$ROOT/etc/apt/sources.list.d/kldload-capture.list"
-rm -rf "$ROOT"/var/lib/apt/lists/*
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/dev/pts" || mount --bind /dev/pts "$ROOT/dev/pts"
 trap 'umount "$ROOT/dev/pts" "$ROOT/proc" 2>/dev/null || true' EXIT

@@ -64,3 +64,19 @@ write_provenance() {
     } >"$dir/PROVENANCE.md"
     rm -f "$dir/.captures"
 }
+
+# apt_test_root ROOT WORK REPO_IN_ROOT
+#   The throwaway Debian 12 apt root the apt captures run in: debootstrapped once
+#   (minbase + apt-utils), the test packages built into WORK by build-debs.sh, and the local
+#   file: repository REPO_IN_ROOT (inside the root) as its only apt source, lists emptied.
+apt_test_root() {
+    local root="$1" work="$2" repo="$3"
+    if [ ! -x "$root/usr/bin/apt-ftparchive" ]; then
+        rm -rf "$root"
+        debootstrap --variant=minbase --include=apt-utils bookworm "$root" http://deb.debian.org/debian
+    fi
+    "$REPO_ROOT/Tests/capture/build-debs.sh" "$work"
+    rm -f "$root"/etc/apt/sources.list "$root"/etc/apt/sources.list.d/*
+    echo "deb [trusted=yes] file:$repo ./" >"$root/etc/apt/sources.list.d/kldload-capture.list"
+    rm -rf "$root"/var/lib/apt/lists/*
+}

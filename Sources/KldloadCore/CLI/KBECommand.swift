@@ -158,9 +158,14 @@ public enum KBECommand {
     /// (`--replay DIR` or the host), run, write stdout/stderr, return the exit status.
     /// The executables (`kbe`, and the multi-call `kldload`) only call this.
     public static func main(_ arguments: [String]) -> Int32 {
+        // JSON is printed as encoded (JSON escapes control characters itself); human output
+        // has them made visible (`TerminalText`): descriptions and names are outside text.
+        var json = arguments.contains("--json")  // until the invocation is parsed
         func emit(_ result: Result) -> Int32 {
-            FileHandle.standardOutput.write(Data(result.stdout.utf8))
-            FileHandle.standardError.write(Data(result.stderr.utf8))
+            // ConsoleStream, not FileHandle: `kbe list | head` must not trap. The exit status
+            // stays the command's own when a reader went away.
+            ConsoleStream.standardOutput.write(json ? result.stdout : TerminalText.sanitized(result.stdout))
+            ConsoleStream.standardError.write(TerminalText.sanitized(result.stderr))
             return result.exitCode
         }
         let invocation: KBEInvocation
@@ -169,6 +174,7 @@ public enum KBECommand {
         } catch {
             return emit(usageFailure(error, arguments: arguments))
         }
+        json = invocation.json
         let context: SystemContext
         if let scenario = invocation.replay {
             do {
@@ -180,10 +186,10 @@ public enum KBECommand {
             context = SystemContext.host()
         }
         let ask: @Sendable (String) -> String? = { prompt in
-            FileHandle.standardError.write(Data(prompt.utf8))
+            ConsoleStream.standardError.write(TerminalText.sanitized(prompt))
             return readLine(strippingNewline: true)
         }
-        let progress: ProgressSink = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let progress: ProgressSink = { line in ConsoleStream.standardError.writeLine(TerminalText.sanitized(line)) }
         return emit(run(invocation, context: context, ask: ask, progress: progress))
     }
 

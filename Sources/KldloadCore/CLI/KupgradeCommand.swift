@@ -87,12 +87,20 @@ public enum KupgradeCommand {
         return options
     }
 
-    /// Runs kupgrade; returns the exit status. `stdout`/`stderr` receive whole lines.
+    /// Runs kupgrade; returns the exit status. `stdout`/`stderr` receive whole lines; by default
+    /// they are the process's `ConsoleStream`s, which survive a closed reader (`kupgrade | head`):
+    /// the run goes on, the log gets everything and notes the loss, and the exit status is the
+    /// run's own (Docs/KUPGRADE.md, "Output").
     public static func main(
         _ arguments: [String],
-        stdout: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
-        stderr: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        stdout rawStdout: @escaping @Sendable (String) -> Void = { ConsoleStream.standardOutput.writeLine($0) },
+        stderr rawStderr: @escaping @Sendable (String) -> Void = { ConsoleStream.standardError.writeLine($0) }
     ) -> Int32 {
+        // Human output carries outside text (package-manager lines, names from zfs): control
+        // characters are made visible, never sent to the terminal (`TerminalText`). The JSON
+        // report is printed through `rawStdout`: JSONEncoder escapes what JSON requires.
+        let stdout: @Sendable (String) -> Void = { rawStdout(TerminalText.sanitized($0)) }
+        let stderr: @Sendable (String) -> Void = { rawStderr(TerminalText.sanitized($0)) }
         let parsed: ParsedOptions
         do { parsed = try parser.parse(arguments) } catch {
             stderr("kupgrade: error: \(error.message)")
@@ -146,12 +154,16 @@ public enum KupgradeCommand {
             progress: human,
             output: { _, line in human(line) },
             confirm: { question in
-                FileHandle.standardError.write(Data(question.utf8))
+                ConsoleStream.standardError.write(TerminalText.sanitized(question))
                 guard let answer = readLine(strippingNewline: true)?.lowercased() else { return false }
                 return answer == "y" || answer == "yes"
             })
-        let report = upgrader.run()
-        if options.json { stdout(report.json()) }
+        // On the host, SIGINT/SIGTERM are caught for the whole run (not only while a child
+        // runs): they are forwarded to the package manager and recorded, and the Upgrader stops
+        // at its next safe point instead of the process dying between two steps.
+        let isHost = parsed.value("replay") == nil
+        let report = isHost ? SignalForwarder.shared.catchingInterrupts { upgrader.run() } : upgrader.run()
+        if options.json { rawStdout(report.json()) }
         return report.exitCode
     }
 }

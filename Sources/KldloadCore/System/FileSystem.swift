@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Every file kldload reads or writes on the target system (`/etc/os-release`, `/lib/modules`,
 /// `/proc/self/mounts`, `/sys/firmware/efi/efivars`, the log, the lock) goes through this, with
 /// absolute paths as they are on the target. Tests and replays root it somewhere else.
@@ -10,9 +14,13 @@ public protocol FileSystem: Sendable {
     func isDirectory(_ path: String) -> Bool
     /// Entry names (not paths) of a directory, sorted.
     func list(_ path: String) throws(FileSystemError) -> [String]
-    /// Appends (creating the file and its parent directories as needed).
+    /// Appends (creating the file, mode 0640, and its parent directories as needed). Never
+    /// through a symbolic link, and only to a regular file with one link that we own: anything
+    /// else throws `FileSystemError.unsafe` (kupgrade's log lives in `/var/log`, which is
+    /// group-writable on Ubuntu, and `--log` can point anywhere; Docs/DESIGN.md, "Security").
     func append(_ data: Data, to path: String) throws(FileSystemError)
-    /// Replaces the file atomically (write to a temporary file and rename).
+    /// Replaces the file atomically (write to a temporary file and rename): a symbolic link at
+    /// `path` is replaced, never followed.
     func write(_ data: Data, to path: String) throws(FileSystemError)
     func createDirectory(_ path: String) throws(FileSystemError)
     func remove(_ path: String) throws(FileSystemError)
@@ -59,11 +67,16 @@ extension FileSystem {
 public enum FileSystemError: Error, Sendable, Hashable, CustomStringConvertible {
     case notFound(String)
     case ioError(path: String, reason: String)
+    /// Refused to write: the path is a symbolic link, not a regular file, has other hard links
+    /// or belongs to another user. Writing as root through it could change any file.
+    case unsafe(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .notFound(let path): return "\(path): no such file or directory"
         case .ioError(let path, let reason): return "\(path): \(reason)"
+        case .unsafe(let path, let reason):
+            return "\(path): \(reason); refusing to write through it (remove it, or choose another path)"
         }
     }
 }
@@ -112,21 +125,51 @@ public struct RootedFileSystem: FileSystem {
     }
 
     public func append(_ data: Data, to path: String) throws(FileSystemError) {
-        let p = hostPath(path)
         try createDirectory((path as NSString).deletingLastPathComponent)
-        if !FileManager.default.fileExists(atPath: p) {
-            guard FileManager.default.createFile(atPath: p, contents: nil, attributes: [.posixPermissions: 0o640]) else {
-                throw .ioError(path: path, reason: "cannot create file")
+        let fd = try Self.openForAppend(hostPath(path), shownAs: path)
+        defer { close(fd) }
+        let bytes = [UInt8](data)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .ioError(path: path, reason: String(cString: strerror(errno)))
             }
+            offset += n
         }
-        do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: p))
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: data)
-        } catch {
-            throw .ioError(path: path, reason: "\(error.localizedDescription)")
+    }
+
+    /// `open(2)` for appending with the care a root process needs in a directory others can
+    /// write to: `O_NOFOLLOW` (a symbolic link is refused, ELOOP), `O_NONBLOCK` (a FIFO without
+    /// reader fails instead of hanging), then `fstat`: a regular file, one link (not a hard
+    /// link to /etc/shadow), owned by us. Created with mode 0640.
+    static func openForAppend(_ hostPath: String, shownAs path: String) throws(FileSystemError) -> Int32 {
+        let fd = open(hostPath, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o640)
+        if fd < 0 {
+            let e = errno
+            if e == ELOOP { throw .unsafe(path: path, reason: "is a symbolic link") }
+            if e == ENXIO { throw .unsafe(path: path, reason: "is a FIFO or socket, not a regular file") }
+            throw .ioError(path: path, reason: String(cString: strerror(e)))
         }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw .ioError(path: path, reason: reason)
+        }
+        let problem: String? =
+            (info.st_mode & S_IFMT) != S_IFREG ? "is not a regular file"
+            : info.st_nlink > 1 ? "has \(info.st_nlink) hard links"
+            : info.st_uid != geteuid() ? "belongs to uid \(info.st_uid), not to us (uid \(geteuid()))"
+            : nil
+        if let problem {
+            close(fd)
+            throw .unsafe(path: path, reason: problem)
+        }
+        // Blocking writes from here on (regular files ignore O_NONBLOCK; keep it honest anyway).
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
     }
 
     public func write(_ data: Data, to path: String) throws(FileSystemError) {
@@ -206,6 +249,9 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
 
     public func append(_ data: Data, to path: String) throws(FileSystemError) {
         let p = Self.normalize(path)
+        // As on the host: never append through a symbolic link of the tree below.
+        let shadowed = lock.withLock { files[p] != nil || removed.contains(p) }
+        if !shadowed, lower.symbolicLinkDestination(p) != nil { throw .unsafe(path: path, reason: "is a symbolic link") }
         let existing = (try? contents(of: p)) ?? Data()
         lock.withLock {
             files[p] = existing + data

@@ -49,8 +49,10 @@ public struct ProcessRunner: CommandRunner {
         if let searchPath { return searchPath }
         let env = baseEnvironment ?? ProcessInfo.processInfo.environment
         guard let path = env["PATH"] else { return Self.defaultSearchPath }
-        // Empty PATH entries mean "current directory" to execvp; a root tool never wants that.
-        return path.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
+        // Empty PATH entries mean "current directory" to execvp, and `.` or `bin` are relative
+        // to wherever we were started: a root tool never runs a program found there (anyone who
+        // can write the current directory could plant a `zfs`). Only absolute entries count.
+        return path.split(separator: ":", omittingEmptySubsequences: true).map(String.init).filter { $0.hasPrefix("/") }
     }
 
     /// The absolute (or, for `./x`, cwd-relative) path `program` runs as.

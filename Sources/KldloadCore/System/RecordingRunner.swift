@@ -16,7 +16,7 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
 
     /// - Parameter warn: where problems with the recording go (default: our stderr).
     public init(wrapping inner: any CommandRunner, into directory: String,
-                warn: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("kldload: " + $0 + "\n").utf8)) }) {
+                warn: @escaping @Sendable (String) -> Void = { ConsoleStream.standardError.writeLine("kldload: " + $0) }) {
         self.inner = inner
         self.directory = directory
         self.warn = warn
@@ -41,7 +41,7 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
         let text = values.map { "\($0.0)=\($0.1)\n" }.joined()
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             problem("cannot write \(path): \(error.localizedDescription)")
         }
@@ -67,10 +67,10 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
             next = n + 1
             let dir = commands + "/" + Self.name(n)
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try Data(argvText.utf8).write(to: URL(fileURLWithPath: dir + "/argv"))
-            try Data(stdout.utf8).write(to: URL(fileURLWithPath: dir + "/stdout"))
-            if !stderr.isEmpty { try Data(stderr.utf8).write(to: URL(fileURLWithPath: dir + "/stderr")) }
-            try Data(status.fileText.utf8).write(to: URL(fileURLWithPath: dir + "/status"))
+            try Data(argvText.utf8).write(to: URL(fileURLWithPath: dir + "/argv"), options: .atomic)
+            try Data(stdout.utf8).write(to: URL(fileURLWithPath: dir + "/stdout"), options: .atomic)
+            if !stderr.isEmpty { try Data(stderr.utf8).write(to: URL(fileURLWithPath: dir + "/stderr"), options: .atomic) }
+            try Data(status.fileText.utf8).write(to: URL(fileURLWithPath: dir + "/status"), options: .atomic)
         } catch {
             problemLocked("cannot record into \(commands): \(error.localizedDescription)")
         }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A replay scenario directory is missing, incomplete or has a file that does not follow
 /// the contract in Docs/REPLAY.md. Says which file and what is expected instead.
 public enum ScenarioError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -107,6 +111,14 @@ public struct ScenarioConfiguration: Sendable, Hashable {
     public var isInteractive: Bool = false
     /// `env.NAME=value` lines: the environment the replayed program sees.
     public var environment: [String: String] = [:]
+    /// `interrupt=SIGINT|SIGTERM` with `interrupt_during=N`: the signal arrived while the N-th
+    /// command run was running (`ReplayInterrupts`).
+    public var interrupt: (signal: Int32, during: Int)? {
+        get { interruptSignal.flatMap { sig in interruptDuring.map { (sig, $0) } } }
+        set { interruptSignal = newValue?.signal; interruptDuring = newValue?.during }
+    }
+    private var interruptSignal: Int32?
+    private var interruptDuring: Int?
 
     public init() {}
 
@@ -142,6 +154,19 @@ public struct ScenarioConfiguration: Sendable, Hashable {
                 default:
                     throw .invalidFile(path: path, line: index + 1, reason: "interactive= wants true or false, found: \(value.prefix(80))")
                 }
+            case "interrupt":
+                switch value.uppercased() {
+                case "SIGINT", "INT", "2": conf.interruptSignal = SIGINT
+                case "SIGTERM", "TERM", "15": conf.interruptSignal = SIGTERM
+                default:
+                    throw .invalidFile(path: path, line: index + 1, reason: "interrupt= wants SIGINT or SIGTERM, found: \(value.prefix(80))")
+                }
+                if conf.interruptDuring == nil { conf.interruptDuring = 1 }
+            case "interrupt_during":
+                guard let n = Int(value), n >= 1 else {
+                    throw .invalidFile(path: path, line: index + 1, reason: "interrupt_during= wants a command number 1 or more, found: \(value.prefix(80))")
+                }
+                conf.interruptDuring = n
             default:
                 if key.hasPrefix("env.") && key.count > 4 {
                     conf.environment[String(key.dropFirst(4))] = value

@@ -49,6 +49,8 @@ public final class SignalForwarder: @unchecked Sendable {
     private var savedActions: [Int32: sigaction] = [:]
     /// Signals that arrived after a run began but before its child was registered.
     private var undelivered: [Int32] = []
+    /// Runs begun whose child is not registered yet.
+    private var starting = 0
     private var received: [Int32] = []
     private var pipeReady = false
 
@@ -68,39 +70,58 @@ public final class SignalForwarder: @unchecked Sendable {
 
     /// Call before starting a child. Installs the handlers when this is the first active run.
     func beginRun() {
-        lock.lock()
-        defer { lock.unlock() }
-        if !pipeReady { pipeReady = makePipeAndThread() }
-        if activeRuns == 0 && pipeReady {
-            for sig in Self.forwardedSignals { install(sig) }
+        lock.withLock {
+            holdHandlers()
+            starting += 1
         }
-        activeRuns += 1
+    }
+
+    /// Keeps the handlers installed while `body` runs, children or not, so an interrupt between
+    /// two commands is recorded (and read through `HostInterrupts`) instead of killing the
+    /// process half way. kupgrade wraps its whole run in this; it then stops at its next safe
+    /// point. Outside `body` the previous dispositions are back.
+    public func catchingInterrupts<T>(_ body: () throws -> T) rethrows -> T {
+        lock.withLock { holdHandlers() }
+        defer { endRun(nil, started: false) }
+        return try body()
     }
 
     /// Call right after the child started. Delivers any signal that arrived while it started.
     func register(_ pid: pid_t) {
         let late: [Int32] = lock.withLock {
             children.insert(pid)
-            defer { undelivered.removeAll() }
+            starting = max(0, starting - 1)
+            defer { if starting == 0 { undelivered.removeAll() } }
             return undelivered
         }
         for sig in late { kill(pid, sig) }
     }
 
     /// Call once the child has been reaped (or failed to start: pass nil).
-    func endRun(_ pid: pid_t?) {
+    func endRun(_ pid: pid_t?) { endRun(pid, started: true) }
+
+    private func endRun(_ pid: pid_t?, started: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        if let pid { children.remove(pid) }
+        if let pid { children.remove(pid) } else if started { starting = max(0, starting - 1) }
         activeRuns -= 1
         if activeRuns <= 0 {
             activeRuns = 0
+            starting = 0
             undelivered.removeAll()
             for sig in Self.forwardedSignals { restore(sig) }
         }
     }
 
     // MARK: - internals (called with the lock held unless noted)
+
+    private func holdHandlers() {
+        if !pipeReady { pipeReady = makePipeAndThread() }
+        if activeRuns == 0 && pipeReady {
+            for sig in Self.forwardedSignals { install(sig) }
+        }
+        activeRuns += 1
+    }
 
     private func makePipeAndThread() -> Bool {
         var fds: [Int32] = [-1, -1]
@@ -134,7 +155,8 @@ public final class SignalForwarder: @unchecked Sendable {
     private func deliver(_ sig: Int32) {
         let targets: [pid_t] = lock.withLock {
             received.append(sig)
-            if children.isEmpty && activeRuns > 0 { undelivered.append(sig) }
+            // A child being started right now gets it as soon as it is registered.
+            if starting > 0 { undelivered.append(sig) }
             return Array(children)
         }
         for pid in targets { kill(pid, sig) }

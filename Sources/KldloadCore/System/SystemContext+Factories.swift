@@ -41,7 +41,8 @@ extension SystemContext {
             now: { Date() },
             userID: uid,
             isInteractive: interactive,
-            environment: environment
+            environment: environment,
+            interrupts: HostInterrupts()
         )
     }
 
@@ -61,7 +62,8 @@ extension SystemContext {
             now: clock,
             userID: conf.userID,
             isInteractive: conf.isInteractive,
-            environment: conf.environment
+            environment: conf.environment,
+            interrupts: conf.interrupt.map { ReplayInterrupts(runner: runner, signal: $0.signal, during: $0.during) } ?? NoInterrupts()
         )
     }
 }

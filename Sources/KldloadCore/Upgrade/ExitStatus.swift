@@ -17,6 +17,12 @@ public enum ExitStatus: Int32, Sendable, Hashable, Codable, CaseIterable, Custom
     /// ZFS (zfs or spl) is missing or unloadable for the kernel that boots next: do not reboot.
     /// Wins over `transactionFailed` when both happen (it is the more urgent message).
     case criticalModuleFailure = 5
+    /// Interrupted by SIGINT or SIGTERM and stopped at the next safe point: before any change
+    /// (nothing changed), or after the checkpoint (the rest of the transaction, autoremove and
+    /// retention skipped; modules verified if the package manager ran; `result=interrupted`
+    /// recorded; rollback printed). 128 + SIGINT, as shells report an interrupted command, for
+    /// SIGTERM too: one code means "interrupted". `criticalModuleFailure` wins over it.
+    case interrupted = 130
 
     public var description: String {
         switch self {
@@ -26,6 +32,7 @@ public enum ExitStatus: Int32, Sendable, Hashable, Codable, CaseIterable, Custom
         case .refused: return "refused"
         case .transactionFailed: return "transaction-failed"
         case .criticalModuleFailure: return "critical-module-failure"
+        case .interrupted: return "interrupted"
         }
     }
 
@@ -38,5 +45,6 @@ public enum ExitStatus: Int32, Sendable, Hashable, Codable, CaseIterable, Custom
              unsupported distro, no boot environment)
           4  package transaction failed (checkpoint taken; modules still verified)
           5  critical module failure: ZFS missing or unloadable for the kernel that boots next
+        130  interrupted (SIGINT or SIGTERM): stopped at a safe point; see the rollback line
         """
 }

@@ -25,7 +25,9 @@ public protocol PackageManagerDriver: Sendable {
     func plan(_ runner: DriverRunner, options: UpgradeOptions) throws(UpgradeError) -> UpgradePlan
     /// The transaction, in order. A failing command stops the rest of the list.
     func upgradeCommands(for plan: UpgradePlan) -> [Command]
-    /// Whether a transaction command failed (exit status, and the manager's own error markers).
+    /// Whether a transaction command failed. The exit status is the truth: apt, dnf and pacman
+    /// exit non-zero when the transaction failed, and apt prints `E:` lines for problems it
+    /// survives (no /dev/pts for its log, a hook that failed) while exiting 0.
     func failed(_ result: CommandResult) -> Bool
     /// Autoremove commands to run, or nil with the reason it is skipped.
     func autoremove(_ runner: DriverRunner, options: UpgradeOptions) -> (commands: [Command], skipped: String?)
@@ -35,6 +37,18 @@ public protocol PackageManagerDriver: Sendable {
 
 extension PackageManagerDriver {
     public func failed(_ result: CommandResult) -> Bool { !result.status.isSuccess }
+
+    /// Error lines (`E: `, `error: `, `Error: ` on stderr) of a command that nevertheless
+    /// succeeded: kupgrade reports them as warnings, never as a failed transaction.
+    public func errorLinesDespiteSuccess(_ result: CommandResult) -> [String] {
+        guard result.status.isSuccess else { return [] }
+        return result.stderr.split(separator: "\n").filter(isErrorLine).map(String.init)
+    }
+}
+
+/// The line prefixes apt (`E: `), pacman (`error: `) and dnf (`Error: `) put on their errors.
+func isErrorLine(_ line: Substring) -> Bool {
+    line.hasPrefix("E: ") || line.hasPrefix("error: ") || line.hasPrefix("Error: ")
 }
 
 public enum PackageManagerDrivers {
@@ -159,11 +173,6 @@ public struct AptDriver: PackageManagerDriver {
 
     public func upgradeCommands(for plan: UpgradePlan) -> [Command] { [Self.upgrade] }
 
-    public func failed(_ result: CommandResult) -> Bool {
-        if !result.status.isSuccess { return true }
-        return result.stderr.split(separator: "\n").contains { $0.hasPrefix("E: ") }
-    }
-
     public func autoremove(_ runner: DriverRunner, options: UpgradeOptions) -> (commands: [Command], skipped: String?) {
         options.autoremove ? ([Self.autoremoveCommand], nil) : ([], "autoremove disabled")
     }
@@ -175,7 +184,7 @@ public struct AptDriver: PackageManagerDriver {
 
 func lastError(_ result: CommandResult) -> String {
     let lines = (result.stderr + "\n" + result.stdout).split(separator: "\n")
-    if let e = lines.last(where: { $0.hasPrefix("E: ") || $0.hasPrefix("error: ") || $0.hasPrefix("Error: ") }) {
+    if let e = lines.last(where: isErrorLine) {
         return ": " + e
     }
     return result.stderr.split(separator: "\n").last.map { ": \($0)" } ?? ""

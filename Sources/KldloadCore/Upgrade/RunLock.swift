@@ -95,9 +95,18 @@ public struct HostLockProbe: LockProbe {
     public func acquireRunLock(at path: String) throws(UpgradeError) -> any RunLockHandle {
         try? FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // O_NOFOLLOW and the fstat checks: we truncate the file and write our pid into it, so a
+        // symbolic link (or a hard link) planted at the lock path must never be followed.
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw UpgradeError.cannotLock(path: path, reason: String(cString: strerror(errno)))
+            let e = errno
+            if e == ELOOP { throw UpgradeError.cannotLock(path: path, reason: "it is a symbolic link; remove it (kupgrade creates the lock itself)") }
+            throw UpgradeError.cannotLock(path: path, reason: String(cString: strerror(e)))
+        }
+        var info = stat()
+        if fstat(fd, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG || info.st_nlink > 1 || info.st_uid != geteuid() {
+            close(fd)
+            throw UpgradeError.cannotLock(path: path, reason: "it is not a regular file of ours with a single link; remove it (kupgrade creates the lock itself)")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let err = errno
@@ -160,6 +169,10 @@ public struct ScenarioLockProbe: LockProbe {
 
     public func acquireRunLock(at path: String) throws(UpgradeError) -> any RunLockHandle {
         if held.contains(path) { throw UpgradeError.alreadyRunning(lockPath: path, pid: nil) }
+        // As on the host: a symbolic link at the lock path is refused, not followed.
+        if files.symbolicLinkDestination(path) != nil {
+            throw UpgradeError.cannotLock(path: path, reason: "it is a symbolic link; remove it (kupgrade creates the lock itself)")
+        }
         try? files.write(Data("replay\n".utf8), to: path)
         return ScenarioRunLock(path: path)
     }

@@ -46,12 +46,6 @@ public final class UpgradeLog: @unchecked Sendable {
     /// text after the last `\r` is what stays on screen.
     public func record(output line: String, of command: Command, stream: OutputStreamKind) {
         let program = (command.program as NSString).lastPathComponent
-        var visible = line
-        if line.unicodeScalars.contains("\r") {
-            // Scalars, not Characters: "\r\n" is a single Character in Swift.
-            let parts = line.unicodeScalars.split(separator: "\r")
-            visible = parts.last.map { String(String.UnicodeScalarView($0)) } ?? ""
-        }
-        record(visible, tag: stream == .stdout ? program : program + "!")
+        record(TerminalText.resolvingCarriageReturns(line), tag: stream == .stdout ? program : program + "!")
     }
 }

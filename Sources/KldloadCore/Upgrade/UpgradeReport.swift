@@ -48,7 +48,8 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
 
     public var version = 1
     public var tool = "kupgrade \(KldloadVersion.current)"
-    /// `success`, `success-with-warnings`, `refused`, `transaction-failed`, `critical-module-failure`.
+    /// `success`, `success-with-warnings`, `refused`, `transaction-failed`, `critical-module-failure`,
+    /// `interrupted`.
     public var result: String = ExitStatus.success.description
     public var exitCode: Int32 = 0
     public var dryRun = false
@@ -72,6 +73,8 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
     public var signing: SigningReport?
     public var retention: Retention?
     public var refusal: Refusal?
+    /// `SIGINT` or `SIGTERM` when the run was interrupted and stopped at a safe point.
+    public var interrupted: String?
     public var warnings: [String] = []
     /// `kbe activate pre-upgrade-… && reboot` once a checkpoint exists; `kbe rollback …` when the
     /// package database is on a dataset outside the BE (Docs/DESIGN.md decision 3).

@@ -124,7 +124,37 @@ private struct Session {
         return result
     }
 
+    /// The signal that interrupted this run, if one did (asked of the context, so replays and
+    /// tests interrupt without real signals).
+    var interruption: String? { context.interrupts.received.map(NoInterrupts.name(of:)) }
+
+    /// A safe point before anything changed: an interrupt ends the run here, exit 130.
+    mutating func stopIfInterruptedBeforeChange() throws(Stop) {
+        guard let signal = interruption else { return }
+        report.interrupted = signal
+        finish(.interrupted)
+        say("INTERRUPTED (\(signal)) before any change")
+        say("nothing was changed")
+        throw Stop()
+    }
+
+    /// Remembers (once) that the run was interrupted after the checkpoint.
+    mutating func noteInterruption(_ during: String) {
+        guard report.interrupted == nil, let signal = interruption else { return }
+        report.interrupted = signal
+        say("INTERRUPTED (\(signal)) \(during): stopping at the next safe point")
+    }
+
     mutating func refuse(_ error: UpgradeError) -> Stop {
+        // A step that failed because the user interrupted it (a signaled `zpool`, `apt-get
+        // update`) is an interrupt, not a refusal.
+        if let signal = interruption {
+            report.interrupted = signal
+            finish(.interrupted)
+            say("INTERRUPTED (\(signal)) before any change (\(error.description))")
+            say("nothing was changed")
+            return Stop()
+        }
         report.refusal = .init(reason: error.reason, message: error.description, hint: error.hint)
         report.result = ExitStatus.refused.description
         report.exitCode = ExitStatus.refused.rawValue
@@ -147,11 +177,19 @@ private struct Session {
         } catch {
             // A refusal: report already filled.
         }
+        // A reader that went away (`kupgrade | head`, a killed tee) never stops the run: the
+        // console dropped the rest, the log has every line, and says so here. The exit status
+        // stays the run's own; the loss is a note, not a failure of the upgrade.
+        for loss in context.console.losses {
+            report.warnings.append("output lost: \(loss); the run continued and \(options.logPath) has every line")
+            log.record("WARNING: output lost: \(loss); the run continued and this log has every line")
+        }
+        log.record("kupgrade finished: \(report.result) (exit \(report.exitCode))")
+        // Checked after the last line, so a disk that fills up at the very end is reported too.
         if let error = log.writeError {
             report.warnings.append("could not write the log: \(error.description)")
             upgrader.progress("[kupgrade] WARNING: could not write the log: \(error.description)")
         }
-        log.record("kupgrade finished: \(report.result) (exit \(report.exitCode))")
     }
 
     mutating func steps() throws(Stop) {
@@ -166,6 +204,7 @@ private struct Session {
                 throw refuse(.packageManagerBusy(owner: lock.owner, lockPath: lock.path, holder: holder))
             }
         }
+        try stopIfInterruptedBeforeChange()
 
         // 3. the running boot environment (kbe's discovery: the mount table, then the marker).
         let probes = SystemProbes(context: context)
@@ -202,6 +241,7 @@ private struct Session {
         if pool.resilvering {
             warn("pool \(pool.name) is resilvering; the upgrade will be slower and the redundancy is not complete yet")
         }
+        try stopIfInterruptedBeforeChange()
 
         // 5. plan.
         let runner = DriverRunner(files: context.files) { [self] command, stream throws(CommandError) in
@@ -209,8 +249,13 @@ private struct Session {
         }
         say("planning: refreshing package metadata and simulating the upgrade")
         var plan: UpgradePlan
-        do { plan = try driver.plan(runner, options: options) } catch { throw refuse(error) }
+        do { plan = try driver.plan(runner, options: options) } catch {
+            // An interrupted `apt-get update` fails: that is the interrupt, not a refusal.
+            try stopIfInterruptedBeforeChange()
+            throw refuse(error)
+        }
         report.plan = plan
+        try stopIfInterruptedBeforeChange()
         printPlan(plan)
         if plan.isEmpty {
             report.nothingToDo = true
@@ -242,6 +287,7 @@ private struct Session {
         if context.isInteractive && !options.assumeYes {
             guard upgrader.confirm("Upgrade \(plan.items.count) packages now? [y/N] ") else { throw refuse(.notConfirmed) }
         }
+        try stopIfInterruptedBeforeChange()
 
         // 6. checkpoint: kbe's one atomic `zfs snapshot` of the BE, its children and a split
         // package-database dataset, with kupgrade's user properties; `-2`, `-3` if the name is taken.
@@ -255,6 +301,14 @@ private struct Session {
                 properties: [("org.kldload:kupgrade-version", KldloadVersion.current), ("org.kldload:command", safeCommand)],
                 uniquify: true)
         } catch {
+            if let signal = interruption {
+                // zfs snapshot is atomic, but a signal can arrive after it took the snapshot.
+                report.interrupted = signal
+                finish(.interrupted)
+                say("INTERRUPTED (\(signal)) while taking the checkpoint \(be)@\(base)")
+                say("nothing was upgraded; if zfs snapshot had run, the checkpoint may exist (kbe list -s shows it)")
+                throw Stop()
+            }
             throw refuse(.stepFailed(step: "zfs snapshot", error: error.message))
         }
         let target = created.report.target ?? "\(be)@\(base)"
@@ -268,18 +322,27 @@ private struct Session {
         report.rollbackCommand = pkgdb == nil ? "kbe activate \(name) && reboot" : "kbe rollback \(name) && reboot"
         say("snapshot: \(snapshots.joined(separator: ", ")) (instant)")
 
-        // 7. the transaction. From here on nothing stops the later steps.
-        for command in transaction {
+        // 7. the transaction. From here on nothing stops the later steps, except an interrupt:
+        // then the remaining transaction commands, autoremove and retention are skipped, the
+        // modules are still verified if the package manager ran, and the result is recorded.
+        noteInterruption("after the checkpoint")
+        var packageManagerRan = false
+        for command in transaction where report.interrupted == nil {
+            packageManagerRan = true
             var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
             do {
                 let r = try exec(command, stream: true, environment: driver.environment)
                 step.status = Self.statusText(r.status)
                 step.failed = driver.failed(r)
                 if step.failed { step.error = "\(r.status)" + lastError(r) }
+                for e in driver.errorLinesDespiteSuccess(r) {
+                    warn("\(command.program) exited 0 but reported: \(e)")
+                }
             } catch {
                 step.error = error.description
             }
             report.transaction.append(step)
+            noteInterruption("during \(command.program)")
             if step.failed {
                 report.transactionFailed = true
                 say("ERROR: \(command) failed: \(step.error ?? "")")
@@ -296,7 +359,10 @@ private struct Session {
         }
 
         // 8. autoremove (not after a failed transaction: it would act on a half-upgraded system).
-        if report.transactionFailed {
+        if let signal = report.interrupted {
+            report.autoremoveSkipped = "the run was interrupted (\(signal))"
+            say("skipping autoremove: the run was interrupted")
+        } else if report.transactionFailed {
             report.autoremoveSkipped = "the package transaction failed"
             say("skipping autoremove: the package transaction failed")
         } else {
@@ -309,11 +375,16 @@ private struct Session {
                     let r = try exec(command, stream: true, environment: driver.environment)
                     step.status = Self.statusText(r.status)
                     step.failed = driver.failed(r)
+                    for e in driver.errorLinesDespiteSuccess(r) {
+                        warn("\(command.program) exited 0 but reported: \(e)")
+                    }
                 } catch {
                     step.error = error.description
                 }
                 report.autoremove.append(step)
                 if step.failed { warn("autoremove failed: \(command)") }
+                noteInterruption("during autoremove")
+                if report.interrupted != nil { break }
             }
         }
 
@@ -323,18 +394,30 @@ private struct Session {
             // The log adds its own `[kupgrade]` tag; do not print it twice.
             log.record(text.hasPrefix("[kupgrade] ") ? String(text.dropFirst("[kupgrade] ".count)) : text)
         }
-        let (verification, signing) = upgrader.moduleStep.run(context, sink, plan.newKernels)
-        report.modules = verification
-        report.signing = signing
-        report.rebootRequired = !plan.newKernels.isEmpty && !report.transactionFailed
+        // Interrupted before the package manager ran: nothing changed the kernels or modules.
+        let (verification, signing): (ModuleVerification, SigningReport)
+        if packageManagerRan {
+            (verification, signing) = upgrader.moduleStep.run(context, sink, plan.newKernels)
+            report.modules = verification
+            report.signing = signing
+        } else {
+            say("skipping module verification: the package manager did not run")
+            (verification, signing) = (ModuleVerification(), SigningReport(secureBoot: "not checked", enforcing: false))
+        }
+        noteInterruption("during module verification")
+        report.rebootRequired = !plan.newKernels.isEmpty && !report.transactionFailed && packageManagerRan
 
         // Record the outcome on the checkpoint.
         let severity = max(verification.severity, signing.severity)
+        // ZFS unusable for the next boot wins (it says "do not reboot"); then an interrupt.
         let status: ExitStatus =
             severity == .critical ? .criticalModuleFailure
+            : report.interrupted != nil ? .interrupted
             : report.transactionFailed ? .transactionFailed
             : (severity == .warning || !report.warnings.isEmpty || verification.kernels.isEmpty) ? .warnings : .success
-        let upgraded = report.transactionFailed ? 0 : plan.items.filter { $0.action != .remove }.count
+        let transactionDone = packageManagerRan && !report.transactionFailed
+            && report.transaction.count == transaction.count
+        let upgraded = transactionDone ? plan.items.filter { $0.action != .remove }.count : 0
         let setProps = Command([
             "zfs", "set", "org.kldload:result=\(status.description)", "org.kldload:packages=\(upgraded)",
             "org.kldload:new-kernel=\(plan.newKernels.isEmpty ? "none" : plan.newKernels.joined(separator: ","))",
@@ -349,8 +432,12 @@ private struct Session {
         printSummary(plan: plan, verification: verification, signing: signing, checkpoint: name, be: be,
                      driver: driver)
 
-        // 12. retention, after a successful run only.
-        if status == .success || status == .warnings {
+        // 12. retention, after a successful, uninterrupted run only. An interrupt that comes
+        // after the result was recorded skips only retention; the exit status stays that result.
+        noteInterruption("after the result was recorded")
+        if report.interrupted != nil {
+            say("retention skipped: the run was interrupted")
+        } else if status == .success || status == .warnings {
             retention(be: be, pkgdb: pkgdb, current: name)
         }
     }
@@ -452,7 +539,14 @@ private struct Session {
             line("  3. Roll back: \(rollback)")
             return
         }
-        if report.transactionFailed {
+        if let signal = report.interrupted {
+            say("INTERRUPTED (\(signal)) — stopped at a safe point; autoremove and retention were skipped")
+            if report.transaction.isEmpty {
+                line("  the package manager did not run; nothing was upgraded")
+            } else if let last = report.transaction.last {
+                line("  \(last.argv.map(Command.quoteForDisplay).joined(separator: " ")): \(last.failed ? (last.error ?? "failed") : "completed")")
+            }
+        } else if report.transactionFailed {
             say("FAILED — the package transaction did not complete")
             if let failed = report.transaction.last(where: \.failed) {
                 line("  \(failed.argv.map(Command.quoteForDisplay).joined(separator: " ")): \(failed.error ?? "failed")")
@@ -460,7 +554,9 @@ private struct Session {
         } else {
             say("DONE")
         }
-        if report.transactionFailed {
+        if report.interrupted != nil && (report.transaction.isEmpty || report.transactionFailed) {
+            line("  upgraded: 0 packages (interrupted; see \(options.logPath))")
+        } else if report.transactionFailed {
             line("  upgraded: 0 packages (transaction failed; see \(options.logPath))")
         } else {
             var extra: [String] = []
@@ -474,7 +570,9 @@ private struct Session {
             line("  held back: \(hold.name) \(hold.installedVersion ?? "") (repository has \(hold.availableVersion ?? "?")): \(hold.reason)")
         }
         let label = verification.kernels.contains { $0.zfs.contains { $0.delivery == .dkms } } ? "ZFS DKMS" : "ZFS modules"
-        if verification.kernels.isEmpty {
+        if report.interrupted != nil && report.transaction.isEmpty {
+            line("  \(label): not verified (the package manager did not run)")
+        } else if verification.kernels.isEmpty {
             line("  \(label): not verified (no installed kernel found)")
         } else if verification.zfsOKForAllKernels {
             line("  \(label): OK for all kernels")
@@ -515,7 +613,10 @@ private struct Session {
 
     mutating func retention(be: String, pkgdb: String?, current: String) {
         var result = UpgradeReport.Retention(keep: options.keep, destroyed: [], spared: [], error: nil)
-        defer { report.retention = result }
+        defer {
+            report.retention = result
+            noteInterruption("during retention")
+        }
         let rows: [Retention.Row]
         do {
             let r = try exec(Retention.listCommand(bootEnvironment: be), stream: false)
@@ -534,6 +635,11 @@ private struct Session {
         for name in spared { say("retention: keeping \(be)@\(name) (it has clones)") }
         let pkgdbSnapshots = pkgdb.map { SystemProbes(context: context).snapshotNames(of: $0) } ?? []
         for name in destroy {
+            if let signal = interruption {
+                report.interrupted = signal
+                say("INTERRUPTED (\(signal)) during retention: no more checkpoints destroyed")
+                break
+            }
             var targets = ["\(be)@\(name)"]
             if let pkgdb, pkgdbSnapshots.contains(name) { targets.append("\(pkgdb)@\(name)") }
             for target in targets {
