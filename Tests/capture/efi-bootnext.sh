@@ -24,6 +24,9 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# host_mirror (the bookworm URIs: of the host's apt sources, never hard-coded) is shared with
+# the e2e suite. Sourced first: everything below (GUEST_PACKAGES, log, die) is this script's own.
+source "$REPO_ROOT/Tests/e2e/lib/common.sh"
 CACHE="${EFI_CACHE:-/var/cache/kldload-efi}"
 MEM="${EFI_MEM:-1024}"
 SMP="${EFI_SMP:-2}"
@@ -39,29 +42,6 @@ die() { printf '[efi] error: %s\n' "$*" >&2; exit 1; }
 log "installing host tools"
 apt-get -o DPkg::Lock::Timeout=600 install -y ovmf qemu-system-x86 qemu-utils debootstrap \
     dosfstools mtools efibootmgr e2fsprogs fdisk >/dev/null
-
-# The Debian mirror, read from the host's apt sources (the URIs: of the stanza whose
-# Suites: contains "bookworm"), falling back to sources.list. Never hard-coded.
-host_mirror() {
-    local f=/etc/apt/sources.list.d/debian.sources uri=""
-    if [[ -r $f ]]; then
-        uri="$(awk '
-            BEGIN { RS=""; FS="\n" }
-            {
-                u=""; s=0
-                for (i=1;i<=NF;i++) {
-                    if ($i ~ /^URIs:/)   { u=$i; sub(/^URIs:[ \t]*/,"",u); sub(/[ \t].*/,"",u) }
-                    if ($i ~ /^Suites:/) { if ($i ~ /[ \t]bookworm([ \t]|$)/) s=1 }
-                }
-                if (s && u!="") { print u; exit }
-            }' "$f")"
-    fi
-    if [[ -z $uri && -r /etc/apt/sources.list ]]; then
-        uri="$(awk '$1=="deb" && $3=="bookworm" { print $2; exit }' /etc/apt/sources.list)"
-    fi
-    [[ -n $uri ]] || die "no bookworm entry in the host's apt sources"
-    printf '%s\n' "$uri"
-}
 
 # The guest's only service: mount the exchange disk and run its run.sh (the experiment).
 LAUNCHER='#!/bin/sh

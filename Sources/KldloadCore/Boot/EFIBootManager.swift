@@ -19,7 +19,8 @@ public struct EFIBootManagerState: Sendable, Hashable {
     }
 
     public static let efivarsDirectory = "/sys/firmware/efi/efivars"
-    public static let globalVariableGUID = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+    /// The EFI global variable GUID (one constant, kept with the Secure Boot variables).
+    public static var globalVariableGUID: String { SecureBootParser.efiGlobalGUID }
 
     /// `/sys/firmware/efi/efivars/<name>-8be4df61-93ca-11d2-aa0d-00e098032b8c`.
     public static func path(of name: String) -> String {
