@@ -59,6 +59,7 @@ manifest() {
     echo "kldload $BINDIR/kupgrade - link"
     echo "$here/man/kbe.8 $MANDIR/man8/kbe.8 0644"
     echo "$here/man/kupgrade.8 $MANDIR/man8/kupgrade.8 0644"
+    echo "$here/man/kldload.8 $MANDIR/man8/kldload.8 0644"
     echo "$here/completions/kbe.bash $PREFIX/share/bash-completion/completions/kbe 0644"
     echo "$here/completions/kupgrade.bash $PREFIX/share/bash-completion/completions/kupgrade 0644"
     echo "$here/completions/_kbe $PREFIX/share/zsh/site-functions/_kbe 0644"

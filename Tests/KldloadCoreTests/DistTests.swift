@@ -36,6 +36,16 @@ import Testing
         #expect(page.contains(".SH FILES"))
     }
 
+    /// One version: the man pages' .TH says what the binaries print (KldloadVersion), which is
+    /// also what make-packages puts in the packages (it reads the binary's --version).
+    @Test func manPagesCarryTheBinaryVersion() throws {
+        for page in ["kbe.8", "kupgrade.8", "kldload.8"] {
+            let th = try Self.text("man/\(page)").split(separator: "\n").first { $0.hasPrefix(".TH ") }
+            #expect(th?.contains("\"kldload \(KldloadVersion.current)\"") == true, "\(page): \(th ?? "no .TH")")
+        }
+        #expect(try Self.text("package/make-packages").contains("kbe --version"))
+    }
+
     @Test func kupgradeManPageCoversEveryOptionAndExitCode() throws {
         let page = try Self.man("kupgrade.8")
         let help = KupgradeCommand.helpText
