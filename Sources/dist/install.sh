@@ -124,6 +124,8 @@ if [ "$mode" = install ]; then
 else
     manifest | while read -r src dest fmode kind; do
         target=$DESTDIR$dest
+        # the administrator's configuration stays (also with SAMPLE_CONFIG=no)
+        [ "$dest" = "$SYSCONFDIR/kldload/kupgrade.conf" ] && continue
         if [ -e "$target" ] || [ -L "$target" ]; then
             run rm -f "$target"
             if [ "$dry" = no ]; then echo "removed $target"; fi
