@@ -2,15 +2,18 @@
 # install.sh -- install kbe and kupgrade (kldload-swift) with their man pages, shell
 # completions, systemd units, logrotate file, package-manager hooks and sample config.
 #
-#   swift build -c release --static-swift-stdlib
+#   Sources/dist/package/build-release              # the EL 9 floor flags (Docs/INSTALL.md)
 #   sudo Sources/dist/install.sh                       # PREFIX=/usr/local
 #   sudo PREFIX=/usr Sources/dist/install.sh           # distribution layout
 #   DESTDIR=/tmp/stage PREFIX=/usr Sources/dist/install.sh   # staging (packages)
 #   sudo Sources/dist/install.sh --uninstall           # same PREFIX/DESTDIR as installed
 #
 # Variables: PREFIX (/usr/local), DESTDIR (empty), SYSCONFDIR (/etc), BINDIR (PREFIX/sbin),
-# BUILD_DIR (.build/release), SYSTEMD_UNIT_DIR (PREFIX/lib/systemd/system),
-# DNF_PLUGIN_DIR (dnf 4's plugin directory if dnf 4 is installed, else none).
+# BUILD_DIR (.build-release/release), SYSTEMD_UNIT_DIR (PREFIX/lib/systemd/system),
+# DNF_PLUGIN_DIR (dnf 4's plugin directory if dnf 4 is installed, else none),
+# PACMAN_HOOK_DIR (SYSCONFDIR/pacman.d/hooks), HOOKS (which hooks: "apt dnf pacman"),
+# SAMPLE_CONFIG (yes: kupgrade.conf.sample; no: the same text as kupgrade.conf, a config file,
+# as the packages ship it; see Sources/dist/package/make-packages).
 # Options: --uninstall, --no-hooks (no apt/dnf/pacman hooks), --strip (strip the binaries:
 # 80 MB -> 61 MB each), --dry-run (print, do nothing).
 # Hooks and units refer to BINDIR; the sources say /usr/sbin and are rewritten on install.
@@ -24,21 +27,24 @@ PREFIX=${PREFIX:-/usr/local}
 DESTDIR=${DESTDIR:-}
 SYSCONFDIR=${SYSCONFDIR:-/etc}
 BINDIR=${BINDIR:-$PREFIX/sbin}
-BUILD_DIR=${BUILD_DIR:-$top/.build/release}
+BUILD_DIR=${BUILD_DIR:-$top/.build-release/release}
 MANDIR=${MANDIR:-$PREFIX/share/man}
 SYSTEMD_UNIT_DIR=${SYSTEMD_UNIT_DIR:-$PREFIX/lib/systemd/system}
+PACMAN_HOOK_DIR=${PACMAN_HOOK_DIR:-$SYSCONFDIR/pacman.d/hooks}
+HOOKS=${HOOKS-apt dnf pacman}
+SAMPLE_CONFIG=${SAMPLE_CONFIG:-yes}
 if [ -z "${DNF_PLUGIN_DIR+x}" ]; then
     DNF_PLUGIN_DIR=$( (/usr/bin/python3 -c 'import dnf.const; print(dnf.const.PLUGINPATH)' || python3 -c 'import dnf.const; print(dnf.const.PLUGINPATH)') 2>/dev/null || true)
 fi
 
-mode=install hooks=yes dry=no strip=no
+mode=install dry=no strip=no
 for arg in "$@"; do
     case $arg in
         --uninstall) mode=uninstall ;;
-        --no-hooks) hooks=no ;;
+        --no-hooks) HOOKS= ;;
         --strip) strip=yes ;;
         --dry-run|-n) dry=yes ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -53,6 +59,7 @@ manifest() {
     echo "kldload $BINDIR/kupgrade - link"
     echo "$here/man/kbe.8 $MANDIR/man8/kbe.8 0644"
     echo "$here/man/kupgrade.8 $MANDIR/man8/kupgrade.8 0644"
+    echo "$here/man/kldload.8 $MANDIR/man8/kldload.8 0644"
     echo "$here/completions/kbe.bash $PREFIX/share/bash-completion/completions/kbe 0644"
     echo "$here/completions/kupgrade.bash $PREFIX/share/bash-completion/completions/kupgrade 0644"
     echo "$here/completions/_kbe $PREFIX/share/zsh/site-functions/_kbe 0644"
@@ -62,22 +69,30 @@ manifest() {
     echo "$here/systemd/kupgrade.service $SYSTEMD_UNIT_DIR/kupgrade.service 0644 rewrite"
     echo "$here/systemd/kupgrade.timer $SYSTEMD_UNIT_DIR/kupgrade.timer 0644"
     echo "$here/logrotate/kupgrade $SYSCONFDIR/logrotate.d/kupgrade 0644 config"
-    echo "$here/kupgrade.conf.sample $SYSCONFDIR/kldload/kupgrade.conf.sample 0644"
-    if [ "$hooks" = yes ]; then
-        echo "$here/hooks/apt/80kldload-checkpoint $SYSCONFDIR/apt/apt.conf.d/80kldload-checkpoint 0644 rewrite"
-        echo "$here/hooks/pacman/00-kldload-checkpoint.hook $SYSCONFDIR/pacman.d/hooks/00-kldload-checkpoint.hook 0644 rewrite"
+    if [ "$SAMPLE_CONFIG" = yes ]; then
+        echo "$here/kupgrade.conf.sample $SYSCONFDIR/kldload/kupgrade.conf.sample 0644"
+    else
+        echo "$here/kupgrade.conf.sample $SYSCONFDIR/kldload/kupgrade.conf 0644 config"
+    fi
+    case " $HOOKS " in *" apt "*)
+        echo "$here/hooks/apt/80kldload-checkpoint $SYSCONFDIR/apt/apt.conf.d/80kldload-checkpoint 0644 rewrite" ;;
+    esac
+    case " $HOOKS " in *" pacman "*)
+        echo "$here/hooks/pacman/00-kldload-checkpoint.hook $PACMAN_HOOK_DIR/00-kldload-checkpoint.hook 0644 rewrite" ;;
+    esac
+    case " $HOOKS " in *" dnf "*)
         echo "$here/hooks/dnf/kldload.actions $SYSCONFDIR/dnf/libdnf5-plugins/actions.d/kldload.actions 0644 rewrite"
         echo "$here/hooks/dnf/kldload_checkpoint.conf $SYSCONFDIR/dnf/plugins/kldload_checkpoint.conf 0644 config"
         if [ -n "$DNF_PLUGIN_DIR" ]; then
             echo "$here/hooks/dnf/kldload_checkpoint.py $DNF_PLUGIN_DIR/kldload_checkpoint.py 0644 rewrite"
-        fi
-    fi
+        fi ;;
+    esac
 }
 
 if [ "$mode" = install ]; then
     for b in kldload; do
         if [ ! -x "$BUILD_DIR/$b" ]; then
-            echo "install.sh: $BUILD_DIR/$b is missing: run 'swift build -c release --static-swift-stdlib' first" >&2
+            echo "install.sh: $BUILD_DIR/$b is missing: run Sources/dist/package/build-release first (or set BUILD_DIR)" >&2
             exit 1
         fi
     done
@@ -109,13 +124,15 @@ if [ "$mode" = install ]; then
 else
     manifest | while read -r src dest fmode kind; do
         target=$DESTDIR$dest
+        # the administrator's configuration stays (also with SAMPLE_CONFIG=no)
+        [ "$dest" = "$SYSCONFDIR/kldload/kupgrade.conf" ] && continue
         if [ -e "$target" ] || [ -L "$target" ]; then
             run rm -f "$target"
             if [ "$dry" = no ]; then echo "removed $target"; fi
         fi
         if [ -e "$target.new" ]; then run rm -f "$target.new"; fi
     done
-    for d in "$SYSCONFDIR/kldload" "$SYSCONFDIR/dnf/libdnf5-plugins/actions.d" "$SYSCONFDIR/pacman.d/hooks"; do
+    for d in "$SYSCONFDIR/kldload" "$SYSCONFDIR/dnf/libdnf5-plugins/actions.d" "$PACMAN_HOOK_DIR"; do
         [ -d "$DESTDIR$d" ] && rmdir "$DESTDIR$d" 2>/dev/null || true
     done
     if [ -e "$DESTDIR$SYSCONFDIR/kldload/kupgrade.conf" ]; then

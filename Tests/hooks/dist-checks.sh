@@ -2,7 +2,7 @@
 # Install into a temporary DESTDIR, list what landed, check every asset with its own tool
 # (man/groff, bash/zsh/fish -n, systemd-analyze verify, logrotate -d, python3 -m py_compile),
 # then uninstall and show that nothing is left.
-# Usage: Tests/hooks/dist-checks.sh   (after swift build -c release --static-swift-stdlib)
+# Usage: Tests/hooks/dist-checks.sh   (after Sources/dist/package/build-release)
 # Output: Tests/hooks/logs/dist-checks.log
 . "$(dirname "$0")/lib.sh"
 D=/tmp/kldload-destdir
