@@ -210,7 +210,7 @@ fedora40() {
 
 Scenario: kernel-core $KOLD, zfs-dkms 2.2.4-1.fc40 and zfs 2.2.4-1.fc40 installed (\`install-v1\`); then DKMS
 builds and installs zfs 2.2.4 for $KOLD.$ARCH. Repository v2 adds kernel-core $KNEW, zfs-dkms 2.2.6-1.fc40 and
-zfs 2.2.6-1.fc40. Fedora 40 is the last Fedora with dnf 4 (4.19 there; 4.14 here, the same output format for these
+zfs 2.2.6-1.fc40. Fedora 40 is the last Fedora with dnf 4 (4.19 there; $DNFVER here, the same output format for these
 commands); Fedora 41+ uses dnf5, which Debian $DEBIAN_RELEASE does not have.
 dkms: every \`dkms-*\` capture ran the real dkms with \`ADDON_MODULES_DIR=extra\` (dkms then installs to
 /lib/modules/<k>/extra, what it does on Fedora, where override_dest_module_location answers /extra for fedora)

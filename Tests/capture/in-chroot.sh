@@ -14,6 +14,9 @@ REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 if [ -z "${KLDLOAD_IN_CHROOT_NS:-}" ]; then
     exec unshare --mount --propagation private env KLDLOAD_IN_CHROOT_NS=1 bash "$0" "$ROOT" "$SCRIPT" "$@"
 fi
+# ROOT becomes a mount point of its own, so scripts that unshare again inside (pacman-arch-holdback.sh)
+# can change the propagation of their "/".
+mount --bind "$ROOT" "$ROOT"
 mkdir -p "$ROOT/kldload"
 mount --bind "$REPO" "$ROOT/kldload"
 mount -t proc proc "$ROOT/proc"
