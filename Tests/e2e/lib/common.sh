@@ -123,7 +123,22 @@ run_guest() {
     local x="$wd/$name.xchg.img" serial="$wd/$name.serial" t0 rc=0
     make_xchg "$src" "$x" "${E2E_XCHG_MB:-1024}"
     t0=$(date +%s)
-    qemu_boot "$serial" "$tmo" "$kernel" "$initrd" "$cmdline" -- "$@" $(vdisk "$x" xchg raw) || rc=$?
+    qemu_boot "$serial" "$tmo" "$kernel" "$initrd" "$cmdline" -- "$@" $(vdisk "$x" xchg raw) &
+    local qpid=$! grace=${E2E_POWEROFF_GRACE:-120} asked=""
+    # The agent unmounts the exchange disk, syncs, then asks systemd to power off. A Debian 13
+    # guest (systemd 257) was seen never finishing that shutdown; once the agent said so and
+    # the grace period passed, stop QEMU (the results are already on the unmounted disk).
+    while kill -0 "$qpid" 2>/dev/null; do
+        if [[ -z $asked ]] && grep -aq 'E2E-AGENT: poweroff' "$serial" 2>/dev/null; then asked=$(date +%s); fi
+        if [[ -n $asked ]] && (( $(date +%s) - asked > grace )); then
+            log "$name: guest asked to power off ${grace} s ago and is still running; stopping QEMU"
+            kill "$qpid" 2>/dev/null || true
+            break
+        fi
+        sleep 5
+    done
+    wait "$qpid" || rc=$?
+    [[ -n $asked && $rc != 124 ]] && rc=0
     log "$name: guest ran $(( $(date +%s) - t0 )) s (qemu rc=$rc)"
     rm -rf "$wd/$name.out"
     fetch_xchg "$x" "$wd/$name.out"
