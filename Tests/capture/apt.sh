@@ -1,22 +1,27 @@
 #!/bin/bash
-# Captures real apt-get / dpkg output inside a throwaway Debian 12 chroot
-# (debootstrap --variant=minbase --include=apt-utils bookworm) whose only apt source is a local
+# Captures real apt-get / dpkg output inside a throwaway Debian 12 (or 13) chroot
+# (debootstrap --variant=minbase --include=apt-utils bookworm|trixie) whose only apt source is a local
 # file: repository of packages built by build-debs.sh. Nothing of the host's
 # package state is touched.
 #
-# Usage: apt.sh   (as root; needs debootstrap, apt-utils, dpkg-dev)
+# Usage: apt.sh                 (as root; needs debootstrap, apt-utils, dpkg-dev)
+#        APT_SUITE=trixie apt.sh  Debian 13's apt 3.0 in a trixie chroot (default: bookworm)
 set -eu
 . "$(dirname "$0")/lib.sh"
 
+APT_SUITE=${APT_SUITE:-bookworm}
+MIRROR=$(host_mirror)
 ROOT=/srv/kldload-aptroot
 WORK=/tmp/kldload-debs
+if [ "$APT_SUITE" != bookworm ]; then ROOT=/var/tmp/kldload-aptroot-$APT_SUITE; WORK=/var/tmp/kldload-debs-$APT_SUITE; fi
 REPO_IN_ROOT=/srv/kldload-repo
 
-apt_test_root "$ROOT" "$WORK" "$REPO_IN_ROOT"
+apt_test_root "$ROOT" "$WORK" "$REPO_IN_ROOT" "$APT_SUITE"
+DEB=$(debian_release "$ROOT")
 APTVER=$(chroot "$ROOT" apt-get --version | head -1 | awk '{print $2}')
 DPKGVER=$(chroot "$ROOT" dpkg --version | head -1 | sed -E 's/.*version ([^ ]+) .*/\1/')
-OUT="$FIX/apt/$APTVER-debian12-chroot"
-DOUT="$FIX/dpkg/$DPKGVER-debian12-chroot"
+OUT="$FIX/apt/$APTVER-debian$DEB-chroot"
+DOUT="$FIX/dpkg/$DPKGVER-debian$DEB-chroot"
 
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/dev/pts" || mount --bind /dev/pts "$ROOT/dev/pts"
@@ -67,16 +72,16 @@ C dpkg-audit-clean -- chroot "$ROOT" dpkg --audit
 cap "$DOUT" dpkg-query-chroot-rc -- chroot "$ROOT" dpkg-query -W -f '${db:Status-Abbrev}\t${binary:Package}\t${Version}\t${Architecture}\n'
 C apt-get-purge-rc DEBIAN_FRONTEND=noninteractive -- chroot "$ROOT" apt-get -y purge kldload-breaks kldload-legacy kldload-olddep
 
-write_provenance "$DOUT" "dpkg-query captures inside the Debian 12 apt test chroot" \
+write_provenance "$DOUT" "dpkg-query captures inside the Debian $DEB apt test chroot" \
     "$(chroot "$ROOT" dpkg --version | head -1)" apt.sh \
-"Taken by Tests/capture/apt.sh inside the debootstrap chroot $ROOT (see Fixtures/apt/$APTVER-debian12-chroot/PROVENANCE.md
+"Taken by Tests/capture/apt.sh inside the debootstrap chroot $ROOT (see Fixtures/apt/$APTVER-debian$DEB-chroot/PROVENANCE.md
 for the package set and sequence). \`dpkg-query-chroot-half-configured\`: right after the failed dist-upgrade, kldload-breaks
 2.0 is half-configured (status \`iF\`). \`dpkg-query-chroot-rc\`: after \`apt-get remove kldload-breaks\`; kldload-breaks,
 kldload-legacy (removed by Conflicts) and kldload-olddep (autoremoved) are removed but not purged (status \`rc\`).
 Format: TAB-separated; dpkg-query(1) documents \\t as an escape in --showformat."
-write_provenance "$OUT" "apt-get captures (Debian 12 chroot, local file: repository)" \
+write_provenance "$OUT" "apt-get captures (Debian $DEB chroot, local file: repository)" \
     "$(chroot "$ROOT" apt-get --version | head -1); $(chroot "$ROOT" dpkg --version | head -1)" apt.sh \
-"Test root: \`debootstrap --variant=minbase --include=apt-utils bookworm $ROOT http://deb.debian.org/debian\`; its only apt source is
+"Test root: \`debootstrap --variant=minbase --include=apt-utils $APT_SUITE $ROOT $MIRROR\`; its only apt source is
 \`deb [trusted=yes] file:$REPO_IN_ROOT ./\`, a flat repository (apt-ftparchive packages/release) of packages built with
 \`dpkg-deb --build\` by \`Tests/capture/build-debs.sh\`. Every command ran as \`chroot $ROOT <argv>\`; the argv shown
 includes the \`chroot $ROOT\` prefix, the program inside the chroot saw exactly the remaining argv.
@@ -95,4 +100,4 @@ modification, so --force-confold keeps it); publish v2 and capture update, simul
 simulation (0 upgraded ... 1 not upgraded), then unhold, upgrade it, and capture the no-op runs (0/0/0/0).
 Publish v3: dist-upgrade fails in kldload-breaks postinst (exit 100), \`dpkg --audit\` shows the half-configured
 package; then \`apt-get remove kldload-breaks\` (cleanup) and purge. The dpkg-query snapshots taken in the
-chroot (half-configured \`iF\` and removed-not-purged \`rc\`) are in Fixtures/dpkg/$DPKGVER-debian12-chroot/."
+chroot (half-configured \`iF\` and removed-not-purged \`rc\`) are in Fixtures/dpkg/$DPKGVER-debian$DEB-chroot/."

@@ -11,7 +11,7 @@ set -eu
 KNEW="${1:?usage: dkms.sh KNEW KOLD}"; KOLD="${2:?usage: dkms.sh KNEW KOLD}"
 SRC="$(cd "$(dirname "$0")/dkms-src" && pwd)"
 DKMSVER=$(dkms --version | sed 's/^dkms-//')
-OUT="$FIX/dkms/$DKMSVER-debian12"
+OUT="$FIX/dkms/$DKMSVER-debian$DEBIAN_RELEASE"
 
 # start from a clean slate
 for m in kldload-hello kldload-broken kldload-oldonly; do
@@ -51,10 +51,10 @@ C uninstall-hello-old -- dkms uninstall kldload-hello/1.0 -k "$KOLD"
 C status-after-uninstall-old -- dkms status
 cp "/var/lib/dkms/kldload-hello/1.0/$KNEW/x86_64/log/make.log" "$OUT/kldload-hello-make.log" 2>/dev/null || true
 
-write_provenance "$OUT" "DKMS captures (Debian 12 host)" "$(dkms --version) (Debian package dkms $(dpkg-query -W -f '${Version}' dkms)); kernel headers: linux-headers-$KNEW $(dpkg-query -W -f '${Version}' linux-headers-$KNEW), linux-headers-$KOLD $(dpkg-query -W -f '${Version}' linux-headers-$KOLD); gcc $(gcc -dumpfullversion)" dkms.sh \
+write_provenance "$OUT" "DKMS captures (Debian $DEBIAN_RELEASE $CAPTURE_PLACE)" "$(dkms --version) (Debian package dkms $(dpkg-query -W -f '${Version}' dkms)); kernel headers: linux-headers-$KNEW $(dpkg-query -W -f '${Version}' linux-headers-$KNEW), linux-headers-$KOLD $(dpkg-query -W -f '${Version}' linux-headers-$KOLD); gcc $(gcc -dumpfullversion)" dkms.sh \
 "Module sources are in Tests/capture/dkms-src/ (copied to /usr/src/<name>-1.0): kldload-hello (builds), kldload-broken
-(compile error: calls an undeclared function), kldload-oldonly (\`BUILD_EXCLUSIVE_KERNEL=\"^4\\.\"\`, so DKMS skips it on 6.1).
-Kernels: $KNEW and $KOLD are Debian kernels whose linux-headers (and linux-image) packages were installed from the
+(compile error: calls an undeclared function), kldload-oldonly (\`BUILD_EXCLUSIVE_KERNEL=\"^4\\.\"\`, so DKMS skips it on $(echo "$KNEW" | cut -d. -f1-2)).
+Kernels: $KNEW and $KOLD are Debian kernels whose linux-headers$( [ "$CAPTURE_PLACE" = host ] && echo " (and linux-image)") packages were installed from the
 Debian archive; the running kernel ($(uname -r)) is the VM's own and has no headers (see
 autoinstall-running-kernel-no-headers). The sequence is the order of the list below; each \`status-*\` shows the
 state after the preceding step (empty, added, built, installed, two kernels, broken added, ...).

@@ -74,7 +74,7 @@ REPOEOF
 }
 
 common_notes() {
-    echo "Real programs of Debian 12 run on this machine: $DNFVER (Debian package dnf $(dpkg-query -W -f '${Version}' dnf)),
+    echo "Real programs of Debian $DEBIAN_RELEASE run on this machine: $DNFVER (Debian package dnf $(dpkg-query -W -f '${Version}' dnf)),
 $(rpm --version) (Debian package rpm $(dpkg-query -W -f '${Version}' rpm)), createrepo_c $(dpkg-query -W -f '${Version}' createrepo-c),
 modinfo from kmod $(dpkg-query -W -f '${Version}' kmod), dkms $(dpkg-query -W -f '${Version}' dkms), gcc $(gcc -dumpfullversion),
 kernel headers $(basename "$DEBHDR") $(dpkg-query -W -f '${Version}' "$(basename "$DEBHDR")").
@@ -92,7 +92,7 @@ configuration). The modules and the \`modinfo\` runs on them are real."
 
 rocky9() {
     local KOLD=5.14.0-570.12.1.el9_6 KNEW=5.14.0-570.17.1.el9_6 ARCH=x86_64
-    local KBUILD=$KOLD.$ARCH OUT="$FIX/dnf/$DNFVER-debian12-rocky9-kmod-zfs"
+    local KBUILD=$KOLD.$ARCH OUT="$FIX/dnf/$DNFVER-debian$DEBIAN_RELEASE-rocky9-kmod-zfs"
     setup rocky9 9
     staged_headers "$KBUILD"
     build_stub "$KBUILD" 2.2.7 "$WORK/rocky9/stub-2.2.7"
@@ -131,7 +131,7 @@ rocky9() {
     cap "$OUT" modinfo-vermagic-old-extra-spl -- modinfo -F vermagic "$IROOT/lib/modules/$KBUILD/extra/zfs/spl.ko"
     cap "$OUT" modinfo-new-weak-zfs -- modinfo "$wdir/zfs.ko"
 
-    write_provenance "$OUT" "dnf captures: Rocky/RHEL 9 with kmod-zfs (stand-in RPMs, dnf 4 on Debian 12, installroot + local repo)" \
+    write_provenance "$OUT" "dnf captures: Rocky/RHEL 9 with kmod-zfs (stand-in RPMs, dnf 4 on Debian $DEBIAN_RELEASE, installroot + local repo)" \
         "dnf $DNFVER, $(rpm --version), modinfo (kmod $(dpkg-query -W -f '${Version}' kmod))" dnf-zfs.sh "$(common_notes)
 
 Scenario: kernel-core $KOLD and kmod-zfs 2.2.7-1.el9 (modules built for $KBUILD, in
@@ -147,7 +147,7 @@ resolve inside the installroot; weak-modules writes absolute ones). \`find-modul
 
 fedora40() {
     local KOLD=6.8.5-301.fc40 KNEW=6.10.4-200.fc40 ARCH=x86_64
-    local OUT="$FIX/dnf/$DNFVER-debian12-fedora40-zfs-dkms"
+    local OUT="$FIX/dnf/$DNFVER-debian$DEBIAN_RELEASE-fedora40-zfs-dkms"
     setup fedora40 40
     local DKMSTREE=$WORK/fedora40/dkms-tree
     rm -rf "$DKMSTREE"; mkdir -p "$DKMSTREE"
@@ -205,13 +205,13 @@ fedora40() {
     cap "$OUT" rpm-qa-after -- rpm --root "$IROOT" -qa --qf "$QF"
     cap "$OUT" find-modules -- find "$IROOT/lib/modules" "/lib/modules/$KOLD.$ARCH" "/lib/modules/$KNEW.$ARCH" -mindepth 1 -not -path '*/build/*' -printf '%p\t%y\t%l\n'
 
-    write_provenance "$OUT" "dnf + dkms captures: Fedora 40 with zfs-dkms (stand-in RPMs, dnf 4 on Debian 12, installroot + local repo)" \
+    write_provenance "$OUT" "dnf + dkms captures: Fedora 40 with zfs-dkms (stand-in RPMs, dnf 4 on Debian $DEBIAN_RELEASE, installroot + local repo)" \
         "dnf $DNFVER, $(rpm --version), $(dkms --version), modinfo (kmod $(dpkg-query -W -f '${Version}' kmod))" dnf-zfs.sh "$(common_notes)
 
 Scenario: kernel-core $KOLD, zfs-dkms 2.2.4-1.fc40 and zfs 2.2.4-1.fc40 installed (\`install-v1\`); then DKMS
 builds and installs zfs 2.2.4 for $KOLD.$ARCH. Repository v2 adds kernel-core $KNEW, zfs-dkms 2.2.6-1.fc40 and
-zfs 2.2.6-1.fc40. Fedora 40 is the last Fedora with dnf 4 (4.19 there; 4.14 here, the same output format for these
-commands); Fedora 41+ uses dnf5, which Debian 12 does not have.
+zfs 2.2.6-1.fc40. Fedora 40 is the last Fedora with dnf 4 (4.19 there; $DNFVER here, the same output format for these
+commands); Fedora 41+ uses dnf5, which Debian $DEBIAN_RELEASE does not have.
 dkms: every \`dkms-*\` capture ran the real dkms with \`ADDON_MODULES_DIR=extra\` (dkms then installs to
 /lib/modules/<k>/extra, what it does on Fedora, where override_dest_module_location answers /extra for fedora)
 and \`--dkmstree $DKMSTREE --sourcetree $IROOT/usr/src\` (a private DKMS tree; the sources are the ones zfs-dkms

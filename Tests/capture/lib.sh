@@ -43,6 +43,25 @@ cap() {
     return 0
 }
 
+# The Debian mirror of the host's apt sources (first deb.debian.org-style URIs:/deb line).
+host_mirror() {
+    local uri=""
+    [ -r /etc/apt/sources.list.d/debian.sources ] &&
+        uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
+    [ -n "$uri" ] || uri=$(awk '$1=="deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+    [ -n "$uri" ] || { echo "no mirror in the host's apt sources" >&2; return 1; }
+    printf '%s\n' "$uri"
+}
+
+# debian_release ROOT: the major Debian release of the tree at ROOT (12, 13), from etc/debian_version.
+debian_release() { cut -d. -f1 "$1/etc/debian_version"; }
+
+# The Debian release the capture scripts run on (12 on the host, 13 in a trixie chroot entered
+# with in-chroot.sh); folder names say debian$DEBIAN_RELEASE.
+DEBIAN_RELEASE=$(debian_release /)
+# "host", or "chroot" when in-chroot.sh runs the script inside a debootstrap tree.
+CAPTURE_PLACE=${CAPTURE_PLACE:-host}
+
 # Start a fresh capture folder (removes old captures and the record).
 fresh() { rm -rf "$1"; mkdir -p "$1"; }
 
@@ -54,7 +73,7 @@ write_provenance() {
         printf '# %s\n\n' "$title"
         printf -- '- Program/version: %s\n' "$version"
         printf -- '- Distro: %s (host: %s, kernel %s; the running kernel is the VM host kernel, not a Debian one)\n' \
-            "$(. /etc/os-release; echo "$PRETTY_NAME"), debian_version $(cat /etc/debian_version)" "$(hostname)" "$(uname -r)"
+            "$(. /etc/os-release; echo "$PRETTY_NAME"), debian_version $(cat /etc/debian_version)$( [ "$CAPTURE_PLACE" = chroot ] && echo ", a debootstrap chroot entered by Tests/capture/in-chroot.sh")" "$(hostname)" "$(uname -r)"
         printf -- '- Captured: %s by `Tests/capture/%s` (real runs on this machine; files are the verbatim stdout/stderr of the program, never edited)\n' \
             "$(date -u +%Y-%m-%d)" "$script"
         printf -- '- Layout: `NAME.stdout` = exact stdout bytes; `NAME.stderr` = exact stderr bytes (only when non-empty); `NAME.status` = exit status (only when non-zero).\n\n'
@@ -65,15 +84,15 @@ write_provenance() {
     rm -f "$dir/.captures"
 }
 
-# apt_test_root ROOT WORK REPO_IN_ROOT
-#   The throwaway Debian 12 apt root the apt captures run in: debootstrapped once
+# apt_test_root ROOT WORK REPO_IN_ROOT [SUITE]
+#   The throwaway Debian apt root (SUITE, default bookworm, from the host's mirror) the apt captures run in: debootstrapped once
 #   (minbase + apt-utils), the test packages built into WORK by build-debs.sh, and the local
 #   file: repository REPO_IN_ROOT (inside the root) as its only apt source, lists emptied.
 apt_test_root() {
-    local root="$1" work="$2" repo="$3"
+    local root="$1" work="$2" repo="$3" suite="${4:-bookworm}"
     if [ ! -x "$root/usr/bin/apt-ftparchive" ]; then
         rm -rf "$root"
-        debootstrap --variant=minbase --include=apt-utils bookworm "$root" http://deb.debian.org/debian
+        debootstrap --variant=minbase --include=apt-utils "$suite" "$root" "$(host_mirror)"
     fi
     "$REPO_ROOT/Tests/capture/build-debs.sh" "$work"
     rm -f "$root"/etc/apt/sources.list "$root"/etc/apt/sources.list.d/*

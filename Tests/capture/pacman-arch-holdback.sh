@@ -33,8 +33,8 @@ fi
 
 PACVER=$(pacman --version | sed -n 's/.*Pacman v\([^ ]*\) .*/\1/p')
 KMODVER=$(modinfo --version | sed -n 's/^kmod version \([0-9]*\).*/\1/p')
-OUT="$FIX/pacman/$PACVER-debian12-arch-holdback"
-MOUT="$FIX/modinfo/kmod$KMODVER-debian12-arch-staged"
+OUT="$FIX/pacman/$PACVER-debian$DEBIAN_RELEASE-arch-holdback"
+MOUT="$FIX/modinfo/kmod$KMODVER-debian$DEBIAN_RELEASE-arch-staged"
 W=/tmp/kldload-arch-holdback        # build area on the host (removed at the end)
 B="$W/pkgbuild"
 REPO="$W/repo"                       # bind-mounted at the same path inside the chroot
@@ -129,6 +129,16 @@ mount --bind "$REPO" "$MNT$REPO"
 # Arch's own root has no Debian state for pacman: start from empty pacman directories.
 rm -rf "$MNT/var/lib/pacman" "$MNT/var/cache/pacman" "$MNT/var/lib/kupgrade"
 mkdir -p "$MNT/var/lib/pacman" "$MNT/var/cache/pacman/pkg"
+# pacman 7.0 downloads as an unprivileged user inside a Landlock sandbox when the configuration
+# names one: Arch's default pacman.conf for 7.0 has `DownloadUser = alpm` (and a commented
+# `#DisableSandbox`). Configure the root like that; pacman 6 has neither option.
+PACMAN7_OPTIONS=""
+PACMAJOR=${PACVER%%.*}
+if [ "$PACMAJOR" -ge 7 ]; then
+    chroot "$MNT" useradd --system --no-create-home --shell /usr/sbin/nologin alpm
+    PACMAN7_OPTIONS="DownloadUser = alpm
+#DisableSandbox"
+fi
 cat >"$MNT/etc/pacman.conf" <<CONFEOF
 # Test configuration (kldload capture, Tests/capture/pacman-arch-holdback.sh): Arch's layout
 # of repositories, all local; no signatures (a throwaway repository has no keys).
@@ -138,6 +148,7 @@ Architecture = auto
 CheckSpace
 SigLevel    = Never
 LocalFileSigLevel = Never
+$PACMAN7_OPTIONS
 
 [core]
 Server = file://$REPO/\$repo
@@ -182,7 +193,7 @@ C after-Qu pacman -Qu
 C after-find-modules find /usr/lib/modules -mindepth 1 -maxdepth 3
 
 MODSUMS=$(cd "$W/modules" && sha256sum zfs.ko.zst spl.ko.zst | sed 's/^/  /')
-write_provenance "$OUT" "pacman captures for the Arch kernel hold-back scenario (pacman on Debian 12, throwaway overlay root)" \
+write_provenance "$OUT" "pacman captures for the Arch kernel hold-back scenario (pacman on Debian $DEBIAN_RELEASE, throwaway overlay root)" \
     "pacman $PACVER ($(pacman --version | grep -o 'libalpm v[^ ]*'); Debian package pacman-package-manager $(dpkg-query -W -f '${Version}' pacman-package-manager)), makepkg from Debian package makepkg $(dpkg-query -W -f '${Version}' makepkg)" pacman-arch-holdback.sh \
 "Every command ran as \`chroot $MNT ARGV\`, where ARGV is **exactly the argv kupgrade runs** (PacmanDriver.swift):
 $MNT is an overlayfs (lower layer: this machine's /, read-only; upper layer: a tmpfs) in a private mount namespace
@@ -190,7 +201,9 @@ $MNT is an overlayfs (lower layer: this machine's /, read-only; upper layer: a t
 \`pacman\` used its default /etc/pacman.conf (the test config below), /var/lib/pacman and /var/cache/pacman/pkg of that
 root, and kupgrade's private sync copy /var/lib/kupgrade/checkupdates; nothing reached the host.
 
-/etc/pacman.conf in the root: \`HoldPkg = pacman glibc\`, \`Architecture = auto\`, \`CheckSpace\`, \`SigLevel = Never\`,
+/etc/pacman.conf in the root: \`HoldPkg = pacman glibc\`, \`Architecture = auto\`, \`CheckSpace\`, \`SigLevel = Never\`,$( [ -n "$PACMAN7_OPTIONS" ] && echo "
+as in Arch's pacman 7.0 default configuration \`DownloadUser = alpm\` (the system user alpm was created in the root with
+\`useradd --system\`) and \`#DisableSandbox\` (commented: the download sandbox is on),")
 repositories \`[core]\`, \`[extra]\`, \`[archzfs]\`, each \`Server = file://$REPO/\$repo\` (repo-add databases).
 Packages were built by makepkg (\`--nodeps --force --noconfirm\`, PKGEXT=.pkg.tar.zst) as the unprivileged user $BUILDUSER:
 - core: linux 6.12.1.arch1-1 (file /usr/lib/modules/$K1/vmlinuz, a one-line text file), linux-headers 6.12.1.arch1-1,
@@ -206,11 +219,11 @@ Packages were built by makepkg (\`--nodeps --force --noconfirm\`, PKGEXT=.pkg.ta
 \`after-*\` show the end state (linux still 6.12.1 and pending). stdout was a file (no tty): no progress bars.
 The kupgrade-relevant argv is the part after \`chroot $MNT\` in the list below."
 
-write_provenance "$MOUT" "modinfo on staged zfs/spl modules for an Arch kernel (kmod on Debian 12)" \
+write_provenance "$MOUT" "modinfo on staged zfs/spl modules for an Arch kernel (kmod on Debian $DEBIAN_RELEASE)" \
     "modinfo from $(modinfo --version | tr "\n" " " | sed "s/ $//") (Debian package kmod $(dpkg-query -W -f '${Version}' kmod))" pacman-arch-holdback.sh \
 "**Staged modules.** A real Arch zfs-linux module cannot be built on this machine, so two minimal kernel modules named
 \`zfs\` and \`spl\` (source: one MODULE_LICENSE/MODULE_DESCRIPTION line each, description \"kldload staged stand-in for …
-(not OpenZFS)\") were built with Debian's kbuild (\`make -C HEADERS M=DIR modules\`, gcc-12) against a copy of
+(not OpenZFS)\") were built with Debian's kbuild (\`make -C HEADERS M=DIR modules\`, gcc-$(gcc -dumpversion)) against a copy of
 $(basename "$HDRS") whose include/generated/utsrelease.h and .kernelvariables were changed from $DEBKREL to $K1,
 then compressed with \`zstd -q -19\` (Arch ships .ko.zst). So the vermagic names the Arch release $K1, but its flags
 are Debian's configuration (\`SMP preempt mod_unload modversions\`; a real Arch kernel has no modversions).
@@ -218,7 +231,7 @@ sha256 of the compressed files:
 $MODSUMS
 They were installed by the test package zfs-linux 2.2.7_6.12.1.arch1.1-1 at /usr/lib/modules/$K1/extra/ inside the
 throwaway overlay root of Fixtures/pacman/$(basename "$OUT")/ (see its PROVENANCE.md); modinfo ran there as
-\`chroot $MNT modinfo …\` with the path kupgrade uses on Arch (/lib is a symlink to usr/lib, on Arch as on Debian 12)."
+\`chroot $MNT modinfo …\` with the path kupgrade uses on Arch (/lib is a symlink to usr/lib, on Arch as on Debian $DEBIAN_RELEASE)."
 
 cd /
 umount -R "$MNT" 2>/dev/null || umount -l "$MNT"

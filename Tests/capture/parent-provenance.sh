@@ -6,7 +6,7 @@ set -eu
 tool="$1"; desc="$2"; d="$FIX/$tool"
 {
     printf '# Fixtures/%s\n\n%s\n\n' "$tool" "$desc"
-    printf 'Every file in the folders below is the verbatim output of a real program run on this machine (Debian 12 VM),\n'
+    printf 'Every file in the folders below is the verbatim output of a real program run on this machine (Debian 12 VM; the debian13 folders in Debian 13 chroots on it),\n'
     printf 'captured by the scripts in Tests/capture/ (see Tests/capture/README.md); nothing was written or edited by hand.\n'
     printf 'Each folder has its own PROVENANCE.md with program version, exact argv, environment, date and method.\n\n'
     printf '## Folders\n\n'

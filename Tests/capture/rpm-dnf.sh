@@ -13,8 +13,8 @@ IROOT=/tmp/dnfroot
 REPOSDIR=/tmp/kldload-dnf/repos.d
 DNFVER=$(dnf --version | head -1)
 RPMVER=$(rpm --version | awk '{print $3}')
-OUT="$FIX/dnf/$DNFVER-debian12"
-ROUT="$FIX/rpm/$RPMVER-debian12"
+OUT="$FIX/dnf/$DNFVER-debian$DEBIAN_RELEASE"
+ROUT="$FIX/rpm/$RPMVER-debian$DEBIAN_RELEASE"
 
 rm -rf "$WORK" "$IROOT" "$REPO" "$REPOSDIR"
 mkdir -p "$WORK/SPECS" "$WORK/v1" "$WORK/v2" "$REPOSDIR"
@@ -71,7 +71,10 @@ spec kmod-zfs       ""  2.2.8 1.el9 x86_64 "Requires: kernel-core"
 spec zfs-dkms       ""  2.2.8 1.el9 noarch ""
 cp "$WORK"/build/RPMS/*/*.rpm "$WORK/v2/"   # v2 = old + new builds, like a real repo
 
-publish() { rm -rf "$REPO"; mkdir -p "$REPO"; cp "$WORK/$1"/*.rpm "$REPO/"; createrepo_c --quiet "$REPO"; }
+# The repository's revision is createrepo_c's timestamp in seconds; dnf 4.23 (libdnf 0.74) keeps its
+# cached metadata while the revision is unchanged, so two publications within one second looked
+# like one. Wait a second before each.
+publish() { sleep 1; rm -rf "$REPO"; mkdir -p "$REPO"; cp "$WORK/$1"/*.rpm "$REPO/"; createrepo_c --quiet "$REPO"; }
 cat >"$REPOSDIR/kldload.repo" <<REPOEOF
 [kldload]
 name=kldload capture repo
@@ -120,6 +123,6 @@ was run with stdout on an 80-column pseudo-terminal by Tests/capture/ttyrun.py (
 are exactly what dnf wrote, including any terminal highlighting) to show the tty-only wrapped layout.
 Debian's rpm keeps its database at %_dbpath = $(rpm --eval '%_dbpath') (relative to --root / --installroot); dnf and rpm
 share the same librpm configuration so both see the same database."
-write_provenance "$OUT" "dnf captures (dnf4 on Debian 12, installroot + local repo)" "dnf $DNFVER (Debian package dnf $(dpkg-query -W -f '${Version}' dnf)), rpm $RPMVER, libdnf $(dpkg-query -W -f '${Version}' libdnf2 2>/dev/null || echo '?')" rpm-dnf.sh "$NOTES"
-write_provenance "$ROUT" "rpm captures (rpm on Debian 12, dnf installroot)" "$(rpm --version) (Debian package rpm $(dpkg-query -W -f '${Version}' rpm))" rpm-dnf.sh "$NOTES
+write_provenance "$OUT" "dnf captures (dnf4 on Debian $DEBIAN_RELEASE, installroot + local repo)" "dnf $DNFVER (Debian package dnf $(dpkg-query -W -f '${Version}' dnf)), rpm $RPMVER, libdnf $(dpkg-query -W -f '${Version}' libdnf2 2>/dev/null || echo '?')" rpm-dnf.sh "$NOTES"
+write_provenance "$ROUT" "rpm captures (rpm on Debian $DEBIAN_RELEASE, dnf installroot)" "$(rpm --version) (Debian package rpm $(dpkg-query -W -f '${Version}' rpm))" rpm-dnf.sh "$NOTES
 rpm -q on an installroot populated by dnf; queryformat \`$QF\` (EPOCH prints (none) when the package has no Epoch tag)."

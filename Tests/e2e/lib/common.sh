@@ -7,6 +7,14 @@ REPO_ROOT="$(cd "$E2E_DIR/../.." && pwd)"
 E2E_CACHE="${E2E_CACHE:-/var/cache/kldload-e2e}"
 E2E_MEM="${E2E_MEM:-2048}"
 E2E_SMP="${E2E_SMP:-2}"
+# Guest generation: bookworm (Debian 12: OpenZFS 2.1, apt 2.6, dkms 3.0) or
+# trixie (Debian 13: kernel 6.12, OpenZFS 2.3 from contrib, apt 3.0, dkms 3.2).
+E2E_DISTRO="${E2E_DISTRO:-bookworm}"
+case $E2E_DISTRO in
+    bookworm) E2E_DEBIAN_RELEASE=12 ;;
+    trixie)   E2E_DEBIAN_RELEASE=13 ;;
+    *) printf '[e2e] error: E2E_DISTRO must be bookworm or trixie, not %s\n' "$E2E_DISTRO" >&2; exit 1 ;;
+esac
 
 log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[e2e] error: %s\n' "$*" >&2; exit 1; }
@@ -20,7 +28,8 @@ need() {
 }
 
 # The Debian mirror, read from the host's apt sources (the URIs: of the stanza
-# whose Suites: contains "bookworm"), falling back to sources.list.
+# whose Suites: contains "bookworm", the host's release), falling back to
+# sources.list. The same mirror serves trixie.
 host_mirror() {
     local f=/etc/apt/sources.list.d/debian.sources uri=""
     if [[ -r $f ]]; then
@@ -49,10 +58,12 @@ GUEST_PACKAGES=(
     busybox systemd-sysv udev kmod e2fsprogs procps
 )
 
-# Key of the cached base image: build script + guest files + package list + mirror.
-# (lib/common.sh itself is not hashed: only GUEST_PACKAGES and the mirror matter.)
+# Key of the cached base image: build script + guest files + package list +
+# mirror + distro (hashed only when not bookworm). lib/common.sh itself is not
+# hashed: only GUEST_PACKAGES, the mirror and the distro matter.
 image_key() {
     {
+        [[ $E2E_DISTRO == bookworm ]] || printf 'distro=%s\n' "$E2E_DISTRO"
         cat "$E2E_DIR/build-image"
         find "$E2E_DIR/guest" -type f | LC_ALL=C sort | xargs cat
         printf '%s\n' "${GUEST_PACKAGES[@]}"
@@ -112,7 +123,22 @@ run_guest() {
     local x="$wd/$name.xchg.img" serial="$wd/$name.serial" t0 rc=0
     make_xchg "$src" "$x" "${E2E_XCHG_MB:-1024}"
     t0=$(date +%s)
-    qemu_boot "$serial" "$tmo" "$kernel" "$initrd" "$cmdline" -- "$@" $(vdisk "$x" xchg raw) || rc=$?
+    qemu_boot "$serial" "$tmo" "$kernel" "$initrd" "$cmdline" -- "$@" $(vdisk "$x" xchg raw) &
+    local qpid=$! grace=${E2E_POWEROFF_GRACE:-120} asked=""
+    # The agent unmounts the exchange disk, syncs, then asks systemd to power off. A Debian 13
+    # guest (systemd 257) was seen never finishing that shutdown; once the agent said so and
+    # the grace period passed, stop QEMU (the results are already on the unmounted disk).
+    while kill -0 "$qpid" 2>/dev/null; do
+        if [[ -z $asked ]] && grep -aq 'E2E-AGENT: poweroff' "$serial" 2>/dev/null; then asked=$(date +%s); fi
+        if [[ -n $asked ]] && (( $(date +%s) - asked > grace )); then
+            log "$name: guest asked to power off ${grace} s ago and is still running; stopping QEMU"
+            kill "$qpid" 2>/dev/null || true
+            break
+        fi
+        sleep 5
+    done
+    wait "$qpid" || rc=$?
+    [[ -n $asked && $rc != 124 ]] && rc=0
     log "$name: guest ran $(( $(date +%s) - t0 )) s (qemu rc=$rc)"
     rm -rf "$wd/$name.out"
     fetch_xchg "$x" "$wd/$name.out"

@@ -9,6 +9,8 @@ cap $U zpool-status zpool status
 cap $U zpool-status-x zpool status -x
 cap $U zpool-status-P-tank zpool status -P tank
 cap $U zpool-status-v-tank zpool status -v tank
+capj $U zpool-status-j zpool status
+capj $U zpool-status-j-tank zpool status tank
 cap $U zpool-list-Hp zpool list -Hp
 cap $U zpool-import-scan zpool import
 cap $U zpool-import-cachefile zpool import -c /etc/zfs/zpool.cache

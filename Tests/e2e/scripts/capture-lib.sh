@@ -22,3 +22,14 @@ cap() {
     printf '%s\t%s\t%s\t%s\t%s\n' "$_f" "$_n" "$_d" "$_rc" "${_argv# }" >>"$CAP/commands.tsv"
     return 0
 }
+
+# OpenZFS 2.3 and later print JSON (-j, --json-int for exact numbers). On such a
+# system the capture boots take the JSON of a state next to its text, with the
+# same arguments otherwise, so tests can compare the two.
+if zpool status -j --json-int >/dev/null 2>&1; then ZJSON=yes; else ZJSON=no; fi
+# capj <folder> <name> <zpool|zfs> <subcommand> [args...]: cap of "<prog> <sub> -j --json-int args..."
+capj() {
+    [ "$ZJSON" = yes ] || return 0
+    _jf=$1; _jn=$2; _jp=$3; _js=$4; shift 4
+    cap "$_jf" "$_jn" "$_jp" "$_js" -j --json-int "$@"
+}
