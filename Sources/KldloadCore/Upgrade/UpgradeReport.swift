@@ -80,6 +80,8 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
     /// package database is on a dataset outside the BE (Docs/DESIGN.md decision 3).
     public var rollbackCommand: String?
     public var rebootRequired = false
+    /// Why a reboot is required (`RebootRequirement`): new kernels, `/run/reboot-required`, core packages.
+    public var rebootReasons: [String] = []
     public var logPath: String?
 
     public init() {}

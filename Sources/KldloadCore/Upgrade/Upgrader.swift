@@ -85,6 +85,8 @@ private struct Session {
     let upgrader: Upgrader
     let log: UpgradeLog
     var report = UpgradeReport()
+    /// Why the system needs a reboot; set once the package manager ran (report.rebootReasons).
+    var reboot = RebootRequirement()
     var runLock: (any RunLockHandle)?
 
     init(upgrader: Upgrader, log: UpgradeLog) {
@@ -405,7 +407,14 @@ private struct Session {
             (verification, signing) = (ModuleVerification(), SigningReport(secureBoot: "not checked", enforcing: false))
         }
         noteInterruption("during module verification")
-        report.rebootRequired = !plan.newKernels.isEmpty && !report.transactionFailed && packageManagerRan
+        if packageManagerRan && !report.transactionFailed, let manager = PackageManager(rawValue: report.packageManager ?? "") {
+            reboot = RebootRequirement.assess(
+                manager: manager, newKernels: plan.newKernels, transactionPackages: plan.items.map(\.name),
+                flag: context.files.textIfPresent("/run/reboot-required"),
+                flaggedPackages: context.files.textIfPresent("/run/reboot-required.pkgs"))
+            report.rebootRequired = reboot.required
+            report.rebootReasons = reboot.reasons.map(\.description)
+        }
 
         // Record the outcome on the checkpoint.
         let severity = max(verification.severity, signing.severity)
@@ -566,6 +575,8 @@ private struct Session {
             line("  upgraded: \(changed) package\(changed == 1 ? "" : "s")" + (extra.isEmpty ? "" : " (\(extra.joined(separator: ", ")))"))
         }
         for k in plan.newKernels where !report.transactionFailed { line("  new kernel: \(k) (reboot required)") }
+        let otherReasons = reboot.reasonsBeyondNewKernels
+        if !otherReasons.isEmpty { line("  reboot required: " + otherReasons.map(\.description).joined(separator: "; ")) }
         for hold in plan.holds {
             line("  held back: \(hold.name) \(hold.installedVersion ?? "") (repository has \(hold.availableVersion ?? "?")): \(hold.reason)")
         }
