@@ -12,6 +12,7 @@ public enum KupgradeCommand {
         .flag("autoremove", "--autoremove", help: "also remove orphans on Arch (pacman -Qdtq, pacman -Rns)"),
         .value("keep", "--keep", metavar: "N", help: "keep the newest N pre-upgrade checkpoints (default 10)"),
         .value("log", "--log", metavar: "PATH", help: "append the run log here (default /var/log/kupgrade.log)"),
+        .value("metrics-dir", "--metrics-dir", metavar: "DIR", help: "write kldload_kupgrade.prom here for node_exporter's textfile collector"),
         .value("replay", "--replay", metavar: "DIR", help: "replay a recorded scenario instead of touching this machine"),
         .flag("help", "-h", "--help", help: "show this help"),
         .flag("version", "-V", "--version", help: "show the version"),
@@ -20,7 +21,7 @@ public enum KupgradeCommand {
     public static var helpText: String {
         """
         usage: kupgrade [--dry-run] [--yes] [--json] [--allow-degraded] [--no-autoremove]
-                        [--autoremove] [--keep N] [--log PATH] [--replay DIR]
+                        [--autoremove] [--keep N] [--log PATH] [--metrics-dir DIR] [--replay DIR]
 
         Safe OS upgrade on a ZFS root: checks the pool, snapshots the boot environment
         (pre-upgrade-YYYYMMDD-HHMMSS), runs apt/dnf/pacman, verifies the ZFS modules of every
@@ -31,7 +32,7 @@ public enum KupgradeCommand {
 
         configuration: /etc/kldload/kupgrade.conf, `key = value` lines:
           keep = 10, autoremove = yes, allow_degraded = no, log = /var/log/kupgrade.log,
-          arch_autoremove = no   (command-line options win)
+          arch_autoremove = no, textfile_dir = (none)   (command-line options win)
 
         exit status:
         \(ExitStatus.helpText)
@@ -79,6 +80,10 @@ public enum KupgradeCommand {
         if let keep = try parsed.integer("keep", option: "--keep") {
             guard keep >= 1 else { throw UsageError("--keep needs at least 1 (the newest checkpoint is always kept)") }
             options.keep = keep
+        }
+        if let dir = parsed.value("metrics-dir") {
+            guard dir.hasPrefix("/") else { throw UsageError("--metrics-dir needs an absolute path, not '\(dir)'") }
+            options.metricsDirectory = dir
         }
         if let log = parsed.value("log") {
             guard log.hasPrefix("/") else { throw UsageError("--log needs an absolute path, not '\(log)'") }

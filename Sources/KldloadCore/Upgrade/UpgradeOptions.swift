@@ -19,6 +19,8 @@ public struct UpgradeOptions: Sendable, Hashable {
     public var keep = 10
     /// Where the timestamped run log is appended.
     public var logPath = UpgradeOptions.defaultLogPath
+    /// node_exporter textfile directory for `kldload_kupgrade.prom` (`UpgradeMetrics`); nil: none.
+    public var metricsDirectory: String?
     /// Time zone of the snapshot name and the log timestamps (local time, like `date`).
     public var timeZone: TimeZone = .current
     /// The command line as typed, recorded on the checkpoint (`org.kldload:command`).
@@ -37,10 +39,11 @@ public struct KupgradeConfig: Sendable, Hashable {
     public var allowDegraded: Bool?
     public var log: String?
     public var archAutoremove: Bool?
+    public var textfileDir: String?
 
     public init() {}
 
-    public static let keys = ["keep", "autoremove", "allow_degraded", "log", "arch_autoremove"]
+    public static let keys = ["keep", "autoremove", "allow_degraded", "log", "arch_autoremove", "textfile_dir"]
 
     /// `key = value` lines; `#` starts a comment line; blank lines are ignored; values may be
     /// wrapped in double or single quotes. Booleans: yes/no, true/false, on/off, 1/0.
@@ -87,6 +90,11 @@ public struct KupgradeConfig: Sendable, Hashable {
                     throw ParseError(source: source, line: number, text: String(rawLine), reason: "log must be an absolute path")
                 }
                 config.log = value
+            case "textfile_dir":
+                guard value.hasPrefix("/") else {
+                    throw ParseError(source: source, line: number, text: String(rawLine), reason: "textfile_dir must be an absolute path")
+                }
+                config.textfileDir = value
             default:
                 throw ParseError(source: source, line: number, text: String(rawLine),
                                  reason: "unknown key '\(key)' (known: \(keys.joined(separator: ", ")))")
@@ -102,5 +110,6 @@ public struct KupgradeConfig: Sendable, Hashable {
         if let allowDegraded { options.allowDegraded = allowDegraded }
         if let log { options.logPath = log }
         if let archAutoremove { options.archAutoremove = archAutoremove }
+        if let textfileDir { options.metricsDirectory = textfileDir }
     }
 }

@@ -38,6 +38,7 @@ public struct Upgrader: Sendable {
         let log = UpgradeLog(path: options.logPath, files: context.files, now: context.now, timeZone: options.timeZone)
         var session = Session(upgrader: self, log: log)
         session.execute()
+        session.writeMetrics()
         return session.report
     }
 
@@ -455,6 +456,19 @@ private struct Session {
         switch s {
         case .exited(let c): return "exit \(c)"
         case .signaled(let n): return "signal \(n)"
+        }
+    }
+
+    /// The node_exporter textfile (`UpgradeMetrics`), when a directory is configured; never on
+    /// `--dry-run`. A failure to write is a warning in the log, not a change of the result.
+    mutating func writeMetrics() {
+        guard let dir = options.metricsDirectory, !options.dryRun else { return }
+        let path = FilePath.trimmingTrailingSlashes(dir) + "/" + UpgradeMetrics.fileName
+        do {
+            try context.files.write(Data(UpgradeMetrics.render(report, finishedAt: context.now()).utf8), to: path)
+        } catch {
+            report.warnings.append("metrics not written to \(path): \(error)")
+            log.record("WARNING: metrics not written to \(path): \(error)")
         }
     }
 

@@ -4,8 +4,9 @@ _kupgrade() {
     case $prev in
         --keep) return ;;
         --log) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --metrics-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --replay) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
-    COMPREPLY=($(compgen -W "-n --dry-run -y --yes --json --allow-degraded --no-autoremove --autoremove --keep --log --replay -h --help -V --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "-n --dry-run -y --yes --json --allow-degraded --no-autoremove --autoremove --keep --log --metrics-dir --replay -h --help -V --version" -- "$cur"))
 }
 complete -F _kupgrade kupgrade

@@ -10,6 +10,8 @@ struct ScenarioReplay {
     let report: UpgradeReport
     let replay: ReplayRunner
     let lines: Lines
+    /// The replay's files: the scenario's `root/` with the run's writes kept in memory.
+    let files: any FileSystem
     /// Everything printed, progress and command output, in order.
     var output: String { lines.text }
     /// Every command run, in order.
@@ -35,6 +37,6 @@ struct ScenarioReplay {
         let report = Upgrader(context: context, options: options,
                               locks: ScenarioLockProbe(held: ScenarioLockProbe.heldLocks(scenarioConf: held), files: context.files),
                               progress: lines.add, output: { _, line in lines.add(line) }).run()
-        return ScenarioReplay(report: report, replay: replay, lines: lines)
+        return ScenarioReplay(report: report, replay: replay, lines: lines, files: context.files)
     }
 }
