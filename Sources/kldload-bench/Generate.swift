@@ -10,6 +10,28 @@ enum Generate {
         var description: String
     }
 
+    /// `zfs list -j --json-int` of kbe's columns with `total` datasets: the captured 2.3.9 BE
+    /// listing (bes/zfs-list-j-be, one line of JSON) with its last snapshot object repeated
+    /// under new names.
+    static func zfsListJSON(fixtures: String, total: Int) throws -> String {
+        let path = fixtures + "/zfs-2.3/openzfs-2.3.9-debian13/bes/zfs-list-j-be.stdout"
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "cannot read \(path)") }
+        let text = String(decoding: data, as: UTF8.self)
+        let marker = "\"rpool/ROOT/test@t1\":"
+        guard let r = text.range(of: marker), text.hasSuffix("}}}\n") else {
+            throw Failure(description: "bes/zfs-list-j-be.stdout changed: no rpool/ROOT/test@t1 entry")
+        }
+        let entry = String(text[r.upperBound..<text.index(text.endIndex, offsetBy: -3)])  // {...} of test@t1
+        var out = String(text[..<text.index(text.endIndex, offsetBy: -3)])
+        out.reserveCapacity(total * (entry.count + 40))
+        for n in 0..<max(0, total - 6) {
+            let name = "rpool/ROOT/test@t1-\(n)"
+            out += ",\"\(name)\":" + entry.replacingOccurrences(of: "rpool/ROOT/test@t1", with: name)
+        }
+        out += "}}\n"
+        return out
+    }
+
     static func lines(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Failure(description: "cannot read fixture \(path); run from the repository root or pass --fixtures DIR")

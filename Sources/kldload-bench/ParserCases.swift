@@ -27,6 +27,23 @@ enum ParserCases {
         case "dkms-status": return { try DKMSStatusParser.parse($0).modules.count }
         case "dpkg-query": return { try DpkgQueryParser.parseEntries($0).count }
         case "rpm-query": return { try RPMQueryParser.parse($0).count }
+        case "zfs-list-json": return { try ZFSJSONParser.datasets($0, columns: BEListing.columns).count }
+        case "zfs-list-json-foundation":
+            // The same values through Foundation: JSONSerialization, then the property lookups
+            // ZFSJSONParser.datasets does (member order is lost here).
+            return { text in
+                let root = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                let datasets = root?["datasets"] as? [String: Any] ?? [:]
+                var n = 0
+                for (_, d) in datasets {
+                    let props = (d as? [String: Any])?["properties"] as? [String: Any]
+                    for c in BEListing.columns where c != "name" {
+                        let v = (props?[c] as? [String: Any])?["value"]
+                        if let v { n &+= String(describing: v).utf8.count > 0 ? 1 : 0 }
+                    }
+                }
+                return datasets.count + (n == -1 ? 1 : 0)
+            }
         default: return nil
         }
     }

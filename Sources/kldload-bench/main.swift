@@ -45,6 +45,7 @@ if args.first == "--generate" {
         case "dkms-status": text = try Generate.dkmsStatus(fixtures: args[1], total: n)
         case "dpkg-query": text = try Generate.dpkgQuery(fixtures: args[1], total: n)
         case "rpm-query": text = try Generate.rpmQuery(fixtures: args[1], total: n)
+        case "zfs-list-json", "zfs-list-json-foundation": text = try Generate.zfsListJSON(fixtures: args[1], total: n)
         default: fail("unknown case \(args[2])")
         }
     } catch { fail("\(error)") }
@@ -153,6 +154,8 @@ let caseList: [(name: String, title: String, generate: (Int) throws -> String)] 
     ("dkms-status", "DKMSStatusParser.parse (modules x 50 kernels, slash form, dkms 3.0.10)", { try Generate.dkmsStatus(fixtures: fixtureDir, total: $0) }),
     ("dpkg-query", "DpkgQueryParser.parseEntries (dpkg-query -W -f, dpkg 1.21.23)", { try Generate.dpkgQuery(fixtures: fixtureDir, total: $0) }),
     ("rpm-query", "RPMQueryParser.parse (rpm -qa --qf, rpm 4.18.0)", { try Generate.rpmQuery(fixtures: fixtureDir, total: $0) }),
+    ("zfs-list-json", "ZFSJSONParser.datasets (zfs list -j --json-int, OpenZFS 2.3.9, kbe's 13 columns; lines = datasets)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
+    ("zfs-list-json-foundation", "JSONSerialization + the same lookups, same file (unordered)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
 ]
 
 struct Row {
