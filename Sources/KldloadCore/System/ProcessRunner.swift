@@ -10,8 +10,8 @@ import Glibc
 /// - PATH: `argv[0]` without a slash is looked up in `searchPath` (default: the inherited
 ///   `PATH`, or a standard one when unset); with a slash it is used as is. Missing or not
 ///   executable gives `CommandError.notFound(program:searched:)`.
-/// - Environment: the inherited environment, then `RunOptions.environment` on top, then
-///   `LC_ALL=C` (unless the options set `LC_ALL` themselves) so output formats are stable.
+/// - Environment: the inherited environment, then the command's `environmentAdditions` on top
+///   (`LC_ALL=C`, so output formats are stable, and the command's own `environment`).
 /// - Output: stdout and stderr are drained concurrently by two threads (no pipe-buffer
 ///   deadlock), captured fully, and streamed line by line to `RunOptions.sink` when set.
 /// - stdin: `/dev/null`, or `RunOptions.standardInput` written by a third thread then closed.
@@ -80,10 +80,9 @@ public struct ProcessRunner: CommandRunner {
 
     // MARK: - Environment
 
-    public func environment(for options: RunOptions) -> [String: String] {
+    public func environment(for command: Command) -> [String: String] {
         var env = baseEnvironment ?? ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C"
-        for (key, value) in options.environment { env[key] = value }
+        for (key, value) in command.environmentAdditions { env[key] = value }
         return env
     }
 
@@ -95,7 +94,7 @@ public struct ProcessRunner: CommandRunner {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = command.arguments
-        process.environment = environment(for: options)
+        process.environment = environment(for: command)
 
         let outPipe = Pipe()
         let errPipe = Pipe()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Wraps a runner and writes every command it runs into a scenario directory, in the layout
-/// `ReplayRunner` reads (`commands/<n>/argv|stdout|stderr|status`, Docs/REPLAY.md). The
+/// `ReplayRunner` reads (`commands/<n>/argv|env|stdout|stderr|status`, Docs/REPLAY.md). The
 /// wrapped run's result (or error) is returned unchanged; a recording that cannot be written
 /// is reported once on stderr and never fails the run.
 public final class RecordingRunner: CommandRunner, @unchecked Sendable {
@@ -68,6 +68,9 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
             let dir = commands + "/" + Self.name(n)
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try Data(argvText.utf8).write(to: URL(fileURLWithPath: dir + "/argv"), options: .atomic)
+            if let envText = Recording.environmentFileText(command.environmentAdditions) {
+                try Data(envText.utf8).write(to: URL(fileURLWithPath: dir + "/env"), options: .atomic)
+            }
             try Data(stdout.utf8).write(to: URL(fileURLWithPath: dir + "/stdout"), options: .atomic)
             if !stderr.isEmpty { try Data(stderr.utf8).write(to: URL(fileURLWithPath: dir + "/stderr"), options: .atomic) }
             try Data(status.fileText.utf8).write(to: URL(fileURLWithPath: dir + "/status"), options: .atomic)

@@ -71,13 +71,40 @@ public struct Recording: Sendable, Hashable {
     public var stdout: String
     public var stderr: String
     public var status: RecordedStatus
+    /// The `env` file: the environment additions the command ran with (`LC_ALL=C`,
+    /// `DEBIAN_FRONTEND=noninteractive`, …). nil when the recording has no `env` file: then
+    /// the environment is not checked (scenarios recorded before commands carried it).
+    public var environment: [String: String]?
 
-    public init(name: String, argv: [String], stdout: String = "", stderr: String = "", status: RecordedStatus = .status(.exited(0))) {
+    public init(name: String, argv: [String], stdout: String = "", stderr: String = "",
+                status: RecordedStatus = .status(.exited(0)), environment: [String: String]? = nil) {
         self.name = name
         self.argv = argv
         self.stdout = stdout
         self.stderr = stderr
         self.status = status
+        self.environment = environment
+    }
+
+    /// Decodes an `env` file: one `NAME=value` per line, the value taken literally up to the end
+    /// of the line; blank lines are ignored. A line without `=` or with an empty name is an error.
+    public static func parseEnvironment(_ text: String, path: String) throws(ScenarioError) -> [String: String] {
+        var env: [String: String] = [:]
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            guard let eq = line.firstIndex(of: "="), eq != line.startIndex else {
+                throw .invalidFile(path: path, line: index + 1, reason: "expected NAME=value, found: \(line.prefix(80))")
+            }
+            env[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        }
+        return env
+    }
+
+    /// The inverse of `parseEnvironment`, sorted by name; nil when a name or value holds a
+    /// newline, or a name is empty or holds `=` (not representable).
+    public static func environmentFileText(_ env: [String: String]) -> String? {
+        guard !env.contains(where: { $0.key.isEmpty || $0.key.contains("=") || $0.key.contains("\n") || $0.value.contains("\n") })
+        else { return nil }
+        return env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
     }
 
     /// Decodes an `argv` file: one argument per line, taken literally (no trimming, no
@@ -280,12 +307,15 @@ public final class ReplayRunner: CommandRunner, @unchecked Sendable {
         }
         let statusURL = dir.appendingPathComponent("status")
         let status = try readOptional(statusURL).map { (t) throws(ScenarioError) in try RecordedStatus.parse(t, path: statusURL.path) }
+        let envURL = dir.appendingPathComponent("env")
+        let environment = try readOptional(envURL).map { (t) throws(ScenarioError) in try Recording.parseEnvironment(t, path: envURL.path) }
         return Recording(
             name: name,
             argv: argv,
             stdout: try readOptional(dir.appendingPathComponent("stdout")) ?? "",
             stderr: try readOptional(dir.appendingPathComponent("stderr")) ?? "",
-            status: status ?? .status(.exited(0))
+            status: status ?? .status(.exited(0)),
+            environment: environment
         )
     }
 
@@ -302,6 +332,9 @@ public final class ReplayRunner: CommandRunner, @unchecked Sendable {
             return recordings[pick]
         }
         guard let recording else { throw .noRecording(command, scenario: scenario) }
+        if let recorded = recording.environment, recorded != command.environmentAdditions {
+            throw .environmentMismatch(command, recorded: recorded, scenario: scenario)
+        }
         if case .notFound = recording.status {
             throw .notFound(program: command.program, searched: [])
         }

@@ -119,7 +119,7 @@ private struct Session {
             log.record(output: text, of: command, stream: kind)
             if stream { output(kind, text) }
         }
-        let result = try context.runner.run(command, options: RunOptions(sink: sink, environment: environment))
+        let result = try context.runner.run(command.adding(environment: environment), options: RunOptions(sink: sink))
         log.record("\(command.program): \(result.status)")
         return result
     }
