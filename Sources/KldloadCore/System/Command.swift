@@ -123,6 +123,8 @@ public struct RunOptions: Sendable {
 /// The boundary between kldload and the system: every subprocess goes through one of these,
 /// so tests run on recorded output and never touch the host.
 public protocol CommandRunner: Sendable {
+    /// Blocks the calling thread until the command finished and its output was read (a live
+    /// runner: the child's whole run; a replay: never waits).
     func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult
 }
 

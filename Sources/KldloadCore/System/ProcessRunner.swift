@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -151,13 +152,12 @@ public struct ProcessRunner: CommandRunner {
     }
 
     /// The first exit report wins: Foundation's termination handler or our own `waitid`.
-    final class ExitBox: @unchecked Sendable {
-        private let lock = NSLock()
+    final class ExitBox: Sendable {
         private let done = DispatchSemaphore(value: 0)
-        private var status: TerminationStatus?
+        private let status = Mutex<TerminationStatus?>(nil)
 
         func set(_ value: TerminationStatus) {
-            let first: Bool = lock.withLock {
+            let first: Bool = status.withLock { status in
                 guard status == nil else { return false }
                 status = value
                 return true
@@ -167,7 +167,7 @@ public struct ProcessRunner: CommandRunner {
 
         func wait() -> TerminationStatus {
             done.wait()
-            return lock.withLock { status ?? .exited(0) }
+            return status.withLock { $0 ?? .exited(0) }
         }
     }
 
@@ -223,31 +223,35 @@ public struct ProcessRunner: CommandRunner {
     // MARK: - Pipes
 
     /// Everything one run shares between its threads.
-    final class RunState: @unchecked Sendable {
-        private let lock = NSLock()
-        private let sinkLock = NSLock()
-        private var deadline: Date?
+    final class RunState: Sendable {
+        private let deadline = Mutex<Date?>(nil)
+        private let sinkLock = Mutex(())
         let sink: OutputSink?
 
         init(sink: OutputSink?) { self.sink = sink }
 
         func childExited(grace: TimeInterval) {
-            lock.withLock { deadline = Date().addingTimeInterval(grace) }
+            deadline.withLock { $0 = Date().addingTimeInterval(grace) }
         }
 
         var pastDeadline: Bool {
-            lock.withLock { deadline.map { Date() >= $0 } ?? false }
+            deadline.withLock { $0.map { Date() >= $0 } ?? false }
         }
 
         /// The sink is called from two reader threads; never let it run concurrently.
         func emit(_ stream: OutputStreamKind, _ line: String) {
             guard let sink else { return }
-            sinkLock.withLock { sink(stream, line) }
+            sinkLock.withLock { _ in sink(stream, line) }
         }
     }
 
-    final class Capture: @unchecked Sendable {
-        var data = Data()
+    /// One stream's bytes, handed from its reader thread to the run once the reader is done.
+    final class Capture: Sendable {
+        private let bytes = Mutex(Data())
+        var data: Data {
+            get { bytes.withLock { $0 } }
+            set { bytes.withLock { $0 = newValue } }
+        }
     }
 
     private static func startReader(_ pipe: Pipe, _ stream: OutputStreamKind, into capture: Capture, state: RunState, group: DispatchGroup) {

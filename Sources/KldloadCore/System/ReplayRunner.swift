@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -216,7 +217,7 @@ public struct ScenarioConfiguration: Sendable, Hashable {
 /// The contract (directory layout, matching rules) is in Docs/REPLAY.md.
 ///
 /// Everything is read and decoded once, at init; a run only looks up its argv.
-public final class ReplayRunner: CommandRunner, @unchecked Sendable {
+public final class ReplayRunner: CommandRunner, Sendable {
     /// The scenario directory as given.
     public let scenario: String
     /// All recordings, in replay order (numeric order of their directory names).
@@ -225,10 +226,14 @@ public final class ReplayRunner: CommandRunner, @unchecked Sendable {
     public let configuration: ScenarioConfiguration
 
     private let byArgv: [[String]: [Int]]
-    private let lock = NSLock()
-    private var used: [[String]: Int] = [:]
-    private var answered: Set<Int> = []
-    private var log: [Command] = []
+    /// What the runs so far changed: how often each argv was asked, which recordings answered,
+    /// every command in order.
+    private struct RunState {
+        var used: [[String]: Int] = [:]
+        var answered: Set<Int> = []
+        var log: [Command] = []
+    }
+    private let state = Mutex(RunState())
 
     public init(scenario: String) throws(ScenarioError) {
         self.scenario = scenario
@@ -322,13 +327,13 @@ public final class ReplayRunner: CommandRunner, @unchecked Sendable {
     // MARK: - CommandRunner
 
     public func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
-        let recording: Recording? = lock.withLock {
-            log.append(command)
+        let recording: Recording? = state.withLock { state in
+            state.log.append(command)
             guard let candidates = byArgv[command.argv], let last = candidates.last else { return nil }
-            let n = used[command.argv, default: 0]
-            used[command.argv] = n + 1
+            let n = state.used[command.argv, default: 0]
+            state.used[command.argv] = n + 1
             let pick = n < candidates.count ? candidates[n] : last
-            answered.insert(pick)
+            state.answered.insert(pick)
             return recordings[pick]
         }
         guard let recording else { throw .noRecording(command, scenario: scenario) }
@@ -348,10 +353,11 @@ public final class ReplayRunner: CommandRunner, @unchecked Sendable {
     }
 
     /// Every command run so far, in order (answered or not).
-    public var invocations: [Command] { lock.withLock { log } }
+    public var invocations: [Command] { state.withLock { $0.log } }
 
     /// Recordings no command has used yet (a scenario that records more than the code runs).
     public var unusedRecordings: [Recording] {
-        lock.withLock { recordings.indices.filter { !answered.contains($0) }.map { recordings[$0] } }
+        let answered = state.withLock { $0.answered }
+        return recordings.indices.filter { !answered.contains($0) }.map { recordings[$0] }
     }
 }

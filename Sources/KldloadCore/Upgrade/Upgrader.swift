@@ -34,6 +34,7 @@ public struct Upgrader: Sendable {
         self.driverFor = driverFor
     }
 
+    /// Blocks for the whole upgrade: every step runs its commands synchronously.
     public func run() -> UpgradeReport {
         let log = UpgradeLog(path: options.logPath, files: context.files, now: context.now, timeZone: options.timeZone)
         var session = Session(upgrader: self, log: log)
