@@ -3,9 +3,10 @@ import PackageDescription
 
 // kldload-swift: safe OS upgrades and boot environments for Linux on ZFS.
 // No package dependencies and no C targets, by design (see Docs/DESIGN.md).
+// Linux only (glibc, /proc, ZFS on Linux): no `platforms:` line pretends otherwise
+// (Docs/DESIGN.md, "Concurrency and platforms").
 let package = Package(
     name: "kldload-swift",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "KldloadCore", targets: ["KldloadCore"]),
         .executable(name: "kupgrade", targets: ["kupgrade"]),

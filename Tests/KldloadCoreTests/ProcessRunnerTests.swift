@@ -180,15 +180,13 @@ final class LineLog: @unchecked Sendable {
         let inherited = ProcessInfo.processInfo.environment
         let inheritedName = try #require(["PATH", "HOME", "USER"].first { inherited[$0] != nil })
         let result = try runner.run(
-            Command([child, "echo-env", inheritedName, "KLDLOAD_ADDED", "LC_ALL"]),
-            options: RunOptions(environment: ["KLDLOAD_ADDED": "yes please"])
+            Command([child, "echo-env", inheritedName, "KLDLOAD_ADDED", "LC_ALL"], environment: ["KLDLOAD_ADDED": "yes please"])
         )
         #expect(result.stdout == "\(inheritedName)=\(inherited[inheritedName] ?? "")\nKLDLOAD_ADDED=yes please\nLC_ALL=C\n")
 
         // A base environment with a different locale: LC_ALL is still C, the rest survives.
         let scoped = ProcessRunner(environment: ["LC_ALL": "de_DE.UTF-8", "LANG": "de_DE.UTF-8", "KEEP": "1"])
-        let r2 = try scoped.run(Command([child, "echo-env", "LC_ALL", "LANG", "KEEP", "NOT_THERE"]),
-                                options: RunOptions(environment: ["KEEP": "2"]))
+        let r2 = try scoped.run(Command([child, "echo-env", "LC_ALL", "LANG", "KEEP", "NOT_THERE"], environment: ["KEEP": "2"]))
         #expect(r2.stdout == "LC_ALL=C\nLANG=de_DE.UTF-8\nKEEP=2\nNOT_THERE unset\n")
     }
 

@@ -127,22 +127,14 @@ public enum KupgradeCommand {
         }
 
         let context: SystemContext
-        let locks: any LockProbe
-        var timeZone = TimeZone.current
         if let dir = parsed.value("replay") {
             do { context = try SystemContext.replay(scenario: dir) } catch {
                 stderr("kupgrade: error: \(error)")
                 stderr("a scenario is a directory with commands/NNN/{argv,stdout,stderr,status}, root/ and scenario.conf (Docs/REPLAY.md)")
                 return ExitStatus.usage.rawValue
             }
-            let values = (context.runner as? ReplayRunner)?.configuration.values ?? [:]
-            locks = ScenarioLockProbe(held: ScenarioLockProbe.heldLocks(scenarioConf: values["locks_held"].map { "locks_held=\($0)" }),
-                                      files: context.files)
-            // Replays print the same on every host: UTC unless the scenario names a zone.
-            timeZone = values["timezone"].flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC") ?? .current
         } else {
             context = SystemContext.host()
-            locks = HostLockProbe()
         }
 
         var options: UpgradeOptions
@@ -151,11 +143,11 @@ public enum KupgradeCommand {
             stderr("try 'kupgrade --help'")
             return ExitStatus.usage.rawValue
         }
-        options.timeZone = timeZone
+        options.timeZone = context.timeZone
 
         let human: @Sendable (String) -> Void = options.json ? stderr : stdout
         let upgrader = Upgrader(
-            context: context, options: options, locks: locks,
+            context: context, options: options, locks: context.locks,
             progress: human,
             output: { _, line in human(line) },
             confirm: { question in

@@ -3,12 +3,34 @@ import Foundation
 /// One program invocation as an argv array. Nothing in kldload ever goes through a shell:
 /// `argv[0]` is the program as invoked (`zpool`, or an absolute path), the rest are its
 /// arguments, passed to the kernel unchanged.
+///
+/// The environment is part of the command: `environment` holds the variables this command adds
+/// to (never removes from) the inherited environment, and `environmentAdditions` is what every
+/// runner applies: `LC_ALL=C` (output is parsed in the C locale) under the command's own. A
+/// recording stores the additions (`commands/N/env`) and a replay matches them (Docs/REPLAY.md).
 public struct Command: Sendable, Hashable, CustomStringConvertible {
     public var argv: [String]
+    /// Variables this command adds to the inherited environment (`DEBIAN_FRONTEND=noninteractive`).
+    public var environment: [String: String]
 
-    public init(_ argv: [String]) {
+    public init(_ argv: [String], environment: [String: String] = [:]) {
         precondition(!argv.isEmpty, "a command needs at least a program name")
         self.argv = argv
+        self.environment = environment
+    }
+
+    /// Set by every runner for every command, under the command's own `environment`.
+    public static let baseEnvironment = ["LC_ALL": "C"]
+
+    /// What the child's environment differs by from ours: `baseEnvironment`, then `environment`
+    /// on top (so a command *can* set `LC_ALL` itself, but nothing inherited can).
+    public var environmentAdditions: [String: String] {
+        Self.baseEnvironment.merging(environment) { _, own in own }
+    }
+
+    /// The same argv with `extra` added to its environment (extra wins).
+    public func adding(environment extra: [String: String]) -> Command {
+        Command(argv, environment: environment.merging(extra) { _, new in new })
     }
 
     public init(_ program: String, _ arguments: String...) {
@@ -87,14 +109,11 @@ public typealias OutputSink = @Sendable (_ stream: OutputStreamKind, _ line: Str
 public struct RunOptions: Sendable {
     /// Receives every complete line as it arrives, in addition to the captured output.
     public var sink: OutputSink?
-    /// Variables added to (never replacing) the inherited environment.
-    public var environment: [String: String]
     /// Bytes written to the child's standard input, which is then closed. `nil` gives `/dev/null`.
     public var standardInput: Data?
 
-    public init(sink: OutputSink? = nil, environment: [String: String] = [:], standardInput: Data? = nil) {
+    public init(sink: OutputSink? = nil, standardInput: Data? = nil) {
         self.sink = sink
-        self.environment = environment
         self.standardInput = standardInput
     }
 
@@ -104,6 +123,8 @@ public struct RunOptions: Sendable {
 /// The boundary between kldload and the system: every subprocess goes through one of these,
 /// so tests run on recorded output and never touch the host.
 public protocol CommandRunner: Sendable {
+    /// Blocks the calling thread until the command finished and its output was read (a live
+    /// runner: the child's whole run; a replay: never waits).
     func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult
 }
 
@@ -124,6 +145,9 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
     case launchFailed(Command, reason: String)
     /// Replay: no recording answers this argv.
     case noRecording(Command, scenario: String)
+    /// Replay: recordings of this argv exist, but each recorded `env` differs from the
+    /// command's `environmentAdditions` (the first one's is given).
+    case environmentMismatch(Command, recorded: [String: String], scenario: String)
     /// The command ran and failed (only thrown by `CommandResult.checked`).
     case failed(CommandResult)
 
@@ -135,6 +159,12 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
             return "could not start \(command.program): \(reason)"
         case .noRecording(let command, let scenario):
             return "replay scenario \(scenario) has no recording for: \(command)"
+        case .environmentMismatch(let command, let recorded, let scenario):
+            func show(_ env: [String: String]) -> String {
+                env.isEmpty ? "(nothing)" : env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            }
+            return "replay scenario \(scenario) recorded \(command) with environment \(show(recorded)), "
+                + "but it runs with \(show(command.environmentAdditions))"
         case .failed(let result):
             let detail = result.stderr.split(separator: "\n").last.map { ": \($0)" } ?? ""
             return "\(result.command) failed (\(result.status))\(detail)"

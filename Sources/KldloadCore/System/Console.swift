@@ -22,6 +22,7 @@ public enum ConsoleWriteResult: Sendable, Hashable {
 ///
 /// Every executable writes its human output and its JSON through the two shared streams,
 /// `ConsoleStream.standardOutput` and `.standardError` (never through `FileHandle` or `print`).
+// @unchecked: `lock` also serialises the write(2) calls, so lines from two threads never interleave.
 public final class ConsoleStream: @unchecked Sendable {
     /// Why a stream was given up.
     public struct Loss: Sendable, Hashable, CustomStringConvertible {

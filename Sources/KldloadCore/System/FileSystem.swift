@@ -196,6 +196,7 @@ public struct RootedFileSystem: FileSystem {
 
 /// Reads from a real tree (a replay scenario's `root/`), keeps every write in memory so a
 /// replay never changes the scenario or the host. Reads see earlier writes.
+// @unchecked: NSLock-guarded maps; not yet converted to `Mutex` (no reason but time).
 public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
     private let lower: any FileSystem
     private let lock = NSLock()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,8 +11,8 @@ import Glibc
 /// - PATH: `argv[0]` without a slash is looked up in `searchPath` (default: the inherited
 ///   `PATH`, or a standard one when unset); with a slash it is used as is. Missing or not
 ///   executable gives `CommandError.notFound(program:searched:)`.
-/// - Environment: the inherited environment, then `RunOptions.environment` on top, then
-///   `LC_ALL=C` (unless the options set `LC_ALL` themselves) so output formats are stable.
+/// - Environment: the inherited environment, then the command's `environmentAdditions` on top
+///   (`LC_ALL=C`, so output formats are stable, and the command's own `environment`).
 /// - Output: stdout and stderr are drained concurrently by two threads (no pipe-buffer
 ///   deadlock), captured fully, and streamed line by line to `RunOptions.sink` when set.
 /// - stdin: `/dev/null`, or `RunOptions.standardInput` written by a third thread then closed.
@@ -80,10 +81,9 @@ public struct ProcessRunner: CommandRunner {
 
     // MARK: - Environment
 
-    public func environment(for options: RunOptions) -> [String: String] {
+    public func environment(for command: Command) -> [String: String] {
         var env = baseEnvironment ?? ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C"
-        for (key, value) in options.environment { env[key] = value }
+        for (key, value) in command.environmentAdditions { env[key] = value }
         return env
     }
 
@@ -95,7 +95,7 @@ public struct ProcessRunner: CommandRunner {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = command.arguments
-        process.environment = environment(for: options)
+        process.environment = environment(for: command)
 
         let outPipe = Pipe()
         let errPipe = Pipe()
@@ -152,13 +152,12 @@ public struct ProcessRunner: CommandRunner {
     }
 
     /// The first exit report wins: Foundation's termination handler or our own `waitid`.
-    final class ExitBox: @unchecked Sendable {
-        private let lock = NSLock()
+    final class ExitBox: Sendable {
         private let done = DispatchSemaphore(value: 0)
-        private var status: TerminationStatus?
+        private let status = Mutex<TerminationStatus?>(nil)
 
         func set(_ value: TerminationStatus) {
-            let first: Bool = lock.withLock {
+            let first: Bool = status.withLock { status in
                 guard status == nil else { return false }
                 status = value
                 return true
@@ -168,7 +167,7 @@ public struct ProcessRunner: CommandRunner {
 
         func wait() -> TerminationStatus {
             done.wait()
-            return lock.withLock { status ?? .exited(0) }
+            return status.withLock { $0 ?? .exited(0) }
         }
     }
 
@@ -224,31 +223,35 @@ public struct ProcessRunner: CommandRunner {
     // MARK: - Pipes
 
     /// Everything one run shares between its threads.
-    final class RunState: @unchecked Sendable {
-        private let lock = NSLock()
-        private let sinkLock = NSLock()
-        private var deadline: Date?
+    final class RunState: Sendable {
+        private let deadline = Mutex<Date?>(nil)
+        private let sinkLock = Mutex(())
         let sink: OutputSink?
 
         init(sink: OutputSink?) { self.sink = sink }
 
         func childExited(grace: TimeInterval) {
-            lock.withLock { deadline = Date().addingTimeInterval(grace) }
+            deadline.withLock { $0 = Date().addingTimeInterval(grace) }
         }
 
         var pastDeadline: Bool {
-            lock.withLock { deadline.map { Date() >= $0 } ?? false }
+            deadline.withLock { $0.map { Date() >= $0 } ?? false }
         }
 
         /// The sink is called from two reader threads; never let it run concurrently.
         func emit(_ stream: OutputStreamKind, _ line: String) {
             guard let sink else { return }
-            sinkLock.withLock { sink(stream, line) }
+            sinkLock.withLock { _ in sink(stream, line) }
         }
     }
 
-    final class Capture: @unchecked Sendable {
-        var data = Data()
+    /// One stream's bytes, handed from its reader thread to the run once the reader is done.
+    final class Capture: Sendable {
+        private let bytes = Mutex(Data())
+        var data: Data {
+            get { bytes.withLock { $0 } }
+            set { bytes.withLock { $0 = newValue } }
+        }
     }
 
     private static func startReader(_ pipe: Pipe, _ stream: OutputStreamKind, into capture: Capture, state: RunState, group: DispatchGroup) {

@@ -1,9 +1,11 @@
 import Foundation
+import Synchronization
 
 /// Wraps a runner and writes every command it runs into a scenario directory, in the layout
-/// `ReplayRunner` reads (`commands/<n>/argv|stdout|stderr|status`, Docs/REPLAY.md). The
+/// `ReplayRunner` reads (`commands/<n>/argv|env|stdout|stderr|status`, Docs/REPLAY.md). The
 /// wrapped run's result (or error) is returned unchanged; a recording that cannot be written
 /// is reported once on stderr and never fails the run.
+// @unchecked: `lock` also serialises the file writes of one recording (numbering and files together).
 public final class RecordingRunner: CommandRunner, @unchecked Sendable {
     public let inner: any CommandRunner
     /// The scenario directory being written.
@@ -68,6 +70,9 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
             let dir = commands + "/" + Self.name(n)
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try Data(argvText.utf8).write(to: URL(fileURLWithPath: dir + "/argv"), options: .atomic)
+            if let envText = Recording.environmentFileText(command.environmentAdditions) {
+                try Data(envText.utf8).write(to: URL(fileURLWithPath: dir + "/env"), options: .atomic)
+            }
             try Data(stdout.utf8).write(to: URL(fileURLWithPath: dir + "/stdout"), options: .atomic)
             if !stderr.isEmpty { try Data(stderr.utf8).write(to: URL(fileURLWithPath: dir + "/stderr"), options: .atomic) }
             try Data(status.fileText.utf8).write(to: URL(fileURLWithPath: dir + "/status"), options: .atomic)
@@ -251,29 +256,27 @@ public struct RecordedTreeFileSystem: FileSystem {
 
 /// Which files a `CopyOnReadFileSystem` has copied with their real content, and which paths
 /// the run itself changed (never recorded after that).
-private final class CopyState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var read: Set<String> = []
-    private var changed: Set<String> = []
+private final class CopyState: Sendable {
+    private struct Paths {
+        var read: Set<String> = []
+        var changed: Set<String> = []
+    }
+    private let paths = Mutex(Paths())
 
     /// True the first time `path` is read (its content is to be copied).
     func markRead(_ path: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return read.insert(path).inserted
+        paths.withLock { $0.read.insert(path).inserted }
     }
 
     /// `path` and everything under it belong to the run from now on.
     func markChanged(_ path: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        changed.insert(Self.normalize(path))
+        let normalized = Self.normalize(path)
+        paths.withLock { _ = $0.changed.insert(normalized) }
     }
 
     /// True when the run wrote, created or removed `path` or one of its parent directories.
     func isChangedByRun(_ path: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
+        let changed = paths.withLock { $0.changed }
         if changed.isEmpty { return false }
         var p = Self.normalize(path)
         while true {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -71,13 +72,40 @@ public struct Recording: Sendable, Hashable {
     public var stdout: String
     public var stderr: String
     public var status: RecordedStatus
+    /// The `env` file: the environment additions the command ran with (`LC_ALL=C`,
+    /// `DEBIAN_FRONTEND=noninteractive`, …). nil when the recording has no `env` file: then
+    /// the environment is not checked (scenarios recorded before commands carried it).
+    public var environment: [String: String]?
 
-    public init(name: String, argv: [String], stdout: String = "", stderr: String = "", status: RecordedStatus = .status(.exited(0))) {
+    public init(name: String, argv: [String], stdout: String = "", stderr: String = "",
+                status: RecordedStatus = .status(.exited(0)), environment: [String: String]? = nil) {
         self.name = name
         self.argv = argv
         self.stdout = stdout
         self.stderr = stderr
         self.status = status
+        self.environment = environment
+    }
+
+    /// Decodes an `env` file: one `NAME=value` per line, the value taken literally up to the end
+    /// of the line; blank lines are ignored. A line without `=` or with an empty name is an error.
+    public static func parseEnvironment(_ text: String, path: String) throws(ScenarioError) -> [String: String] {
+        var env: [String: String] = [:]
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            guard let eq = line.firstIndex(of: "="), eq != line.startIndex else {
+                throw .invalidFile(path: path, line: index + 1, reason: "expected NAME=value, found: \(line.prefix(80))")
+            }
+            env[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        }
+        return env
+    }
+
+    /// The inverse of `parseEnvironment`, sorted by name; nil when a name or value holds a
+    /// newline, or a name is empty or holds `=` (not representable).
+    public static func environmentFileText(_ env: [String: String]) -> String? {
+        guard !env.contains(where: { $0.key.isEmpty || $0.key.contains("=") || $0.key.contains("\n") || $0.value.contains("\n") })
+        else { return nil }
+        return env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
     }
 
     /// Decodes an `argv` file: one argument per line, taken literally (no trimming, no
@@ -189,7 +217,7 @@ public struct ScenarioConfiguration: Sendable, Hashable {
 /// The contract (directory layout, matching rules) is in Docs/REPLAY.md.
 ///
 /// Everything is read and decoded once, at init; a run only looks up its argv.
-public final class ReplayRunner: CommandRunner, @unchecked Sendable {
+public final class ReplayRunner: CommandRunner, Sendable {
     /// The scenario directory as given.
     public let scenario: String
     /// All recordings, in replay order (numeric order of their directory names).
@@ -198,10 +226,14 @@ public final class ReplayRunner: CommandRunner, @unchecked Sendable {
     public let configuration: ScenarioConfiguration
 
     private let byArgv: [[String]: [Int]]
-    private let lock = NSLock()
-    private var used: [[String]: Int] = [:]
-    private var answered: Set<Int> = []
-    private var log: [Command] = []
+    /// What the runs so far changed: how often each argv was asked, which recordings answered,
+    /// every command in order.
+    private struct RunState {
+        var used: [[String]: Int] = [:]
+        var answered: Set<Int> = []
+        var log: [Command] = []
+    }
+    private let state = Mutex(RunState())
 
     public init(scenario: String) throws(ScenarioError) {
         self.scenario = scenario
@@ -280,28 +312,34 @@ public final class ReplayRunner: CommandRunner, @unchecked Sendable {
         }
         let statusURL = dir.appendingPathComponent("status")
         let status = try readOptional(statusURL).map { (t) throws(ScenarioError) in try RecordedStatus.parse(t, path: statusURL.path) }
+        let envURL = dir.appendingPathComponent("env")
+        let environment = try readOptional(envURL).map { (t) throws(ScenarioError) in try Recording.parseEnvironment(t, path: envURL.path) }
         return Recording(
             name: name,
             argv: argv,
             stdout: try readOptional(dir.appendingPathComponent("stdout")) ?? "",
             stderr: try readOptional(dir.appendingPathComponent("stderr")) ?? "",
-            status: status ?? .status(.exited(0))
+            status: status ?? .status(.exited(0)),
+            environment: environment
         )
     }
 
     // MARK: - CommandRunner
 
     public func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
-        let recording: Recording? = lock.withLock {
-            log.append(command)
+        let recording: Recording? = state.withLock { state in
+            state.log.append(command)
             guard let candidates = byArgv[command.argv], let last = candidates.last else { return nil }
-            let n = used[command.argv, default: 0]
-            used[command.argv] = n + 1
+            let n = state.used[command.argv, default: 0]
+            state.used[command.argv] = n + 1
             let pick = n < candidates.count ? candidates[n] : last
-            answered.insert(pick)
+            state.answered.insert(pick)
             return recordings[pick]
         }
         guard let recording else { throw .noRecording(command, scenario: scenario) }
+        if let recorded = recording.environment, recorded != command.environmentAdditions {
+            throw .environmentMismatch(command, recorded: recorded, scenario: scenario)
+        }
         if case .notFound = recording.status {
             throw .notFound(program: command.program, searched: [])
         }
@@ -315,10 +353,11 @@ public final class ReplayRunner: CommandRunner, @unchecked Sendable {
     }
 
     /// Every command run so far, in order (answered or not).
-    public var invocations: [Command] { lock.withLock { log } }
+    public var invocations: [Command] { state.withLock { $0.log } }
 
     /// Recordings no command has used yet (a scenario that records more than the code runs).
     public var unusedRecordings: [Recording] {
-        lock.withLock { recordings.indices.filter { !answered.contains($0) }.map { recordings[$0] } }
+        let answered = state.withLock { $0.answered }
+        return recordings.indices.filter { !answered.contains($0) }.map { recordings[$0] }
     }
 }

@@ -37,6 +37,8 @@ private func forwardingSignalHandler(_ signal: Int32) {
 /// handler once per process and blocks the signal in whichever thread it lands on, which
 /// does not survive restoring the previous disposition and leaves the main thread with
 /// SIGINT blocked. See Docs/REPLAY.md, "Process traps".)
+// @unchecked: holds `sigaction` values (not Sendable) and is shared with a signal handler; all state
+// is under `lock`, and the handler itself only writes to the self-pipe.
 public final class SignalForwarder: @unchecked Sendable {
     public static let shared = SignalForwarder()
 

@@ -42,13 +42,16 @@ extension SystemContext {
             userID: uid,
             isInteractive: interactive,
             environment: environment,
-            interrupts: HostInterrupts()
+            interrupts: HostInterrupts(),
+            timeZone: .current,
+            locks: HostLockProbe()
         )
     }
 
     /// A recorded machine: `ReplayRunner` over `<scenario>/commands`, the tree `<scenario>/root`
     /// read through an `OverlayFileSystem` (writes stay in memory), and the clock, uid,
-    /// interactivity and environment from `<scenario>/scenario.conf`. The clock stands still
+    /// interactivity, environment, time zone (`timezone=`, default UTC) and held locks
+    /// (`locks_held=`) from `<scenario>/scenario.conf`. The clock stands still
     /// at `now=`; without it the real clock is used.
     public static func replay(scenario: String) throws(ScenarioError) -> SystemContext {
         let runner = try ReplayRunner(scenario: scenario)
@@ -56,14 +59,20 @@ extension SystemContext {
         let root = RecordedTreeFileSystem(root: URL(fileURLWithPath: scenario).appendingPathComponent("root").path)
         let clock: @Sendable () -> Date
         if let fixed = conf.now { clock = { fixed } } else { clock = { Date() } }
+        let files = OverlayFileSystem(lower: root)
+        // Replays print the same on every host: UTC unless the scenario names a zone.
+        let zone = conf.values["timezone"].flatMap { TimeZone(identifier: $0) } ?? TimeZone(identifier: "UTC") ?? .current
+        let held = ScenarioLockProbe.heldLocks(scenarioConf: conf.values["locks_held"].map { "locks_held=\($0)" })
         return SystemContext(
             runner: runner,
-            files: OverlayFileSystem(lower: root),
+            files: files,
             now: clock,
             userID: conf.userID,
             isInteractive: conf.isInteractive,
             environment: conf.environment,
-            interrupts: conf.interrupt.map { ReplayInterrupts(runner: runner, signal: $0.signal, during: $0.during) } ?? NoInterrupts()
+            interrupts: conf.interrupt.map { ReplayInterrupts(runner: runner, signal: $0.signal, during: $0.during) } ?? NoInterrupts(),
+            timeZone: zone,
+            locks: ScenarioLockProbe(held: held, files: files)
         )
     }
 }

@@ -19,6 +19,14 @@ public struct SystemContext: Sendable {
     /// Whether SIGINT/SIGTERM arrived (`HostInterrupts` on the host, `ReplayInterrupts` in a
     /// replay that records one, `NoInterrupts` by default).
     public var interrupts: any InterruptSource
+    /// The zone of names and times shown to people (checkpoint names, log stamps): the host's
+    /// `TimeZone.current`, or in a replay the scenario's `timezone=` (UTC when absent), so a
+    /// replay prints the same on every host.
+    public var timeZone: TimeZone
+    /// Who holds the package managers' locks, and kupgrade's own lock (`HostLockProbe` on the
+    /// host; `ScenarioLockProbe` from `locks_held=` in a replay, and by default, so a test
+    /// never touches the host's locks).
+    public var locks: any LockProbe
 
     public init(
         runner: any CommandRunner,
@@ -28,7 +36,9 @@ public struct SystemContext: Sendable {
         isInteractive: Bool = false,
         environment: [String: String] = [:],
         console: Console = .standard,
-        interrupts: any InterruptSource = NoInterrupts()
+        interrupts: any InterruptSource = NoInterrupts(),
+        timeZone: TimeZone = .current,
+        locks: (any LockProbe)? = nil
     ) {
         self.runner = runner
         self.files = files
@@ -38,5 +48,7 @@ public struct SystemContext: Sendable {
         self.environment = environment
         self.console = console
         self.interrupts = interrupts
+        self.timeZone = timeZone
+        self.locks = locks ?? ScenarioLockProbe(held: [], files: files)
     }
 }

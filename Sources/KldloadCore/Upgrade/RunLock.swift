@@ -126,7 +126,7 @@ public struct HostLockProbe: LockProbe {
     }
 }
 
-final class HostRunLock: RunLockHandle, @unchecked Sendable {
+final class HostRunLock: RunLockHandle, Sendable {
     let path: String
     private let fd: Int32
     init(path: String, fd: Int32) {

@@ -34,6 +34,7 @@ public struct Upgrader: Sendable {
         self.driverFor = driverFor
     }
 
+    /// Blocks for the whole upgrade: every step runs its commands synchronously.
     public func run() -> UpgradeReport {
         let log = UpgradeLog(path: options.logPath, files: context.files, now: context.now, timeZone: options.timeZone)
         var session = Session(upgrader: self, log: log)
@@ -122,7 +123,7 @@ private struct Session {
             log.record(output: text, of: command, stream: kind)
             if stream { output(kind, text) }
         }
-        let result = try context.runner.run(command, options: RunOptions(sink: sink, environment: environment))
+        let result = try context.runner.run(command.adding(environment: environment), options: RunOptions(sink: sink))
         log.record("\(command.program): \(result.status)")
         return result
     }

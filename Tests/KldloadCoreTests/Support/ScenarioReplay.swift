@@ -27,7 +27,6 @@ struct ScenarioReplay {
     static func run(path: String, configure: (inout UpgradeOptions) -> Void = { _ in }) throws -> ScenarioReplay {
         let context = try SystemContext.replay(scenario: path)
         let replay = try #require(context.runner as? ReplayRunner)
-        let held = replay.configuration.values["locks_held"].map { "locks_held=\($0)" }
         var options = UpgradeOptions()
         options.assumeYes = true
         options.commandLine = ["kupgrade"]  // as `kupgrade --replay DIR` records it
@@ -35,7 +34,7 @@ struct ScenarioReplay {
         configure(&options)
         let lines = Lines()
         let report = Upgrader(context: context, options: options,
-                              locks: ScenarioLockProbe(held: ScenarioLockProbe.heldLocks(scenarioConf: held), files: context.files),
+                              locks: context.locks,
                               progress: lines.add, output: { _, line in lines.add(line) }).run()
         return ScenarioReplay(report: report, replay: replay, lines: lines, files: context.files)
     }
