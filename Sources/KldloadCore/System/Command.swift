@@ -136,8 +136,9 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noRecording(let command, let scenario):
             return "replay scenario \(scenario) has no recording for: \(command)"
         case .failed(let result):
-            let detail = result.stderr.split(separator: "\n").last.map { ": \($0)" } ?? ""
-            return "\(result.command) failed (\(result.status))\(detail)"
+            // The whole message: zfs puts the reason first and dataset names after it.
+            let message = ZFSFailure(stderr: result.stderr)
+            return "\(result.command) failed (\(result.status))" + (message.lines.isEmpty ? "" : ": \(message)")
         }
     }
 }
