@@ -117,7 +117,7 @@ extension BootEnvironmentManager {
         case .environment(let b):
             be = b
             let taken = Set(b.checkpoints.map(\.name))
-            snap = Self.uniquify("kbe-\(name)") { taken.contains($0) }
+            snap = Self.uniquify(Self.cloneSnapshotName(for: name)) { taken.contains($0) }
             let datasets = [b.dataset] + b.children
             let snaps = datasets.map { $0 + "@" + snap }
             plan.append(.run(["zfs", "snapshot"] + snaps, undo: snaps.map { ["zfs", "destroy", $0] }))
@@ -357,16 +357,25 @@ extension BootEnvironmentManager {
             destroyed += be.checkpoints.map(\.fullName)
             if let origin = be.origin, !keepOrigin {
                 let byName = state.recordsByName()
-                let originDataset = origin.split(separator: "@", maxSplits: 1).first.map(String.init) ?? origin
+                let parts = origin.split(separator: "@", maxSplits: 1).map(String.init)
+                let originDataset = parts.first ?? origin
                 let inRoot = originDataset.hasPrefix(state.layout.beRoot + "/")
                 let myDatasets = Set([be.dataset] + be.children)
                 let others = (byName[origin]?.clones ?? []).filter { !myDatasets.contains($0) }
-                if inRoot && others.isEmpty {
+                // The origin is a snapshot of another BE, so it is one of that BE's checkpoints
+                // (after a `zfs promote` even one the running BE owns). Only the snapshot that
+                // `kbe create --be NAME` took to make this BE goes with it; any other is kept.
+                let madeForThisBE = parts.count == 2 && Self.isCloneSnapshot(parts[1], of: be.name)
+                if !others.isEmpty {
+                    out.warn("[kbe] origin \(origin) is kept: other clones depend on it (\(others.joined(separator: ", ")))")
+                } else if inRoot && madeForThisBE {
                     // -r also takes the origin's same-named child snapshots (our children's origins).
                     plan.append(.run(["zfs", "destroy", "-r", origin]))
                     destroyed.append(origin)
-                } else if !others.isEmpty {
-                    out.warn("[kbe] origin \(origin) is kept: other clones depend on it (\(others.joined(separator: ", ")))")
+                } else if inRoot {
+                    let owner = state.environments.first { $0.dataset == originDataset }?.name ?? originDataset
+                    out.warn(
+                        "[kbe] origin \(origin) is kept: it is a checkpoint of \(owner), which kbe never destroys implicitly (kbe destroy \(origin) removes it)")
                 }
             }
         case .checkpoint(let be, let cp):
