@@ -236,6 +236,49 @@ final class KBEPromptRecorder: @unchecked Sendable {
         #expect(KBEWorld.run(["mount", "test", "relative/dir"], context).exitCode == 2)
     }
 
+    /// A mount over the running system is refused before anything runs: `/`, system
+    /// directories, anything under /usr or /etc, a mountpoint of the running system or a parent
+    /// of one, and `..` (which hid `/tmp/../etc`). Repeated slashes and `.` are normalized.
+    @Test func mountRefusesTheRunningSystemsDirectories() {
+        let (runner, context) = KBEWorld.make()
+        for dir in ["/", "/usr", "/usr/local", "/etc", "/boot/efi", "/var", "/var/lib", "/home", "/tmp", "/run", "//usr/"] {
+            let r = KBEWorld.run(["mount", "test", dir], context)
+            #expect(r.exitCode == 3, "\(dir)")
+            #expect(r.stderr.contains("kbe: error: kbe does not mount a boot environment on"), "\(dir)")
+            #expect(r.stderr.contains("hint: use an empty directory such as /mnt/NAME"), "\(dir)")
+        }
+        let dots = KBEWorld.run(["mount", "test", "/tmp/../etc"], context)
+        #expect(dots.exitCode == 2)
+        #expect(dots.stderr.contains("mount directory '/tmp/../etc' contains '..'"))
+        // /var/lib and /home are mountpoints in KBEWorld.mounts: the reason names them.
+        #expect(KBEWorld.run(["mount", "test", "/var/lib"], context).stderr.contains("is in /var"))
+        let hides = KBEWorld.run(["mount", "-n", "test", "/srv/x"], context)
+        #expect(hides.exitCode == 0)
+        #expect(runner.mutations.isEmpty)
+        let (runner2, context2) = KBEWorld.make(
+            mounts: KBEWorld.mounts + "data/srv /srv/data zfs rw 0 0\n")
+        let parent = KBEWorld.run(["mount", "test", "/srv"], context2)
+        #expect(parent.exitCode == 3)
+        #expect(KBEWorld.run(["mount", "test", "/srv/data/"], context2).stderr.contains("data/srv is mounted there"))
+        #expect(runner2.mutations.isEmpty)
+        let (runner3, context3) = KBEWorld.make()
+        let ok = KBEWorld.run(["mount", "test", "/mnt//be/./"], context3)
+        #expect(ok.exitCode == 0, "\(ok.stderr)")
+        #expect(runner3.mutations == [["mount", "-t", "zfs", "-o", "zfsutil", "rpool/ROOT/test", "/mnt/be"]])
+    }
+
+    @Test func mountRefusesASymbolicLinkOnTheWay() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kbe-mount-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("mnt"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("mnt/etc").path, withDestinationPath: "/etc")
+        let files = RootedFileSystem(root: root.path)
+        #expect(throws: KBEError.self) {
+            try BootEnvironmentManager.mountDirectory("/mnt/etc/x", mounts: MountTable(entries: []), files: files)
+        }
+        #expect(try BootEnvironmentManager.mountDirectory("/mnt/be", mounts: MountTable(entries: []), files: files) == "/mnt/be")
+    }
+
     @Test func umountMountedAndNotMounted() {
         let mounts = KBEWorld.mounts + "rpool/ROOT/test /run/kbe/test zfs rw,zfsutil 0 0\n"
         let (runner, context) = KBEWorld.make(mounts: mounts)

@@ -453,9 +453,7 @@ extension BootEnvironmentManager {
     // MARK: mount / umount
 
     public func mount(_ text: String, at directory: String?, readOnly: Bool) throws(KBEError) -> KBEOutput {
-        if let directory, !directory.hasPrefix("/") {
-            throw KBEError(.usage, "mount directory must be an absolute path, not '\(directory)'")
-        }
+        if let directory { _ = try Self.mountDirectory(directory, mounts: MountTable(entries: []), files: context.files) }
         let state = try loadState()
         var out = newReport("mount", state: state)
         let target = try resolve(text, in: state)
@@ -494,7 +492,7 @@ extension BootEnvironmentManager {
         }
         let dir: String
         if let directory {
-            dir = directory
+            dir = try Self.mountDirectory(directory, mounts: state.mounts, files: context.files)
         } else {
             let base = "/run/kbe/" + label.replacingOccurrences(of: "@", with: "_")
             dir = Self.uniquify(base) { context.files.exists($0) }
@@ -514,6 +512,59 @@ extension BootEnvironmentManager {
             out.say("[kbe] Mounted \(dataset) at \(dir)" + (ro ? " (read-only)" : ""))
         }
         return out
+    }
+
+    /// Directories of the running system that nothing is mounted on or under (mounting there
+    /// would hide the system's own files), apart from the scratch `/var/tmp`.
+    static let systemTrees = [
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin", "/sys", "/usr", "/var",
+    ]
+    /// Directories that hold other things: a BE may be mounted below them, not on them.
+    static let systemDirectories: Set<String> = [
+        "/", "/home", "/media", "/opt", "/root", "/run", "/run/kbe", "/srv", "/tmp", "/var/tmp",
+    ]
+
+    /// `DIR` of `kbe mount BE DIR`, checked and normalized (repeated slashes, `.`, a trailing
+    /// slash): absolute, no `..`, no symbolic link on the way (mount would follow it), not
+    /// `/` or a system directory, and neither a mountpoint of the running system nor a parent
+    /// of one (the new mount would hide it). Throws before anything is changed.
+    static func mountDirectory(_ directory: String, mounts: MountTable, files: FileSystem) throws(KBEError) -> String {
+        guard directory.hasPrefix("/") else {
+            throw KBEError(
+                .usage, "mount directory must be an absolute path, not '\(directory)'",
+                hint: "give a path such as /mnt/NAME, or leave it out to use /run/kbe/NAME")
+        }
+        if directory.split(separator: "/").contains("..") {
+            throw KBEError(
+                .usage, "mount directory '\(directory)' contains '..'",
+                hint: "give the directory without '..' (kbe does not guess where it leads)")
+        }
+        let dir = FilePath.resolvingDots(directory)
+        func refuse(_ why: String) -> KBEError {
+            KBEError(
+                .refused, "kbe does not mount a boot environment on \(dir): \(why)",
+                hint: "use an empty directory such as /mnt/NAME, or leave DIR out to use /run/kbe/NAME")
+        }
+        if dir == "/" { throw refuse("it is the running system's root") }
+        if systemDirectories.contains(dir) { throw refuse("it is a directory of the running system") }
+        if let tree = systemTrees.first(where: { dir == $0 || dir.hasPrefix($0 + "/") }),
+            !dir.hasPrefix("/var/tmp/")
+        {
+            throw refuse("it is in \(tree), part of the running system")
+        }
+        for entry in mounts.entries {
+            let mp = entry.mountpoint
+            if mp == dir { throw refuse("\(entry.source) is mounted there") }
+            if mp.hasPrefix(dir + "/") { throw refuse("it would hide \(mp) (\(entry.source)), which is mounted under it") }
+        }
+        var prefix = ""
+        for component in dir.split(separator: "/") {
+            prefix += "/" + component
+            if let target = files.symbolicLinkDestination(prefix) {
+                throw refuse("\(prefix) is a symbolic link (to \(target)), which mount would follow")
+            }
+        }
+        return dir
     }
 
     public func umount(_ text: String) throws(KBEError) -> KBEOutput {
