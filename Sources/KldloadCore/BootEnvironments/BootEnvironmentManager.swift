@@ -105,6 +105,16 @@ public struct BootEnvironmentManager: Sendable {
         }
         let records = try fetchRecords(
             BEListing.command(root: layout.beRoot), what: "boot environment root \(layout.beRoot)")
+        // `--be-root` naming a boot environment (its children would be listed as BEs).
+        if let root = records.first(where: { $0.name == layout.beRoot }),
+            root.mountpoint == "/" || layout.beRoot == bootfs || mounts.entry(at: "/")?.source == layout.beRoot
+        {
+            throw KBEError(
+                .refused,
+                "\(layout.beRoot) is itself a boot environment (mountpoint \(root.mountpoint ?? "-")\(layout.beRoot == bootfs ? ", the pool's bootfs" : "")), not the container of the boot environments: its child datasets would count as boot environments",
+                hint: BootEnvironmentLayout.parent(of: layout.beRoot).flatMap { $0.contains("/") ? "name its parent: --be-root \($0)" : nil }
+                    ?? BootEnvironmentLayout.containerHint(pool: layout.pool, root: layout.beRoot))
+        }
         let state = BootEnvironmentState(layout: layout, mounts: mounts, bootfs: bootfs, records: records)
         if layout.runningSource == .markerFile, let marked = layout.runningBE, state.environment(named: marked) == nil {
             throw KBEError(
