@@ -134,6 +134,36 @@ import Testing
         #expect(!runner.argvs.contains { $0.contains("rpool/ROOT/default@auto-apt-by-hand") })
     }
 
+    /// The hook's checkpoint covers the BE's children, and so does its retention: the old
+    /// checkpoint goes with `zfs destroy -r`, taking the child's same-named snapshot.
+    @Test func retentionDestroysTheChildSnapshotsToo() {
+        var extra: [(String, UInt64, String, String)] = []
+        for i in 0..<3 { extra.append(("auto-apt-2025112\(i)-000000", Self.now - 86_400 * UInt64(10 - i), "apt-hook", "-")) }
+        var listing = KBEWorld.listing
+        listing += KBEWorld.row(
+            "rpool/ROOT/default/var", "filesystem", "100", "0", "100", "9000000", "/var", "noauto", "yes", "-", "-",
+            "1763806500", "-")
+        var originText = Self.baseOrigins
+        for (name, creation, origin, clones) in extra {
+            listing += KBEWorld.row(
+                "rpool/ROOT/default@\(name)", "snapshot", "10", "-", "1000", "-", "-", "-", "-", "-", clones,
+                String(creation), "-")
+            listing += KBEWorld.row(
+                "rpool/ROOT/default/var@\(name)", "snapshot", "10", "-", "100", "-", "-", "-", "-", "-", "-",
+                String(creation), "-")
+            originText += Self.originRow(name, creation, origin: origin)
+        }
+        let (runner, context) = KBEWorld.make(listing: listing)
+        runner.on(Self.originArgv, stdout: originText)
+        let r = Self.run(["--origin", "apt", "--keep", "2"], context)
+        #expect(r.exitCode == 0)
+        #expect(runner.mutations.dropFirst().map { $0 } == [
+            ["zfs", "destroy", "-r", "rpool/ROOT/default@auto-apt-20251120-000000"],
+            ["zfs", "destroy", "-r", "rpool/ROOT/default@auto-apt-20251121-000000"],
+        ])
+        #expect(r.stderr.contains("rpool/ROOT/default/var@auto-apt-20251120-000000"))
+    }
+
     @Test func retentionSelectionIsPure() {
         let options = AutoCheckpoint.Options(origin: "apt", keep: 2)
         let rows = (0..<4).map { AutoCheckpoint.Row(name: "auto-apt-\($0)", creation: UInt64(100 + $0), origin: "apt-hook", kupgradeVersion: "-") }

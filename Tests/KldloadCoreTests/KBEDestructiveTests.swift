@@ -135,19 +135,62 @@ final class KBEPromptRecorder: @unchecked Sendable {
         #expect(runner.argvs.isEmpty)
     }
 
-    @Test func destroysBEAndItsOriginUnlessKept() {
+    /// `test` was cloned from a checkpoint of `default` (kupgrade's pre-upgrade one): that is
+    /// default's checkpoint, not test's, and is kept.
+    @Test func destroysBEButKeepsAnotherBEsCheckpointItCameFrom() {
         let (runner, context) = KBEWorld.make()
         let r = KBEWorld.run(["destroy", "--yes", "test"], context)
         #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(runner.mutations == [["zfs", "destroy", "-r", "rpool/ROOT/test"]])
+        #expect(
+            r.stderr.contains(
+                "[kbe] origin rpool/ROOT/default@pre-upgrade-20261122-101500 is kept: it is a checkpoint of default"))
+        #expect(!r.stdout.contains("Destroyed: rpool/ROOT/default@pre-upgrade-20261122-101500"))
+    }
+
+    /// The snapshot `kbe create --be new` took to make `new` goes with it, unless -o.
+    @Test func destroysTheOriginKbeMadeForTheBEUnlessKept() {
+        let listing = KBEWorld.listing
+            + KBEWorld.row(
+                "rpool/ROOT/default@kbe-new", "snapshot", "10", "-", "1150", "-", "-", "-", "-", "-", "rpool/ROOT/new",
+                "1763806950", "-")
+            + KBEWorld.row(
+                "rpool/ROOT/new", "filesystem", "10", "0", "1150", "9000000", "/", "noauto", "no",
+                "rpool/ROOT/default@kbe-new", "-", "1763806960", "-")
+        let (runner, context) = KBEWorld.make(listing: listing)
+        let r = KBEWorld.run(["destroy", "--yes", "new"], context)
+        #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(
             runner.mutations == [
-                ["zfs", "destroy", "-r", "rpool/ROOT/test"],
-                ["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20261122-101500"],
+                ["zfs", "destroy", "-r", "rpool/ROOT/new"], ["zfs", "destroy", "-r", "rpool/ROOT/default@kbe-new"],
             ])
-        #expect(r.stdout.contains("[kbe] Destroyed: rpool/ROOT/default@pre-upgrade-20261122-101500"))
-        let (runner2, context2) = KBEWorld.make()
-        #expect(KBEWorld.run(["destroy", "--yes", "-o", "test"], context2).exitCode == 0)
-        #expect(runner2.mutations == [["zfs", "destroy", "-r", "rpool/ROOT/test"]])
+        #expect(r.stdout.contains("[kbe] Destroyed: rpool/ROOT/default@kbe-new"))
+        let (runner2, context2) = KBEWorld.make(listing: listing)
+        #expect(KBEWorld.run(["destroy", "--yes", "-o", "new"], context2).exitCode == 0)
+        #expect(runner2.mutations == [["zfs", "destroy", "-r", "rpool/ROOT/new"]])
+    }
+
+    @Test func cloneSnapshotNamesAreRecognisedExactly() {
+        #expect(BootEnvironmentManager.isCloneSnapshot("kbe-new", of: "new"))
+        #expect(BootEnvironmentManager.isCloneSnapshot("kbe-new-3", of: "new"))
+        #expect(!BootEnvironmentManager.isCloneSnapshot("kbe-newer", of: "new"))
+        #expect(!BootEnvironmentManager.isCloneSnapshot("kbe-new-", of: "new"))
+        #expect(!BootEnvironmentManager.isCloneSnapshot("kbe-new-x", of: "new"))
+        #expect(!BootEnvironmentManager.isCloneSnapshot("pre-upgrade-20261122-101500", of: "new"))
+    }
+
+    /// After `zfs promote rpool/ROOT/test2` (real listing from the VM) the checkpoint
+    /// `pre-upgrade-…` belongs to test2, and default is its clone. Booted into test2, destroying
+    /// default must not take test2's checkpoint as default's "origin".
+    @Test func destroyAfterPromoteKeepsThePromotedBEsCheckpoint() throws {
+        let listing = try Fixtures.text("zfs-2.1/openzfs-2.1.11-debian12/bes/zfs-list-Hp-be-after-promote.stdout")
+        let (runner, context) = KBEWorld.make(
+            listing: listing, bootfs: "rpool/ROOT/test2",
+            mounts: "rpool/ROOT/test2 / zfs rw,relatime,xattr,noacl 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n")
+        let r = KBEWorld.run(["destroy", "--yes", "default"], context)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(runner.mutations == [["zfs", "destroy", "-r", "rpool/ROOT/default"]])
+        #expect(r.stderr.contains("origin rpool/ROOT/test2@pre-upgrade-20261122-101500 is kept: it is a checkpoint of test2"))
     }
 
     @Test func destroysACheckpointWithItsPackageDatabaseTwin() {
@@ -191,6 +234,49 @@ final class KBEPromptRecorder: @unchecked Sendable {
         #expect(r.stdout == "[kbe] Mounted rpool/ROOT/test at /run/kbe/test (read-only)\n")
         #expect(KBEWorld.run(["mount", "default"], context).exitCode == 3)
         #expect(KBEWorld.run(["mount", "test", "relative/dir"], context).exitCode == 2)
+    }
+
+    /// A mount over the running system is refused before anything runs: `/`, system
+    /// directories, anything under /usr or /etc, a mountpoint of the running system or a parent
+    /// of one, and `..` (which hid `/tmp/../etc`). Repeated slashes and `.` are normalized.
+    @Test func mountRefusesTheRunningSystemsDirectories() {
+        let (runner, context) = KBEWorld.make()
+        for dir in ["/", "/usr", "/usr/local", "/etc", "/boot/efi", "/var", "/var/lib", "/home", "/tmp", "/run", "//usr/"] {
+            let r = KBEWorld.run(["mount", "test", dir], context)
+            #expect(r.exitCode == 3, "\(dir)")
+            #expect(r.stderr.contains("kbe: error: kbe does not mount a boot environment on"), "\(dir)")
+            #expect(r.stderr.contains("hint: use an empty directory such as /mnt/NAME"), "\(dir)")
+        }
+        let dots = KBEWorld.run(["mount", "test", "/tmp/../etc"], context)
+        #expect(dots.exitCode == 2)
+        #expect(dots.stderr.contains("mount directory '/tmp/../etc' contains '..'"))
+        // /var/lib and /home are mountpoints in KBEWorld.mounts: the reason names them.
+        #expect(KBEWorld.run(["mount", "test", "/var/lib"], context).stderr.contains("is in /var"))
+        let hides = KBEWorld.run(["mount", "-n", "test", "/srv/x"], context)
+        #expect(hides.exitCode == 0)
+        #expect(runner.mutations.isEmpty)
+        let (runner2, context2) = KBEWorld.make(
+            mounts: KBEWorld.mounts + "data/srv /srv/data zfs rw 0 0\n")
+        let parent = KBEWorld.run(["mount", "test", "/srv"], context2)
+        #expect(parent.exitCode == 3)
+        #expect(KBEWorld.run(["mount", "test", "/srv/data/"], context2).stderr.contains("data/srv is mounted there"))
+        #expect(runner2.mutations.isEmpty)
+        let (runner3, context3) = KBEWorld.make()
+        let ok = KBEWorld.run(["mount", "test", "/mnt//be/./"], context3)
+        #expect(ok.exitCode == 0, "\(ok.stderr)")
+        #expect(runner3.mutations == [["mount", "-t", "zfs", "-o", "zfsutil", "rpool/ROOT/test", "/mnt/be"]])
+    }
+
+    @Test func mountRefusesASymbolicLinkOnTheWay() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kbe-mount-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("mnt"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("mnt/etc").path, withDestinationPath: "/etc")
+        let files = RootedFileSystem(root: root.path)
+        #expect(throws: KBEError.self) {
+            try BootEnvironmentManager.mountDirectory("/mnt/etc/x", mounts: MountTable(entries: []), files: files)
+        }
+        #expect(try BootEnvironmentManager.mountDirectory("/mnt/be", mounts: MountTable(entries: []), files: files) == "/mnt/be")
     }
 
     @Test func umountMountedAndNotMounted() {

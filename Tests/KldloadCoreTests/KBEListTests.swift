@@ -153,6 +153,53 @@ import Testing
         #expect(mismatch.exitCode == 2)
     }
 
+    /// A root dataset directly under the pool (`rpool/root`, no container): the pool would be
+    /// the BE root, so `var` and `home` would be listed, activated and destroyed as boot
+    /// environments. Discovery refuses the layout as `--be-root POOL` does, before any command
+    /// that changes something, and says how to make a container.
+    @Test func rootDirectlyUnderThePoolIsRefused() {
+        let flat = KBEWorld.row("rpool", "filesystem", "3000", "0", "98304", "9000000", "/rpool", "on", "yes", "-", "-", "1763806500", "-")
+            + KBEWorld.row("rpool/home", "filesystem", "500", "0", "500", "9000000", "/home", "on", "yes", "-", "-", "1763806500", "-")
+            + KBEWorld.row("rpool/root", "filesystem", "1500", "0", "1500", "9000000", "/", "noauto", "yes", "-", "-", "1763806500", "-")
+            + KBEWorld.row("rpool/var", "filesystem", "800", "0", "800", "9000000", "/var", "on", "yes", "-", "-", "1763806500", "-")
+        let mounts = "rpool/root / zfs rw,relatime,xattr,noacl 0 0\nrpool/var /var zfs rw 0 0\nrpool/home /home zfs rw 0 0\n"
+        for argv in [["list"], ["destroy", "-n", "var"], ["activate", "var"], ["create", "--be", "x"]] {
+            let (runner, context) = KBEWorld.make(bootfs: "rpool/root", mounts: mounts)
+            runner.on(BEListing.command(root: "rpool").argv, stdout: flat)
+            let r = KBEWorld.run(argv, context)
+            #expect(r.exitCode == 3, "\(argv)")
+            #expect(r.stderr.contains("the root file system rpool/root sits directly under the pool"), "\(argv)")
+            #expect(r.stderr.contains("zfs create -o canmount=off -o mountpoint=none rpool/ROOT; zfs rename rpool/root rpool/ROOT/root"), "\(argv)")
+            #expect(!r.stdout.contains("var"), "\(argv)")
+            #expect(runner.mutations.isEmpty, "\(argv)")
+        }
+        // A rescue system finds the BE root from bootfs: the same refusal.
+        let (runner, context) = KBEWorld.make(bootfs: "rpool/root", mounts: "tmpfs / tmpfs rw 0 0\n")
+        runner.on(BEListing.command(root: "rpool").argv, stdout: flat)
+        let rescue = KBEWorld.run(["--pool", "rpool", "list"], context)
+        #expect(rescue.exitCode == 3)
+        #expect(rescue.stderr.contains("the pool's bootfs rpool/root sits directly under the pool"))
+        // --be-root agrees: the pool is never a BE root.
+        let explicit = KBEWorld.run(["--be-root", "rpool", "list"], context)
+        #expect(explicit.exitCode == 2)
+        #expect(explicit.stderr.contains("not the pool itself"))
+    }
+
+    /// `--be-root` naming a boot environment (not their container) is refused too: its child
+    /// datasets would be listed as boot environments.
+    @Test func beRootThatIsABootEnvironmentIsRefused() {
+        let (runner, context) = KBEWorld.make()
+        runner.on(
+            BEListing.command(root: "rpool/ROOT/default").argv,
+            stdout: KBEWorld.row("rpool/ROOT/default", "filesystem", "1500", "300", "1200", "9000000", "/", "noauto", "yes", "-", "-", "1763806500", "-")
+                + KBEWorld.row("rpool/ROOT/default/var", "filesystem", "100", "0", "100", "9000000", "/var", "noauto", "yes", "-", "-", "1763806500", "-"))
+        let r = KBEWorld.run(["--be-root", "rpool/ROOT/default", "list"], context)
+        #expect(r.exitCode == 3)
+        #expect(r.stderr.contains("rpool/ROOT/default is itself a boot environment (mountpoint /, the pool's bootfs)"))
+        #expect(r.stderr.contains("hint: name its parent: --be-root rpool/ROOT"))
+        #expect(r.stdout.isEmpty)
+    }
+
     @Test func mountTableEscapesAndErrors() throws {
         let t = try MountTable.parse("rpool/ROOT/a /run/kbe/my\\040dir zfs rw,zfsutil 0 0\n")
         #expect(t.entries.first?.mountpoint == "/run/kbe/my dir")

@@ -327,12 +327,66 @@ struct KupgradeWorkflowTests {
             "rpool/ROOT/default@pre-upgrade-20260104-000000\t400\t-\t0.1.0",
             "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
         ].joined(separator: "\n") + "\n")
-        rig.runner.on(["zfs", "destroy", "rpool/ROOT/default@pre-upgrade-20260101-000000"])
+        rig.runner.on(["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"])
         let report = rig.run()
         #expect(report.exitCode == 0)
         #expect(report.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000"])
         #expect(report.retention?.spared == ["pre-upgrade-20260102-000000"])
-        #expect(rig.runner.invocations.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
+        #expect(rig.runner.invocations.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
+    }
+
+    /// A checkpoint is recursive (the BE and its children, e.g. rpool/ROOT/default/var), so
+    /// retention destroys it recursively: `zfs destroy -r BE@OLD` takes the children's same-named
+    /// snapshots, which a plain `zfs destroy BE@OLD` left behind for ever. When zfs refuses
+    /// (a child's snapshot has a dependent clone), nothing is destroyed, the whole reason is
+    /// reported, and the package-database twin is kept with the checkpoint.
+    @Test func retentionDestroysTheWholeRecursiveCheckpointOrReportsWhyNot() throws {
+        func rig(destroyStatus: Int32, stderr: String) throws -> KupgradeRig {
+            let rig = try KupgradeRig()
+            rig.options.keep = 1
+            try "rpool/ROOT/default / zfs rw,relatime,xattr,posixacl 0 0\nrpool/var/lib /var/lib zfs rw,relatime,xattr,posixacl 0 0\n"
+                .write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
+            rig.healthyPool()
+            rig.aptPlan()
+            rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                           "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)",
+                           "rpool/var/lib@\(Self.checkpoint)"])
+            rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+            rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+            rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                           "rpool/ROOT/default@\(Self.checkpoint)"])
+            rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: [
+                "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
+                "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
+            ].joined(separator: "\n") + "\n")
+            rig.runner.on(["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", "rpool/var/lib"],
+                          stdout: "rpool/var/lib@pre-upgrade-20260101-000000\nrpool/var/lib@\(Self.checkpoint)\n")
+            rig.runner.on(["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"], stderr: stderr, status: destroyStatus)
+            rig.runner.on(["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"])
+            return rig
+        }
+        let ok = try rig(destroyStatus: 0, stderr: "")
+        let done = ok.run()
+        #expect(done.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000", "rpool/var/lib@pre-upgrade-20260101-000000"])
+        #expect(done.retention?.error == nil)
+        #expect(ok.runner.invocations.filter { $0.starts(with: ["zfs", "destroy"]) } == [
+            ["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"],
+            ["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"],
+        ])
+
+        // zfs's own wording for a child snapshot with a dependent clone (zfs_main.c, destroy_check_dependent).
+        let refused = try rig(destroyStatus: 1, stderr: """
+            cannot destroy 'rpool/ROOT/default/var@pre-upgrade-20260101-000000': snapshot has dependent clones
+            use '-R' to destroy the following datasets:
+            rpool/ROOT/restored/var
+
+            """)
+        let kept = refused.run()
+        #expect(kept.retention?.destroyed == [])
+        #expect(kept.retention?.error?.contains("snapshot has dependent clones") == true)
+        #expect(kept.retention?.error?.contains("rpool/ROOT/restored/var") == true)
+        #expect(!refused.runner.invocations.contains(["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"]))
+        #expect(refused.output.text.contains("retention: could not destroy rpool/ROOT/default@pre-upgrade-20260101-000000 with its child snapshots"))
     }
 
     @Test func resilverIsAWarning() throws {

@@ -50,13 +50,16 @@ enum PlanExecutor {
     static func execute(_ plan: BEPlan, context: SystemContext, progress: ProgressSink?) throws(KBEError) {
         for (i, step) in plan.steps.enumerated() {
             var failure: String? = nil
+            var refusal: ZFSFailure? = nil
             switch step.action {
             case .run(let command):
                 do {
                     let result = try context.runner.run(command)
                     if !result.status.isSuccess {
-                        let err = result.stderr.split(separator: "\n").last.map(String.init) ?? ""
-                        failure = "\(result.status)" + (err.isEmpty ? "" : ": \(err)")
+                        // The whole message: zfs puts the reason first and dataset names after it.
+                        let err = ZFSFailure(stderr: result.stderr)
+                        refusal = err
+                        failure = "\(result.status)" + (err.lines.isEmpty ? "" : ": \(err)")
                     }
                 } catch {
                     failure = "\(error)"
@@ -65,13 +68,13 @@ enum PlanExecutor {
                 do { try context.files.createDirectory(dir) } catch { failure = "\(error)" }
             }
             if let failure {
-                throw failureReport(plan: plan, failedAt: i, reason: failure)
+                throw failureReport(plan: plan, failedAt: i, reason: failure, zfsHint: refusal?.hint)
             }
             progress?("[kbe] ran: \(step.display)")
         }
     }
 
-    static func failureReport(plan: BEPlan, failedAt i: Int, reason: String) -> KBEError {
+    static func failureReport(plan: BEPlan, failedAt i: Int, reason: String, zfsHint: String? = nil) -> KBEError {
         let done = plan.steps[..<i]
         let failed = plan.steps[i]
         let notRun = plan.steps[(i + 1)...]
@@ -93,11 +96,14 @@ enum PlanExecutor {
             details.append("to undo what was done:")
             details += undo.map { "  " + $0.description }
         }
+        // A refusal zfs explained gets its own hint in place of "fix the cause above".
+        let cause = zfsHint.map { $0 + "; then" } ?? "fix the cause above, then"
         let hint: String
         if done.isEmpty {
-            hint = "fix the cause above and run the same kbe command again"
+            hint = zfsHint.map { $0 + "; then run the same kbe command again" }
+                ?? "fix the cause above and run the same kbe command again"
         } else {
-            hint = "fix the cause above, then run the failed and not-run commands in order to finish"
+            hint = "\(cause) run the failed and not-run commands in order to finish"
                 + (undo.isEmpty ? "" : ", or the undo commands to go back")
         }
         return KBEError(

@@ -40,6 +40,24 @@ public struct BootEnvironmentLayout: Sendable, Hashable, Codable {
         try BENames.validateDataset(path, option: option)
     }
 
+    /// The BE root must be a container below the pool (`rpool/ROOT`), as `--be-root` requires:
+    /// a root dataset directly under the pool (`rpool/root`) would make the pool the BE root, and
+    /// every other dataset of the pool (`rpool/var`, `rpool/home`) a "boot environment" that
+    /// kbe would list, activate (`mountpoint=/`) and destroy.
+    static func requireContainer(_ root: String, bootEnvironment: String, from what: String) throws(KBEError) {
+        guard !root.contains("/") else { return }
+        throw KBEError(
+            .refused,
+            "\(what) \(bootEnvironment) sits directly under the pool, so the boot environment root would be the pool \(root) itself, and every other dataset of \(root) (its /var, /home, …) would count as a boot environment",
+            hint: containerHint(pool: root, root: bootEnvironment))
+    }
+
+    static func containerHint(pool: String, root: String?) -> String {
+        let be = root.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "NAME"
+        let rootName = root ?? "\(pool)/ROOT_DATASET"
+        return "keep the boot environments in a container of their own: from a rescue system, zfs create -o canmount=off -o mountpoint=none \(pool)/ROOT; zfs rename \(rootName) \(pool)/ROOT/\(be); zpool set bootfs=\(pool)/ROOT/\(be) \(pool) (and update the boot loader's root= if it names the dataset); or name an existing container with --be-root \(pool)/CONTAINER"
+    }
+
     /// Finds the layout from the running system. Reads only files (the mount table and, as a
     /// fallback, the marker file); `bootfs` is asked for by the caller when the BE root has to
     /// come from it (`--pool` naming a pool without a running BE).
@@ -74,7 +92,9 @@ public struct BootEnvironmentLayout: Sendable, Hashable, Codable {
             }
             guard beRoot.contains("/") else {
                 throw KBEError(
-                    .usage, "--be-root must be a dataset below the pool (e.g. \(beRoot)/ROOT), not the pool itself")
+                    .usage,
+                    "--be-root must be a dataset below the pool (e.g. \(beRoot)/ROOT), not the pool itself: every dataset of the pool would count as a boot environment",
+                    hint: containerHint(pool: beRoot, root: nil))
             }
             let runningHere = running.flatMap { parent(of: $0) == beRoot ? $0 : nil }
             return BootEnvironmentLayout(
@@ -83,12 +103,14 @@ public struct BootEnvironmentLayout: Sendable, Hashable, Codable {
         if let running, let root = parent(of: running) {
             let p = poolName(of: running)
             if pool == nil || pool == p {
+                try requireContainer(root, bootEnvironment: running, from: "the root file system")
                 return BootEnvironmentLayout(pool: p, beRoot: root, runningBE: running, runningSource: source)
             }
         }
         if let pool {
             // Rescue system or another pool: the BE root is the parent of the pool's bootfs.
             if let bootfs = try bootfsOf(pool), let root = parent(of: bootfs) {
+                try requireContainer(root, bootEnvironment: bootfs, from: "the pool's bootfs")
                 return BootEnvironmentLayout(pool: pool, beRoot: root, runningBE: nil, runningSource: .none)
             }
             throw KBEError(

@@ -117,7 +117,7 @@ extension BootEnvironmentManager {
         case .environment(let b):
             be = b
             let taken = Set(b.checkpoints.map(\.name))
-            snap = Self.uniquify("kbe-\(name)") { taken.contains($0) }
+            snap = Self.uniquify(Self.cloneSnapshotName(for: name)) { taken.contains($0) }
             let datasets = [b.dataset] + b.children
             let snaps = datasets.map { $0 + "@" + snap }
             plan.append(.run(["zfs", "snapshot"] + snaps, undo: snaps.map { ["zfs", "destroy", $0] }))
@@ -357,16 +357,25 @@ extension BootEnvironmentManager {
             destroyed += be.checkpoints.map(\.fullName)
             if let origin = be.origin, !keepOrigin {
                 let byName = state.recordsByName()
-                let originDataset = origin.split(separator: "@", maxSplits: 1).first.map(String.init) ?? origin
+                let parts = origin.split(separator: "@", maxSplits: 1).map(String.init)
+                let originDataset = parts.first ?? origin
                 let inRoot = originDataset.hasPrefix(state.layout.beRoot + "/")
                 let myDatasets = Set([be.dataset] + be.children)
                 let others = (byName[origin]?.clones ?? []).filter { !myDatasets.contains($0) }
-                if inRoot && others.isEmpty {
+                // The origin is a snapshot of another BE, so it is one of that BE's checkpoints
+                // (after a `zfs promote` even one the running BE owns). Only the snapshot that
+                // `kbe create --be NAME` took to make this BE goes with it; any other is kept.
+                let madeForThisBE = parts.count == 2 && Self.isCloneSnapshot(parts[1], of: be.name)
+                if !others.isEmpty {
+                    out.warn("[kbe] origin \(origin) is kept: other clones depend on it (\(others.joined(separator: ", ")))")
+                } else if inRoot && madeForThisBE {
                     // -r also takes the origin's same-named child snapshots (our children's origins).
                     plan.append(.run(["zfs", "destroy", "-r", origin]))
                     destroyed.append(origin)
-                } else if !others.isEmpty {
-                    out.warn("[kbe] origin \(origin) is kept: other clones depend on it (\(others.joined(separator: ", ")))")
+                } else if inRoot {
+                    let owner = state.environments.first { $0.dataset == originDataset }?.name ?? originDataset
+                    out.warn(
+                        "[kbe] origin \(origin) is kept: it is a checkpoint of \(owner), which kbe never destroys implicitly (kbe destroy \(origin) removes it)")
                 }
             }
         case .checkpoint(let be, let cp):
@@ -444,9 +453,7 @@ extension BootEnvironmentManager {
     // MARK: mount / umount
 
     public func mount(_ text: String, at directory: String?, readOnly: Bool) throws(KBEError) -> KBEOutput {
-        if let directory, !directory.hasPrefix("/") {
-            throw KBEError(.usage, "mount directory must be an absolute path, not '\(directory)'")
-        }
+        if let directory { _ = try Self.mountDirectory(directory, mounts: MountTable(entries: []), files: context.files) }
         let state = try loadState()
         var out = newReport("mount", state: state)
         let target = try resolve(text, in: state)
@@ -485,7 +492,7 @@ extension BootEnvironmentManager {
         }
         let dir: String
         if let directory {
-            dir = directory
+            dir = try Self.mountDirectory(directory, mounts: state.mounts, files: context.files)
         } else {
             let base = "/run/kbe/" + label.replacingOccurrences(of: "@", with: "_")
             dir = Self.uniquify(base) { context.files.exists($0) }
@@ -505,6 +512,59 @@ extension BootEnvironmentManager {
             out.say("[kbe] Mounted \(dataset) at \(dir)" + (ro ? " (read-only)" : ""))
         }
         return out
+    }
+
+    /// Directories of the running system that nothing is mounted on or under (mounting there
+    /// would hide the system's own files), apart from the scratch `/var/tmp`.
+    static let systemTrees = [
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin", "/sys", "/usr", "/var",
+    ]
+    /// Directories that hold other things: a BE may be mounted below them, not on them.
+    static let systemDirectories: Set<String> = [
+        "/", "/home", "/media", "/opt", "/root", "/run", "/run/kbe", "/srv", "/tmp", "/var/tmp",
+    ]
+
+    /// `DIR` of `kbe mount BE DIR`, checked and normalized (repeated slashes, `.`, a trailing
+    /// slash): absolute, no `..`, no symbolic link on the way (mount would follow it), not
+    /// `/` or a system directory, and neither a mountpoint of the running system nor a parent
+    /// of one (the new mount would hide it). Throws before anything is changed.
+    static func mountDirectory(_ directory: String, mounts: MountTable, files: FileSystem) throws(KBEError) -> String {
+        guard directory.hasPrefix("/") else {
+            throw KBEError(
+                .usage, "mount directory must be an absolute path, not '\(directory)'",
+                hint: "give a path such as /mnt/NAME, or leave it out to use /run/kbe/NAME")
+        }
+        if directory.split(separator: "/").contains("..") {
+            throw KBEError(
+                .usage, "mount directory '\(directory)' contains '..'",
+                hint: "give the directory without '..' (kbe does not guess where it leads)")
+        }
+        let dir = FilePath.resolvingDots(directory)
+        func refuse(_ why: String) -> KBEError {
+            KBEError(
+                .refused, "kbe does not mount a boot environment on \(dir): \(why)",
+                hint: "use an empty directory such as /mnt/NAME, or leave DIR out to use /run/kbe/NAME")
+        }
+        if dir == "/" { throw refuse("it is the running system's root") }
+        if systemDirectories.contains(dir) { throw refuse("it is a directory of the running system") }
+        if let tree = systemTrees.first(where: { dir == $0 || dir.hasPrefix($0 + "/") }),
+            !dir.hasPrefix("/var/tmp/")
+        {
+            throw refuse("it is in \(tree), part of the running system")
+        }
+        for entry in mounts.entries {
+            let mp = entry.mountpoint
+            if mp == dir { throw refuse("\(entry.source) is mounted there") }
+            if mp.hasPrefix(dir + "/") { throw refuse("it would hide \(mp) (\(entry.source)), which is mounted under it") }
+        }
+        var prefix = ""
+        for component in dir.split(separator: "/") {
+            prefix += "/" + component
+            if let target = files.symbolicLinkDestination(prefix) {
+                throw refuse("\(prefix) is a symbolic link (to \(target)), which mount would follow")
+            }
+        }
+        return dir
     }
 
     public func umount(_ text: String) throws(KBEError) -> KBEOutput {

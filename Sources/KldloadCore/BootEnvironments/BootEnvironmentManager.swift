@@ -105,6 +105,16 @@ public struct BootEnvironmentManager: Sendable {
         }
         let records = try fetchRecords(
             BEListing.command(root: layout.beRoot), what: "boot environment root \(layout.beRoot)")
+        // `--be-root` naming a boot environment (its children would be listed as BEs).
+        if let root = records.first(where: { $0.name == layout.beRoot }),
+            root.mountpoint == "/" || layout.beRoot == bootfs || mounts.entry(at: "/")?.source == layout.beRoot
+        {
+            throw KBEError(
+                .refused,
+                "\(layout.beRoot) is itself a boot environment (mountpoint \(root.mountpoint ?? "-")\(layout.beRoot == bootfs ? ", the pool's bootfs" : "")), not the container of the boot environments: its child datasets would count as boot environments",
+                hint: BootEnvironmentLayout.parent(of: layout.beRoot).flatMap { $0.contains("/") ? "name its parent: --be-root \($0)" : nil }
+                    ?? BootEnvironmentLayout.containerHint(pool: layout.pool, root: layout.beRoot))
+        }
         let state = BootEnvironmentState(layout: layout, mounts: mounts, bootfs: bootfs, records: records)
         if layout.runningSource == .markerFile, let marked = layout.runningBE, state.environment(named: marked) == nil {
             throw KBEError(
@@ -159,6 +169,19 @@ public struct BootEnvironmentManager: Sendable {
             "no boot environment or checkpoint named '\(text)' under \(state.layout.beRoot)"
                 + (state.running.map { " (checkpoints of the running BE \($0.name) were searched too)" } ?? ""),
             hint: "kbe list -s shows boot environments and their checkpoints")
+    }
+
+    /// The snapshot `kbe create --be NAME` takes of the source to clone it: `kbe-NAME`
+    /// (`kbe-NAME-2`, … when taken). It is the only origin `kbe destroy NAME` destroys implicitly.
+    static func cloneSnapshotName(for beName: String) -> String { "kbe-" + beName }
+
+    /// Whether `snapshot` is `kbe-NAME` or a uniquified `kbe-NAME-N` for BE `beName`.
+    static func isCloneSnapshot(_ snapshot: String, of beName: String) -> Bool {
+        let base = cloneSnapshotName(for: beName)
+        if snapshot == base { return true }
+        guard snapshot.hasPrefix(base + "-") else { return false }
+        let suffix = snapshot.dropFirst(base.count + 1)
+        return !suffix.isEmpty && suffix.count < 10 && suffix.allSatisfy(\.isASCII) && suffix.allSatisfy(\.isNumber)
     }
 
     static func uniquify(_ base: String, taken: (String) -> Bool) -> String {

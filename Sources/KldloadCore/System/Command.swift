@@ -166,8 +166,9 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
             return "replay scenario \(scenario) recorded \(command) with environment \(show(recorded)), "
                 + "but it runs with \(show(command.environmentAdditions))"
         case .failed(let result):
-            let detail = result.stderr.split(separator: "\n").last.map { ": \($0)" } ?? ""
-            return "\(result.command) failed (\(result.status))\(detail)"
+            // The whole message: zfs puts the reason first and dataset names after it.
+            let message = ZFSFailure(stderr: result.stderr)
+            return "\(result.command) failed (\(result.status))" + (message.lines.isEmpty ? "" : ": \(message)")
         }
     }
 }

@@ -666,15 +666,33 @@ private struct Session {
                 say("INTERRUPTED (\(signal)) during retention: no more checkpoints destroyed")
                 break
             }
-            var targets = ["\(be)@\(name)"]
-            if let pkgdb, pkgdbSnapshots.contains(name) { targets.append("\(pkgdb)@\(name)") }
-            for target in targets {
-                if let r = try? exec(Command(["zfs", "destroy", target]), stream: false), r.status.isSuccess {
-                    result.destroyed.append(target)
-                    say("retention: destroyed \(target) (keeping the newest \(options.keep))")
+            // The checkpoint is the BE and its children, so its destruction is recursive too:
+            // `zfs destroy -r BE@NAME` takes the same-named snapshots of every child, all or
+            // nothing (zfs checks each for dependent clones before destroying any).
+            let target = "\(be)@\(name)"
+            let failure: String?
+            do {
+                let r = try exec(Command(["zfs", "destroy", "-r", target]), stream: false)
+                failure = r.status.isSuccess ? nil : "\(r.status)" + (r.stderr.isEmpty ? "" : ": \(ZFSFailure(stderr: r.stderr))")
+            } catch {
+                failure = "\(error)"
+            }
+            if let failure {
+                // The package-database twin is kept with it, so the checkpoint stays whole.
+                result.error = "could not destroy \(target) with its child snapshots: \(failure)"
+                say("retention: could not destroy \(target) with its child snapshots: \(failure)")
+                continue
+            }
+            result.destroyed.append(target)
+            say("retention: destroyed \(target) with its children's snapshots of that name (keeping the newest \(options.keep))")
+            if let pkgdb, pkgdbSnapshots.contains(name) {
+                let twin = "\(pkgdb)@\(name)"
+                if let r = try? exec(Command(["zfs", "destroy", twin]), stream: false), r.status.isSuccess {
+                    result.destroyed.append(twin)
+                    say("retention: destroyed \(twin) (keeping the newest \(options.keep))")
                 } else {
-                    result.error = "could not destroy \(target)"
-                    say("retention: could not destroy \(target)")
+                    result.error = "could not destroy \(twin)"
+                    say("retention: could not destroy \(twin)")
                 }
             }
         }
