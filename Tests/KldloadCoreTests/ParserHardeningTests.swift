@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import KldloadCore
+
+/// Outside input that once trapped, hung or was misparsed: each case here failed before its fix.
+@Suite struct ParserHardeningTests {
+    // MARK: conversions from outside input are total
+
+    @Test func aptSizeLineWithoutAFigureDoesNotTrap() {
+        for stdout in ["Need to get of archives.\n", "Need to get  of archives.\n", "After this operation, B used.\n",
+                       "After this operation,B \n"] {
+            let plan = AptDriver.plan(from: AptSimulation(), stdout: stdout)
+            #expect(plan.downloadBytes == nil)
+            #expect(plan.installedSizeChange == nil)
+        }
+        let plan = AptDriver.plan(
+            from: AptSimulation(),
+            stdout: "Need to get 1024 kB/2048 kB of archives.\nAfter this operation, 3 MB disk space will be freed.\n")
+        #expect(plan.downloadBytes == 1_024_000)
+        #expect(plan.installedSizeChange == -3_000_000)
+    }
+
+    static func listing(creation: String) -> String {
+        KBEWorld.row("rpool/ROOT", "filesystem", "2000", "0", "98304", "9000000", "none", "off", "no", "-", "-", "1", "-")
+            + KBEWorld.row("rpool/ROOT/default", "filesystem", "1500", "300", "1200", "9000000", "/", "noauto", "yes",
+                           "-", "-", creation, "-")
+            + KBEWorld.row("rpool/ROOT/default@c", "snapshot", "100", "-", "1000", "-", "-", "-", "-", "-", "-",
+                           creation, "-")
+    }
+
+    @Test(arguments: ["9223372036854775807", "9223372036854775808", "18446744073709551615", "9223372036854775000",
+                      "99999999999999999"])
+    func hugeCreationListsInEveryForm(creation: String) {
+        let (_, context) = KBEWorld.make(listing: Self.listing(creation: creation))
+        for argv in [["list", "-sHp"], ["list", "-s"], ["list", "-s", "--json"]] {
+            let r = KBEWorld.run(argv, context)
+            #expect(r.exitCode == 0, "\(argv)")
+            #expect(r.stdout.contains("default"), "\(argv)")
+        }
+        // The exact form prints the number the pool gave, not a rounded one.
+        let exact = KBEWorld.run(["list", "-sHp"], context)
+        let fields = exact.stdout.split(separator: "\n").first?.split(separator: "\t").map(String.init) ?? []
+        #expect(fields.count == 6)
+        if let n = UInt64(creation), n < 1 << 53 {
+            #expect(fields.count == 6 && fields[4] == creation)
+        } else {
+            #expect(fields.count == 6 && (fields[4] == "-" || fields[4].allSatisfy(\.isASCII) && UInt64(fields[4]) != nil))
+        }
+    }
+}
