@@ -48,3 +48,48 @@ import Testing
         }
     }
 }
+
+/// Linear time, checked as a ratio of times for inputs of size n and 8n (linear: about 8×,
+/// quadratic: about 64×), with a generous bound and the best of several runs; no absolute times.
+@Suite(.serialized) struct ParserLinearityTests {
+    static func seconds(_ body: () -> Void) -> Double {
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return best
+    }
+
+    /// Time(8n) / time(n) for `make(n)` fed to `parse`.
+    static func ratio(_ n: Int, make: (Int) -> String, parse: (String) -> Void) -> Double {
+        let small = make(n), large = make(8 * n)
+        parse(small)  // warm up
+        let a = seconds { parse(small) }, b = seconds { parse(large) }
+        return b / max(a, 1e-9)
+    }
+
+    static let cases: [(String, @Sendable (Int) -> String, @Sendable (String) -> Void)] = [
+        ("trailing tabs", { "x" + String(repeating: "\t", count: $0) }, { _ = ParserText.trimmed($0[...]) }),
+        ("trailing spaces in os-release key", { "ID" + String(repeating: " ", count: $0) + "=x\n" },
+         { _ = try? OSReleaseParser.parse($0) }),
+        ("apt Inst line with trailing tabs", { "Inst a [1] (2 r [amd64])" + String(repeating: "\t", count: $0) + "\n" },
+         { _ = try? AptParser.parseSimulation($0) }),
+        ("apt Inst line with inner blanks", { "Inst a " + String(repeating: " \t", count: $0) + "[1" + String(repeating: " ", count: $0) + "] (2\n" },
+         { _ = try? AptParser.parseSimulation($0) }),
+        ("apt list of words", { "The following packages will be upgraded:\n " + String(repeating: "a ((b) ", count: $0) + "\n" },
+         { _ = try? AptParser.parseSimulation($0) }),
+        ("mokutil trailing blanks", { "SecureBoot enabled" + String(repeating: " \t", count: $0) + "\n" },
+         { _ = try? SecureBootParser.parseMokutil(stdout: $0, stderr: "") }),
+        ("mokutil unterminated escapes", { String(repeating: "\u{1B}[", count: $0) + "SecureBoot enabled\n" },
+         { _ = try? SecureBootParser.parseMokutil(stdout: $0, stderr: "") }),
+    ]
+
+    @Test(arguments: 0..<cases.count)
+    func parsingIsLinear(caseIndex: Int) {
+        let (name, make, parse) = Self.cases[caseIndex]
+        let r = Self.ratio(4_000, make: make, parse: parse)
+        #expect(r < 40, "\(name): 8× the input took \(r)× the time")
+    }
+}
