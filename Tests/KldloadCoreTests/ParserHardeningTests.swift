@@ -93,3 +93,54 @@ import Testing
         #expect(r < 40, "\(name): 8× the input took \(r)× the time")
     }
 }
+
+/// User property values may hold any byte but NUL (OpenZFS checks only the length), and
+/// `zfs list -H` prints them raw.
+@Suite struct PropertyValueSeparatorTests {
+    static func listing(description: String) -> String {
+        KBEWorld.row("rpool/ROOT", "filesystem", "2000", "0", "98304", "9000000", "none", "off", "no", "-", "-", "1", "-")
+            + KBEWorld.row("rpool/ROOT/default", "filesystem", "1500", "300", "1200", "9000000", "/", "noauto", "yes",
+                           "-", "-", "1763806500", description)
+            + KBEWorld.row("rpool/ROOT/other", "filesystem", "1500", "300", "1200", "9000000", "/", "noauto", "no",
+                           "-", "-", "1763806500", "-")
+    }
+
+    @Test func tabsInTheDescriptionStayInTheDescription() throws {
+        let records = try BEListing.parse(Self.listing(description: "before\tthe\t\tupgrade\t"))
+        #expect(records.map(\.name) == ["rpool/ROOT", "rpool/ROOT/default", "rpool/ROOT/other"])
+        #expect(records[1].description == "before\tthe\t\tupgrade\t")
+        let (_, context) = KBEWorld.make(listing: Self.listing(description: "a\tb"))
+        let r = KBEWorld.run(["list", "--json"], context)
+        #expect(r.exitCode == 0)
+        #expect(r.stdout.contains("a\\tb"))
+    }
+
+    @Test func aNewlineInTheDescriptionNamesTheDatasetAndTheProperty() {
+        let (_, context) = KBEWorld.make(listing: Self.listing(description: "first line\nsecond line"))
+        let r = KBEWorld.run(["list"], context)
+        #expect(r.exitCode == 1)
+        #expect(r.stderr.contains("rpool/ROOT/default"))
+        #expect(r.stderr.contains("org.kldload:description"))
+        #expect(r.stderr.contains("zfs set org.kldload:description="))
+    }
+
+    @Test func kupgradeDoesNotCallAnUnparsableListingAMissingZFSRoot() throws {
+        let rig = try KupgradeRig()
+        rig.options.dryRun = true
+        rig.runner.on(KupgradeRig.listing, stdout: Self.listing(description: "x\ny"))
+        rig.healthyPool()
+        rig.aptPlan()
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "step-failed")
+        #expect(report.refusal?.message.contains("org.kldload:description") == true)
+        #expect(report.refusal.map { !$0.hint.contains("needs a ZFS root") && !$0.message.contains("ZFS root") } == true)
+
+        let tab = try KupgradeRig()
+        tab.options.dryRun = true
+        tab.runner.on(KupgradeRig.listing, stdout: Self.listing(description: "x\ty"))
+        tab.healthyPool()
+        tab.aptPlan()
+        #expect(tab.run().refusal == nil)
+    }
+}
