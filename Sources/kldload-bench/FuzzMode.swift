@@ -52,7 +52,8 @@ enum FuzzMode {
         say("fuzz: seed \(seed), inputs \(first)..<\(first + inputs), \(corpus.count) captures from \(fixtures), "
             + "\(Fuzzer.targets.count) targets, hang threshold \(hang) s")
         let s = Fuzzer.run(corpus: corpus, seed: seed, first: first, count: inputs, hangSeconds: hang, batchSize: 50_000) { at in
-            say("batch: inputs \(at)..<\(min(at + 50_000, first + inputs)) (rerun: kldload-bench fuzz --seed \(seed) --first \(at) --inputs 50000)")
+            let end = min(at + 50_000, first + inputs)
+            say("batch: inputs \(at)..<\(end) (rerun: kldload-bench fuzz --seed \(seed) --first \(at) --inputs \(end - at))")
         }
         say("inputs: \(s.inputs)")
         say("target executions: \(s.executions) (\(s.accepted) parsed, \(s.rejected) rejected with a ParseError)")
