@@ -13,6 +13,8 @@ import Glibc
 //   kldload-bench --case NAME FILE RUNS      (internal: one measurement, in its own process)
 //   kldload-bench --make-kbe-scenario FIXTURES DIR N   (writes the N-checkpoint kbe scenario, e.g. to profile)
 //   kldload-bench --generate FIXTURES CASE LINES        (prints one generated input)
+//   kldload-bench fuzz [--inputs N] [--seed S] [--first I] [--fixtures DIR] [--hang-seconds T]
+//   kldload-bench fuzz --seed S --case I [--fixtures DIR]   (writes input I to stdout and runs it)
 
 /// Prints a report line, unbuffered (the report is often piped into `tee`; a reader that goes
 /// away must not trap the benchmark).
@@ -51,6 +53,10 @@ if args.first == "--generate" {
     } catch { fail("\(error)") }
     ConsoleStream.standardOutput.write(text)
     exit(0)
+}
+
+if args.first == "fuzz" {
+    exit(FuzzMode.main(Array(args.dropFirst())))
 }
 
 if args.first == "--case" {

@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func seededDamageToLengthsAndBytes() throws {
-        var rng = ParserFuzzTests.SeededRNG(seed: 0x4546_4956_4152_53)
+        var rng = FuzzRNG(seed: 0x4546_4956_4152_53)
         let inputs = try Self.corpus()
         var ok = 0, failed = 0
         for round in 0..<3000 {
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func randomBytes() {
-        var rng = ParserFuzzTests.SeededRNG(seed: 0x7A65_726F)
+        var rng = FuzzRNG(seed: 0x7A65_726F)
         var seen = 0
         for _ in 0..<2000 {
             let n = Int.random(in: 0...300, using: &rng)

@@ -5,19 +5,6 @@ import Testing
 /// Feeds every parser truncated, shuffled, spliced and random input from a fixed seed and checks
 /// that each one returns or throws `ParseError`, never traps. Reproducible: same seed, same inputs.
 @Suite struct ParserFuzzTests {
-    /// SplitMix64: tiny, deterministic, good enough to generate test input.
-    struct SeededRNG: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Every parser under test, as one closure each; errors other than ParseError would fail.
     static let parsers: [(String, @Sendable (String) throws(ParseError) -> Void)] = [
         ("dkms", { t throws(ParseError) in _ = try DKMSStatusParser.parse(t, stderr: t) }),
@@ -78,7 +65,7 @@ import Testing
         return all
     }
 
-    func mutate(_ s: String, _ rng: inout SeededRNG) -> String {
+    func mutate(_ s: String, _ rng: inout FuzzRNG) -> String {
         let chars = Array(s)
         switch Int.random(in: 0..<6, using: &rng) {
         case 0:  // truncate anywhere (including inside a multi-byte character's bytes)
@@ -111,7 +98,7 @@ import Testing
     }
 
     @Test func noParserTrapsOnMutatedInput() {
-        var rng = SeededRNG(seed: 0x6B6C_646C_6F61_64)
+        var rng = FuzzRNG(seed: 0x6B6C_646C_6F61_64)
         let inputs = corpus()
         var parsed = 0, rejected = 0
         for round in 0..<400 {
@@ -149,5 +136,29 @@ import Testing
         let pkgs = try RPMQueryParser.parse(text)
         #expect(pkgs.count == 20_000)
         #expect(pkgs.last?.name == "package-19999")
+    }
+
+    /// The shared fuzzer (also behind `kldload-bench fuzz`, Docs/PERFORMANCE.md) on every real
+    /// capture under Fixtures/: a short deterministic run (500 inputs × every target, a few
+    /// seconds in a debug build; the million-input run is `kldload-bench fuzz`). Any trap fails
+    /// the whole test run.
+    @Test func sharedFuzzerOverAllCapturesShortRun() {
+        let corpus = Fuzzer.corpus(directory: Fixtures.root, maxBytes: 512)
+        #expect(corpus.count > 100)
+        var batches: [Int] = []
+        let s = Fuzzer.run(corpus: corpus, seed: 1, count: 500, hangSeconds: 5, batchSize: 200) { batches.append($0) }
+        #expect(s.inputs == 500)
+        #expect(batches == [0, 200, 400])
+        #expect(s.executions == 500 * Fuzzer.targets.count)
+        #expect(s.accepted > 0 && s.rejected > 0)
+        #expect(s.hangs.isEmpty, "inputs slower than 5 s: \(s.hangs)")
+    }
+
+    @Test func fuzzInputsAreReproducibleOneByOne() {
+        let corpus = ["a\tb\n1\t2\n", "SecureBoot enabled\n"]
+        for i in [0, 1, 77, 12_345] {
+            #expect(Fuzzer.input(i, seed: 9, corpus: corpus) == Fuzzer.input(i, seed: 9, corpus: corpus))
+        }
+        #expect((0..<50).map { Fuzzer.input($0, seed: 9, corpus: corpus) } != (0..<50).map { Fuzzer.input($0, seed: 10, corpus: corpus) })
     }
 }

@@ -2,19 +2,6 @@ import Foundation
 import Testing
 @testable import KldloadCore
 
-/// Deterministic pseudo-random numbers (SplitMix64) so failures reproduce.
-struct FuzzRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Feeds every ZFS parser truncated, shuffled, mutated and random input. Each call must
 /// return a value or throw a `ParseError` whose line number lies inside the input — never
 /// crash, hang or trap.

@@ -19,6 +19,9 @@ public struct KBEError: Error, Sendable, Hashable, CustomStringConvertible {
     public var hint: String?
     /// Extra lines printed between the message and the hint (what was done, what was not).
     public var details: [String]
+    /// Set when the error is output kbe could not parse (not a missing or refused thing), so
+    /// callers such as kupgrade do not report it as "no boot environment".
+    public var parseFailure: ParseError?
 
     public init(_ kind: Kind, _ message: String, hint: String? = nil, details: [String] = []) {
         self.kind = kind
@@ -70,8 +73,11 @@ public struct KBEError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     static func parse(_ error: ParseError) -> KBEError {
-        KBEError(
+        var e = KBEError(
             .commandFailed, "\(error)",
-            hint: "kbe does not understand this output; please report it with the command's output attached")
+            hint: "if the message names a property value to change, change it; otherwise kbe does not understand "
+                + "this output: please report it with the command's output attached")
+        e.parseFailure = error
+        return e
     }
 }

@@ -118,7 +118,7 @@ public enum BEListRenderer {
         var rows: [[String]] = []
         func created(_ d: Date?) -> String {
             guard let d else { return "-" }
-            if exact { return String(Int64(d.timeIntervalSince1970)) }
+            if exact { return epochSeconds(d) }
             return stamp(d, timeZone: timeZone)
         }
         func size(_ n: UInt64) -> String { exact ? String(n) : humanSize(n) }
@@ -140,6 +140,16 @@ public enum BEListRenderer {
             headers: ["NAME", "ACTIVE", "MOUNTPOINT", "SPACE", "CREATED", "DESCRIPTION"], rows: rows,
             rightAligned: [3])
         return table.render(scripted: scripted)
+    }
+
+    /// The whole epoch seconds of `date` (`-p`). Total: `creation` comes from the pool, which
+    /// may hold any 64-bit value; one outside what a UInt64 holds prints as `-`. Values above
+    /// 2^53 seconds (far beyond any real clock) are printed as the nearest Double holds them.
+    public static func epochSeconds(_ date: Date) -> String {
+        let t = date.timeIntervalSince1970.rounded(.down)
+        if let n = Int64(exactly: t) { return String(n) }
+        if let n = UInt64(exactly: t) { return String(n) }
+        return "-"
     }
 
     /// `2026-11-22 10:15` in the given time zone.

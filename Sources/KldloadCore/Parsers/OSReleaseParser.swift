@@ -92,10 +92,21 @@ enum ParserText {
         s.split(whereSeparator: { $0 == " " || $0 == "\t" })
     }
 
+    /// Without leading and trailing spaces and tabs. Linear: the trailing run is found with
+    /// one backward scan over the Unicode scalars (a Character-wise `dropLast()` loop was
+    /// quadratic in the length of the run). Space and tab are ASCII, never part of a
+    /// multi-byte scalar, and a tab is always a Character of its own.
     static func trimmed(_ s: Substring) -> Substring {
-        var t = s.drop(while: { $0 == " " || $0 == "\t" })
-        while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
-        return t
+        let t = s.drop(while: { $0 == " " || $0 == "\t" })
+        let scalars = t.unicodeScalars
+        var end = scalars.endIndex
+        while end > scalars.startIndex {
+            let before = scalars.index(before: end)
+            let c = scalars[before]
+            guard c == " " || c == "\t" else { break }
+            end = before
+        }
+        return t[t.startIndex..<end]
     }
 
     static func isIndented(_ s: Substring) -> Bool {

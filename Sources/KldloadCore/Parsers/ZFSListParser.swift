@@ -13,6 +13,13 @@ import Darwin
 ///
 /// Strict: a line whose field count differs from the column count is a `ParseError` naming
 /// the line, never a shifted row. Empty lines are skipped. Runs on UTF-8 bytes in one pass.
+///
+/// User property values are printed raw and may hold any byte but NUL (OpenZFS only checks
+/// that the value is a string shorter than `ZAP_MAXVALUELEN`, 8192 bytes), so a value may
+/// contain a TAB or a newline. When the last column is the only user property, surplus TABs
+/// on a line can only belong to it and are kept in its value. A newline cannot be told apart
+/// from the end of a row: the short line after it is a `ParseError` naming the dataset and
+/// the property to fix (Docs/DESIGN.md, "Tabs and newlines in property values").
 public enum ZFSListParser {
     public static let source = "zfs list -H"
 
@@ -36,16 +43,21 @@ public enum ZFSListParser {
         var text = text
         text.makeContiguousUTF8()
         let columnCount = columns.count
+        let userColumns = columns.filter(ZFSPropertyList.isUserProperty)
+        let lastIsFreeText = userColumns.count == 1 && columns.last == userColumns.first
         let result = text.utf8.withContiguousStorageIfAvailable { buf -> Result<([Int], Int), ParseError> in
-            scanOffsets(buf, columnCount: columnCount, nameIndex: nameIndex)
+            scanOffsets(buf, columnCount: columnCount, nameIndex: nameIndex, lastIsFreeText: lastIsFreeText,
+                        userColumns: userColumns)
         } ?? .failure(ParseError(source: source, line: 0, text: "", reason: "input is not contiguous UTF-8"))
         let (offsets, rowCount) = try result.get()
         return ZFSListTable(text: text, columns: columns, nameColumn: nameIndex, offsets: offsets, rowCount: rowCount)
     }
 
     /// One pass over the bytes: for every non-empty line, the start of each field and the
-    /// line end + 1. A line with another field count, or an empty name, is a ParseError.
-    static func scanOffsets(_ buf: UnsafeBufferPointer<UInt8>, columnCount: Int, nameIndex: Int) -> Result<([Int], Int), ParseError> {
+    /// line end + 1. A line with another field count, or an empty name, is a ParseError;
+    /// with `lastIsFreeText`, surplus fields are part of the last one.
+    static func scanOffsets(_ buf: UnsafeBufferPointer<UInt8>, columnCount: Int, nameIndex: Int,
+                            lastIsFreeText: Bool = false, userColumns: [String] = []) -> Result<([Int], Int), ParseError> {
         var offsets: [Int] = []
         guard let base = buf.baseAddress, buf.count > 0 else { return .success((offsets, 0)) }
         let n = buf.count
@@ -70,6 +82,8 @@ public enum ZFSListParser {
             var fields = 1
             var i = lineStart
             while i < lineEnd {
+                // The last column takes the rest of the line, TABs included.
+                if lastIsFreeText && fields == columnCount { break }
                 if let p = memchr(base + i, 0x09, lineEnd - i) {
                     let t = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
                     fields += 1
@@ -80,6 +94,17 @@ public enum ZFSListParser {
                 }
             }
             let lineText = { String(decoding: UnsafeBufferPointer(rebasing: buf[lineStart..<lineEnd]), as: UTF8.self) }
+            if fields < columnCount, rows > 0, !userColumns.isEmpty {
+                // A row that ends early right after a complete one: a newline inside a value.
+                let prevBase = (rows - 1) * stride
+                let prevName = String(decoding: UnsafeBufferPointer(
+                    rebasing: buf[offsets[prevBase + nameIndex]..<(offsets[prevBase + nameIndex + 1] - 1)]), as: UTF8.self)
+                let props = userColumns.joined(separator: " or ")
+                return .failure(ParseError(
+                    source: source, line: lineNo, text: lineText(),
+                    reason: "the value of \(props) on \(prevName) contains a newline, which `zfs list -H` cannot print "
+                        + "unambiguously; change it (zfs set \(userColumns[0])=… \(prevName), or zfs inherit \(userColumns[0]) \(prevName))"))
+            }
             guard fields == columnCount else {
                 return .failure(ParseError(source: source, line: lineNo, text: lineText(),
                                            reason: "expected \(columnCount) tab-separated fields, found \(fields); was the -o column list passed to the parser the one used?"))

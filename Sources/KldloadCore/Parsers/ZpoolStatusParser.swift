@@ -135,14 +135,7 @@ public enum ZpoolStatusParser {
     }
 
     static func trimWhitespace(_ s: Substring) -> Substring {
-        var start = s.startIndex
-        var end = s.endIndex
-        while start < end, s[start] == " " || s[start] == "\t" { start = s.index(after: start) }
-        while end > start {
-            let before = s.index(before: end)
-            if s[before] == " " || s[before] == "\t" { end = before } else { break }
-        }
-        return s[start..<end]
+        ParserText.trimmed(s)
     }
 }
 

@@ -155,12 +155,16 @@ public struct AptDriver: PackageManagerDriver {
         plan.keptBack = sim.keptBack
         // apt-get -s normally prints no size lines; a real run (or --assume-no) does.
         for line in stdout.split(separator: "\n") {
-            if line.hasPrefix("Need to get "), let end = line.range(of: " of archives") {
-                var figure = line[line.index(line.startIndex, offsetBy: 12)..<end.lowerBound]
+            // The figures are looked for after the prefix, so a line such as
+            // `Need to get of archives.` (no figure) yields nothing instead of a reversed range.
+            if line.hasPrefix("Need to get "), case let rest = line.dropFirst("Need to get ".count),
+               let end = rest.range(of: " of archives") {
+                var figure = rest[..<end.lowerBound]
                 if let slash = figure.firstIndex(of: "/") { figure = figure[..<slash] }
                 plan.downloadBytes = SizeText.bytes(figure, base: 1000)
-            } else if line.hasPrefix("After this operation, "), let end = line.range(of: "B ") {
-                let figure = line[line.index(line.startIndex, offsetBy: 22)..<end.upperBound]
+            } else if line.hasPrefix("After this operation, "), case let rest = line.dropFirst("After this operation, ".count),
+                      let end = rest.range(of: "B ") {
+                let figure = rest[..<end.upperBound]
                 if let n = SizeText.bytes(figure.dropLast(), base: 1000) {
                     let signed = Int64(clamping: n)
                     plan.installedSizeChange = line.contains("freed") ? -signed : signed

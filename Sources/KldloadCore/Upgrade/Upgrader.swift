@@ -215,6 +215,8 @@ private struct Session {
         let beManager = BootEnvironmentManager(context: context, options: KBEOptions(assumeYes: true))
         let beState: BootEnvironmentState
         do { beState = try beManager.loadState() } catch {
+            // Output that cannot be parsed is not a missing ZFS root: say what it is.
+            if error.parseFailure != nil { throw refuse(.stepFailed(step: "listing the boot environments", error: error.message)) }
             throw refuse(.noBootEnvironment(error.message))
         }
         guard let running = beState.running else {
