@@ -168,3 +168,50 @@ import Testing
         #expect(ZFSNameError.leadingDash.description.contains("-"))
     }
 }
+
+/// The real OpenZFS 2.3.9 output for a description holding a TAB, a newline or an escape
+/// sequence (Fixtures/zfs-2.3/openzfs-2.3.9-debian13/user-property-values).
+@Suite struct UserPropertyValueCaptureTests {
+    static let dir = "zfs-2.3/openzfs-2.3.9-debian13/user-property-values/"
+    static let columns = ["name", "org.kldload:description"]
+
+    @Test func aTabInTheLastColumnStaysInTheValue() throws {
+        let text = try #require(FixtureLoader.text(Self.dir + "tab.stdout"))
+        let rows = try ZFSListParser.parse(text, columns: Self.columns)
+        #expect(rows.map(\.name) == ["rpool/ROOT/default"])
+        #expect(rows.first?.userProperty("org.kldload:description") == "a\tb")
+    }
+
+    @Test func aNewlineIsAParseErrorNamingTheDatasetButJSONKeepsIt() throws {
+        let text = try #require(FixtureLoader.text(Self.dir + "newline.stdout"))
+        do {
+            _ = try ZFSListParser.parse(text, columns: Self.columns)
+            Issue.record("a value split over two lines must not parse")
+        } catch {
+            #expect(error.reason.contains("rpool/ROOT/default"))
+            #expect(error.reason.contains("org.kldload:description"))
+        }
+        let json = try #require(FixtureLoader.text(Self.dir + "newline.json"))
+        let rows = try ZFSJSONParser.datasets(json, columns: Self.columns)
+        #expect(rows.first?.userProperty("org.kldload:description") == "line1\nline2")
+    }
+
+    @Test func anEscapeSequenceIsParsedFaithfullyAndShownDefused() throws {
+        let text = try #require(FixtureLoader.text(Self.dir + "escape.stdout"))
+        let value = try #require(try ZFSListParser.parse(text, columns: Self.columns).first?.userProperty("org.kldload:description"))
+        #expect(value == "x\u{1B}[31my")
+        #expect(!TerminalText.sanitized(value).contains("\u{1B}"))
+    }
+
+    @Test func theLengthLimitIsZAPMaxValueLenMinusOne() throws {
+        let refused = try #require(FixtureLoader.text(Self.dir + "long8200.stderr"))
+        #expect(refused.contains("property value too long"))
+        #expect(try #require(FixtureLoader.text(Self.dir + "long8191.stderr")).isEmpty)
+        let length = try #require(FixtureLoader.text(Self.dir + "long8191.len"))
+        #expect(length.trimmingCharacters(in: .whitespacesAndNewlines) == "8192")
+        // kbe refuses before zfs would: 8,191 bytes pass, 8,192 do not.
+        let limit = BENames.maxUserPropertyValueBytes
+        #expect(throws: Never.self) { try BENames.validateDescription(String(repeating: "x", count: 8191), limit: limit) }
+        #expect(throws: KBEError.self) { try BENames.validateDescription(String(repeating: "x", count: 8192), limit: limit) }
+    }
+}

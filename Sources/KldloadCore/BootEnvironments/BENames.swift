@@ -42,6 +42,11 @@ public enum BENames {
 
     /// Free text stored in `org.kldload:description`: printable, one line, at most 1024 bytes
     /// (ZFS allows 8192 for a user property value; tabs and newlines would break `zfs list -H`).
+    /// The longest user property value OpenZFS stores: `strlen(value) < ZAP_MAXVALUELEN` (8192)
+    /// in `dsl_props_set_check`; 8,200 bytes are refused with "property value too long" and
+    /// 8,191 accepted on OpenZFS 2.3.9 (Fixtures/zfs-2.3/openzfs-2.3.9-debian13/user-property-values).
+    public static let maxUserPropertyValueBytes = 8191
+
     public static func validateDescription(_ text: String, limit: Int = 1024, what: String = "description")
         throws(KBEError)
     {

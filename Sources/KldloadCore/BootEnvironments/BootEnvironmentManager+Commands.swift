@@ -30,8 +30,9 @@ extension BootEnvironmentManager {
             guard key.contains(":"), ZFSName.isValidDataset("p/" + key.replacingOccurrences(of: ":", with: "")) else {
                 throw KBEError(.usage, "invalid user property name '\(key)' (module:property expected)")
             }
-            // ZFS allows user property values up to 8192 bytes (ZAP_MAXVALUELEN).
-            try BENames.validateDescription(value, limit: 8192, what: "value of \(key)")
+            // ZFS refuses a value of ZAP_MAXVALUELEN (8192) bytes or more: 8191 is the longest
+            // (dsl_props_set_check; captured in Fixtures/zfs-2.3/…/user-property-values).
+            try BENames.validateDescription(value, limit: BENames.maxUserPropertyValueBytes, what: "value of \(key)")
         }
         let state = try loadState()
         let be: BootEnvironment
