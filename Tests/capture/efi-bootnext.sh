@@ -24,7 +24,8 @@
 # exact argv kbe uses, every efibootmgr command of a trial (--create-only, --bootnext,
 # --delete-bootnext, --bootnum N --delete-bootnum, each also once more where it must fail),
 # lsblk and /proc/self/mounts, an entry with no load options (the shape of a signed bundle),
-# and efibootmgr with efivarfs remounted read-only; then powers off. Output:
+# and efibootmgr with efivarfs remounted read-only; then arms the trial again and resets;
+# boot 3 (the trial entry) deletes the trial entry and powers off. Output:
 # Fixtures/efi/ovmf-<version>-debian12-kbe-commands/.
 # Cache: /var/cache/kldload-efi (guest image ~0.75 GB, built once in ~2.5 min; each run needs
 # ~1 GB more while it runs). Measured: 136 s image build, then ~8.5 min for the five boots.
@@ -226,6 +227,24 @@ if [ "$experiment" = kbe-commands ]; then
     cap "$d" bootnext-efivars-ro efibootmgr --bootnext 0001
     mount -o remount,rw /sys/firmware/efi/efivars
     snap 2-end
+    if [ "$n" = 2 ]; then
+      # Arm the trial again and reset: boot 3 is the trial boot itself.
+      cap "$d" create-trial-2 efibootmgr --create-only --disk "$disk" --part 1 --loader "$LOADER" \
+          --label 'kldload trial' --unicode "$BASEOPTS kldload.entry=trial zbm.prefer=rpool/ROOT/test!"
+      snap 2-trial-created-again
+      t=$(entrynum 'kldload trial' 2-trial-created-again)
+      cap "$d" bootnext-2 efibootmgr --bootnext "$t"
+      snap 2-bootnext-set-again
+      next=reset
+    else
+      next=poweroff
+    fi ;;
+  trial)
+    # The trial boot: BootCurrent names the trial entry; what kbe confirm deletes.
+    snap 3-trial-running
+    t=$(entrynum 'kldload trial' 3-trial-running)
+    cap "$d" delete-trial-running efibootmgr --bootnum "$t" --delete-bootnum
+    snap 3-trial-deleted
     next=poweroff ;;
   *) snap $n-unexpected; next=poweroff ;;
   esac
@@ -341,7 +360,12 @@ boot from an ext4 exchange disk mounted `-o sync`; the host reads the disk back 
   (`--create-only … --loader '\EFI\zbm\zfsbootmenu.efi' --label 'ZFSBootMenu bundle'`, the
   shape of a bundle whose command line is inside the image; only its bytes are used) and its
   deletion; then `mount -o remount,ro /sys/firmware/efi/efivars`, `cat /proc/self/mounts` and
-  `efibootmgr --bootnext 0001` (refused by the read-only efivarfs), remount rw; power off.
+  `efibootmgr --bootnext 0001` (refused by the read-only efivarfs), remount rw; then creates the
+  trial entry again (`… kldload.entry=trial zbm.prefer=rpool/ROOT/test!`), sets `BootNext` to
+  it and resets.
+- Boot 3 (same QEMU run): the firmware starts the trial entry (`BootCurrent` names it); the
+  guest deletes it with `efibootmgr --bootnum <trial> --delete-bootnum` (what `kbe confirm`
+  runs in a trial boot) and powers off.
   `snap` folders between the steps hold `efibootmgr`, `efibootmgr -v` and the efivarfs bytes.
 
 `<base>` = `initrd=\EFI\kldload\initrd.img root=LABEL=efiroot ro console=ttyS0 systemd.show_status=0`.

@@ -10,6 +10,7 @@ public enum KupgradeCommand {
         .flag("allow-degraded", "--allow-degraded", help: "upgrade even if the pool is DEGRADED (never FAULTED/SUSPENDED/UNAVAIL)"),
         .flag("no-autoremove", "--no-autoremove", help: "do not remove orphaned packages afterwards"),
         .flag("autoremove", "--autoremove", help: "also remove orphans on Arch (pacman -Qdtq, pacman -Rns)"),
+        .flag("trial", "--trial", help: "boot the new boot environment once, falling back by itself (only when a different BE boots next)"),
         .value("keep", "--keep", metavar: "N", help: "keep the newest N pre-upgrade checkpoints (default 10)"),
         .value("log", "--log", metavar: "PATH", help: "append the run log here (default /var/log/kupgrade.log)"),
         .value("metrics-dir", "--metrics-dir", metavar: "DIR", help: "write kldload_kupgrade.prom here for node_exporter's textfile collector"),
@@ -21,7 +22,7 @@ public enum KupgradeCommand {
     public static var helpText: String {
         """
         usage: kupgrade [--dry-run] [--yes] [--json] [--allow-degraded] [--no-autoremove]
-                        [--autoremove] [--keep N] [--log PATH] [--metrics-dir DIR] [--replay DIR]
+                        [--autoremove] [--trial] [--keep N] [--log PATH] [--metrics-dir DIR] [--replay DIR]
 
         Safe OS upgrade on a ZFS root: checks the pool, snapshots the boot environment
         (pre-upgrade-YYYYMMDD-HHMMSS), runs apt/dnf/pacman, verifies the ZFS modules of every
@@ -80,6 +81,13 @@ public enum KupgradeCommand {
         if let keep = try parsed.integer("keep", option: "--keep") {
             guard keep >= 1 else { throw UsageError("--keep needs at least 1 (the newest checkpoint is always kept)") }
             options.keep = keep
+        }
+        if parsed.has("trial") {
+            options.trial = true
+            guard options.switchesBootEnvironment else {
+                throw UsageError(
+                    "--trial needs a different boot environment to boot next, but kupgrade upgrades the running boot environment in place: the next boot is the same BE, so there is nothing to try; drop --trial (kbe activate --trial TARGET arms a trial of another BE)")
+            }
         }
         if let dir = parsed.value("metrics-dir") {
             guard dir.hasPrefix("/") else { throw UsageError("--metrics-dir needs an absolute path, not '\(dir)'") }

@@ -25,6 +25,12 @@ public struct UpgradeOptions: Sendable, Hashable {
     public var timeZone: TimeZone = .current
     /// The command line as typed, recorded on the checkpoint (`org.kldload:command`).
     public var commandLine: [String] = ["kupgrade"]
+    /// `--trial`: when the upgrade makes a different boot environment boot next, arm it as a
+    /// trial (`BootEnvironmentManager.activateTrial`, Docs/TRIAL.md) instead of changing bootfs.
+    public var trial = false
+    /// Whether this run makes a different boot environment boot next. An in-place upgrade
+    /// upgrades the running BE and never does; an out-of-place upgrade sets it.
+    public var switchesBootEnvironment = false
 
     public static let defaultLogPath = "/var/log/kupgrade.log"
     public static let configPath = "/etc/kldload/kupgrade.conf"
