@@ -526,3 +526,45 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         withExtendedLifetime((archTree, emptyTree)) {}
     }
 }
+
+@Suite struct ModuleVerifierHeadersMissingTests {
+    /// dkms 3.0.10's real output for a kernel without headers (Fixtures/dkms/3.0.10-debian12/
+    /// autoinstall-running-kernel-no-headers): the headers message names no module, the
+    /// BUILD_EXCLUSIVE one does. kldload-hello, installed for 6.1.0-55 and missing for the new
+    /// kernel, used to vanish from the report because the skipped module was the only outcome.
+    @Test func aModuleThatCannotBuildForMissingHeadersIsReportedBesideASkippedOne() {
+        let knew = "6.18.44-fc-v769"
+        let tree = ModuleTree()
+        tree.kernel(k55)
+        tree.kernel(knew)
+        tree.file("/usr/sbin/dkms")
+        for k in [k55, knew] { for m in ["zfs", "spl"] { tree.file("/lib/modules/\(k)/updates/dkms/\(m).ko") } }
+        let d = ModuleFixtures.dkms
+        let v55 = ModuleFixtures.vermagic56.replacingOccurrences(of: k56, with: k55)
+        let vnew = ModuleFixtures.vermagic56.replacingOccurrences(of: k56, with: knew)
+        let status = "kldload-hello/1.0, 6.1.0-55-amd64, x86_64: installed\n" + zfsInstalledOn55
+            + zfsInstalledOn55.replacingOccurrences(of: k55, with: knew)
+        let run = runner(dkmsStatus: status, vermagic: [
+            "/lib/modules/\(k55)/updates/dkms/zfs.ko": v55, "/lib/modules/\(k55)/updates/dkms/spl.ko": v55,
+            "/lib/modules/\(knew)/updates/dkms/zfs.ko": vnew, "/lib/modules/\(knew)/updates/dkms/spl.ko": vnew,
+        ]) { argv in
+            guard argv == ["dkms", "autoinstall", "-k", knew] else { return nil }
+            return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stdout"),
+                                           stderr: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stderr"),
+                                           status: ModuleFixtures.status(d + "autoinstall-running-kernel-no-headers.status"))
+        }
+        let result = ModuleVerifier(context: tree.context(run), progress: ModuleProgressLog().sink)
+            .verify(nextBoot: nil, rebuild: true, newKernels: [KernelRelease(knew)])
+
+        #expect(run.commands.contains(["dkms", "autoinstall", "-k", knew]))
+        #expect(result.zfsOKForAllKernels)
+        let hello = result.findings.first { $0.module == "kldload-hello" && $0.kernel == knew }
+        #expect(hello?.severity == .warning)
+        #expect(hello?.message.contains("kernel headers for kernel \(knew) cannot be found") == true)
+        #expect(hello?.message.contains("linux-headers-\(knew)") == true)
+        #expect(result.severity == .warning)
+        let outcomes = result.kernels.first { $0.kernel == knew }?.dkms ?? []
+        #expect(outcomes.first { $0.module == "kldload-oldonly" }?.result == .skipped)
+        #expect(outcomes.first { $0.module == "kldload-hello" }?.result == .failed)
+    }
+}

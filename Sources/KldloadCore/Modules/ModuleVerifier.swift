@@ -153,8 +153,22 @@ public struct ModuleVerifier: Sendable {
             if rebuild {
                 progress("kernel \(kver) ... building \(what) DKMS module")
                 report.rebuildAttempted = true
-                let outcome = runAutoinstall(command, kernel: kver)
-                report.dkms += outcome
+                var outcome = runAutoinstall(command, kernel: kver)
+                // dkms names no module when it stops before building (no kernel headers): every
+                // module it was run for and did not mention failed, for the reason it gave.
+                if !outcome.status.isSuccess {
+                    let named = Set(outcome.outcomes.map(\.module))
+                    for m in otherMissing where !named.contains(m.name) {
+                        outcome.outcomes.append(DKMSBuildOutcome(module: m.name, version: m.version, kernel: kver, result: .failed,
+                            detail: outcome.headersMissing ?? "not installed after `\(command)` (\(outcome.status))"))
+                    }
+                }
+                if !outcome.status.isSuccess && !outcome.outcomes.contains(where: { $0.result != .installed })
+                    && !outcome.anonymousBuildExclusive {
+                    outcome.outcomes.append(DKMSBuildOutcome(module: "dkms", kernel: kver, result: .failed,
+                        detail: outcome.headersMissing ?? "\(command) failed (\(outcome.status))"))
+                }
+                report.dkms += outcome.outcomes
                 if zfsRebuildable {
                     let before = report.zfs
                     report.zfs = checkZFS(rescan(kernel), dkms: dkms).map { c in
@@ -406,20 +420,26 @@ public struct ModuleVerifier: Sendable {
         return DKMSBuildExclusive.parse(dkmsConf: conf).exclusionReason(kernel: kernel, arch: arch)
     }
 
-    private func runAutoinstall(_ command: Command, kernel: String) -> [DKMSBuildOutcome] {
+    /// What one `dkms autoinstall -k` run said: the parsed outcomes, its exit status.
+    private struct AutoinstallRun {
+        var outcomes: [DKMSBuildOutcome]
+        var status: TerminationStatus
+        var anonymousBuildExclusive: Bool
+        var headersMissing: String?
+    }
+
+    private func runAutoinstall(_ command: Command, kernel: String) -> AutoinstallRun {
         let progress = self.progress
         let result: CommandResult
         do {
             result = try context.runner.run(command, options: RunOptions(sink: { _, line in progress(line) }))
         } catch {
-            return [DKMSBuildOutcome(module: "zfs", kernel: kernel, result: .failed, detail: "could not run \(command): \(error)")]
+            return AutoinstallRun(outcomes: [DKMSBuildOutcome(module: "zfs", kernel: kernel, result: .failed,
+                                                              detail: "could not run \(command): \(error)")],
+                                  status: .exited(127), anonymousBuildExclusive: false, headersMissing: nil)
         }
         let parsed = DKMSAutoinstallOutput.parse(result.stdout + "\n" + result.stderr, kernel: kernel)
-        var outcomes = parsed.outcomes
-        if !result.status.isSuccess && !outcomes.contains(where: { $0.result != .installed }) && !parsed.anonymousBuildExclusive {
-            outcomes.append(DKMSBuildOutcome(module: "dkms", kernel: kernel, result: .failed,
-                                             detail: "\(command) failed (\(result.status))"))
-        }
-        return outcomes
+        return AutoinstallRun(outcomes: parsed.outcomes, status: result.status,
+                              anonymousBuildExclusive: parsed.anonymousBuildExclusive, headersMissing: parsed.headersMissing)
     }
 }
