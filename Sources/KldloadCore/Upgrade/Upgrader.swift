@@ -1,6 +1,6 @@
 import Foundation
 
-/// One kupgrade run, steps 1–12 of issue 4 in order (Docs/KUPGRADE.md). Never throws: every
+/// One kupgrade run, its steps in order (Docs/KUPGRADE.md). Never throws: every
 /// outcome, refusals included, ends in an `UpgradeReport` whose `exitCode` is the documented
 /// exit status. A failed step never skips the later checks, the summary or the rollback line.
 public struct Upgrader: Sendable {
