@@ -137,7 +137,10 @@ run_guest() {
     make_xchg "$src" "$x" "${E2E_XCHG_MB:-1024}"
     t0=$(date +%s)
     qemu_boot "$serial" "$tmo" "$kernel" "$initrd" "$cmdline" -- "$@" $(vdisk "$x" xchg raw) &
-    local qpid=$! grace=${E2E_POWEROFF_GRACE:-120} asked=""
+    local qpid=$! grace=${E2E_POWEROFF_GRACE:-120} asked="" every=${E2E_PROGRESS:-0} shown=$t0
+    # install-pool's installer boot is silent for ~10 minutes: progress once a minute by default
+    # (set here, not in install-pool, whose text is part of the pool cache key).
+    [[ $name == install ]] && every=${E2E_PROGRESS:-60}
     # The agent unmounts the exchange disk, syncs, then asks systemd to power off. A Debian 13
     # guest (systemd 257) was seen never finishing that shutdown; once the agent said so and
     # the grace period passed, stop QEMU (the results are already on the unmounted disk).
@@ -147,6 +150,12 @@ run_guest() {
             log "$name: guest asked to power off ${grace} s ago and is still running; stopping QEMU"
             kill "$qpid" 2>/dev/null || true
             break
+        fi
+        # E2E_PROGRESS=N: every N seconds, the guest's latest serial line (TCG noise left out),
+        # so a long silent boot (install-pool: ~10 minutes) shows it is alive.
+        if ((every > 0 && $(date +%s) - shown >= every)); then
+            shown=$(date +%s)
+            log "$name: $(( shown - t0 )) s: $(grep -avE "$TCG_NOISE" "$serial" 2>/dev/null | tr -d '\r' | grep -a . | tail -1 | cut -c1-110)"
         fi
         sleep 5
     done
