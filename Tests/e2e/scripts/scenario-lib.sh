@@ -79,6 +79,8 @@ install_units() {
 # take minutes) unless $1 is "default".
 trial_prepare() {
     install_bins
+    command -v efibootmgr >/dev/null 2>&1 || dpkg -i ./efi-debs/*.deb >"$OUT/efibootmgr-install.log" 2>&1 \
+        || fail "installing efibootmgr failed (see efibootmgr-install.log)"
     [ -e /usr/sbin/kbe ] || ln -s /usr/local/bin/kbe /usr/sbin/kbe
     [ -e /usr/sbin/kupgrade ] || ln -s /usr/local/bin/kupgrade /usr/sbin/kupgrade
     install_units
