@@ -15,8 +15,10 @@ esp=$(readlink -f /dev/disk/by-id/virtio-esp)
 efibootmgr --create-only --disk "$esp" --part 1 --label 'kldload trial' --loader '\EFI\ZBM\VMLINUZ.EFI' \
     --unicode 'initrd=\EFI\ZBM\INITRAMFS.IMG console=ttyS0 quiet zbm.prefer=rpool/ROOT/e2e-broken!' \
     >"$OUT/efibootmgr-create" 2>&1 || fail "efibootmgr --create-only: $(cat "$OUT/efibootmgr-create")"
-t=$(sed -n 's/^Boot\([0-9A-F]\{4\}\). kldload trial$/\1/p' "$OUT/efibootmgr-create" | head -1)
-[ -n "$t" ] || t=$(efibootmgr | sed -n 's/^Boot\([0-9A-F]\{4\}\). kldload trial$/\1/p' | head -1)
+# efibootmgr 18 prints "Boot0008* kldload trial<TAB>HD(…)/File(…)<options>" even without -v.
+entry_of() { sed -n 's/^Boot\([0-9A-F]\{4\}\)\** kldload trial\([[:space:]].*\)\{0,1\}$/\1/p' | head -1; }
+t=$(entry_of <"$OUT/efibootmgr-create")
+[ -n "$t" ] || t=$(efibootmgr | entry_of)
 [ -n "$t" ] || fail "the trial entry was not created: $(cat "$OUT/efibootmgr-create")"
 efibootmgr --bootnext "$t" >"$OUT/efibootmgr-bootnext" 2>&1 || fail "efibootmgr --bootnext $t failed"
 efibootmgr -v >"$OUT/efibootmgr-after" 2>&1
