@@ -165,6 +165,7 @@ run_guest() {
     rm -rf "$wd/$name.out"
     fetch_xchg "$x" "$wd/$name.out"
     if [[ $rc == 124 ]]; then log "$name: TIMEOUT after $tmo s; serial tail:"; serial_tail "$serial" 20; return 124; fi
+    if [[ ! -f $wd/$name.out/agent.status && ${E2E_EXPECT_BOOTFAIL:-0} == 1 ]]; then log "$name: the guest never reached the agent, as this boot must fail"; return 125; fi
     if [[ ! -f $wd/$name.out/agent.status ]]; then log "$name: guest agent never reported; serial tail:"; serial_tail "$serial" 30; return 125; fi
     return "$(cat "$wd/$name.out/agent.status")"
 }
