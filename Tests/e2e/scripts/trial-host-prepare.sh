@@ -15,5 +15,5 @@ while IFS= read -r -d '' u; do cp "$u" "$src/units/"; found=1; done < <(
 debs="$(ls -td "${E2E_CACHE:-/var/cache/kldload-e2e}"/zbm-*/debs 2>/dev/null | head -1)"
 [[ -n $debs ]] || { echo "no ZFSBootMenu stand-in in the cache (its .debs carry efibootmgr)"; exit 1; }
 mkdir -p "$src/efi-debs"
-cp "$debs"/efibootmgr_*.deb "$debs"/libefiboot*.deb "$debs"/libefivar*.deb "$src/efi-debs/"
+cp "$debs"/efibootmgr_*.deb "$debs"/libefiboot*.deb "$debs"/libefivar*.deb "$debs"/libpopt*.deb "$src/efi-debs/"
 ((found)) || { echo "no kldload trial units (kldload-health.service, kldload-trial-*) under Sources/dist in this checkout"; exit 1; }
