@@ -7,8 +7,8 @@ import Glibc
 
 /// `kldload-bench guard`: the quick regression guard run by `.ci/run` after the tests
 /// (Docs/PERFORMANCE.md, "Regression guard"). Small inputs, each case's time as a ratio to
-/// `awk -F'\t'` over the same bytes in the same run (so a slower or busier machine cancels
-/// out), compared with the committed baseline ratio for this build configuration. It prints
+/// what `awk -F'\t'` takes for the same number of bytes, measured in the same run (so a
+/// slower or busier machine cancels out), compared with the committed baseline ratio for this build configuration. It prints
 /// every figure and fails only on a gross regression: a ratio above 3 times the baseline,
 /// measured again with more runs before it counts (a burst of load on a shared machine must
 /// not fail CI).
@@ -58,16 +58,23 @@ enum GuardMode {
             parserCase("zfs-list-typed", 20_000) { try Generate.zfsList(fixtures: fixtures, total: $0) },
             parserCase("zpool-status", 2_000) { try Generate.zpoolStatus(fixtures: fixtures, total: $0) },
             parserCase("dkms-status", 2_000) { try Generate.dkmsStatus(fixtures: fixtures, total: $0) },
-            parserCase("dpkg-query", 2_000) { try Generate.dpkgQuery(fixtures: fixtures, total: $0) },
-            parserCase("rpm-query", 2_000) { try Generate.rpmQuery(fixtures: fixtures, total: $0) },
+            parserCase("dpkg-query", 20_000) { try Generate.dpkgQuery(fixtures: fixtures, total: $0) },
+            parserCase("rpm-query", 20_000) { try Generate.rpmQuery(fixtures: fixtures, total: $0) },
             Case(name: "kbe-list-s", lines: 10_000) { work, _ in
                 let dir = work + "/kbe-10k"
                 try Generate.kbeScenario(fixtures: fixtures, checkpoints: 10_000, into: dir)
                 return (dir + "/commands/002/stdout", [binDir + "/kbe", "--replay", dir, "list", "-s"])
             },
         ]
+        // awk's CPU time per byte, from one 100,000-line file (tens of ms, well above the
+        // clock's granularity and awk's start-up); every case is compared with awk's time for
+        // its own byte count (awk is linear).
+        let calibration = work + "/awk-calibration.txt"
+        do { try Data(try Generate.zfsList(fixtures: fixtures, total: 100_000).utf8).write(to: URL(fileURLWithPath: calibration)) }
+        catch { fail("calibration input: \(error)") }
+        let awkNsPerByte = Double(measureAwk(calibration, runs: 5)) / Double(max(1, fileSize(calibration)))
         let baseline = readBaseline(baselinePath)
-        say("kldload-bench guard (\(configuration) build), load average \(loadAverageText()); ratio = case / awk over the same bytes, min of runs")
+        say("kldload-bench guard (\(configuration) build), load average \(loadAverageText()); ratio = case / awk's time for the same bytes (awk \(String(format: "%.2f", awkNsPerByte)) ns/byte over 100,000 zfs list lines), CPU time, min of runs")
         say("")
         say("| case | lines | ms | awk ms | ratio | baseline | limit | verdict |")
         say("|---|---:|---:|---:|---:|---:|---:|---|")
@@ -77,14 +84,15 @@ enum GuardMode {
             let (file, argv): (String, [String])
             do { (file, argv) = try c.prepare(work, binDir) } catch { fail("\(c.name): \(error)") }
             let key = "\(configuration) \(c.name)"
-            var (ours, awk) = measure(argv, file: file, runs: 5)
+            let awk = UInt64(awkNsPerByte * Double(fileSize(file)))
+            var ours = measure(argv, runs: 5)
             var ratio = Double(ours) / Double(max(1, awk))
             let base = baseline[key]
             let limit = base.map { $0 * factor }
             var verdict = base == nil ? "no baseline" : "ok"
             if let limit, ratio > limit {
                 // Again with more runs: only a ratio that stays above the limit is a regression.
-                (ours, awk) = measure(argv, file: file, runs: 15)
+                ours = measure(argv, runs: 15)
                 ratio = Double(ours) / Double(max(1, awk))
                 verdict = ratio > limit ? "REGRESSION" : "ok (on second measurement)"
                 if ratio > limit { failed.append(c.name) }
@@ -111,23 +119,32 @@ enum GuardMode {
         return 0
     }
 
-    /// Minimum wall time of the case and of awk over `file`, runs interleaved.
-    static func measure(_ argv: [String], file: String, runs: Int) -> (UInt64, UInt64) {
+    /// Minimum CPU time (user + system, from `wait4`) of the whole child: a parser case
+    /// (`--case NAME FILE 1`: start, read, parse) or a program (kbe). CPU time, not wall time:
+    /// on a shared machine the wall time of the same run varies by more than the 3× margin
+    /// while waiting for a core; the CPU time does not.
+    static func measure(_ argv: [String], runs: Int) -> UInt64 {
         var ours: [UInt64] = []
-        var awk: [UInt64] = []
         for _ in 0..<runs {
             guard let r = try? Measure.run(argv), r.exitCode == 0 else { fail("\(argv.joined(separator: " ")) failed") }
-            // A parser case reports its own read+parse time (without process start-up);
-            // a whole program (kbe) is timed from spawn to reap.
-            let reported = argv.dropFirst().first == "--case"
-                ? r.stdout.split(separator: " ").first.flatMap { UInt64($0) } : nil
-            ours.append(reported ?? r.wallNs)
+            ours.append(r.cpuNs)
+        }
+        return ours.min() ?? 0
+    }
+
+    static func measureAwk(_ file: String, runs: Int) -> UInt64 {
+        var times: [UInt64] = []
+        for _ in 0..<runs {
             guard let a = try? Measure.run(["awk", "-F\\t", "{n+=NF} END{print n}", file]), a.exitCode == 0 else {
                 fail("awk failed on \(file)")
             }
-            awk.append(a.wallNs)
+            times.append(a.cpuNs)
         }
-        return (ours.min() ?? 0, awk.min() ?? 0)
+        return times.min() ?? 0
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
     static func readBaseline(_ path: String) -> [String: Double] {
