@@ -3,12 +3,16 @@ import Foundation
 extension BootEnvironmentManager {
     // MARK: list
 
-    /// `kbe list`: `zpool get bootfs` and one `zfs list`, nothing else.
-    public func list(showCheckpoints: Bool) throws(KBEError) -> (KBEOutput, [BootEnvironment]) {
+    /// `kbe list`: `zpool get bootfs` and one `zfs list`, nothing else. `report: false` leaves
+    /// `bootEnvironments` out of the report (the table is printed instead; with 100,000
+    /// checkpoints the report's copies cost time and memory, Docs/PERFORMANCE.md).
+    public func list(showCheckpoints: Bool, report: Bool = true) throws(KBEError) -> (KBEOutput, [BootEnvironment]) {
         let state = try loadState()
         var out = newReport("list", state: state)
-        out.report.bootEnvironments = state.environments.map {
-            KBEReport.info($0, withCheckpoints: showCheckpoints)
+        if report {
+            out.report.bootEnvironments = state.environments.map {
+                KBEReport.info($0, withCheckpoints: showCheckpoints)
+            }
         }
         return (out, state.environments)
     }

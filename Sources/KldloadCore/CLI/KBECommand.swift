@@ -371,10 +371,13 @@ public enum KBECommand {
             var table: String? = nil
             switch inv.action {
             case .list(let checkpoints, let scripted, let exact):
-                let (out, envs) = try manager.list(showCheckpoints: checkpoints)
+                // Only the form that is printed is built: the JSON report or the table.
+                let (out, envs) = try manager.list(showCheckpoints: checkpoints, report: inv.json)
                 output = out
-                table = BEListRenderer.render(
-                    envs, scripted: scripted, exact: exact, checkpoints: checkpoints, timeZone: timeZone)
+                if !inv.json {
+                    table = BEListRenderer.render(
+                        envs, scripted: scripted, exact: exact, checkpoints: checkpoints, timeZone: timeZone)
+                }
             case .createCheckpoint(let name, let source, let description):
                 output = try manager.createCheckpoint(named: name, of: source, description: description)
             case .createEnvironment(let name, let source, let description):
