@@ -16,6 +16,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case mount(String, directory: String?, readOnly: Bool)
         case umount(String)
         case describe(String, String)
+        case diff(String, String?, files: Bool)
         case autoCheckpoint(AutoCheckpoint.Options, strict: Bool)
     }
 
@@ -44,6 +45,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case .mount: return "mount"
         case .umount: return "umount"
         case .describe: return "describe"
+        case .diff: return "diff"
         case .autoCheckpoint: return "auto-checkpoint"
         }
     }
@@ -143,6 +145,9 @@ public struct KBEInvocation: Sendable, Hashable {
         case "describe":
             try need(2...2)
             inv.action = .describe(args[0], args[1])
+        case "diff":
+            try need(1...2)
+            inv.action = .diff(args[0], args.count > 1 ? args[1] : nil, files: p.has("files"))
         case "auto-checkpoint":
             try need(0...0)
             inv.action = try AutoCheckpoint.parsedAction(p)
@@ -293,6 +298,17 @@ public enum KBECommand {
             name: "describe", aliases: [], usage: "kbe describe BE|CHECKPOINT TEXT",
             summary: "set (or with \"\" clear) a description", specs: [],
             details: "Stored in the user property org.kldload:description."),
+        Subcommand(
+            name: "diff", aliases: [], usage: "kbe diff A [B] [--files] [--json]",
+            summary: "what changed from A to B (default: the running BE): packages, kernels, files",
+            specs: [.flag("files", "--files", help: "also list the changed files (zfs diff; A must be a checkpoint)")],
+            details: """
+                A and B are boot environments or checkpoints. Packages (dpkg, rpm, pacman) are read from each side's
+                own database in its snapshot (.zfs/snapshot) or mount, never through its package manager: added,
+                removed, upgraded, downgraded, in the distribution's version order. Kernels: the kernels each side
+                has and whether each has a zfs module. A side that is not mounted is mounted read-only under /run/kbe
+                for the read. Nothing is changed.
+                """),
         AutoCheckpoint.subcommand,
         Subcommand(
             name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
@@ -386,6 +402,10 @@ public enum KBECommand {
             case .mount(let target, let dir, let ro): output = try manager.mount(target, at: dir, readOnly: ro)
             case .umount(let target): output = try manager.umount(target)
             case .describe(let target, let text): output = try manager.describe(target, as: text)
+            case .diff(let a, let b, let files):
+                let (out, diff) = try manager.diff(a, b, files: files)
+                output = out
+                table = diff.lines().map { $0 + "\n" }.joined()
             case .autoCheckpoint(let options, let strict):
                 return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)
