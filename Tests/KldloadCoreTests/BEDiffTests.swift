@@ -225,3 +225,73 @@ import Testing
         #expect(BEDiff.grouped(changes).map(\.path) == ["/etc/a.conf", "/etc/b.conf", "/etc/a.d/z", "/root/y", "/usr/bin/x"])
     }
 }
+
+/// zfs diff as OpenZFS 2.3.9 printed it (Fixtures/zfs-2.3/openzfs-2.3.9-debian13/diff).
+@Suite struct ZFSDiffGoldenTests {
+    static let dir = Fixtures.root.path + "/zfs-2.3/openzfs-2.3.9-debian13/diff"
+
+    @Test func everyKindOfChangeAndEveryEscapeIsRead() throws {
+        let text = try String(contentsOfFile: Self.dir + "/zfs-diff-FH-a-b.stdout", encoding: .utf8)
+        let changes = try ZFSDiffParser.parse(text)
+        #expect(changes.count == 15)
+        let byPath = Dictionary(changes.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let d = "/etc/kldload-diff-files/"
+        #expect(byPath[d + "remove-me"]?.kind == .removed)
+        #expect(byPath[d + "rename-me"]?.newPath == d + "renamed")
+        #expect(byPath[d + "linked"]?.linkDelta == 1)
+        #expect(byPath[d + "symlink"]?.type == "@")
+        #expect(byPath[d + "fifo"]?.type == "|")
+        #expect(byPath["/etc/kldload-diff.d"]?.type == "/")
+        for name in ["with space", "tab\there", "new\nline", "ümlaut", "back\\slash"] {
+            #expect(byPath[d + name]?.kind == .added, "\(name)")
+        }
+    }
+
+    @Test func timestampedAndHumanFormsAreNotMistakenForTheScriptedOne() throws {
+        // kbe asks for -FH; -t and the human form must not parse as it silently.
+        for name in ["zfs-diff-FHt-a-b", "zfs-diff-a-b"] {
+            let text = try String(contentsOfFile: Self.dir + "/\(name).stdout", encoding: .utf8)
+            #expect(throws: ParseError.self) { try ZFSDiffParser.parse(text) }
+        }
+    }
+
+    @Test func kbeDiffFilesReplaysOnTheRealCapture() throws {
+        let context = try SystemContext.replay(scenario: Fixtures.root.path + "/scenarios/kbe-diff-files")
+        let r = KBECommand.run(try KBEInvocation.parse(["diff", "--files", "diff-a"]), context: context, timeZone: TimeZone(identifier: "UTC")!)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(
+            r.stdout == """
+                kbe diff rpool/ROOT/default@diff-a -> rpool/ROOT/default
+                packages: no package database found
+                kernels:
+                  rpool/ROOT/default@diff-a: none found
+                  rpool/ROOT/default: none found
+                files (zfs diff): 15 changed
+                  /
+                    M / /etc
+                  /etc
+                    M / /etc/kldload-diff-files
+                    M F /etc/kldload-diff.conf
+                    + / /etc/kldload-diff.d
+                  /etc/kldload-diff-files
+                    + F /etc/kldload-diff-files/back\\slash
+                    + | /etc/kldload-diff-files/fifo
+                    M F /etc/kldload-diff-files/linked (links +1)
+                    + F /etc/kldload-diff-files/new\\nline
+                    - F /etc/kldload-diff-files/remove-me
+                    R F /etc/kldload-diff-files/rename-me -> /etc/kldload-diff-files/renamed
+                    + @ /etc/kldload-diff-files/symlink
+                    + F /etc/kldload-diff-files/tab\\there
+                    + F /etc/kldload-diff-files/with space
+                    + F /etc/kldload-diff-files/ümlaut
+                  /etc/kldload-diff.d
+                    + F /etc/kldload-diff.d/added.conf
+
+                """)
+    }
+
+    @Test func zfsRefusalIsPassedOnWithAHint() throws {
+        let text = try String(contentsOfFile: Self.dir + "/zfs-diff-FH-b-a.stderr", encoding: .utf8)
+        #expect(text.contains("Not an earlier snapshot from the same fs"))
+    }
+}

@@ -78,3 +78,30 @@ build rpm "$F/pkgdb/rpm-4.18.0-debian12" "rpm (dnf --installroot)" "
   The rpm databases were captured under the installroot's root/.rpmdb (Debian's rpm default _dbpath); here they sit where
   RHEL 9 keeps them, /var/lib/rpm. commands/003 and 004 are the real \`rpm --dbpath … -qa --qf\` answers for those two
   databases (the --dbpath argument is where kbe finds them in this tree)."
+
+# kbe-diff-files: `kbe diff --files diff-a` on the real OpenZFS 2.3.9 capture of boot E.
+Z="$F/zfs-2.3/openzfs-2.3.9-debian13/diff"
+S="$F/scenarios/kbe-diff-files"
+rm -rf "$S"; mkdir -p "$S/commands/001" "$S/commands/002" "$S/commands/003" "$S/root/proc/self"
+rows=()
+zcopy() { mkdir -p "$(dirname "$S/$2")"; cp "$1" "$S/$2"; rows+=("| \`$2\` | \`${1#$R/}\` $3 | \`$(sha256sum "$1" | cut -c1-16)…\` |"); }
+printf 'zpool\nget\n-Hp\nbootfs\nrpool\n' >"$S/commands/001/argv"
+zcopy "$Z/zpool-get-bootfs.stdout" commands/001/stdout "(zpool get -Hp bootfs rpool)"
+cp "$BES/commands/002/argv" "$S/commands/002/argv"
+zcopy "$Z/zfs-list-be.stdout" commands/002/stdout "(the BE listing, same argv as kbe's)"
+printf 'zfs\ndiff\n-FH\nrpool/ROOT/default@diff-a\nrpool/ROOT/default\n' >"$S/commands/003/argv"
+zcopy "$Z/zfs-diff-FH-a-live.stdout" commands/003/stdout "(zfs diff -FH rpool/ROOT/default@diff-a rpool/ROOT/default)"
+zcopy "$Z/proc-self-mounts.stdout" root/proc/self/mounts "(cat /proc/self/mounts)"
+printf 'now=2026-12-05T15:13:50Z\nuid=0\ninteractive=false\n' >"$S/scenario.conf"
+{
+    echo "# kbe-diff-files"
+    echo
+    echo "\`kbe diff --files diff-a\` on real OpenZFS 2.3.9 output (Debian 13 VM, Tests/e2e/capture-zfs boot E): checkpoint"
+    echo "\`diff-a\` of the running BE rpool/ROOT/default and the files changed since (every kind zfs diff prints, names"
+    echo "that need escaping). No package database is in this tree (the files are the point). Built by"
+    echo "\`Tests/scenario-builder/build-diff-scenarios.sh\` from verbatim copies; \`now=\` is the listing's capture time."
+    echo
+    echo "| scenario file | copied from | sha256 |"
+    echo "|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+} >"$S/PROVENANCE.md"

@@ -47,16 +47,24 @@ public struct BEDiff: Sendable, Hashable, Codable {
             for f in files {
                 let dir = Self.directory(of: f.path)
                 if dir != group {
-                    out.append("  \(dir)")
+                    out.append("  \(Self.shown(dir))")
                     group = dir
                 }
-                var line = "    \(f.kind.rawValue) \(f.type) \(f.path)"
-                if let n = f.newPath { line += " -> \(n)" }
+                var line = "    \(f.kind.rawValue) \(f.type) \(Self.shown(f.path))"
+                if let n = f.newPath { line += " -> \(Self.shown(n))" }
                 if let d = f.linkDelta { line += " (links \(d > 0 ? "+" : "")\(d))" }
                 out.append(line)
             }
         }
         return out
+    }
+
+    /// A file name on one line: newline, TAB and carriage return shown as `\n`, `\t`, `\r`
+    /// (other control characters are made visible at the console boundary, `TerminalText`).
+    static func shown(_ path: String) -> String {
+        guard path.contains(where: { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" }) else { return path }
+        return path.replacingOccurrences(of: "\r\n", with: "\\r\\n").replacingOccurrences(of: "\n", with: "\\n")
+            .replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\r", with: "\\r")
     }
 
     static func directory(of path: String) -> String {
