@@ -295,3 +295,37 @@ import Testing
         #expect(text.contains("Not an earlier snapshot from the same fs"))
     }
 }
+
+/// kupgrade's summary and report list the transaction's packages with kbe diff's code.
+@Suite struct KupgradePackageListTests {
+    /// The real apt run of kupgrade-debian12-apt-pkgdb-in-be (checkpoint pre-upgrade-20261122-051036,
+    /// package database inside the BE), with two real dpkg databases put in its tree for the read: the
+    /// debootstrap pair of Fixtures/pkgdb (not this run's own databases, which were not captured), the
+    /// "before" one in the checkpoint's .zfs/snapshot directory. The summary must list what they say.
+    @Test func summaryAndReportListThePackagesTheDatabasesShow() throws {
+        let dir = Fixtures.root.path + "/pkgdb/dpkg-1.21.23-debian12-root"
+        let r = try ScenarioReplay.run(path: ScenarioReplay.path("kupgrade-debian12-apt-pkgdb-in-be"), prepare: { context in
+            try context.files.write(
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/before/var/lib/dpkg/status")),
+                to: "/.zfs/snapshot/pre-upgrade-20261122-051036/var/lib/dpkg/status")
+            try context.files.write(
+                try Data(contentsOf: URL(fileURLWithPath: dir + "/after/var/lib/dpkg/status")), to: "/var/lib/dpkg/status")
+        })
+        #expect(r.report.exitCode == 0)
+        #expect(r.report.packages?.upgraded.map(\.name) == ["less"])
+        #expect(r.report.packages?.removed.map(\.name) == ["cpio"])
+        let text = r.lines.text
+        #expect(text.contains("  packages (dpkg): 1 upgraded, 0 downgraded, 3 added, 1 removed, 88 unchanged\n"))
+        #expect(text.contains("    upgraded    less 590-2.1~deb12u2 -> 668-1\n"))
+        // Reading the databases ran nothing: the recorded commands are exactly those of the run.
+        #expect(r.replay.invocations.map(\.argv) == r.replay.recordings.map(\.argv))
+        let json = r.report.json()
+        #expect(json.contains("\"packages\""))
+    }
+
+    @Test func withoutReadableDatabasesNothingIsAdded() throws {
+        let r = try ScenarioReplay.run("kupgrade-debian12-apt-pkgdb-in-be")
+        #expect(r.report.packages == nil)
+        #expect(!r.lines.text.contains("packages ("))
+    }
+}

@@ -152,9 +152,12 @@ extension BootEnvironmentManager {
         var snapshot: String?
     }
 
-    func diffSide(_ target: BETarget, state: BootEnvironmentState) throws(KBEError) -> DiffSide {
+    /// `extraSnapshots`: snapshots taken after `state` was listed (kupgrade's checkpoint).
+    func diffSide(_ target: BETarget, state: BootEnvironmentState, extraSnapshots: Set<String> = []) throws(KBEError)
+        -> DiffSide
+    {
         let altroot = state.altroot
-        let snapshots: Set<String> = Set(state.records.lazy.filter { $0.kind == .snapshot }.map(\.name))
+        let snapshots = Set(state.records.lazy.filter { $0.kind == .snapshot }.map(\.name)).union(extraSnapshots)
         switch target {
         case .environment(let be):
             if let at = be.mountedAt {
@@ -187,8 +190,9 @@ extension BootEnvironmentManager {
             if let split = pkg.splitDataset, be.isActiveNow,
                 let m = state.mounts.entries.first(where: { $0.source == split && $0.fstype == "zfs" })
             {
-                let splitSnaps = (try? packageDatabaseSnapshots(split)) ?? []
-                if splitSnaps.contains(where: { $0.name == split + "@" + cp.name }) {
+                let has = snapshots.contains(split + "@" + cp.name)
+                    || ((try? packageDatabaseSnapshots(split)) ?? []).contains(where: { $0.name == split + "@" + cp.name })
+                if has {
                     let side = altroot.isEmpty ? m.mountpoint : String(m.mountpoint.dropFirst(altroot.count))
                     map.append((side, m.mountpoint + snapdir))
                 }
@@ -285,6 +289,27 @@ extension BootEnvironmentManager {
         do { return BEDiff.grouped(try ZFSDiffParser.parse(r.stdout)) } catch { throw KBEError.parse(error) }
     }
 
+    /// kupgrade's list of the transaction's packages: the checkpoint it just took (`snapshots`:
+    /// every snapshot of it, taken after `state` was listed) against the running BE, with the same
+    /// code as `kbe diff`. nil when either side has no package database kbe can read (the reason
+    /// is the warning returned with it).
+    public func transactionPackages(
+        state: BootEnvironmentState, running: BootEnvironment, checkpoint name: String, snapshots: [String]
+    ) -> (PackageDiff?, String?) {
+        let cp = Checkpoint(
+            name: name, dataset: running.dataset, used: 0, referenced: 0, creation: nil, description: nil, clones: [],
+            order: running.checkpoints.count)
+        var scratch = newReport("diff", state: state)
+        do {
+            let d = try compare(
+                .checkpoint(running, cp), .environment(running), state: state, files: false,
+                extraSnapshots: Set(snapshots), output: &scratch)
+            return (d.packages, nil)
+        } catch {
+            return (nil, error.message)
+        }
+    }
+
     /// `kbe diff A [B]`: B defaults to the running BE. Reads only; a BE or checkpoint that is not
     /// mounted is mounted read-only under /run/kbe for the time of the read.
     public func diff(_ a: String, _ b: String?, files: Bool) throws(KBEError) -> (KBEOutput, BEDiff) {
@@ -307,12 +332,13 @@ extension BootEnvironmentManager {
     }
 
     /// The comparison behind `kbe diff`, kupgrade's package list and the rollback preview.
-    func compare(_ fromTarget: BETarget, _ toTarget: BETarget, state: BootEnvironmentState, files: Bool, output: inout KBEOutput)
-        throws(KBEError) -> BEDiff
-    {
-        let from = try diffSide(fromTarget, state: state)
+    func compare(
+        _ fromTarget: BETarget, _ toTarget: BETarget, state: BootEnvironmentState, files: Bool,
+        extraSnapshots: Set<String> = [], output: inout KBEOutput
+    ) throws(KBEError) -> BEDiff {
+        let from = try diffSide(fromTarget, state: state, extraSnapshots: extraSnapshots)
         var to: DiffSide
-        do { to = try diffSide(toTarget, state: state) } catch {
+        do { to = try diffSide(toTarget, state: state, extraSnapshots: extraSnapshots) } catch {
             unmountTemporary(from, output: &output)
             throw error
         }
