@@ -329,3 +329,51 @@ import Testing
         #expect(!r.lines.text.contains("packages ("))
     }
 }
+
+/// kbe rollback and kbe activate show on a terminal what changes before they ask.
+@Suite struct RollbackPreviewTests {
+    final class Asked: @unchecked Sendable {
+        let lock = NSLock()
+        var prompts: [String] = []
+        func ask(_ p: String) -> String? { lock.withLock { prompts.append(p) }; return "no" }
+    }
+
+    static func run(_ argv: [String], interactive: Bool) throws -> (KBECommand.Result, [String], ReplayRunner?) {
+        var context = try SystemContext.replay(scenario: Fixtures.root.path + "/scenarios/kbe-diff-dpkg")
+        context.isInteractive = interactive
+        let asked = Asked()
+        let r = KBECommand.run(
+            try KBEInvocation.parse(argv), context: context, ask: { asked.ask($0) }, timeZone: TimeZone(identifier: "UTC")!)
+        return (r, asked.prompts, context.runner as? ReplayRunner)
+    }
+
+    @Test func rollbackShowsWhatItUndoesBeforeAsking() throws {
+        let (r, prompts, runner) = try Self.run(["rollback", "pre-upgrade-20261122-101500"], interactive: true)
+        #expect(r.exitCode == 3)  // answered "no"
+        let prompt = try #require(prompts.first)
+        let lines = prompt.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(Array(lines.prefix(4)) == [
+            "What changes (kbe diff rpool/ROOT/default rpool/ROOT/default@pre-upgrade-20261122-101500):",
+            "  packages (dpkg): 0 upgraded, 1 downgraded, 1 added, 3 removed, 88 unchanged",
+            "    downgraded  less 668-1 -> 590-2.1~deb12u2",
+            "    added       cpio 2.13+dfsg-7.1",
+        ])
+        #expect(prompt.contains("kbe rollback discards every change made after rpool/ROOT/default@pre-upgrade-20261122-101500 on:"))
+        #expect(runner?.invocations.allSatisfy { ["zpool", "zfs"].contains($0.argv[0]) && $0.argv[1] != "rollback" } == true)
+    }
+
+    @Test func activateAsksOnATerminalAfterTheDiff() throws {
+        let (r, prompts, runner) = try Self.run(["activate", "pre-upgrade-20261122-101500"], interactive: true)
+        #expect(r.exitCode == 3)
+        #expect(prompts.first?.hasPrefix("What changes (kbe diff rpool/ROOT/default rpool/ROOT/default@pre-upgrade-20261122-101500):\n") == true)
+        #expect(prompts.first?.contains("Type 'pre-upgrade-20261122-101500' (or 'yes') to continue") == true)
+        #expect(runner?.invocations.contains { $0.argv.starts(with: ["zfs", "clone"]) } == false)
+    }
+
+    @Test func withoutATerminalNothingIsShownOrAsked() throws {
+        let (r, prompts, _) = try Self.run(["rollback", "pre-upgrade-20261122-101500"], interactive: false)
+        #expect(r.exitCode == 3)
+        #expect(prompts.isEmpty)
+        #expect(!r.stderr.contains("What changes"))
+    }
+}

@@ -310,6 +310,20 @@ extension BootEnvironmentManager {
         }
     }
 
+    /// The short diff `kbe rollback` and `kbe activate` show on a terminal before they ask: what
+    /// changes from the BE as it is now to what will be there (packages, at most 15 lines, and
+    /// kernels). Empty when nobody is asked (no terminal, --yes, --dry-run). A failure to compare
+    /// is one line, never a reason to refuse.
+    func preview(from: BETarget, to: BETarget, state: BootEnvironmentState, output: inout KBEOutput) -> [String] {
+        guard context.isInteractive, ask != nil, !options.assumeYes, !options.dryRun else { return [] }
+        do {
+            let d = try compare(from, to, state: state, files: false, output: &output)
+            return ["What changes (kbe diff \(d.from) \(d.to)):"] + d.lines(packageLimit: 15).dropFirst().map { "  " + $0 }
+        } catch {
+            return ["(kbe diff could not compare them: \(error.message))"]
+        }
+    }
+
     /// `kbe diff A [B]`: B defaults to the running BE. Reads only; a BE or checkpoint that is not
     /// mounted is mounted read-only under /run/kbe for the time of the read.
     public func diff(_ a: String, _ b: String?, files: Bool) throws(KBEError) -> (KBEOutput, BEDiff) {

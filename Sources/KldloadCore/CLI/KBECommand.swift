@@ -261,6 +261,7 @@ public enum KBECommand {
                 A checkpoint (full name, or the bare name of a checkpoint of the running BE): cloned into a new
                 BE named after it, then bootfs points at the clone; the current BE is not changed.
                 Refused when the package database lives outside the BE (--allow-split-pkgdb to override).
+                On a terminal it shows what changes (kbe diff) and asks; without one it does not ask.
                 """),
         Subcommand(
             name: "rollback", aliases: [], usage: "kbe rollback CHECKPOINT [--yes] [--allow-split-pkgdb]",
@@ -268,7 +269,8 @@ public enum KBECommand {
             specs: [splitFlag],
             details: """
                 Runs zfs rollback -r on the BE, its children and a split package-database dataset: every newer
-                checkpoint is destroyed (refused if one of them has clones). Asks for confirmation on a terminal;
+                checkpoint is destroyed (refused if one of them has clones). Asks for confirmation on a terminal,
+                after showing what the rollback undoes (kbe diff);
                 needs --yes otherwise. For the running BE, prefer kbe activate CHECKPOINT && reboot.
                 """),
         Subcommand(
