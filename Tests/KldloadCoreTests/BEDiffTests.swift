@@ -377,3 +377,18 @@ import Testing
         #expect(!r.stderr.contains("What changes"))
     }
 }
+
+@Suite struct SideFileSystemTests {
+    /// A checkpoint of a BE with a child /var: the child's part is read through its own .zfs.
+    @Test func longestPrefixWinsAndWritesAreRefused() throws {
+        let base = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent-kbe-diff-test"))
+        try base.write(Data("root\n".utf8), to: "/.zfs/snapshot/cp/etc/hostname")
+        try base.write(Data("var\n".utf8), to: "/var/.zfs/snapshot/cp/lib/dpkg/status")
+        let side = SideFileSystem(base: base, map: [("/", "/.zfs/snapshot/cp"), ("/var", "/var/.zfs/snapshot/cp")])
+        #expect(side.real("/var/lib/dpkg/status") == "/var/.zfs/snapshot/cp/lib/dpkg/status")
+        #expect(side.real("/variable") == "/.zfs/snapshot/cp/variable")
+        #expect(side.textIfPresent("/var/lib/dpkg/status") == "var\n")
+        #expect(side.textIfPresent("/etc/hostname") == "root\n")
+        #expect(throws: FileSystemError.self) { try side.write(Data(), to: "/etc/x") }
+    }
+}
