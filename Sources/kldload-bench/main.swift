@@ -48,6 +48,7 @@ if args.first == "--generate" {
         case "dkms-status": text = try Generate.dkmsStatus(fixtures: args[1], total: n)
         case "dpkg-query": text = try Generate.dpkgQuery(fixtures: args[1], total: n)
         case "rpm-query": text = try Generate.rpmQuery(fixtures: args[1], total: n)
+        case "dpkg-status-diff": text = try Generate.dpkgStatus(fixtures: args[1], total: n)
         case "zfs-list-json", "zfs-list-json-foundation": text = try Generate.zfsListJSON(fixtures: args[1], total: n)
         default: fail("unknown case \(args[2])")
         }
@@ -94,7 +95,7 @@ while let arg = rest.popFirst() {
     case "-h", "--help":
         say("""
         usage: kldload-bench [--fixtures DIR] [--runs N] [--sizes 1000,10000,100000,1000000]
-                             [--only zfs-list,zfs-list-typed,zpool-status,dkms-status,dpkg-query,rpm-query,e2e]
+                             [--only zfs-list,zfs-list-typed,zpool-status,dkms-status,dpkg-query,rpm-query,dpkg-status-diff,e2e]
                              [--skip-e2e] [--static-kbe PATH]
         Run from the repository root after `swift build -c release`. See Docs/PERFORMANCE.md.
         """)
@@ -166,6 +167,7 @@ let caseList: [(name: String, title: String, generate: (Int) throws -> String)] 
     ("dkms-status", "DKMSStatusParser.parse (modules x 50 kernels, slash form, dkms 3.0.10)", { try Generate.dkmsStatus(fixtures: fixtureDir, total: $0) }),
     ("dpkg-query", "DpkgQueryParser.parseEntries (dpkg-query -W -f, dpkg 1.21.23)", { try Generate.dpkgQuery(fixtures: fixtureDir, total: $0) }),
     ("rpm-query", "RPMQueryParser.parse (rpm -qa --qf, rpm 4.18.0)", { try Generate.rpmQuery(fixtures: fixtureDir, total: $0) }),
+    ("dpkg-status-diff", "DpkgStatusParser.parse + PackageDiff.compute (var/lib/dpkg/status, dpkg 1.21.23; size = packages, every 3rd upgraded)", { try Generate.dpkgStatus(fixtures: fixtureDir, total: $0) }),
     ("zfs-list-json", "ZFSJSONParser.datasets (zfs list -j --json-int, OpenZFS 2.3.9, kbe's 13 columns; lines = datasets)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
     ("zfs-list-json-foundation", "JSONSerialization + the same lookups, same file (unordered)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
 ]

@@ -163,6 +163,15 @@ extension BootEnvironmentManager {
         var kernelDir: String?
         let pkg = packageDatabase(state)
         out.report.packageDatabase = pkg
+        // On a terminal, what booting it changes compared with the running BE, then a question
+        // (before anything more is read or planned).
+        func askFirst(_ next: String) throws(KBEError) {
+            guard let running = state.running, context.isInteractive, ask != nil, !options.assumeYes, !options.dryRun
+            else { return }
+            var text = preview(from: .environment(running), to: target, state: state, output: &out)
+            text.append("kbe activate makes \(next) the boot environment for the next boot (nothing is destroyed).")
+            try confirm(text, expected: String(next.split(separator: "/").last ?? ""), output: &out)
+        }
         switch target {
         case .environment(let be):
             next = be.dataset
@@ -180,6 +189,7 @@ extension BootEnvironmentManager {
                         undo: state.bootfs.map { [["zpool", "set", "bootfs=\($0)", pool]] } ?? []))
             }
             kernelDir = be.mountedAt.map { Self.join($0, "/boot") }
+            if !plan.isEmpty { try askFirst(next) }
         case .checkpoint(let be, let cp):
             if let split = pkg.splitDataset, !options.allowSplitPackageDatabase {
                 throw splitRefusal(
@@ -190,6 +200,7 @@ extension BootEnvironmentManager {
             let name = Self.uniquify(cp.name) { taken.contains($0) }
             next = state.layout.beRoot + "/" + name
             try BENames.validate(name, as: "boot environment name (from the checkpoint name)", fullName: next)
+            try askFirst(next)
             let snapshotSet: Set<String> = Set(state.records.lazy.filter { $0.kind == .snapshot }.map(\.name))
             var props = try zfsBootMenuProperties(of: be.dataset)
             props += ["-o", "\(Self.descriptionProperty)=activated from \(cp.fullName)"]
@@ -210,6 +221,7 @@ extension BootEnvironmentManager {
         warnAboutLayout(pkg, output: &out)
         out.report.target = next
         out.report.nextBoot = next
+
         let kernel = kernelDir.flatMap { BootKernel.newest(files: context.files, bootDirectory: $0) }
         out.report.nextBootKernel = kernel
         if plan.isEmpty {
@@ -308,6 +320,7 @@ extension BootEnvironmentManager {
         }
         out.report.target = cp.fullName
         out.report.destroyed = newer.map(\.name)
+        text = preview(from: .environment(be), to: .checkpoint(be, cp), state: state, output: &out) + text
         try confirm(text, expected: be.name, output: &out)
         let plan = BEPlan(datasets.map { .run(["zfs", "rollback", "-r", $0 + "@" + cp.name]) })
         try carryOut(plan, output: &out)

@@ -59,6 +59,8 @@ public struct KBEReport: Sendable, Codable, Hashable {
     public var nextBootKernel: String?
     public var mountpoint: String?
     public var packageDatabase: PackageDatabaseStatus?
+    /// `kbe diff`: packages, kernels and (--files) file changes between two sides.
+    public var diff: BEDiff?
     /// `kbe --version --json`.
     public var kbeVersion: String?
     /// Set when the command failed (the process exits with `error.exitCode`).

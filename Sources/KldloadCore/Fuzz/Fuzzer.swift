@@ -68,6 +68,14 @@ public enum Fuzzer {
         Target(name: "dkms autoinstall") { t throws(ParseError) in _ = DKMSAutoinstallOutput.parse(t, kernel: "6.1.0-18-amd64") },
         Target(name: "rpm -qa") { t throws(ParseError) in _ = try RPMQueryParser.parse(t) },
         Target(name: "dpkg-query") { t throws(ParseError) in _ = try DpkgQueryParser.parseEntries(t) },
+        Target(name: "package databases → diff (dpkg status, pacman desc)") { t throws(ParseError) in
+            let dpkg = DpkgStatusParser.parse(Data(t.utf8))
+            _ = PackageDiff.compute(old: dpkg, new: Array(dpkg.reversed().prefix(dpkg.count / 2)), database: .dpkg).lines(limit: 20)
+            let pac = PacmanLocalParser.parseDesc(t).map { [$0] } ?? []
+            _ = PackageDiff.compute(old: pac, new: [], database: .pacman)
+            for kind in PackageDatabaseKind.allCases { _ = kind.compare(String(t.prefix(200)), String(t.suffix(200))) }
+        },
+        Target(name: "zfs diff -FH") { t throws(ParseError) in _ = BEDiff.grouped(try ZFSDiffParser.parse(t)) },
         Target(name: "pacman") { t throws(ParseError) in
             _ = try? PacmanParser.parseInstalled(t)
             _ = try? PacmanParser.parseUpgrades(t)

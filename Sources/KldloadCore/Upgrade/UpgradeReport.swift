@@ -65,6 +65,9 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
     public var plan: UpgradePlan?
     public var requiredBytes: UInt64?
     public var checkpoint: Checkpoint?
+    /// The transaction's packages: the checkpoint's package database against the result's,
+    /// by kbe diff's code (absent when either database could not be read, or nothing ran).
+    public var packages: PackageDiff?
     public var transaction: [Step] = []
     public var transactionFailed = false
     public var autoremove: [Step] = []

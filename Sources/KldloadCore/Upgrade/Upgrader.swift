@@ -440,6 +440,14 @@ private struct Session {
             report.warnings.append("could not record the result on \(be)@\(name)")
         }
 
+        // What the transaction changed, read from the checkpoint and the result (kbe diff's code).
+        if packageManagerRan {
+            let (packages, why) = beManager.transactionPackages(
+                state: beState, running: running, checkpoint: name, snapshots: snapshots)
+            report.packages = packages
+            if packages == nil, let why { log.record("package list not available: \(why)") }
+        }
+
         // 11. summary.
         finish(status)
         printSummary(plan: plan, verification: verification, signing: signing, checkpoint: name, be: be,
@@ -590,6 +598,9 @@ private struct Session {
             if plan.count(.remove) > 0 { extra.append("\(plan.count(.remove)) removed") }
             let changed = plan.items.count - plan.count(.install) - plan.count(.remove)
             line("  upgraded: \(changed) package\(changed == 1 ? "" : "s")" + (extra.isEmpty ? "" : " (\(extra.joined(separator: ", ")))"))
+        }
+        if let packages = report.packages, !packages.isEmpty {
+            for l in packages.lines(limit: 40) { line("  " + l) }
         }
         for k in plan.newKernels where !report.transactionFailed { line("  new kernel: \(k) (reboot required)") }
         let otherReasons = reboot.reasonsBeyondNewKernels

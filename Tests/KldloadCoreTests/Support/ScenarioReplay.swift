@@ -24,8 +24,13 @@ struct ScenarioReplay {
     }
 
     /// The scenario's `locks_held=` is honoured, as by `kupgrade --replay`.
-    static func run(path: String, configure: (inout UpgradeOptions) -> Void = { _ in }) throws -> ScenarioReplay {
+    /// `prepare` may add files to the replay's in-memory overlay before kupgrade runs.
+    static func run(
+        path: String, configure: (inout UpgradeOptions) -> Void = { _ in },
+        prepare: (SystemContext) throws -> Void = { _ in }
+    ) throws -> ScenarioReplay {
         let context = try SystemContext.replay(scenario: path)
+        try prepare(context)
         let replay = try #require(context.runner as? ReplayRunner)
         var options = UpgradeOptions()
         options.assumeYes = true
