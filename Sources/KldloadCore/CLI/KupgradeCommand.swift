@@ -10,6 +10,7 @@ public enum KupgradeCommand {
         .flag("allow-degraded", "--allow-degraded", help: "upgrade even if the pool is DEGRADED (never FAULTED/SUSPENDED/UNAVAIL)"),
         .flag("no-autoremove", "--no-autoremove", help: "do not remove orphaned packages afterwards"),
         .flag("autoremove", "--autoremove", help: "also remove orphans on Arch (pacman -Qdtq, pacman -Rns)"),
+        .flag("new-be", "--new-be", help: "upgrade a clone of the running boot environment (NAME, default upgrade-YYYYMMDD-HHMMSS) and boot it next; the running one does not change"),
         .value("keep", "--keep", metavar: "N", help: "keep the newest N pre-upgrade checkpoints (default 10)"),
         .value("log", "--log", metavar: "PATH", help: "append the run log here (default /var/log/kupgrade.log)"),
         .value("metrics-dir", "--metrics-dir", metavar: "DIR", help: "write kldload_kupgrade.prom here for node_exporter's textfile collector"),
@@ -22,6 +23,7 @@ public enum KupgradeCommand {
         """
         usage: kupgrade [--dry-run] [--yes] [--json] [--allow-degraded] [--no-autoremove]
                         [--autoremove] [--keep N] [--log PATH] [--metrics-dir DIR] [--replay DIR]
+                        [--new-be [NAME]]
 
         Safe OS upgrade on a ZFS root: checks the pool, snapshots the boot environment
         (pre-upgrade-YYYYMMDD-HHMMSS), runs apt/dnf/pacman, verifies the ZFS modules of every
@@ -62,6 +64,15 @@ public enum KupgradeCommand {
         if let text = files.textIfPresent(UpgradeOptions.configPath) {
             do { try KupgradeConfig.parse(text).apply(to: &options) } catch {
                 throw UsageError(error.description)
+            }
+        }
+        if parsed.has("new-be") {
+            options.newBE = true
+            if let name = parsed.positionals.first {
+                do { try BENames.validate(name, as: "boot environment name (--new-be NAME)") } catch {
+                    throw UsageError(error.message)
+                }
+                options.newBEName = name
             }
         }
         options.dryRun = parsed.has("dry-run")
@@ -120,7 +131,7 @@ public enum KupgradeCommand {
             stdout("kupgrade \(KldloadVersion.current)")
             return 0
         }
-        if let extra = parsed.positionals.first {
+        if let extra = parsed.positionals.dropFirst(parsed.has("new-be") ? 1 : 0).first {
             stderr("kupgrade: error: unexpected argument '\(extra)'")
             stderr("try 'kupgrade --help'")
             return ExitStatus.usage.rawValue

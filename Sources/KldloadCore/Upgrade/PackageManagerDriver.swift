@@ -33,9 +33,18 @@ public protocol PackageManagerDriver: Sendable {
     func autoremove(_ runner: DriverRunner, options: UpgradeOptions) -> (commands: [Command], skipped: String?)
     /// The command a user runs to keep the old kernel (for the DKMS failure block).
     func pinKernelHint(_ kernel: String) -> String
+    /// `command` run against the system mounted at `root` instead of `/` (`kupgrade --new-be`):
+    /// apt in a chroot, dnf with `--installroot`, pacman with `--sysroot`.
+    func rooted(_ command: Command, at root: String) -> Command
 }
 
 extension PackageManagerDriver {
+    /// `chroot ROOT argv…`: what apt and every helper command need (dpkg's maintainer scripts,
+    /// DKMS and the initramfs hooks run in the new BE with it).
+    public func rooted(_ command: Command, at root: String) -> Command {
+        Command(["chroot", root] + command.argv, environment: command.environment)
+    }
+
     public func failed(_ result: CommandResult) -> Bool { !result.status.isSuccess }
 
     /// Error lines (`E: `, `error: `, `Error: ` on stderr) of a command that nevertheless
@@ -277,6 +286,15 @@ public struct DnfDriver: PackageManagerDriver {
 
     public func autoremove(_ runner: DriverRunner, options: UpgradeOptions) -> (commands: [Command], skipped: String?) {
         options.autoremove ? ([Self.autoremoveCommand], nil) : ([], "autoremove disabled")
+    }
+
+    /// dnf's own `--installroot` (configuration, repositories, cache and scriptlets from the
+    /// new BE; rpm runs the scriptlets chrooted there).
+    public func rooted(_ command: Command, at root: String) -> Command {
+        guard command.program == "dnf" else {
+            return Command(["chroot", root] + command.argv, environment: command.environment)
+        }
+        return Command(["dnf", "--installroot=\(root)"] + command.arguments, environment: command.environment)
     }
 
     public func pinKernelHint(_ kernel: String) -> String {
