@@ -16,6 +16,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case mount(String, directory: String?, readOnly: Bool)
         case umount(String)
         case describe(String, String)
+        case movePackageDatabase
         case autoCheckpoint(AutoCheckpoint.Options, strict: Bool)
     }
 
@@ -44,6 +45,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case .mount: return "mount"
         case .umount: return "umount"
         case .describe: return "describe"
+        case .movePackageDatabase: return "move-pkgdb"
         case .autoCheckpoint: return "auto-checkpoint"
         }
     }
@@ -143,6 +145,9 @@ public struct KBEInvocation: Sendable, Hashable {
         case "describe":
             try need(2...2)
             inv.action = .describe(args[0], args[1])
+        case "move-pkgdb":
+            try need(0...0)
+            inv.action = .movePackageDatabase
         case "auto-checkpoint":
             try need(0...0)
             inv.action = try AutoCheckpoint.parsedAction(p)
@@ -293,6 +298,17 @@ public enum KBECommand {
             name: "describe", aliases: [], usage: "kbe describe BE|CHECKPOINT TEXT",
             summary: "set (or with \"\" clear) a description", specs: [],
             details: "Stored in the user property org.kldload:description."),
+        Subcommand(
+            name: "move-pkgdb", aliases: [], usage: "kbe move-pkgdb [--dry-run] [--yes]",
+            summary: "move the package database from a shared dataset into the boot environment",
+            specs: [],
+            details: """
+                For a layout with /var/lib on its own dataset (rpool/var/lib): takes one checkpoint of the
+                running BE and that dataset, copies /var/lib/{dpkg,apt,rpm,dnf,pacman} to /usr/lib/sysimage/
+                inside the BE and replaces each by a relative link (as Fedora does for rpm). Application data
+                under /var/lib stays on the shared dataset. kbe rollback CHECKPOINT undoes it. Needed by
+                kupgrade --new-be.
+                """),
         AutoCheckpoint.subcommand,
         Subcommand(
             name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
@@ -386,6 +402,7 @@ public enum KBECommand {
             case .mount(let target, let dir, let ro): output = try manager.mount(target, at: dir, readOnly: ro)
             case .umount(let target): output = try manager.umount(target)
             case .describe(let target, let text): output = try manager.describe(target, as: text)
+            case .movePackageDatabase: output = try manager.movePackageDatabase()
             case .autoCheckpoint(let options, let strict):
                 return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)
