@@ -358,3 +358,33 @@ struct AfterCommand: InterruptSource {
     var signal: Int32 = SIGINT
     var received: Int32? { runner.invocations.contains(argv) ? signal : nil }
 }
+
+/// The recorder and a mount on a directory the run created (kupgrade --new-be's /run/kbe/NAME):
+/// what the mounted file system holds is pre-run state and is recorded; what the run writes
+/// there afterwards is not.
+@Suite struct RecorderMountTests {
+    @Test func readsUnderAMountOnACreatedDirectoryAreRecorded() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rec-mount-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let host = RootedFileSystem(root: base.appendingPathComponent("host").path)
+        try host.createDirectory("/run")
+        let rec = base.appendingPathComponent("rec").path
+        let files = CopyOnReadFileSystem(lower: host, scenarioDirectory: rec)
+        try files.createDirectory("/run/kbe/new")  // the run made it: not recorded from now on
+        try host.write(Data("6.1.0-21-amd64\n".utf8), to: "/run/kbe/new/etc/kernel")  // stands for the mounted BE
+        _ = try files.contents(of: "/run/kbe/new/etc/kernel")
+        #expect(!FileManager.default.fileExists(atPath: rec + "/root/run/kbe/new/etc/kernel"))
+        let mount = Command(["mount", "-t", "zfs", "-o", "zfsutil", "rpool/ROOT/new", "/run/kbe/new"])
+        let target = CopyOnReadFileSystem.mountTarget(of: mount, result: CommandResult(command: mount, status: .exited(0)))
+        #expect(target == "/run/kbe/new")
+        #expect(CopyOnReadFileSystem.mountTarget(of: mount, result: CommandResult(command: mount, status: .exited(32))) == nil)
+        files.mounted(at: "/run/kbe/new")
+        try host.write(Data("6.1.0-22-amd64\n".utf8), to: "/run/kbe/new/etc/other")
+        _ = try files.contents(of: "/run/kbe/new/etc/other")
+        #expect(FileManager.default.fileExists(atPath: rec + "/root/run/kbe/new/etc/other"))
+        // Written by the run after the mount: not recorded.
+        try files.write(Data("exit 101\n".utf8), to: "/run/kbe/new/usr/sbin/policy-rc.d")
+        _ = try files.contents(of: "/run/kbe/new/usr/sbin/policy-rc.d")
+        #expect(!FileManager.default.fileExists(atPath: rec + "/root/run/kbe/new/usr/sbin/policy-rc.d"))
+    }
+}

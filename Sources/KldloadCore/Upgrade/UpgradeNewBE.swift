@@ -192,7 +192,9 @@ extension Session {
         // kbe mount: the BE and its children, at a fresh /run/kbe/NAME.
         let dir: String
         do throws(KBEError) {
-            let out = try beManager.mount(name, at: nil, readOnly: false)
+            // The directory is named, not chosen by kbe (`/run/kbe/NAME-2` when taken): the name
+            // is new, and a replay's recorded tree already holds it.
+            let out = try beManager.mount(name, at: "/run/kbe/" + name, readOnly: false)
             for argv in out.report.plan ?? [] {
                 log.record("ran: \(Command(argv))")
                 if argv.first == "mount", let target = argv.last { mounts.mounted.append(target) }
