@@ -140,6 +140,45 @@ struct KupgradeNewBETests {
         #expect(decoded == report)
     }
 
+    /// `--release trixie` on Debian 12: only the new BE's sources change, then the usual plan and
+    /// full-upgrade inside it; the summary names the BEs a `zpool upgrade` would strand, and
+    /// kupgrade never runs one.
+    @Test func debianReleaseUpgradeRewritesOnlyTheNewBEsSources() throws {
+        let rig = try Self.rig()
+        rig.options.release = "trixie"
+        let sources = kupgradeFixture("apt-sources/debian12-docker.sources")
+        try rig.files.write(Data(sources.utf8), to: "/etc/apt/sources.list.d/debian.sources")
+        try rig.files.write(Data(sources.utf8), to: Self.dir + "/etc/apt/sources.list.d/debian.sources")
+        Self.aptPlanInside(rig)
+        rig.runner.on(Self.chroot(KupgradeRig.apt), stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(Self.chroot(AptDriver.autoremoveCommand.argv))
+        rig.runner.on(Self.resultProps(marker: "done", result: "success", packages: 3, description: "kupgrade --new-be from default: 3 packages"))
+        rig.runner.on(["zpool", "set", "bootfs=\(Self.dataset)", "rpool"])
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.release == .init(from: "bookworm", to: "trixie", rewrittenSources: ["/etc/apt/sources.list.d/debian.sources"],
+                                        strandedByPoolUpgrade: ["default"]))
+        #expect(rig.files.textIfPresent("/etc/apt/sources.list.d/debian.sources") == sources)
+        #expect(rig.files.textIfPresent(Self.dir + "/etc/apt/sources.list.d/debian.sources")?.contains("Suites: trixie trixie-updates") == true)
+        #expect(!rig.runner.invocations.contains { $0.first == "zpool" && $0.dropFirst().first == "upgrade" })
+        let text = rig.output.text
+        #expect(text.contains("  release: bookworm -> trixie in \(Self.dataset)\n"))
+        #expect(text.contains("  pool features: kupgrade never runs zpool upgrade; upgrading rpool's features would strand the older boot environments default"))
+    }
+
+    @Test func ubuntuReleaseUpgradeIsRefusedBeforeAnythingIsMade() throws {
+        let rig = try KupgradeRig()
+        rig.options.newBE = true
+        rig.options.release = "25.04"
+        try rig.files.write(Data(kupgradeFixture("os-release/ubuntu-24.04.os-release").utf8), to: "/etc/os-release")
+        rig.healthyPool()
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "release-unsupported")
+        #expect(rig.output.text.contains("do-release-upgrade"))
+        #expect(!rig.runner.invocations.contains { $0.first == "zfs" && $0.dropFirst().first != "list" })
+    }
+
     @Test func aSplitPackageDatabaseIsRefusedBeforeAnythingIsMade() throws {
         let rig = try KupgradeRig()
         rig.options.newBE = true

@@ -209,7 +209,10 @@ func lastError(_ result: CommandResult) -> String {
 /// older than `metadata_expire` itself, prints the transaction and its sizes, exits 1 with
 /// "Operation aborted."), then `dnf upgrade -y`. No separate `makecache`: dnf would repeat it.
 public struct DnfDriver: PackageManagerDriver {
-    public init() {}
+    /// `--release` (Fedora, EL minor): plan and transaction become `distro-sync` with
+    /// `--releasever=` this version; nil: the ordinary upgrade.
+    public var releaseVersion: String?
+    public init(releaseVersion: String? = nil) { self.releaseVersion = releaseVersion }
     public var manager: PackageManager { .dnf }
     public var binaries: [String] { ["/usr/bin/dnf", "/usr/bin/dnf-3", "/usr/bin/dnf5"] }
     public var locks: [PackageLock] {
@@ -226,9 +229,15 @@ public struct DnfDriver: PackageManagerDriver {
     public static let upgrade = Command(["dnf", "upgrade", "-y"])
     public static let autoremoveCommand = Command(["dnf", "autoremove", "-y"])
 
+    /// `dnf --releasever=N distro-sync …` for a release upgrade, else `command`.
+    func forRelease(_ command: Command, _ tail: [String]) -> Command {
+        guard let v = releaseVersion else { return command }
+        return Command(["dnf", "--releasever=\(v)", "distro-sync"] + tail)
+    }
+
     public func plan(_ runner: DriverRunner, options: UpgradeOptions) throws(UpgradeError) -> UpgradePlan {
         let simulated: CommandResult
-        do { simulated = try runner.run(Self.simulate, false) } catch {
+        do { simulated = try runner.run(forRelease(Self.simulate, ["--assumeno"]), false) } catch {
             throw .stepFailed(step: "dnf upgrade --assumeno", error: error.description)
         }
         // 0 = nothing to do; 1 = a transaction that --assumeno declined ("Operation aborted.").
@@ -282,7 +291,7 @@ public struct DnfDriver: PackageManagerDriver {
         return plan
     }
 
-    public func upgradeCommands(for plan: UpgradePlan) -> [Command] { [Self.upgrade] }
+    public func upgradeCommands(for plan: UpgradePlan) -> [Command] { [forRelease(Self.upgrade, ["-y"])] }
 
     public func autoremove(_ runner: DriverRunner, options: UpgradeOptions) -> (commands: [Command], skipped: String?) {
         options.autoremove ? ([Self.autoremoveCommand], nil) : ([], "autoremove disabled")

@@ -18,6 +18,8 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
     case splitPackageDatabase(dataset: String, be: String)
     /// `--new-be NAME` names a boot environment that exists.
     case newBootEnvironmentExists(dataset: String)
+    /// `--release` that kupgrade will not do here (Ubuntu, a rolling or unknown release…).
+    case releaseUnsupported(String, hint: String)
 
     public var exitStatus: ExitStatus { .refused }
 
@@ -38,6 +40,7 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notConfirmed: return "not-confirmed"
         case .splitPackageDatabase: return "split-package-database"
         case .newBootEnvironmentExists: return "new-be-exists"
+        case .releaseUnsupported: return "release-unsupported"
         }
     }
 
@@ -73,6 +76,8 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
             return "the package database is on \(dataset), outside the boot environment \(be): an upgrade in a new boot environment would write the shared database (all boot environments see it) while the running system's files stay old, so the running system's database would describe packages it does not have"
         case .newBootEnvironmentExists(let dataset):
             return "boot environment \(dataset) already exists"
+        case .releaseUnsupported(let why, _):
+            return "no release upgrade: \(why)"
         }
     }
 
@@ -107,6 +112,8 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
             return "run kupgrade --yes to upgrade without asking"
         case .splitPackageDatabase:
             return "move the package database into the boot environment first (kbe move-pkgdb --dry-run shows how; Docs/KBE.md), or upgrade in place with kupgrade (checkpointed together with the shared dataset)"
+        case .releaseUnsupported(_, let hint):
+            return hint
         case .newBootEnvironmentExists:
             return "choose another name (kupgrade --new-be NAME), or leave NAME out for upgrade-YYYYMMDD-HHMMSS"
         }

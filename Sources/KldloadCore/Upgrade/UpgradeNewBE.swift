@@ -113,6 +113,23 @@ extension Session {
             throw refuse(.newBootEnvironmentExists(dataset: dataset))
         }
         let mountDir = "/run/kbe/" + name
+        // --release: decided from the running system's os-release before anything is made.
+        var driver = driver
+        var releasePlan: ReleaseUpgrade.Plan?
+        if let target = options.release {
+            guard let text = context.files.textIfPresent("/etc/os-release"), let osr = try? OSReleaseParser.parse(text) else {
+                throw refuse(.osReleaseUnreadable("--release needs /etc/os-release"))
+            }
+            switch ReleaseUpgrade.plan(target, release: osr) {
+            case .failure(let error): throw refuse(error)
+            case .success(let plan):
+                releasePlan = plan
+                if case .fedora(_, let to) = plan { driver = DnfDriver(releaseVersion: to) }
+                report.release = .init(from: plan.from, to: plan.to, rewrittenSources: [],
+                                       strandedByPoolUpgrade: state.environments.map(\.name))
+                say("release upgrade: \(plan.from) -> \(plan.to), in the new boot environment only")
+            }
+        }
         if options.dryRun {
             say("dry run: would clone \(be) and its children into \(dataset) (kbe create --be \(name))")
             say("dry run: would mount it at \(mountDir) with /proc, /sys, /dev, /dev/pts and /run")
@@ -156,7 +173,10 @@ extension Session {
         var where_ = NewBEMounts()
         var stop: Stop?
         var outcome: NewBEOutcome?
-        do { outcome = try upgradeInside(name: name, dataset: dataset, driver: driver, beManager: beManager, pool: pool, mounts: &where_) } catch {
+        do {
+            outcome = try upgradeInside(name: name, dataset: dataset, driver: driver, beManager: beManager, pool: pool,
+                                        release: releasePlan, mounts: &where_)
+        } catch {
             stop = error
         }
         leave(&where_, root: report.newBootEnvironment?.mountpoint)
@@ -187,7 +207,7 @@ extension Session {
     /// was upgraded; returns the outcome once the package manager's transaction started.
     mutating func upgradeInside(name: String, dataset: String, driver: any PackageManagerDriver,
                                 beManager: BootEnvironmentManager, pool: SystemProbes.PoolFacts,
-                                mounts: inout NewBEMounts) throws(Stop) -> NewBEOutcome
+                                release: ReleaseUpgrade.Plan?, mounts: inout NewBEMounts) throws(Stop) -> NewBEOutcome
     {
         // kbe mount: the BE and its children, at a fresh /run/kbe/NAME.
         let dir: String
@@ -231,6 +251,24 @@ extension Session {
             } catch {
                 throw refuse(.stepFailed(step: "preparing \(dir) for apt", error: "\(error)"))
             }
+        }
+        if case .debian(let from, let to) = release {
+            // Debian: every suite of `from` becomes `to` in the new BE's sources, nowhere else.
+            var rewritten: [String] = []
+            for path in ReleaseUpgrade.aptSourceFiles(inside) {
+                guard let text = inside.textIfPresent(path) else { continue }
+                let (new, changed) = ReleaseUpgrade.rewriteAptSources(text, from: from, to: to)
+                guard changed > 0 else { continue }
+                do { try inside.write(Data(new.utf8), to: path) } catch {
+                    throw refuse(.stepFailed(step: "rewriting \(dir)\(path)", error: "\(error)"))
+                }
+                rewritten.append(path)
+            }
+            guard !rewritten.isEmpty else {
+                throw refuse(.stepFailed(step: "rewriting the apt sources in \(dataset)", error: "no apt source names the suite \(from)"))
+            }
+            report.release?.rewrittenSources = rewritten
+            say("apt sources in \(dataset): \(from) -> \(to) in \(rewritten.joined(separator: ", "))")
         }
         try stopIfInterruptedBeforeChange()
 
@@ -423,6 +461,11 @@ extension Session {
             } else if verification.zfsOKForAllKernels {
                 line("  \(label): OK for all kernels in \(dataset)")
             }
+        }
+        if let release = report.release {
+            line("  release: \(release.from) -> \(release.to) in \(dataset)")
+            let pool = report.pool?.name ?? "the pool"
+            line("  pool features: kupgrade never runs zpool upgrade; upgrading \(pool)'s features would strand the older boot environments \(release.strandedByPoolUpgrade.joined(separator: ", ")) (their OpenZFS may not import the pool then)")
         }
         for f in verification.findings where f.severity == .warning { line("  warning: \(f.message)") }
         for w in report.warnings { line("  warning: \(w)") }

@@ -28,6 +28,8 @@ public struct UpgradeOptions: Sendable, Hashable {
     public var newBE = false
     /// The new BE's name (`--new-be NAME`); nil: `upgrade-YYYYMMDD-HHMMSS` in `timeZone`.
     public var newBEName: String?
+    /// `--release CODENAME|VERSION` (with `--new-be` only): a release upgrade in the new BE.
+    public var release: String?
     /// The command line as typed, recorded on the checkpoint (`org.kldload:command`).
     public var commandLine: [String] = ["kupgrade"]
 

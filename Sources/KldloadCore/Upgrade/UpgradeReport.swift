@@ -107,6 +107,15 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
     public var rebootReasons: [String] = []
     public var logPath: String?
     public var newBootEnvironment: NewBootEnvironment?
+    /// `--release`: from which release to which, the apt sources files rewritten in the new BE,
+    /// and the boot environments a `zpool upgrade` would strand (kupgrade never runs it).
+    public struct Release: Sendable, Hashable, Codable {
+        public var from: String
+        public var to: String
+        public var rewrittenSources: [String]
+        public var strandedByPoolUpgrade: [String]
+    }
+    public var release: Release?
     public var leftovers: [Leftover] = []
 
     public init() {}
