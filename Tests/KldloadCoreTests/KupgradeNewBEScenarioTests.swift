@@ -16,4 +16,31 @@ struct KupgradeNewBEScenarioTests {
         let live = try String(contentsOfFile: ScenarioReplay.path("kupgrade-new-be-split-pkgdb-refused") + "/live/kupgrade.stdout", encoding: .utf8)
         #expect(r.output == live)
     }
+
+    /// The VM run: clone, mounts, apt in the chroot, modules of the new BE's kernel read under
+    /// /run/kbe/NAME, unmounts in reverse, result, activation; no command writes the running BE.
+    @Test func successInANewBE() throws {
+        let r = try ScenarioReplay.run("kupgrade-new-be-success")
+        let name = "upgrade-20261205-153727"
+        let dir = "/run/kbe/" + name
+        #expect(r.report.exitCode == 0, "\(r.output)")
+        #expect(r.report.newBootEnvironment?.activated == true)
+        #expect(r.report.newBootEnvironment?.state == "done")
+        #expect(r.report.modules?.zfsOKForAllKernels == true)
+        #expect(r.report.modules?.kernels.map(\.kernel) == ["6.12.117+deb13-amd64"])
+        #expect(KupgradeNewBETests.writesToRunningBE(r.argv).filter { $0 != ["zfs", "snapshot", "rpool/ROOT/default@kbe-" + name] } == [])
+        #expect(!r.argv.contains { $0.first == "apt-get" || $0.first == "dpkg" })
+        #expect(r.argv.filter { $0.first == "umount" }.map { $0[1] }
+                == [dir + "/run", dir + "/dev/pts", dir + "/dev", dir + "/sys", dir + "/proc", dir])
+        #expect(r.argv.last == ["zpool", "set", "bootfs=rpool/ROOT/" + name, "rpool"])
+        // The policy-rc.d kupgrade wrote into the clone is gone again.
+        #expect(!r.files.exists(dir + NewBEUpgrade.policyRCDPath))
+        let live = try String(contentsOfFile: ScenarioReplay.path("kupgrade-new-be-success") + "/live/kupgrade.stdout", encoding: .utf8)
+        for line in ["[kupgrade] DONE", "  running system: rpool/ROOT/default, unchanged",
+                     "  next boot: rpool/ROOT/\(name) (reboot to use it)", "  ZFS DKMS: OK for all kernels in rpool/ROOT/\(name)"] {
+            #expect(live.contains(line + "\n"))
+            #expect(r.output.contains(line + "\n"))
+        }
+        #expect(try String(contentsOfFile: ScenarioReplay.path("kupgrade-new-be-success") + "/live/zfs-diff", encoding: .utf8) == "")
+    }
 }

@@ -179,6 +179,34 @@ struct KupgradeNewBETests {
         #expect(!rig.runner.invocations.contains { $0.first == "zfs" && $0.dropFirst().first != "list" })
     }
 
+    /// kbe move-pkgdb's layout: /var/lib on rpool/var/lib holds `dpkg -> ../../usr/lib/sysimage/dpkg`.
+    /// Not refused (the database is in the BE), and the shared /var/lib is bound into the clone,
+    /// after the kernel file systems and unmounted first.
+    @Test func aPackageDatabaseLinkedIntoTheBEIsUpgradedWithTheSharedDatasetBound() throws {
+        let rig = try Self.rig()
+        let fm = FileManager.default
+        try fm.removeItem(at: rig.dir.appendingPathComponent("var/lib/dpkg"))
+        try fm.createDirectory(at: rig.dir.appendingPathComponent("usr/lib/sysimage/dpkg"), withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: rig.dir.appendingPathComponent("var/lib/dpkg").path, withDestinationPath: "../../usr/lib/sysimage/dpkg")
+        try "rpool/ROOT/default / zfs rw,relatime,xattr,posixacl 0 0\nrpool/var/lib /var/lib zfs rw,relatime,xattr,posixacl 0 0\n"
+            .write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
+        let bind = ["mount", "--bind", "/var/lib", Self.dir + "/var/lib"]
+        rig.runner.on(bind)
+        rig.runner.on(["umount", Self.dir + "/var/lib"])
+        Self.aptPlanInside(rig, simulation: "apt/2.6.1-debian12-chroot/apt-get-s-dist-upgrade-noop.stdout")
+        rig.runner.on(["zfs", "destroy", "-r", Self.dataset])
+        rig.runner.on(["zfs", "destroy", "-r", Self.origin])
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.packageDatabaseDataset == nil)
+        let argv = rig.runner.invocations
+        let kernelEnd = try #require(argv.firstIndex(of: Self.kernelMounts.last!))
+        #expect(argv[kernelEnd + 1] == bind)
+        let firstUmount = try #require(argv.firstIndex { $0.first == "umount" })
+        #expect(argv[firstUmount] == ["umount", Self.dir + "/var/lib"])
+        #expect(Array(argv[firstUmount...].prefix(7)) == [["umount", Self.dir + "/var/lib"]] + Self.unmounts)
+    }
+
     @Test func aSplitPackageDatabaseIsRefusedBeforeAnythingIsMade() throws {
         let rig = try KupgradeRig()
         rig.options.newBE = true

@@ -25,6 +25,22 @@ public enum NewBEUpgrade {
         "upgrade-" + Upgrader.checkpointName(at: date, timeZone: timeZone).dropFirst("pre-upgrade-".count)
     }
 
+    /// Mountpoints of shared datasets (outside the BE root) that hold a link to the package
+    /// database (`kbe move-pkgdb`'s layout: `/var/lib/dpkg -> ../../usr/lib/sysimage/dpkg` on
+    /// `rpool/var/lib`). They are bind-mounted into the new BE, so the package manager there
+    /// sees what the booted BE will see: its own database through the link, and the shared state
+    /// beside it (`/var/lib/dkms`, `/var/lib/ucf`). Without such a link nothing is added.
+    public static func sharedMounts(files: any FileSystem, state: BootEnvironmentState) -> [String] {
+        var result: [String] = []
+        for path in PackageDatabaseGuard.candidatePaths where files.symbolicLinkDestination(path) != nil {
+            guard let m = state.mounts.mount(holding: path), m.fstype == "zfs", m.mountpoint != "/",
+                !m.source.hasPrefix(state.layout.beRoot + "/"), !result.contains(m.mountpoint)
+            else { continue }
+            result.append(m.mountpoint)
+        }
+        return result.sorted { $0.count < $1.count }
+    }
+
     /// The kernel file systems the package manager needs in the new root, in mount order (they
     /// are unmounted in reverse). `/run` carries name resolution when `/etc/resolv.conf` links
     /// into it (systemd-resolved); a plain resolv.conf is the clone's own copy.
@@ -175,7 +191,8 @@ extension Session {
         var outcome: NewBEOutcome?
         do {
             outcome = try upgradeInside(name: name, dataset: dataset, driver: driver, beManager: beManager, pool: pool,
-                                        release: releasePlan, mounts: &where_)
+                                        release: releasePlan, shared: NewBEUpgrade.sharedMounts(files: context.files, state: state),
+                                        mounts: &where_)
         } catch {
             stop = error
         }
@@ -207,7 +224,8 @@ extension Session {
     /// was upgraded; returns the outcome once the package manager's transaction started.
     mutating func upgradeInside(name: String, dataset: String, driver: any PackageManagerDriver,
                                 beManager: BootEnvironmentManager, pool: SystemProbes.PoolFacts,
-                                release: ReleaseUpgrade.Plan?, mounts: inout NewBEMounts) throws(Stop) -> NewBEOutcome
+                                release: ReleaseUpgrade.Plan?, shared: [String],
+                                mounts: inout NewBEMounts) throws(Stop) -> NewBEOutcome
     {
         // kbe mount: the BE and its children, at a fresh /run/kbe/NAME.
         let dir: String
@@ -226,7 +244,7 @@ extension Session {
         }
         report.newBootEnvironment?.mountpoint = dir
         say("mounted \(dataset) at \(dir)")
-        for command in NewBEUpgrade.kernelMounts(root: dir) {
+        for command in NewBEUpgrade.kernelMounts(root: dir) + shared.map({ Command(["mount", "--bind", $0, dir + $0]) }) {
             let target = command.argv.last ?? dir
             let failure: String?
             do {
