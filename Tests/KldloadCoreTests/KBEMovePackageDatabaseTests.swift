@@ -94,4 +94,20 @@ import Testing
         #expect(r.stderr.contains("/usr/lib/sysimage/dpkg exists already"))
         #expect(runner.mutations == [])
     }
+
+    /// The VM run (Fixtures/scenarios/kbe-move-pkgdb-debian13) replays to the same commands and
+    /// the same output.
+    @Test func recordedRunReplays() throws {
+        let dir = Fixtures.root.appendingPathComponent("scenarios/kbe-move-pkgdb-debian13").path
+        let context = try SystemContext.replay(scenario: dir)
+        let replay = try #require(context.runner as? ReplayRunner)
+        let r = KBECommand.run(try KBEInvocation.parse(["move-pkgdb", "--yes"]), context: context,
+                               timeZone: TimeZone(identifier: "UTC")!)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(replay.unusedRecordings.map(\.name) == [])
+        #expect(replay.invocations.map(\.argv) == replay.recordings.map(\.argv))
+        let live = try String(contentsOfFile: dir + "/live/kbe.stdout", encoding: .utf8)
+        #expect(r.stdout == live)
+        #expect(replay.invocations.contains { $0.argv == ["ln", "-s", "../../usr/lib/sysimage/dpkg", "/var/lib/dpkg.kbe-new"] })
+    }
 }

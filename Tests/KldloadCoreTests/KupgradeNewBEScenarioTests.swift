@@ -43,4 +43,16 @@ struct KupgradeNewBEScenarioTests {
         }
         #expect(try String(contentsOfFile: ScenarioReplay.path("kupgrade-new-be-success") + "/live/zfs-diff", encoding: .utf8) == "")
     }
+
+    /// After kbe move-pkgdb (VM): the shared /var/lib holding the links is bound into the clone
+    /// after the kernel file systems and unmounted first.
+    @Test func afterMovePkgdbTheSharedVarLibIsBound() throws {
+        let r = try ScenarioReplay.run("kupgrade-new-be-after-move-pkgdb")
+        let dir = "/run/kbe/upgrade-20261205-154333"
+        #expect(r.report.exitCode == 0, "\(r.output)")
+        #expect(r.report.packageDatabaseDataset == nil)
+        #expect(r.argv.contains(["mount", "--bind", "/var/lib", dir + "/var/lib"]))
+        #expect(r.argv.first { $0.first == "umount" } == ["umount", dir + "/var/lib"])
+        #expect(r.report.newBootEnvironment?.activated == true)
+    }
 }
