@@ -55,4 +55,36 @@ struct KupgradeNewBEScenarioTests {
         #expect(r.argv.first { $0.first == "umount" } == ["umount", dir + "/var/lib"])
         #expect(r.report.newBootEnvironment?.activated == true)
     }
+
+    @Test func failedTransactionKeepsTheBE() throws {
+        let r = try ScenarioReplay.run("kupgrade-new-be-transaction-failed")
+        #expect(r.report.exitCode == 4, "\(r.output)")
+        #expect(r.report.newBootEnvironment?.state == "failed")
+        #expect(r.report.newBootEnvironment?.activated == false)
+        #expect(!r.argv.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
+        #expect(r.argv.contains { $0.first == "zfs" && $0.dropFirst().first == "set" && $0.contains("org.kldload:new-be=failed") })
+        #expect(r.output.contains("To look at it: kbe mount failed-be   To remove it: kbe destroy failed-be\n"))
+    }
+
+    @Test func ctrlCUnmountsAndKeepsTheBE() throws {
+        let r = try ScenarioReplay.run("kupgrade-new-be-ctrl-c")
+        #expect(r.report.exitCode == 130, "\(r.output)")
+        #expect(r.report.interrupted == "SIGINT")
+        #expect(r.report.newBootEnvironment?.state == "interrupted")
+        #expect(r.report.autoremoveSkipped == "the run was interrupted (SIGINT)")
+        #expect(r.argv.filter { $0.first == "umount" }.count == 6)
+        #expect(!r.argv.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
+    }
+
+    @Test func leftoverOfAKilledRunIsUnmountedAndMarked() throws {
+        let r = try ScenarioReplay.run("kupgrade-new-be-leftover")
+        #expect(r.report.exitCode == 0, "\(r.output)")
+        let left = "/run/kbe/killed-be"
+        #expect(r.report.leftovers == [.init(dataset: "rpool/ROOT/killed-be",
+                                             unmounted: [left + "/run", left + "/dev/pts", left + "/dev", left + "/sys", left + "/proc", left],
+                                             action: "unmounted and marked interrupted; kept")])
+        #expect(r.argv.contains(["zfs", "set", "org.kldload:new-be=interrupted",
+                                 "org.kldload:description=kupgrade --new-be interrupted; not activated", "rpool/ROOT/killed-be"]))
+        #expect(r.report.newBootEnvironment?.activated == true)
+    }
 }
