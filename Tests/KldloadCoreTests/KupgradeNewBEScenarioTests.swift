@@ -87,4 +87,16 @@ struct KupgradeNewBEScenarioTests {
                                  "org.kldload:description=kupgrade --new-be interrupted; not activated", "rpool/ROOT/killed-be"]))
         #expect(r.report.newBootEnvironment?.activated == true)
     }
+
+    /// After the power cut (VM, scenario 22): nothing is mounted after the reboot, so the
+    /// leftover is only marked; the running BE was untouched (dpkg --audit clean).
+    @Test func leftoverAfterAPowerCutIsMarked() throws {
+        let r = try ScenarioReplay.run("kupgrade-new-be-after-power-cut")
+        #expect(r.report.exitCode == 0, "\(r.output)")
+        #expect(r.report.leftovers == [.init(dataset: "rpool/ROOT/powercut-be", unmounted: [],
+                                             action: "unmounted and marked interrupted; kept")])
+        #expect(r.output.contains("[kupgrade] found rpool/ROOT/powercut-be, left by a kupgrade --new-be that did not finish (power cut or killed); it was never activated\n"))
+        let audit = try String(contentsOfFile: ScenarioReplay.path("kupgrade-new-be-after-power-cut") + "/live/dpkg-audit", encoding: .utf8)
+        #expect(audit == "")
+    }
 }
