@@ -551,7 +551,7 @@ extension Session {
             line("  it is kept, half-upgraded, for inspection (kbe mount \(env.name)); it may hold kupgrade's \(NewBEUpgrade.policyRCDPath), which stops services from starting")
             line("  remove it with: kbe destroy \(env.name)")
             report.leftovers.append(.init(dataset: env.dataset, unmounted: unmounted,
-                                          action: marked ? "unmounted and marked interrupted; kept" : "unmounted; marking failed"))
+                                          action: (unmounted.isEmpty ? "" : "unmounted and ") + (marked ? "marked interrupted; kept" : "marking failed; kept")))
         }
     }
 }
