@@ -30,14 +30,7 @@ extension BootEnvironmentManager {
     ) throws(KBEError) -> KBEOutput {
         try BENames.validate(name, as: "checkpoint name")
         if let description { try BENames.validateDescription(description) }
-        for (key, value) in properties {
-            guard key.contains(":"), ZFSName.isValidDataset("p/" + key.replacingOccurrences(of: ":", with: "")) else {
-                throw KBEError(.usage, "invalid user property name '\(key)' (module:property expected)")
-            }
-            // ZFS refuses a value of ZAP_MAXVALUELEN (8192) bytes or more: 8191 is the longest
-            // (dsl_props_set_check; captured in Fixtures/zfs-2.3/…/user-property-values).
-            try BENames.validateDescription(value, limit: BENames.maxUserPropertyValueBytes, what: "value of \(key)")
-        }
+        try Self.validateUserProperties(properties)
         let state = try loadState()
         let be: BootEnvironment
         if let source {
@@ -87,14 +80,30 @@ extension BootEnvironmentManager {
         return out
     }
 
+    /// User properties kbe sets (`module:property=value`): a valid name, a value ZFS accepts.
+    static func validateUserProperties(_ properties: [(String, String)]) throws(KBEError) {
+        for (key, value) in properties {
+            guard key.contains(":"), ZFSName.isValidDataset("p/" + key.replacingOccurrences(of: ":", with: "")) else {
+                throw KBEError(.usage, "invalid user property name '\(key)' (module:property expected)")
+            }
+            // ZFS refuses a value of ZAP_MAXVALUELEN (8192) bytes or more: 8191 is the longest
+            // (dsl_props_set_check; captured in Fixtures/zfs-2.3/…/user-property-values).
+            try BENames.validateDescription(value, limit: BENames.maxUserPropertyValueBytes, what: "value of \(key)")
+        }
+    }
+
     // MARK: create --be
 
-    /// `kbe create --be NAME [-e SOURCE] [-d TEXT]`.
-    public func createEnvironment(named name: String, from source: String?, description: String?) throws(KBEError)
+    /// `kbe create --be NAME [-e SOURCE] [-d TEXT]`. `properties` are user properties set on
+    /// the new BE by its `zfs clone` (kupgrade --new-be's in-progress marker), so the marker
+    /// exists from the moment the BE does.
+    public func createEnvironment(named name: String, from source: String?, description: String?,
+                                  properties: [(String, String)] = []) throws(KBEError)
         -> KBEOutput
     {
         try BENames.validate(name, as: "boot environment name")
         if let description { try BENames.validateDescription(description) }
+        try Self.validateUserProperties(properties)
         let state = try loadState()
         var out = newReport("create", state: state)
         let newDataset = state.layout.beRoot + "/" + name
@@ -137,6 +146,7 @@ extension BootEnvironmentManager {
         }
         var props = try zfsBootMenuProperties(of: be.dataset)
         if let description { props += ["-o", "\(Self.descriptionProperty)=\(description)"] }
+        for (k, v) in properties { props += ["-o", "\(k)=\(v)"] }
         let createdFromSnapshot = plan.steps.isEmpty == false
         plan.steps += cloneSteps(from: be, snapshot: snap, to: newDataset, extraProperties: props) {
             createdFromSnapshot || snapshotSet.contains($0)

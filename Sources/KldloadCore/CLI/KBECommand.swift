@@ -17,6 +17,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case umount(String)
         case describe(String, String)
         case diff(String, String?, files: Bool)
+        case movePackageDatabase
         case autoCheckpoint(AutoCheckpoint.Options, strict: Bool)
     }
 
@@ -46,6 +47,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case .umount: return "umount"
         case .describe: return "describe"
         case .diff: return "diff"
+        case .movePackageDatabase: return "move-pkgdb"
         case .autoCheckpoint: return "auto-checkpoint"
         }
     }
@@ -148,6 +150,9 @@ public struct KBEInvocation: Sendable, Hashable {
         case "diff":
             try need(1...2)
             inv.action = .diff(args[0], args.count > 1 ? args[1] : nil, files: p.has("files"))
+        case "move-pkgdb":
+            try need(0...0)
+            inv.action = .movePackageDatabase
         case "auto-checkpoint":
             try need(0...0)
             inv.action = try AutoCheckpoint.parsedAction(p)
@@ -311,6 +316,17 @@ public enum KBECommand {
                 has and whether each has a zfs module. A side that is not mounted is mounted read-only under /run/kbe
                 for the read. Nothing is changed.
                 """),
+        Subcommand(
+            name: "move-pkgdb", aliases: [], usage: "kbe move-pkgdb [--dry-run] [--yes]",
+            summary: "move the package database from a shared dataset into the boot environment",
+            specs: [],
+            details: """
+                For a layout with /var/lib on its own dataset (rpool/var/lib): takes one checkpoint of the
+                running BE and that dataset, copies /var/lib/{dpkg,apt,rpm,dnf,pacman} to /usr/lib/sysimage/
+                inside the BE and replaces each by a relative link (as Fedora does for rpm). Application data
+                under /var/lib stays on the shared dataset. kbe rollback CHECKPOINT undoes it. Needed by
+                kupgrade --new-be.
+                """),
         AutoCheckpoint.subcommand,
         Subcommand(
             name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
@@ -411,6 +427,7 @@ public enum KBECommand {
                 let (out, diff) = try manager.diff(a, b, files: files)
                 output = out
                 table = diff.lines().map { $0 + "\n" }.joined()
+            case .movePackageDatabase: output = try manager.movePackageDatabase()
             case .autoCheckpoint(let options, let strict):
                 return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)

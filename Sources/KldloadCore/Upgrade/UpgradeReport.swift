@@ -46,6 +46,29 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
         public var error: String?
     }
 
+    /// `kupgrade --new-be`: the boot environment that was upgraded instead of the running one.
+    public struct NewBootEnvironment: Sendable, Hashable, Codable {
+        public var name: String
+        public var dataset: String
+        /// Where it was mounted during the run (`/run/kbe/NAME`); unmounted at the end.
+        public var mountpoint: String?
+        /// `in-progress`, `done`, `failed`, `interrupted` (also `org.kldload:new-be` on the BE).
+        public var state: String
+        /// It is the pool's bootfs now (boots next).
+        public var activated: Bool
+        /// Removed again (nothing to upgrade, or planning failed before any package changed).
+        public var destroyed: Bool
+        /// Mounts that could not be unmounted (the run says how to unmount them).
+        public var stillMounted: [String]
+    }
+
+    /// A boot environment an interrupted `kupgrade --new-be` left, found and handled by this run.
+    public struct Leftover: Sendable, Hashable, Codable {
+        public var dataset: String
+        public var unmounted: [String]
+        public var action: String
+    }
+
     public var version = 1
     public var tool = "kupgrade \(KldloadVersion.current)"
     /// `success`, `success-with-warnings`, `refused`, `transaction-failed`, `critical-module-failure`,
@@ -86,6 +109,17 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
     /// Why a reboot is required (`RebootRequirement`): new kernels, `/run/reboot-required`, core packages.
     public var rebootReasons: [String] = []
     public var logPath: String?
+    public var newBootEnvironment: NewBootEnvironment?
+    /// `--release`: from which release to which, the apt sources files rewritten in the new BE,
+    /// and the boot environments a `zpool upgrade` would strand (kupgrade never runs it).
+    public struct Release: Sendable, Hashable, Codable {
+        public var from: String
+        public var to: String
+        public var rewrittenSources: [String]
+        public var strandedByPoolUpgrade: [String]
+    }
+    public var release: Release?
+    public var leftovers: [Leftover] = []
 
     public init() {}
 

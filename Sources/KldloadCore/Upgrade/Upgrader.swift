@@ -81,9 +81,11 @@ public struct ModuleStep: Sendable {
     }
 }
 
-private struct Stop: Error {}
+/// Ends a run early; the report is already filled.
+struct Stop: Error {}
 
-private struct Session {
+/// One run's state (`Upgrader.run`). The out-of-place steps are in UpgradeNewBE.swift.
+struct Session {
     let upgrader: Upgrader
     let log: UpgradeLog
     var report = UpgradeReport()
@@ -249,6 +251,14 @@ private struct Session {
         }
         try stopIfInterruptedBeforeChange()
 
+        // A boot environment an interrupted `kupgrade --new-be` left behind (power cut, kill -9):
+        // unmounted and marked, never activated (no command at all when there is none).
+        handleLeftovers(state: beState)
+        if options.newBE {
+            try outOfPlace(driver: driver, beManager: beManager, state: beState, running: running, pool: pool, pkgdb: pkgdb)
+            return
+        }
+
         // 5. plan.
         let runner = DriverRunner(files: context.files) { [self] command, stream throws(CommandError) in
             try exec(command, stream: stream, environment: stream ? driver.environment : [:])
@@ -332,29 +342,7 @@ private struct Session {
         // then the remaining transaction commands, autoremove and retention are skipped, the
         // modules are still verified if the package manager ran, and the result is recorded.
         noteInterruption("after the checkpoint")
-        var packageManagerRan = false
-        for command in transaction where report.interrupted == nil {
-            packageManagerRan = true
-            var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
-            do {
-                let r = try exec(command, stream: true, environment: driver.environment)
-                step.status = Self.statusText(r.status)
-                step.failed = driver.failed(r)
-                if step.failed { step.error = "\(r.status)" + lastError(r) }
-                for e in driver.errorLinesDespiteSuccess(r) {
-                    warn("\(command.program) exited 0 but reported: \(e)")
-                }
-            } catch {
-                step.error = error.description
-            }
-            report.transaction.append(step)
-            noteInterruption("during \(command.program)")
-            if step.failed {
-                report.transactionFailed = true
-                say("ERROR: \(command) failed: \(step.error ?? "")")
-                break
-            }
-        }
+        let packageManagerRan = runTransaction(transaction, driver: driver)
         if !plan.holds.isEmpty {
             for hold in plan.holds {
                 say("held back: \(hold.name) \(hold.installedVersion ?? "") (repository: \(hold.availableVersion ?? "?")): \(hold.reason)")
@@ -365,34 +353,7 @@ private struct Session {
         }
 
         // 8. autoremove (not after a failed transaction: it would act on a half-upgraded system).
-        if let signal = report.interrupted {
-            report.autoremoveSkipped = "the run was interrupted (\(signal))"
-            say("skipping autoremove: the run was interrupted")
-        } else if report.transactionFailed {
-            report.autoremoveSkipped = "the package transaction failed"
-            say("skipping autoremove: the package transaction failed")
-        } else {
-            let remove = driver.autoremove(runner, options: options)
-            report.autoremoveSkipped = remove.skipped
-            if let why = remove.skipped { say("autoremove skipped: \(why)") }
-            for command in remove.commands {
-                var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
-                do {
-                    let r = try exec(command, stream: true, environment: driver.environment)
-                    step.status = Self.statusText(r.status)
-                    step.failed = driver.failed(r)
-                    for e in driver.errorLinesDespiteSuccess(r) {
-                        warn("\(command.program) exited 0 but reported: \(e)")
-                    }
-                } catch {
-                    step.error = error.description
-                }
-                report.autoremove.append(step)
-                if step.failed { warn("autoremove failed: \(command)") }
-                noteInterruption("during autoremove")
-                if report.interrupted != nil { break }
-            }
-        }
+        runAutoremove(driver: driver, runner: runner)
 
         // 9. kernel modules; 10. Secure Boot.
         let sink: ProgressSink = { [log, progress = upgrader.progress] text in
@@ -460,6 +421,74 @@ private struct Session {
             say("retention skipped: the run was interrupted")
         } else if status == .success || status == .warnings {
             retention(be: be, pkgdb: pkgdb, current: name)
+        }
+    }
+
+    /// Step 7: the transaction commands in order, each through `wrap` (out-of-place runs put
+    /// them inside the new BE). Stops at the first failure or interrupt; returns whether the
+    /// package manager ran. The exit status decides failure; error lines of a command that
+    /// exited 0 are warnings.
+    mutating func runTransaction(_ transaction: [Command], driver: any PackageManagerDriver,
+                                 wrap: (Command) -> Command = { $0 }) -> Bool {
+        var packageManagerRan = false
+        for original in transaction where report.interrupted == nil {
+            let command = wrap(original)
+            packageManagerRan = true
+            var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
+            do {
+                let r = try exec(command, stream: true, environment: driver.environment)
+                step.status = Self.statusText(r.status)
+                step.failed = driver.failed(r)
+                if step.failed { step.error = "\(r.status)" + lastError(r) }
+                for e in driver.errorLinesDespiteSuccess(r) {
+                    warn("\(command.program) exited 0 but reported: \(e)")
+                }
+            } catch {
+                step.error = error.description
+            }
+            report.transaction.append(step)
+            noteInterruption("during \(command.program)")
+            if step.failed {
+                report.transactionFailed = true
+                say("ERROR: \(command) failed: \(step.error ?? "")")
+                break
+            }
+        }
+        return packageManagerRan
+    }
+
+    /// Step 8: autoremove, skipped after an interrupt or a failed transaction (it would act on a
+    /// half-upgraded system).
+    mutating func runAutoremove(driver: any PackageManagerDriver, runner: DriverRunner,
+                                wrap: (Command) -> Command = { $0 }) {
+        if let signal = report.interrupted {
+            report.autoremoveSkipped = "the run was interrupted (\(signal))"
+            say("skipping autoremove: the run was interrupted")
+        } else if report.transactionFailed {
+            report.autoremoveSkipped = "the package transaction failed"
+            say("skipping autoremove: the package transaction failed")
+        } else {
+            let remove = driver.autoremove(runner, options: options)
+            report.autoremoveSkipped = remove.skipped
+            if let why = remove.skipped { say("autoremove skipped: \(why)") }
+            for original in remove.commands {
+                let command = wrap(original)
+                var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
+                do {
+                    let r = try exec(command, stream: true, environment: driver.environment)
+                    step.status = Self.statusText(r.status)
+                    step.failed = driver.failed(r)
+                    for e in driver.errorLinesDespiteSuccess(r) {
+                        warn("\(command.program) exited 0 but reported: \(e)")
+                    }
+                } catch {
+                    step.error = error.description
+                }
+                report.autoremove.append(step)
+                if step.failed { warn("autoremove failed: \(command)") }
+                noteInterruption("during autoremove")
+                if report.interrupted != nil { break }
+            }
         }
     }
 

@@ -28,7 +28,7 @@ _kbe() {
         cword=$COMP_CWORD
     fi
 
-    local commands="list ls create activate rollback destroy delete rename mount umount unmount describe diff auto-checkpoint help"
+    local commands="list ls create activate rollback destroy delete rename mount umount unmount describe diff move-pkgdb auto-checkpoint help"
     local global="-h --help --version -n --dry-run --json -y --yes --pool --be-root --replay"
 
     case $prev in

@@ -18,7 +18,7 @@ function __kbe_names --argument-names kind
     end
 end
 
-set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff auto-checkpoint help
+set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff move-pkgdb auto-checkpoint help
 complete -c kbe -f
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a list -d 'list boot environments'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a create -d 'take a checkpoint or create a BE'
@@ -30,6 +30,7 @@ complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a mount -d 'mount a 
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a umount -d 'unmount a BE'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a describe -d 'set or clear a description'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a diff -d 'what changed between two BEs or checkpoints'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a move-pkgdb -d 'move the package database into the boot environment'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a auto-checkpoint -d 'checkpoint for a package-manager hook'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show help'
 

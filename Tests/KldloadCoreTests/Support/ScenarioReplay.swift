@@ -36,6 +36,13 @@ struct ScenarioReplay {
         options.assumeYes = true
         options.commandLine = ["kupgrade"]  // as `kupgrade --replay DIR` records it
         options.timeZone = TimeZone(identifier: "UTC")!
+        // `args=--new-be` in scenario.conf: the arguments the recording was made with.
+        if let args = replay.configuration.values["args"]?.split(separator: " ").map(String.init), !args.isEmpty {
+            let parsed = try KupgradeCommand.parser.parse(args)
+            options = try KupgradeCommand.options(arguments: args, parsed: parsed, files: context.files)
+            options.assumeYes = true
+            options.timeZone = TimeZone(identifier: "UTC")!
+        }
         configure(&options)
         let lines = Lines()
         let report = Upgrader(context: context, options: options,
