@@ -58,12 +58,7 @@ public enum DpkgQueryParser {
         f.reserveCapacity(6)
         let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
             guard ParserText.isASCII(l) else {
-                do throws(ParseError) {
-                    if let e = try parseLine(Substring(String(decoding: l, as: UTF8.self)), lineNumber: lineNumber) {
-                        entries.append(e)
-                    }
-                    return nil
-                } catch { return error }
+                return ParserText.viaCharacters(l, lineNumber, into: &entries) { (raw, n) throws(ParseError) in try parseLine(raw, lineNumber: n) }
             }
             if ParserText.isBlank(l) { return nil }
             let count = ParserText.tabFields(l, into: &f, limit: 4)

@@ -113,6 +113,18 @@ enum ParserText {
         bytes.allSatisfy { $0 < 0x80 }
     }
 
+    /// The Character path of a byte-scanning line parser, for a line with a non-ASCII byte:
+    /// `parse` (the parser's own per-line code on Characters) appends its value to `out`.
+    static func viaCharacters<T>(
+        _ line: UnsafeBufferPointer<UInt8>, _ lineNumber: Int, into out: inout [T],
+        _ parse: (Substring, Int) throws(ParseError) -> T?
+    ) -> ParseError? {
+        do throws(ParseError) {
+            if let v = try parse(Substring(String(decoding: line, as: UTF8.self)), lineNumber) { out.append(v) }
+            return nil
+        } catch { return error }
+    }
+
     /// Only spaces and tabs (what `trimmed(_:).isEmpty` says of an ASCII line).
     static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }

@@ -16,12 +16,7 @@ public enum RPMQueryParser {
         f.reserveCapacity(7)
         let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
             guard ParserText.isASCII(l) else {
-                do throws(ParseError) {
-                    if let p = try parseLine(Substring(String(decoding: l, as: UTF8.self)), lineNumber: lineNumber) {
-                        packages.append(p)
-                    }
-                    return nil
-                } catch { return error }
+                return ParserText.viaCharacters(l, lineNumber, into: &packages) { (raw, n) throws(ParseError) in try parseLine(raw, lineNumber: n) }
             }
             if ParserText.isBlank(l) { return nil }
             let count = ParserText.tabFields(l, into: &f, limit: 5)
