@@ -567,4 +567,34 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(outcomes.first { $0.module == "kldload-oldonly" }?.result == .skipped)
         #expect(outcomes.first { $0.module == "kldload-hello" }?.result == .failed)
     }
+
+    /// ZFS itself cannot be rebuilt for a kernel without headers: the finding names the headers
+    /// package dkms asks for, not a build log that was never written, and no module "dkms".
+    @Test func zfsThatCannotBuildForMissingHeadersNamesTheHeadersPackage() {
+        let knew = "6.18.44-fc-v769"
+        let tree = ModuleTree()
+        tree.kernel(k55)
+        tree.kernel(knew)
+        tree.file("/usr/sbin/dkms")
+        for m in ["zfs", "spl"] { tree.file("/lib/modules/\(k55)/updates/dkms/\(m).ko") }
+        let d = ModuleFixtures.dkms
+        let v55 = ModuleFixtures.vermagic56.replacingOccurrences(of: k56, with: k55)
+        let run = runner(dkmsStatus: zfsInstalledOn55, vermagic: [
+            "/lib/modules/\(k55)/updates/dkms/zfs.ko": v55, "/lib/modules/\(k55)/updates/dkms/spl.ko": v55,
+        ]) { argv in
+            guard argv == ["dkms", "autoinstall", "-k", knew] else { return nil }
+            return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stdout"),
+                                           stderr: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stderr"),
+                                           status: ModuleFixtures.status(d + "autoinstall-running-kernel-no-headers.status"))
+        }
+        let result = ModuleVerifier(context: tree.context(run), progress: ModuleProgressLog().sink)
+            .verify(nextBoot: nil, rebuild: true, newKernels: [KernelRelease(knew)])
+
+        let zfs = result.findings.first { $0.module == "zfs" && $0.kernel == knew }
+        #expect(zfs?.severity == .critical)
+        #expect(zfs?.message.contains("linux-headers-\(knew)") == true)
+        #expect(zfs?.message.contains("Read the build log") == false)
+        #expect(zfs?.buildLog == nil)
+        #expect(!result.findings.contains { $0.module == "dkms" })
+    }
 }

@@ -163,6 +163,10 @@ public struct ModuleVerifier: Sendable {
                             detail: outcome.headersMissing ?? "not installed after `\(command)` (\(outcome.status))"))
                     }
                 }
+                if !outcome.status.isSuccess, zfsRebuildable, let headers = outcome.headersMissing,
+                   !outcome.outcomes.contains(where: { Self.zfsModules.contains($0.module) }) {
+                    outcome.outcomes.append(DKMSBuildOutcome(module: "zfs", kernel: kver, result: .failed, detail: headers))
+                }
                 if !outcome.status.isSuccess && !outcome.outcomes.contains(where: { $0.result != .installed })
                     && !outcome.anonymousBuildExclusive {
                     outcome.outcomes.append(DKMSBuildOutcome(module: "dkms", kernel: kver, result: .failed,
@@ -187,8 +191,11 @@ public struct ModuleVerifier: Sendable {
         printZFSLine(report, isNew: isNew)
         if !report.zfsUsable {
             let severity: ModuleSeverity = bootsNext ? .critical : .warning
-            var logs = report.dkms.filter { Self.zfsModules.contains($0.module) && $0.result == .failed }.compactMap(\.buildLog)
-            if logs.isEmpty && report.rebuildAttempted,
+            let zfsFailures = report.dkms.filter { Self.zfsModules.contains($0.module) && $0.result == .failed }
+            // dkms stopped before building (no kernel headers): there is no build log to read.
+            let headersMissing = zfsFailures.compactMap(\.detail).first { $0.contains("kernel headers for kernel") }
+            var logs = zfsFailures.compactMap(\.buildLog)
+            if logs.isEmpty && report.rebuildAttempted && headersMissing == nil,
                let version = dkms.modules(named: "zfs").max(by: { KernelRelease($0.version) < KernelRelease($1.version) })?.version {
                 logs = ["/var/lib/dkms/zfs/\(version)/build/make.log"]
             }
@@ -196,7 +203,7 @@ public struct ModuleVerifier: Sendable {
             for c in report.zfs where !c.state.isUsable {
                 findings.append(ModuleFinding(severity: severity, kernel: kver, module: c.module,
                     message: zfsMessage(c, kernel: kver, bootsNext: bootsNext, rebuildAttempted: report.rebuildAttempted,
-                                        awaitingInitramfs: awaitingInitramfs),
+                                        awaitingInitramfs: awaitingInitramfs, headersMissing: headersMissing),
                     buildLog: logs.first))
             }
             if report.rebuildAttempted && zfsRebuildable {
@@ -258,7 +265,7 @@ public struct ModuleVerifier: Sendable {
     }
 
     private func zfsMessage(_ c: ZFSModuleCheck, kernel: String, bootsNext: Bool, rebuildAttempted: Bool,
-                            awaitingInitramfs: Bool = false) -> String {
+                            awaitingInitramfs: Bool = false, headersMissing: String? = nil) -> String {
         let what: String
         switch c.state {
         case .missing: what = "ZFS module \(c.module) is missing for kernel \(kernel)"
@@ -273,7 +280,12 @@ public struct ModuleVerifier: Sendable {
         case .kmod?, .kmodWeakUpdates?: fix = " Install the kmod-zfs built for this kernel (or a kernel kmod-zfs supports)."
         case .prebuilt?: fix = " Install the zfs-linux package built for this kernel, or keep the kernel held back."
         case .builtIn?: fix = " Reinstall this kernel's modules package (linux-modules-\(kernel))."
-        case .dkms?, nil: fix = rebuildAttempted ? " Read the build log, then run `dkms autoinstall -k \(kernel)` again." : " Run `dkms autoinstall -k \(kernel)`, or install the ZFS module package for this kernel."
+        case .dkms?, nil:
+            if let headersMissing {
+                fix = " dkms says: \(headersMissing) Then run `dkms autoinstall -k \(kernel)` again."
+            } else {
+                fix = rebuildAttempted ? " Read the build log, then run `dkms autoinstall -k \(kernel)` again." : " Run `dkms autoinstall -k \(kernel)`, or install the ZFS module package for this kernel."
+            }
         }
         if bootsNext && awaitingInitramfs {
             return what + rebuilt + ". Kernel \(kernel) is the newest kernel; it has no initramfs yet, so ZFSBootMenu skips it for now,"
