@@ -45,7 +45,7 @@ enum FuzzMode {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let outcome = (try? target.run(text)) != nil ? "parsed" : "rejected"
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                FileHandle.standardError.write(Data(String(format: "%10.3f ms  %@  %@\n", ms, outcome, target.name).utf8))
+                ConsoleStream.standardError.write(String(format: "%10.3f ms  %@  %@\n", ms, outcome, target.name))
             }
             return 0
         }
