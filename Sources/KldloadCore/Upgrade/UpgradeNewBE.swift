@@ -295,26 +295,9 @@ extension Session {
         let runner = DriverRunner(files: inside) { [self] command, stream throws(CommandError) in
             try exec(driver.rooted(command, at: dir), stream: stream, environment: stream ? driver.environment : [:])
         }
-        say("planning inside \(dataset): refreshing package metadata and simulating the upgrade")
-        var plan: UpgradePlan
-        do { plan = try driver.plan(runner, options: options) } catch {
-            try stopIfInterruptedBeforeChange()
-            throw refuse(error)
-        }
-        report.plan = plan
-        try stopIfInterruptedBeforeChange()
-        printPlan(plan)
-        if plan.isEmpty {
-            report.nothingToDo = true
-            say("nothing to upgrade; the new boot environment is not needed")
-            finish(.success)
+        guard let plan = try planUpgrade(driver: driver, runner: runner, pool: pool, place: dataset,
+                                         nothingToDo: "nothing to upgrade; the new boot environment is not needed") else {
             throw Stop()
-        }
-        let needed = plan.requiredBytes
-        report.requiredBytes = needed
-        if let free = pool.free {
-            say("space: needs about \(humanSize(needed)), \(pool.name) has \(humanSize(free)) free")
-            if free < needed { throw refuse(.notEnoughSpace(pool: pool.name, freeBytes: free, neededBytes: needed)) }
         }
         try stopIfInterruptedBeforeChange()
 

@@ -263,30 +263,8 @@ struct Session {
         let runner = DriverRunner(files: context.files) { [self] command, stream throws(CommandError) in
             try exec(command, stream: stream, environment: stream ? driver.environment : [:])
         }
-        say("planning: refreshing package metadata and simulating the upgrade")
-        var plan: UpgradePlan
-        do { plan = try driver.plan(runner, options: options) } catch {
-            // An interrupted `apt-get update` fails: that is the interrupt, not a refusal.
-            try stopIfInterruptedBeforeChange()
-            throw refuse(error)
-        }
-        report.plan = plan
-        try stopIfInterruptedBeforeChange()
-        printPlan(plan)
-        if plan.isEmpty {
-            report.nothingToDo = true
-            say("nothing to upgrade; no snapshot taken")
-            finish(.success)
-            return
-        }
-        let needed = plan.requiredBytes
-        report.requiredBytes = needed
-        if let free = pool.free {
-            let sizeNote = plan.downloadBytes == nil && plan.installedSizeChange == nil
-                ? " (\(driver.manager.rawValue) gave no sizes: minimum margin only)" : ""
-            say("space: needs about \(humanSize(needed)), \(pool.name) has \(humanSize(free)) free\(sizeNote)")
-            if free < needed { throw refuse(.notEnoughSpace(pool: pool.name, freeBytes: free, neededBytes: needed)) }
-        }
+        guard let plan = try planUpgrade(driver: driver, runner: runner, pool: pool, place: nil,
+                                         nothingToDo: "nothing to upgrade; no snapshot taken") else { return }
 
         let base = Upgrader.checkpointName(at: context.now(), timeZone: options.timeZone)
         let transaction = driver.upgradeCommands(for: plan)
@@ -538,6 +516,38 @@ struct Session {
         let codename = detail.map { " \($0)" } ?? ""
         say("detected: \(manager.rawValue) (\(release.name.split(separator: " ").first.map(String.init) ?? release.id)\(codename))")
         return driver
+    }
+
+    /// Step 5 of both kinds of upgrade: refresh and simulate through `runner` (on the running
+    /// system, or rooted in the new BE at `place`), print the plan, check the pool's free space.
+    /// Returns nil when there is nothing to upgrade (reported, run finished with success).
+    mutating func planUpgrade(driver: any PackageManagerDriver, runner: DriverRunner, pool: SystemProbes.PoolFacts,
+                              place: String?, nothingToDo: String) throws(Stop) -> UpgradePlan? {
+        say("planning\(place.map { " inside \($0)" } ?? ""): refreshing package metadata and simulating the upgrade")
+        let plan: UpgradePlan
+        do { plan = try driver.plan(runner, options: options) } catch {
+            // An interrupted `apt-get update` fails: that is the interrupt, not a refusal.
+            try stopIfInterruptedBeforeChange()
+            throw refuse(error)
+        }
+        report.plan = plan
+        try stopIfInterruptedBeforeChange()
+        printPlan(plan)
+        if plan.isEmpty {
+            report.nothingToDo = true
+            say(nothingToDo)
+            finish(.success)
+            return nil
+        }
+        let needed = plan.requiredBytes
+        report.requiredBytes = needed
+        if let free = pool.free {
+            let sizeNote = plan.downloadBytes == nil && plan.installedSizeChange == nil
+                ? " (\(driver.manager.rawValue) gave no sizes: minimum margin only)" : ""
+            say("space: needs about \(humanSize(needed)), \(pool.name) has \(humanSize(free)) free\(sizeNote)")
+            if free < needed { throw refuse(.notEnoughSpace(pool: pool.name, freeBytes: free, neededBytes: needed)) }
+        }
+        return plan
     }
 
     func printPlan(_ plan: UpgradePlan) {
