@@ -176,22 +176,8 @@ PKGEOF
         runuser -u "$BUILDUSER" -- env -C "$d" PKGEXT=.pkg.tar.zst PKGDEST="$B/out" LC_ALL=C \
             makepkg --nodeps --force --noconfirm >"$d/makepkg.log" 2>&1
     }
-    publish() { for p in "$@"; do cp "$B/out/$p-x86_64.pkg.tar.zst" "$REPO/"; repo-add -q "$REPO/kldload.db.tar.gz" "$REPO/$p-x86_64.pkg.tar.zst"; done; }
-    cat >"$CONFDIR/pacman.conf" <<CONFEOF
-[options]
-RootDir     = $PROOT
-DBPath      = $PROOT/var/lib/pacman/
-CacheDir    = $PROOT/var/cache/pacman/pkg/
-LogFile     = $PROOT/var/log/pacman.log
-GPGDir      = $CONFDIR/gnupg/
-HookDir     = $CONFDIR/hooks/
-Architecture = x86_64
-SigLevel    = Never
-LocalFileSigLevel = Never
-
-[kldload]
-Server = file://$REPO
-CONFEOF
+    publish() { pacman_publish "$B/out" "$REPO" "$@"; }
+    pacman_conf "$CONFDIR/pacman.conf" "$PROOT" "$CONFDIR" "$REPO"
     PAC=(pacman -r "$PROOT" --config "$CONFDIR/pacman.conf" --dbpath "$PROOT/var/lib/pacman" --noconfirm)
     pkg linux         6.12.1.arch1 1 /usr/lib/modules/6.12.1-arch1-1/vmlinuz
     pkg kldload-app   1.0          1 /usr/share/kldload-app/VERSION
