@@ -448,7 +448,7 @@ extension Session {
         } else if report.transactionFailed {
             say("FAILED — the package transaction in the new boot environment did not complete")
             if let failed = report.transaction.last(where: \.failed) {
-                line("  \(failed.argv.map(Command.quoteForDisplay).joined(separator: " ")): \(failed.error ?? "failed")")
+                line("  \(failed.commandText): \(failed.error ?? "failed")")
             }
         } else {
             say("DONE")

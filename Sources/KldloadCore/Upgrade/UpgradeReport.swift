@@ -30,6 +30,8 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
         public var status: String?
         public var failed: Bool
         public var error: String?
+        /// The command as the summary shows it (Command's own quoting).
+        public var commandText: String { Command(argv).description }
     }
 
     public struct Refusal: Sendable, Hashable, Codable {

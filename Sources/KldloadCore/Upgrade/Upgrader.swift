@@ -617,12 +617,12 @@ struct Session {
             if report.transaction.isEmpty {
                 line("  the package manager did not run; nothing was upgraded")
             } else if let last = report.transaction.last {
-                line("  \(last.argv.map(Command.quoteForDisplay).joined(separator: " ")): \(last.failed ? (last.error ?? "failed") : "completed")")
+                line("  \(last.commandText): \(last.failed ? (last.error ?? "failed") : "completed")")
             }
         } else if report.transactionFailed {
             say("FAILED — the package transaction did not complete")
             if let failed = report.transaction.last(where: \.failed) {
-                line("  \(failed.argv.map(Command.quoteForDisplay).joined(separator: " ")): \(failed.error ?? "failed")")
+                line("  \(failed.commandText): \(failed.error ?? "failed")")
             }
         } else {
             say("DONE")
