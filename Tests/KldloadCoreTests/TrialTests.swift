@@ -152,7 +152,7 @@ import Testing
 /// ZFS root booted through OVMF, so the pool side is the in-memory world and the firmware side
 /// is real efivarfs bytes from Fixtures/efi (boot 2 of ovmf-2022.11-debian12: BootCurrent 0002
 /// "kldload trial", BootNext consumed).
-@Suite(.disabled("the in-memory efivarfs world does not show /sys/firmware/efi as a directory yet; to fix before use"))
+@Suite
 struct TrialBootTests {
     static func world(trialTarget: String = "rpool/ROOT/default") throws -> (KBEStubRunner, SystemContext) {
         let (runner, context) = KBEWorld.make(bootfs: "rpool/ROOT/test")
