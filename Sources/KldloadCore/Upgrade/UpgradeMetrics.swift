@@ -38,7 +38,7 @@ public enum UpgradeMetrics {
         metric("kldload_reboot_required", "1 when the last upgrade needs a reboot to take effect.",
                [([], report.rebootRequired ? "1" : "0")])
         metric("kldload_trial_pending", "1 while a trial boot is pending (trial boots: Docs/TRIAL.md).",
-               [([], "0")])
+               [([], report.newBootEnvironment?.trial == true ? "1" : "0")])
         if let be = report.bootEnvironment, let checkpoint = report.checkpoint {
             metric("kldload_kupgrade_last_checkpoint_info", "The checkpoint the last run took, by boot environment.",
                    [([("be", be), ("checkpoint", checkpoint.name)], "1")])
