@@ -365,6 +365,17 @@ public enum KBECommand {
             return Result(stdout: versionText + "\n", stderr: "", exitCode: 0)
         default: break
         }
+        var result = runCommand(inv, context: context, ask: ask, progress: progress, timeZone: timeZone)
+        // A JSON answer of zfs/zpool that had to be read again as text: worth knowing, never fatal.
+        let fallbacks = context.openZFS.fallbacks.map { "[kbe] warning: " + $0 + "\n" }.joined()
+        result.stderr = fallbacks + result.stderr
+        return result
+    }
+
+    static func runCommand(
+        _ inv: KBEInvocation, context: SystemContext, ask: (@Sendable (String) -> String?)?,
+        progress: ProgressSink?, timeZone: TimeZone
+    ) -> Result {
         let manager = BootEnvironmentManager(context: context, options: inv.options, ask: ask, progress: progress)
         do {
             let output: KBEOutput

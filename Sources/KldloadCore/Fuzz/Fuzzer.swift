@@ -56,6 +56,12 @@ public enum Fuzzer {
             _ = try? BEListing.parseBootfs(t, pool: "rpool")
             _ = try ZpoolGetParser.parse(t)
         },
+        Target(name: "zfs/zpool -j (JSON of OpenZFS 2.3+)") { t throws(ParseError) in
+            _ = try? BEListing.parseJSON(t)
+            _ = try? AutoCheckpoint.listQuery(bootEnvironment: "rpool/ROOT/default").parseJSON(t)
+            _ = try? ZFSJSONParser.properties(t)
+            for p in try ZFSJSONParser.zpoolStatus(t).pools { _ = (p.isHealthy, p.isResilvering, p.scan?.sentence, p.allVDevs.count) }
+        },
         Target(name: "zpool list") { t throws(ParseError) in _ = try ZpoolListParser.parse(t) },
         Target(name: "zpool status") { t throws(ParseError) in
             for p in try ZpoolStatusParser.parse(t).pools { _ = (p.isHealthy, p.isResilvering, p.scan, p.allVDevs.count) }

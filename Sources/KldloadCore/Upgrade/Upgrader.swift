@@ -90,6 +90,8 @@ private struct Session {
     /// Why the system needs a reboot; set once the package manager ran (report.rebootReasons).
     var reboot = RebootRequirement()
     var runLock: (any RunLockHandle)?
+    /// How many of `context.openZFS.notes` are in the log already.
+    var loggedOpenZFSNotes = 0
 
     init(upgrader: Upgrader, log: UpgradeLog) {
         self.upgrader = upgrader
@@ -112,6 +114,14 @@ private struct Session {
     mutating func warn(_ message: String) {
         report.warnings.append(message)
         say("WARNING: " + message)
+    }
+
+    /// Which output of zfs/zpool is read (decided at the first read) and every JSON answer read
+    /// again as text: into the log, once each.
+    mutating func logOpenZFSNotes() {
+        let notes = context.openZFS.notes
+        for note in notes.dropFirst(loggedOpenZFSNotes) { log.record("OpenZFS: " + note) }
+        loggedOpenZFSNotes = max(loggedOpenZFSNotes, notes.count)
     }
 
     func exec(_ command: Command, stream: Bool, environment: [String: String] = [:]) throws(CommandError) -> CommandResult {
@@ -184,6 +194,7 @@ private struct Session {
         // A reader that went away (`kupgrade | head`, a killed tee) never stops the run: the
         // console dropped the rest, the log has every line, and says so here. The exit status
         // stays the run's own; the loss is a note, not a failure of the upgrade.
+        logOpenZFSNotes()
         for loss in context.console.losses {
             report.warnings.append("output lost: \(loss); the run continued and \(options.logPath) has every line")
             log.record("WARNING: output lost: \(loss); the run continued and this log has every line")
@@ -215,10 +226,12 @@ private struct Session {
         let beManager = BootEnvironmentManager(context: context, options: KBEOptions(assumeYes: true))
         let beState: BootEnvironmentState
         do { beState = try beManager.loadState() } catch {
+            logOpenZFSNotes()
             // Output that cannot be parsed is not a missing ZFS root: say what it is.
             if error.parseFailure != nil { throw refuse(.stepFailed(step: "listing the boot environments", error: error.message)) }
             throw refuse(.noBootEnvironment(error.message))
         }
+        logOpenZFSNotes()
         guard let running = beState.running else {
             throw refuse(.noBootEnvironment("no boot environment under \(beState.layout.beRoot) is mounted at /"))
         }
@@ -231,7 +244,8 @@ private struct Session {
         // 4. pool health.
         let poolName = beState.layout.pool
         let pool: SystemProbes.PoolFacts
-        do { pool = try probes.pool(poolName) } catch { throw refuse(error) }
+        do { pool = try probes.pool(poolName) } catch { logOpenZFSNotes(); throw refuse(error) }
+        logOpenZFSNotes()
         report.pool = .init(name: pool.name, health: pool.health, freeBytes: pool.free, resilvering: pool.resilvering)
         say("checking pool health... \(pool.name) \(pool.health)")
         switch pool.health {
@@ -647,12 +661,15 @@ private struct Session {
         }
         let rows: [Retention.Row]
         do {
-            let r = try exec(Retention.listCommand(bootEnvironment: be), stream: false)
-            guard r.status.isSuccess else {
-                result.error = "zfs list failed: \(r.status)"
+            let answer = try context.openZFS.read(Retention.listQuery(bootEnvironment: be)) {
+                (c: Command) throws(CommandError) -> CommandResult in try exec(c, stream: false)
+            }
+            logOpenZFSNotes()
+            guard answer.result.status.isSuccess else {
+                result.error = "zfs list failed: \(answer.result.status)"
                 return
             }
-            rows = try Retention.parse(r.stdout)
+            rows = try answer.value()
         } catch {
             result.error = "\(error)"
             say("retention skipped: \(error)")

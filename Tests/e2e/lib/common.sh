@@ -116,11 +116,29 @@ vdisk() { # file serial [format]
 # <xchg-src> must contain run.sh. Results land in <workdir>/<name>.out/ (the
 # guest's /xchg/out), the serial console in <workdir>/<name>.serial.
 # Returns the guest script's exit status (agent.status), 124 on timeout, 125 if
-# the guest never reported.
+# the guest never reported, 126 if its kernel panicked (a panic before the agent
+# started is retried once: the phase script never ran).
 run_guest() {
+    local rc=0
+    run_guest_once "$@" || rc=$?
+    # A guest kernel that panicked before the agent started never ran the phase script (the
+    # pool was at most imported), so the boot is repeated once. Seen on Debian 13 under TCG:
+    # `Oops: int3` in sched_clock_idle_wakeup_event 3.4 s into the boot, then the panic sat
+    # until the phase timeout.
+    if [[ $rc == 126 ]] && ! grep -aq 'E2E-AGENT: start' "$2/$1.serial"; then
+        mv "$2/$1.serial" "$2/$1.panic.serial"
+        log "$1: guest kernel panicked before the agent started (serial kept as $1.panic.serial); booting once more"
+        rc=0
+        run_guest_once "$@" || rc=$?
+    fi
+    return "$rc"
+}
+
+# One boot of run_guest; 126 when the guest kernel panicked.
+run_guest_once() {
     local name=$1 wd=$2 tmo=$3 kernel=$4 initrd=$5 cmdline=$6 src=$7; shift 7
     [[ ${1:-} == -- ]] && shift
-    local x="$wd/$name.xchg.img" serial="$wd/$name.serial" t0 rc=0
+    local x="$wd/$name.xchg.img" serial="$wd/$name.serial" t0 rc=0 panicked=""
     make_xchg "$src" "$x" "${E2E_XCHG_MB:-1024}"
     t0=$(date +%s)
     qemu_boot "$serial" "$tmo" "$kernel" "$initrd" "$cmdline" -- "$@" $(vdisk "$x" xchg raw) &
@@ -129,6 +147,14 @@ run_guest() {
     # guest (systemd 257) was seen never finishing that shutdown; once the agent said so and
     # the grace period passed, stop QEMU (the results are already on the unmounted disk).
     while kill -0 "$qpid" 2>/dev/null; do
+        # A panicked guest kernel never recovers (no panic= timeout on the command line): stop
+        # QEMU now instead of waiting for the phase timeout.
+        if grep -aq 'Kernel panic - not syncing' "$serial" 2>/dev/null; then
+            sleep 2; panicked=yes
+            log "$name: guest kernel panicked; stopping QEMU"
+            kill "$qpid" 2>/dev/null || true
+            break
+        fi
         if [[ -z $asked ]] && grep -aq 'E2E-AGENT: poweroff' "$serial" 2>/dev/null; then asked=$(date +%s); fi
         if [[ -n $asked ]] && (( $(date +%s) - asked > grace )); then
             log "$name: guest asked to power off ${grace} s ago and is still running; stopping QEMU"
@@ -142,6 +168,7 @@ run_guest() {
     log "$name: guest ran $(( $(date +%s) - t0 )) s (qemu rc=$rc)"
     rm -rf "$wd/$name.out"
     fetch_xchg "$x" "$wd/$name.out"
+    if [[ -n $panicked ]]; then log "$name: guest kernel panicked; serial:"; grep -a -B2 -A12 -m1 'Oops\|BUG:\|Kernel panic' "$serial" >&2 || tail -30 "$serial" >&2; return 126; fi
     if [[ $rc == 124 ]]; then log "$name: TIMEOUT after $tmo s; serial tail:"; tail -20 "$serial" >&2; return 124; fi
     if [[ ! -f $wd/$name.out/agent.status ]]; then log "$name: guest agent never reported; serial tail:"; tail -30 "$serial" >&2; return 125; fi
     return "$(cat "$wd/$name.out/agent.status")"
