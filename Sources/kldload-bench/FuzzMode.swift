@@ -45,7 +45,7 @@ enum FuzzMode {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let outcome = (try? target.run(text)) != nil ? "parsed" : "rejected"
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                FileHandle.standardError.write(Data(String(format: "%10.3f ms  %@  %@\n", ms, outcome, target.name).utf8))
+                ConsoleStream.standardError.write(String(format: "%10.3f ms  %@  %@\n", ms, outcome, target.name))
             }
             return 0
         }
@@ -58,8 +58,10 @@ enum FuzzMode {
         say("inputs: \(s.inputs)")
         say("target executions: \(s.executions) (\(s.accepted) parsed, \(s.rejected) rejected with a ParseError)")
         say("crashes: 0")
-        say("hangs (> \(hang) s): \(s.hangs.count)\(s.hangs.isEmpty ? "" : " at inputs " + s.hangs.prefix(20).map(String.init).joined(separator: ","))")
-        say(String(format: "slowest input: %d (%.3f s; replay: kldload-bench fuzz --seed %llu --case %d)", s.slowestInput,
+        say("hangs (> \(hang) s of CPU time): \(s.hangs.count)\(s.hangs.isEmpty ? "" : " at inputs " + s.hangs.prefix(20).map(String.init).joined(separator: ","))")
+        say("wall-time stalls (> \(hang) s of wall time, not of CPU: the machine was busy): \(s.wallStalls.count)"
+            + (s.wallStalls.isEmpty ? "" : " at inputs " + s.wallStalls.prefix(20).map(String.init).joined(separator: ",")))
+        say(String(format: "slowest input (CPU time): %d (%.3f s; replay: kldload-bench fuzz --seed %llu --case %d)", s.slowestInput,
                    s.slowestSeconds, seed, s.slowestInput))
         say(String(format: "wall: %.1f s (%.0f inputs/s)", s.seconds, Double(s.inputs) / max(s.seconds, 1e-9)))
         return s.hangs.isEmpty ? 0 : 1

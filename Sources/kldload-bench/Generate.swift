@@ -188,6 +188,23 @@ enum Generate {
         packages(try lines(fixtures + "/dpkg/1.21.23-debian12-host/dpkg-query-host-with-rc.stdout"), total: total, nameField: 1)
     }
 
+    /// dpkg's `var/lib/dpkg/status` with `total` package stanzas: the stanzas of the Debian 12
+    /// root captured for kbe diff (Fixtures/pkgdb/dpkg-1.21.23-debian12-root/after), repeated with
+    /// `-bN` appended to the package name after the first round.
+    static func dpkgStatus(fixtures: String, total: Int) throws -> String {
+        let text = try String(contentsOfFile: fixtures + "/pkgdb/dpkg-1.21.23-debian12-root/after/var/lib/dpkg/status", encoding: .utf8)
+        let stanzas = text.components(separatedBy: "\n\n").filter { $0.hasPrefix("Package: ") }
+        guard !stanzas.isEmpty else { return "" }
+        var out = ""
+        for i in 0..<total {
+            let round = i / stanzas.count
+            var s = stanzas[i % stanzas.count]
+            if round > 0, let end = s.firstIndex(of: "\n") { s.insert(contentsOf: "-b\(round)", at: end) }
+            out += s + "\n\n"
+        }
+        return out
+    }
+
     /// `rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n'` (rpm 4.18.0).
     static func rpmQuery(fixtures: String, total: Int) throws -> String {
         packages(try lines(fixtures + "/rpm/4.18.0-debian12/qa-after-upgrade.stdout"), total: total, nameField: 0)

@@ -25,6 +25,9 @@ enum Measure {
         var wallNs: UInt64
         /// Peak RSS in KiB (Linux `ru_maxrss`).
         var maxRSSKiB: Int
+        /// User + system CPU time of the child (`ru_utime + ru_stime`): unlike wall time, not
+        /// inflated by other work waiting for the same cores.
+        var cpuNs: UInt64 = 0
         /// Exit code, or 128 + signal.
         var exitCode: Int32
         var stdout: String
@@ -92,7 +95,9 @@ enum Measure {
         }
         let out = FileManager.default.contents(atPath: outPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let err = FileManager.default.contents(atPath: errPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return ChildResult(wallNs: wall, maxRSSKiB: Int(usage.ru_maxrss), exitCode: exitCode, stdout: out, stderr: err)
+        let cpu = (UInt64(usage.ru_utime.tv_sec) + UInt64(usage.ru_stime.tv_sec)) * 1_000_000_000
+            + (UInt64(usage.ru_utime.tv_usec) + UInt64(usage.ru_stime.tv_usec)) * 1000
+        return ChildResult(wallNs: wall, maxRSSKiB: Int(usage.ru_maxrss), cpuNs: cpu, exitCode: exitCode, stdout: out, stderr: err)
     }
 }
 

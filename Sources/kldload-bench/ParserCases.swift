@@ -27,6 +27,18 @@ enum ParserCases {
         case "dkms-status": return { try DKMSStatusParser.parse($0).modules.count }
         case "dpkg-query": return { try DpkgQueryParser.parseEntries($0).count }
         case "rpm-query": return { try RPMQueryParser.parse($0).count }
+        case "dpkg-status-diff":
+            // What kbe diff does per side and then once: parse the status file, compare it with
+            // itself where every third package has a newer version (one dpkg comparison each).
+            return { text in
+                let old = DpkgStatusParser.parse(Data(text.utf8))
+                var new = old
+                for i in stride(from: 0, to: new.count, by: 3) {
+                    new[i] = Package(name: new[i].name, fullVersion: new[i].fullVersion + "+kbe1", arch: new[i].arch)
+                }
+                let d = PackageDiff.compute(old: old, new: new, database: .dpkg)
+                return d.upgraded.count + d.unchanged
+            }
         case "zfs-list-json": return { try ZFSJSONParser.datasets($0, columns: BEListing.columns).count }
         case "zfs-list-json-foundation":
             // The same values through Foundation: JSONSerialization, then the property lookups

@@ -13,6 +13,7 @@ import Glibc
 //   kldload-bench --case NAME FILE RUNS      (internal: one measurement, in its own process)
 //   kldload-bench --make-kbe-scenario FIXTURES DIR N   (writes the N-checkpoint kbe scenario, e.g. to profile)
 //   kldload-bench --generate FIXTURES CASE LINES        (prints one generated input)
+//   kldload-bench guard [--baseline FILE] [--write-baseline]   (quick regression guard, run by .ci/run)
 //   kldload-bench fuzz [--inputs N] [--seed S] [--first I] [--fixtures DIR] [--hang-seconds T]
 //   kldload-bench fuzz --seed S --case I [--fixtures DIR]   (writes input I to stdout and runs it)
 
@@ -47,12 +48,18 @@ if args.first == "--generate" {
         case "dkms-status": text = try Generate.dkmsStatus(fixtures: args[1], total: n)
         case "dpkg-query": text = try Generate.dpkgQuery(fixtures: args[1], total: n)
         case "rpm-query": text = try Generate.rpmQuery(fixtures: args[1], total: n)
+        case "dpkg-status-diff": text = try Generate.dpkgStatus(fixtures: args[1], total: n)
         case "zfs-list-json", "zfs-list-json-foundation": text = try Generate.zfsListJSON(fixtures: args[1], total: n)
         default: fail("unknown case \(args[2])")
         }
     } catch { fail("\(error)") }
     ConsoleStream.standardOutput.write(text)
     exit(0)
+}
+
+if args.first == "guard" {
+    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    exit(GuardMode.main(Array(args.dropFirst()), selfPath: me))
 }
 
 if args.first == "fuzz" {
@@ -88,7 +95,7 @@ while let arg = rest.popFirst() {
     case "-h", "--help":
         say("""
         usage: kldload-bench [--fixtures DIR] [--runs N] [--sizes 1000,10000,100000,1000000]
-                             [--only zfs-list,zfs-list-typed,zpool-status,dkms-status,dpkg-query,rpm-query,e2e]
+                             [--only zfs-list,zfs-list-typed,zpool-status,dkms-status,dpkg-query,rpm-query,dpkg-status-diff,e2e]
                              [--skip-e2e] [--static-kbe PATH]
         Run from the repository root after `swift build -c release`. See Docs/PERFORMANCE.md.
         """)
@@ -160,6 +167,7 @@ let caseList: [(name: String, title: String, generate: (Int) throws -> String)] 
     ("dkms-status", "DKMSStatusParser.parse (modules x 50 kernels, slash form, dkms 3.0.10)", { try Generate.dkmsStatus(fixtures: fixtureDir, total: $0) }),
     ("dpkg-query", "DpkgQueryParser.parseEntries (dpkg-query -W -f, dpkg 1.21.23)", { try Generate.dpkgQuery(fixtures: fixtureDir, total: $0) }),
     ("rpm-query", "RPMQueryParser.parse (rpm -qa --qf, rpm 4.18.0)", { try Generate.rpmQuery(fixtures: fixtureDir, total: $0) }),
+    ("dpkg-status-diff", "DpkgStatusParser.parse + PackageDiff.compute (var/lib/dpkg/status, dpkg 1.21.23; size = packages, every 3rd upgraded)", { try Generate.dpkgStatus(fixtures: fixtureDir, total: $0) }),
     ("zfs-list-json", "ZFSJSONParser.datasets (zfs list -j --json-int, OpenZFS 2.3.9, kbe's 13 columns; lines = datasets)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
     ("zfs-list-json-foundation", "JSONSerialization + the same lookups, same file (unordered)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
 ]
@@ -224,16 +232,18 @@ for c in caseList where only == nil || only!.contains(c.name) {
 
 // MARK: - end to end
 
-func timed(_ argv: [String], runs n: Int) -> (median: UInt64, min: UInt64, rss: Int, last: Measure.ChildResult)? {
+func timed(_ argv: [String], runs n: Int) -> (median: UInt64, min: UInt64, cpu: UInt64, rss: Int, last: Measure.ChildResult)? {
     var times: [UInt64] = []
+    var cpu: [UInt64] = []
     var last: Measure.ChildResult? = nil
     for _ in 0..<n {
         guard let r = try? Measure.run(argv) else { return nil }
         times.append(r.wallNs)
+        cpu.append(r.cpuNs)
         last = r
     }
     guard let last else { return nil }
-    return (Measure.median(times), times.min() ?? 0, Measure.peakRSS(argv) ?? 0, last)
+    return (Measure.median(times), times.min() ?? 0, Measure.median(cpu), Measure.peakRSS(argv) ?? 0, last)
 }
 
 if !skipE2E && (only == nil || only!.contains("e2e")) {
@@ -244,11 +254,11 @@ if !skipE2E && (only == nil || only!.contains("e2e")) {
     guard FileManager.default.isExecutableFile(atPath: kbe), FileManager.default.isExecutableFile(atPath: kupgrade) else {
         fail("\(kbe) or \(kupgrade) missing: build them first with `swift build -c release`")
     }
-    say("| command | runs | median ms | min ms | peak RSS MB | exit | subprocesses (replay count) |")
-    say("|---|---:|---:|---:|---:|---:|---:|")
+    say("| command | runs | median ms | min ms | median CPU ms | peak RSS MB | exit | subprocesses (replay count) |")
+    say("|---|---:|---:|---:|---:|---:|---:|---:|")
     func row(_ label: String, _ argv: [String], runs n: Int, count: String) {
-        guard let r = timed(argv, runs: n) else { say("| \(label) | - | failed to run | | | | |"); return }
-        say("| \(label) | \(n) | \(Fmt.ms(r.median)) | \(Fmt.ms(r.min)) | \(Fmt.mb(r.rss)) | \(r.last.exitCode) | \(count) |")
+        guard let r = timed(argv, runs: n) else { say("| \(label) | - | failed to run | | | | | |"); return }
+        say("| \(label) | \(n) | \(Fmt.ms(r.median)) | \(Fmt.ms(r.min)) | \(Fmt.ms(r.cpu)) | \(Fmt.mb(r.rss)) | \(r.last.exitCode) | \(count) |")
         if r.last.exitCode != 0 {
             say("")
             say("    stderr: \(r.last.stderr.split(separator: "\n").prefix(3).joined(separator: " / "))")
@@ -267,6 +277,17 @@ if !skipE2E && (only == nil || only!.contains("e2e")) {
     let listSCount = InProcess.kbeCount(scenario: scenario, arguments: ["list", "-s"])
     row("`kbe --replay <100k> list`", [kbe, "--replay", scenario, "list"], runs: runs, count: listCount.text)
     row("`kbe --replay <100k> list -s`", [kbe, "--replay", scenario, "list", "-s"], runs: runs, count: listSCount.text)
+    row("`kbe --replay <100k> --json list`", [kbe, "--replay", scenario, "--json", "list"], runs: runs, count: listCount.text)
+    row("`kbe --replay <100k> --json list -s`", [kbe, "--replay", scenario, "--json", "list", "-s"], runs: runs, count: listSCount.text)
+    // The same bytes through awk, interleaved with kbe list (the issue's "5 times awk").
+    let listBytes = scenario + "/commands/002/stdout"
+    var kbeTimes: [UInt64] = [], awkTimes: [UInt64] = [], kbeCPU: [UInt64] = [], awkCPU: [UInt64] = []
+    for _ in 0..<runs {
+        if let r = try? Measure.run([kbe, "--replay", scenario, "list"]) { kbeTimes.append(r.wallNs); kbeCPU.append(r.cpuNs) }
+        if let r = try? Measure.run(["awk", "-F\\t", "{n+=NF} END{print n}", listBytes]) { awkTimes.append(r.wallNs); awkCPU.append(r.cpuNs) }
+    }
+    row("`awk -F'\\t' '{n+=NF} END{print n}'` on the same `zfs list` bytes", ["awk", "-F\\t", "{n+=NF} END{print n}", listBytes], runs: runs, count: "-")
+    let listRatio = Fmt.ratio(Measure.median(kbeTimes), Measure.median(awkTimes))
 
     let noop = fixtureDir + "/scenarios/kupgrade-nothing-to-upgrade"
     if FileManager.default.fileExists(atPath: noop + "/commands") {
@@ -275,6 +296,8 @@ if !skipE2E && (only == nil || only!.contains("e2e")) {
     } else {
         say("| `kupgrade --dry-run` | skipped: Fixtures/scenarios/kupgrade-nothing-to-upgrade does not exist in this checkout | | | | | |")
     }
+    say("")
+    say("`kbe list` / awk over the same bytes, interleaved, medians of \(runs): \(Fmt.ms(Measure.median(kbeTimes))) ms / \(Fmt.ms(Measure.median(awkTimes))) ms = **\(listRatio)×** wall; CPU time \(Fmt.ms(Measure.median(kbeCPU))) ms / \(Fmt.ms(Measure.median(awkCPU))) ms = **\(Fmt.ratio(Measure.median(kbeCPU), Measure.median(awkCPU)))×**")
     say("")
     say("In process (library called directly on the same scenarios, ReplayRunner.invocations counted):")
     say("")

@@ -26,6 +26,8 @@ final class KupgradeStubRunner: CommandRunner, @unchecked Sendable {
     }
 
     var invocations: [[String]] { lock.withLock { log.map(\.argv) } }
+    /// What ran, with each command's environment.
+    var commands: [Command] { lock.withLock { log } }
 
     func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
         let answer: Answer? = lock.withLock {

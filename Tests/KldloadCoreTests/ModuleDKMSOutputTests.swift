@@ -18,6 +18,17 @@ import Testing
         #expect(!parsed.anonymousBuildExclusive)
     }
 
+    /// dkms 3.0.10 and 3.2.2, kernel without headers: the message is kept with its advice.
+    @Test(arguments: [("dkms/3.0.10-debian12/", "6.18.44-fc-v769"), ("dkms/3.2.2-debian13/", "6.18.44-fc-v1272")])
+    func capturedHeadersMissing(_ dir: String, _ kernel: String) throws {
+        let base = "\(dir)autoinstall-running-kernel-no-headers"
+        let output = try #require(FixtureLoader.text(base + ".stdout")) + (FixtureLoader.text(base + ".stderr") ?? "")
+        let parsed = DKMSAutoinstallOutput.parse(output, kernel: kernel)
+        #expect(parsed.headersMissing?.hasPrefix("Your kernel headers for kernel \(kernel) cannot be found") == true)
+        #expect(parsed.headersMissing?.hasSuffix("to tell DKMS where it's located.") == true)
+        #expect(!parsed.outcomes.contains { $0.result == .installed })
+    }
+
     @Test func capturedSuccessNamesNoFailure() {
         let parsed = DKMSAutoinstallOutput.parse(ModuleFixtures.text(d + "autoinstall-success.stdout"), kernel: "6.1.0-55-amd64")
         #expect(!parsed.outcomes.contains { $0.result != .installed })

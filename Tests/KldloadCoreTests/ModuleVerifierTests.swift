@@ -526,3 +526,69 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         withExtendedLifetime((archTree, emptyTree)) {}
     }
 }
+
+@Suite struct ModuleVerifierHeadersMissingTests {
+    static let knew = "6.18.44-fc-v769"
+
+    /// Kernels 6.1.0-55 (zfs, spl installed) and the capture host's kernel without headers;
+    /// `dkms autoinstall -k` answers dkms 3.0.10's real no-headers output
+    /// (Fixtures/dkms/3.0.10-debian12/autoinstall-running-kernel-no-headers).
+    static func verify(extraStatus: String, zfsOnNewKernel: Bool) -> (ModuleVerification, ModuleStubRunner) {
+        let knew = Self.knew
+        let tree = ModuleTree()
+        tree.kernel(k55)
+        tree.kernel(knew)
+        tree.file("/usr/sbin/dkms")
+        let kernels = zfsOnNewKernel ? [k55, knew] : [k55]
+        var vermagic: [String: String] = [:]
+        for k in kernels {
+            for m in ["zfs", "spl"] {
+                tree.file("/lib/modules/\(k)/updates/dkms/\(m).ko")
+                vermagic["/lib/modules/\(k)/updates/dkms/\(m).ko"] = ModuleFixtures.vermagic56.replacingOccurrences(of: k56, with: k)
+            }
+        }
+        let d = ModuleFixtures.dkms
+        let run = runner(dkmsStatus: extraStatus + zfsInstalledOn55, vermagic: vermagic) { argv in
+            guard argv == ["dkms", "autoinstall", "-k", knew] else { return nil }
+            return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stdout"),
+                                           stderr: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stderr"),
+                                           status: ModuleFixtures.status(d + "autoinstall-running-kernel-no-headers.status"))
+        }
+        let result = ModuleVerifier(context: tree.context(run), progress: ModuleProgressLog().sink)
+            .verify(nextBoot: nil, rebuild: true, newKernels: [KernelRelease(knew)])
+        return (result, run)
+    }
+
+    /// The headers message names no module, the BUILD_EXCLUSIVE one does. kldload-hello,
+    /// installed for 6.1.0-55 and missing for the new kernel, used to vanish from the report
+    /// because the skipped module was the only outcome.
+    @Test func aModuleThatCannotBuildForMissingHeadersIsReportedBesideASkippedOne() {
+        let knew = Self.knew
+        let (result, run) = Self.verify(
+            extraStatus: "kldload-hello/1.0, 6.1.0-55-amd64, x86_64: installed\n" + zfsInstalledOn55.replacingOccurrences(of: k55, with: knew),
+            zfsOnNewKernel: true)
+        #expect(run.commands.contains(["dkms", "autoinstall", "-k", knew]))
+        #expect(result.zfsOKForAllKernels)
+        let hello = result.findings.first { $0.module == "kldload-hello" && $0.kernel == knew }
+        #expect(hello?.severity == .warning)
+        #expect(hello?.message.contains("kernel headers for kernel \(knew) cannot be found") == true)
+        #expect(hello?.message.contains("linux-headers-\(knew)") == true)
+        #expect(result.severity == .warning)
+        let outcomes = result.kernels.first { $0.kernel == knew }?.dkms ?? []
+        #expect(outcomes.first { $0.module == "kldload-oldonly" }?.result == .skipped)
+        #expect(outcomes.first { $0.module == "kldload-hello" }?.result == .failed)
+    }
+
+    /// ZFS itself cannot be rebuilt for a kernel without headers: the finding names the headers
+    /// package dkms asks for, not a build log that was never written, and no module "dkms".
+    @Test func zfsThatCannotBuildForMissingHeadersNamesTheHeadersPackage() {
+        let knew = Self.knew
+        let (result, _) = Self.verify(extraStatus: "", zfsOnNewKernel: false)
+        let zfs = result.findings.first { $0.module == "zfs" && $0.kernel == knew }
+        #expect(zfs?.severity == .critical)
+        #expect(zfs?.message.contains("linux-headers-\(knew)") == true)
+        #expect(zfs?.message.contains("Read the build log") == false)
+        #expect(zfs?.buildLog == nil)
+        #expect(!result.findings.contains { $0.module == "dkms" })
+    }
+}

@@ -3,7 +3,7 @@ import Testing
 @testable import KldloadCore
 
 /// kbe and kupgrade read JSON (`-j --json-int`) where the OpenZFS release has it, learned once per
-/// run with `zfs version`, and text otherwise (DESIGN item 16). Answers are real OpenZFS 2.3.9
+/// run with `zfs version`, and text otherwise (DESIGN item 19). Answers are real OpenZFS 2.3.9
 /// output from the Debian 13 guest (Fixtures/zfs-2.3); where a test needs a failure, it says so.
 @Suite struct OpenZFSOutputTests {
     static let dir = ZFS23CaptureTests.dir

@@ -114,8 +114,11 @@ import Testing
         #expect(Hypot.hypot(.greatestFiniteMagnitude, .greatestFiniteMagnitude) == .infinity)
     }
 
-    @Test func matchesLibmOnRandomInputsAcrossTheExponentRange() {
-        var generator = SystemRandomNumberGenerator()
+    /// Seeded, so a difference is found the same way on every run (an unseeded generator found
+    /// the 2^-511…2^-459 underflow band only now and then).
+    @Test(arguments: [UInt64(1), 2, 3])
+    func matchesLibmOnRandomInputsAcrossTheExponentRange(seed: UInt64) {
+        var generator = FuzzRNG(seed: seed)
         var differences: [String] = []
         for _ in 0..<200_000 {
             let x = Double(sign: .plus, exponent: Int.random(in: -1074...1023, using: &generator),
@@ -131,6 +134,22 @@ import Testing
             let fy = Float(bitPattern: UInt32.random(in: 0..<0x7f80_0000, using: &generator))
             if Hypot.hypotf(fx, fy).bitPattern != Foundation.hypotf(fx, fy).bitPattern, differences.count < 5 {
                 differences.append("hypotf(\(fx), \(fy))")
+            }
+        }
+        #expect(differences == [])
+    }
+
+    /// The band where the correction terms underflow although the squares do not.
+    @Test func matchesLibmWhereTheCorrectionWouldUnderflow() {
+        var generator = FuzzRNG(seed: 0x4859_504F_54)
+        var differences: [String] = []
+        for _ in 0..<300_000 {
+            let x = Double(sign: .plus, exponent: Int.random(in: -530 ... -430, using: &generator),
+                           significand: Double.random(in: 1..<2, using: &generator))
+            let y = Double(sign: .plus, exponent: x.exponent + Int.random(in: -60...60, using: &generator),
+                           significand: Double.random(in: 1..<2, using: &generator))
+            if Hypot.hypot(x, y).bitPattern != Foundation.hypot(x, y).bitPattern, differences.count < 5 {
+                differences.append("hypot(\(x), \(y))")
             }
         }
         #expect(differences == [])

@@ -14,4 +14,5 @@ if [ "${1:-}" = "--static" ]; then
 fi
 swift build -c release --product kldload-bench
 # shellcheck disable=SC2086
-"$(swift build -c release --show-bin-path)/kldload-bench" $static "$@" | tee Tests/bench/last-run.md
+# The report is committed: the checkout's absolute path is written as "." (repository-relative).
+"$(swift build -c release --show-bin-path)/kldload-bench" $static "$@" | sed -u "s|$(pwd)|.|g" | tee Tests/bench/last-run.md

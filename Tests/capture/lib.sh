@@ -99,3 +99,34 @@ apt_test_root() {
     echo "deb [trusted=yes] file:$repo ./" >"$root/etc/apt/sources.list.d/kldload-capture.list"
     rm -rf "$root"/var/lib/apt/lists/*
 }
+
+# pacman_conf FILE ROOT CONFDIR REPO
+#   Writes a pacman.conf for the throwaway root ROOT (its own database, cache and log, GnuPG
+#   and hooks under CONFDIR) whose only repository is [kldload] at file://REPO, unsigned.
+pacman_conf() {
+    cat >"$1" <<CONFEOF
+[options]
+RootDir     = $2
+DBPath      = $2/var/lib/pacman/
+CacheDir    = $2/var/cache/pacman/pkg/
+LogFile     = $2/var/log/pacman.log
+GPGDir      = $3/gnupg/
+HookDir     = $3/hooks/
+Architecture = x86_64
+SigLevel    = Never
+LocalFileSigLevel = Never
+
+[kldload]
+Server = file://$4
+CONFEOF
+}
+
+# pacman_publish OUT REPO PKG...   (PKG = name-version-release, as makepkg named it in OUT)
+#   Copies each built package into REPO and adds it to REPO/kldload.db.tar.gz.
+pacman_publish() {
+    local out="$1" repo="$2" p; shift 2
+    for p in "$@"; do
+        cp "$out/$p-x86_64.pkg.tar.zst" "$repo/"
+        repo-add -q "$repo/kldload.db.tar.gz" "$repo/$p-x86_64.pkg.tar.zst"
+    done
+}

@@ -55,22 +55,8 @@ pkg linux-headers  6.12.3.arch1          1 ""                                   
 pkg kldload-app    1.1                   1 ""                                              /usr/share/kldload-app/VERSION
 V2=(linux-6.12.3.arch1-1 linux-headers-6.12.3.arch1-1 kldload-app-1.1-1)
 
-publish() { for p in "$@"; do cp "$B/out/$p-x86_64.pkg.tar.zst" "$REPO/"; repo-add -q "$REPO/kldload.db.tar.gz" "$REPO/$p-x86_64.pkg.tar.zst"; done; }
-cat >"$CONFDIR/pacman.conf" <<CONFEOF
-[options]
-RootDir     = $PROOT
-DBPath      = $PROOT/var/lib/pacman/
-CacheDir    = $PROOT/var/cache/pacman/pkg/
-LogFile     = $PROOT/var/log/pacman.log
-GPGDir      = $CONFDIR/gnupg/
-HookDir     = $CONFDIR/hooks/
-Architecture = x86_64
-SigLevel    = Never
-LocalFileSigLevel = Never
-
-[kldload]
-Server = file://$REPO
-CONFEOF
+publish() { pacman_publish "$B/out" "$REPO" "$@"; }
+pacman_conf "$CONFDIR/pacman.conf" "$PROOT" "$CONFDIR" "$REPO"
 
 PAC=(pacman -r "$PROOT" --config "$CONFDIR/pacman.conf" --dbpath "$PROOT/var/lib/pacman")
 fresh "$OUT"

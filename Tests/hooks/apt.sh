@@ -8,7 +8,7 @@
 KBE=$(realpath "$1")
 W=/tmp/kldload-hooktest-apt
 rm -rf "$W"; mkdir -p "$W/pkg/DEBIAN" "$W/pkg/usr/share/kldload-hooktest"
-exec > >(tee "$HOOKS_DIR/logs/apt.log") 2>&1
+log_to "$HOOKS_DIR/logs/apt.log"
 echo "# apt hook test, $(date -u +%FT%TZ), $(apt-get --version | head -1), $(. /etc/os-release; echo "$PRETTY_NAME")"
 echo "# kbe: $KBE ($("$KBE" --version))"
 make_scenario apt "$W/scenario" "$KBE"

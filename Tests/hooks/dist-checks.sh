@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 D=/tmp/kldload-destdir
 V=/tmp/kldload-verifyroot
-exec > >(tee "$HOOKS_DIR/logs/dist-checks.log") 2>&1
+log_to "$HOOKS_DIR/logs/dist-checks.log"
 echo "# dist checks, $(date -u +%FT%TZ), $(. /etc/os-release; echo "$PRETTY_NAME")"
 rm -rf "$D" "$V"
 say env DESTDIR="$D" PREFIX=/usr "$DIST/install.sh"

@@ -10,7 +10,7 @@
 KBE=$(realpath "$1")
 W=/tmp/kldload-hooktest-dnf
 rm -rf "$W"; mkdir -p "$W/rpmbuild/SPECS" "$W/repo" "$W/repos.d" "$W/plugins" "$W/pluginconf" "$W/root"
-exec > >(tee "$HOOKS_DIR/logs/dnf.log") 2>&1
+log_to "$HOOKS_DIR/logs/dnf.log"
 echo "# dnf hook test, $(date -u +%FT%TZ), dnf $(dnf --version 2>/dev/null | head -1), rpm $(rpm --version | awk '{print $3}'), $(. /etc/os-release; echo "$PRETTY_NAME")"
 echo "# kbe: $KBE ($("$KBE" --version))"
 make_scenario dnf "$W/scenario" "$KBE"

@@ -6,6 +6,9 @@
 # recording argv byte for byte, so a replay that succeeds proves the exact zfs snapshot argv.
 set -euo pipefail
 HOOKS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$HOOKS_DIR/../.." && pwd)
+# Logs are committed: the checkout's absolute path is written as "." (repository-relative).
+log_to() { exec > >(sed -u "s|$REPO_DIR|.|g" | tee "$1") 2>&1; }
 TOP=$(cd "$HOOKS_DIR/../.." && pwd)
 DIST=$TOP/Sources/dist
 BASE_SCENARIO=$TOP/Fixtures/scenarios/kbe-openzfs-2.1-bes

@@ -13,7 +13,7 @@ KBE=$(realpath "$1")
 W=/tmp/kldload-hooktest-pacman
 R=$W/root
 rm -rf "$W"; mkdir -p "$W/build" "$W/hooks" "$R/var/lib/pacman" "$R/var/cache/pacman/pkg" "$R/var/log" "$R/usr/sbin"
-exec > >(tee "$HOOKS_DIR/logs/pacman.log") 2>&1
+log_to "$HOOKS_DIR/logs/pacman.log"
 echo "# pacman hook test, $(date -u +%FT%TZ), $(pacman --version | grep -o 'Pacman v[^ ]*') ($(. /etc/os-release; echo "$PRETTY_NAME"))"
 echo "# kbe: $KBE ($("$KBE" --version))"
 make_scenario pacman "$W/scenario" "$KBE"

@@ -76,73 +76,137 @@ public struct BootEnvironment: Sendable, Hashable, Codable {
 }
 
 /// Builds boot environments from the one listing of the BE root in a single pass plus one
-/// pass over the BEs (dictionaries only; no per-BE scans), so 100 000 checkpoints list fast.
+/// pass over the BEs, so 100 000 checkpoints list fast. Per row it works on the name's UTF-8
+/// bytes (ZFS names are ASCII) and looks the BE up only when it differs from the previous
+/// row's (`zfs list -r` groups a BE's rows); no per-snapshot dictionary is filled unless a
+/// BE has child datasets with snapshots (profile in Docs/PERFORMANCE.md).
 public enum BootEnvironmentInventory {
+    /// Where a row's name falls under `prefix` (`rpool/ROOT/`): the end of the dataset part
+    /// (the first `@`, or the end), and the end of the BE component (the first `/` after the
+    /// prefix, or the dataset's end). Nil when the dataset is not strictly below the prefix.
+    struct NameSplit {
+        var datasetEnd: Int
+        var componentEnd: Int
+        var count: Int
+        var isBEItself: Bool { componentEnd == datasetEnd }
+    }
+
+    static func split(_ name: String, prefix: [UInt8]) -> NameSplit? {
+        var name = name
+        return name.withUTF8 { b -> NameSplit? in
+            let n = b.count
+            var at = 0
+            while at < n && b[at] != 0x40 { at += 1 }
+            guard at > prefix.count else { return nil }
+            for k in 0..<prefix.count where b[k] != prefix[k] { return nil }
+            var slash = prefix.count
+            while slash < at && b[slash] != 0x2F { slash += 1 }
+            return NameSplit(datasetEnd: at, componentEnd: slash, count: n)
+        }
+    }
+
+    static func substring(_ s: String, _ from: Int, _ to: Int) -> String {
+        var s = s
+        return s.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[from..<to]), as: UTF8.self) }
+    }
+
     public static func build(
         records: [BERecord], beRoot: String, runningBE: String?, bootfs: String?, mounts: MountTable
     ) -> [BootEnvironment] {
-        let prefix = beRoot + "/"
-        var order: [String] = []
-        var bes: [String: BootEnvironment] = [:]
-        // Per BE: checkpoints (in list order = createtxg order, see libzfs zfs_compare).
-        var checkpoints: [String: [Checkpoint]] = [:]
-        // (BE, snapshot name) → index in checkpoints[BE], to merge children's snapshots.
-        var checkpointIndex: [String: [String: Int]] = [:]
-        var childSnapshots: [(be: String, snap: String, used: UInt64, clones: [String])] = []
-        var snapshotUsed: [String: UInt64] = [:]
-        var children: [String: [String]] = [:]
-        var childMountpoints: [String: [String: String]] = [:]
-        var childCanmount: [String: [String: String]] = [:]
+        let prefix = Array((beRoot + "/").utf8)
+        struct Slot {
+            var dataset: String
+            var be: BootEnvironment? = nil
+            // In list order = createtxg order, see libzfs zfs_compare.
+            var checkpoints: [Checkpoint] = []
+            var children: [String] = []
+            var childMountpoints: [String: String] = [:]
+            var childCanmount: [String: String] = [:]
+        }
+        var slots: [Slot] = []
+        var slotOf: [String: Int] = [:]
+        // BE filesystem rows in list order (a repeated row repeats the BE, its last row wins).
+        var order: [Int] = []
+        var childSnapshots: [(slot: Int, snap: String, used: UInt64, clones: [String])] = []
+        var last: (dataset: String, slot: Int)? = nil
 
         for r in records {
-            let ds = r.datasetName
-            guard ds.hasPrefix(prefix) else { continue }
-            let rest = ds.dropFirst(prefix.count)
-            guard !rest.isEmpty else { continue }
-            let beComponent = rest.firstIndex(of: "/").map { rest[..<$0] } ?? rest
-            let beDataset = prefix + beComponent
-            let isBEItself = beComponent.count == rest.count
+            guard let sp = split(r.name, prefix: prefix) else { continue }
+            // The BE dataset is the name's first componentEnd bytes: reuse the previous row's.
+            let slot: Int
+            if let l = last, l.dataset.utf8.count == sp.componentEnd,
+               r.name.utf8.starts(with: l.dataset.utf8) {
+                slot = l.slot
+            } else {
+                let ds = substring(r.name, 0, sp.componentEnd)
+                if let s = slotOf[ds] {
+                    slot = s
+                } else {
+                    slot = slots.count
+                    slots.append(Slot(dataset: ds))
+                    slotOf[ds] = slot
+                }
+                last = (slots[slot].dataset, slot)
+            }
+            let beDataset = slots[slot].dataset
             if r.kind == .snapshot {
-                snapshotUsed[r.name] = r.used
-                guard let snap = r.snapshotName else { continue }
-                if isBEItself {
-                    let n = checkpoints[beDataset]?.count ?? 0
-                    checkpointIndex[beDataset, default: [:]][String(snap)] = n
-                    checkpoints[beDataset, default: []].append(
+                guard sp.datasetEnd < sp.count else { continue }  // a snapshot row without `@`
+                let snap = substring(r.name, sp.datasetEnd + 1, sp.count)
+                if sp.isBEItself {
+                    let n = slots[slot].checkpoints.count
+                    slots[slot].checkpoints.append(
                         Checkpoint(
-                            name: String(snap), dataset: beDataset, used: r.used, referenced: r.referenced,
+                            name: snap, dataset: beDataset, used: r.used, referenced: r.referenced,
                             creation: r.creation, description: r.description, clones: r.clones, order: n))
                 } else {
-                    childSnapshots.append((beDataset, String(snap), r.used, r.clones))
+                    childSnapshots.append((slot, snap, r.used, r.clones))
                 }
                 continue
             }
             guard r.kind == .filesystem else { continue }
-            if isBEItself {
-                order.append(beDataset)
-                bes[beDataset] = BootEnvironment(
-                    name: String(beComponent), dataset: beDataset, isActiveNow: beDataset == runningBE,
+            if sp.isBEItself {
+                order.append(slot)
+                let component = substring(r.name, prefix.count, sp.componentEnd)
+                slots[slot].be = BootEnvironment(
+                    name: component, dataset: beDataset, isActiveNow: beDataset == runningBE,
                     isActiveOnReboot: beDataset == bootfs, mountpointProperty: r.mountpoint,
                     mountedAt: mounts.mountpoints(ofDataset: beDataset).last, canmount: r.canmount, used: r.used,
                     originUsed: 0, referenced: r.referenced, creation: r.creation, description: r.description,
                     origin: r.origin, children: [], childMountpoints: [:], childCanmount: [:], checkpoints: [])
             } else {
-                children[beDataset, default: []].append(r.name)
-                if let mp = r.mountpoint { childMountpoints[beDataset, default: [:]][r.name] = mp }
-                if let cm = r.canmount { childCanmount[beDataset, default: [:]][r.name] = cm }
+                slots[slot].children.append(r.name)
+                if let mp = r.mountpoint { slots[slot].childMountpoints[r.name] = mp }
+                if let cm = r.canmount { slots[slot].childCanmount[r.name] = cm }
             }
         }
-        for s in childSnapshots {
-            // idx was the array's count when that checkpoint was appended; arrays only grow.
-            guard let idx = checkpointIndex[s.be]?[s.snap] else { continue }
-            checkpoints[s.be]?[idx].addChild(used: s.used, clones: s.clones)
+        if !childSnapshots.isEmpty {
+            // (BE, snapshot name) → index in its checkpoints, only for BEs with child snapshots.
+            var index: [Int: [String: Int]] = [:]
+            for s in childSnapshots where index[s.slot] == nil {
+                var names: [String: Int] = [:]
+                for (i, c) in slots[s.slot].checkpoints.enumerated() { names[c.name] = i }
+                index[s.slot] = names
+            }
+            for s in childSnapshots {
+                guard let idx = index[s.slot]?[s.snap] else { continue }
+                slots[s.slot].checkpoints[idx].addChild(used: s.used, clones: s.clones)
+            }
         }
-        return order.compactMap { ds -> BootEnvironment? in
-            guard var be = bes[ds] else { return nil }
-            be.children = children[ds] ?? []
-            be.childMountpoints = childMountpoints[ds] ?? [:]
-            be.childCanmount = childCanmount[ds] ?? [:]
-            be.checkpoints = checkpoints[ds] ?? []
+        // `used` of each BE's origin snapshot, when it is under the BE root (last row wins).
+        let origins = Set(order.compactMap { slots[$0].be?.origin })
+        var originUsed: [String: UInt64] = [:]
+        if !origins.isEmpty {
+            let lengths = Set(origins.map(\.utf8.count))
+            for r in records where r.kind == .snapshot && lengths.contains(r.name.utf8.count) && origins.contains(r.name) {
+                if split(r.name, prefix: prefix) != nil { originUsed[r.name] = r.used }
+            }
+        }
+        return order.compactMap { i -> BootEnvironment? in
+            guard var be = slots[i].be else { return nil }
+            be.children = slots[i].children
+            be.childMountpoints = slots[i].childMountpoints
+            be.childCanmount = slots[i].childCanmount
+            be.checkpoints = slots[i].checkpoints
             // A snapshot inherits user properties from its filesystem (OpenZFS 2.1 shows
             // `test@t1` with the description of `test`): the same text as the BE's is the
             // BE's description, not the checkpoint's own.
@@ -151,7 +215,7 @@ public enum BootEnvironmentInventory {
                     be.checkpoints[i].description = nil
                 }
             }
-            if let origin = be.origin { be.originUsed = snapshotUsed[origin] ?? 0 }
+            if let origin = be.origin { be.originUsed = originUsed[origin] ?? 0 }
             return be
         }
     }

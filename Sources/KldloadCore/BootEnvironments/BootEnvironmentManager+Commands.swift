@@ -3,12 +3,16 @@ import Foundation
 extension BootEnvironmentManager {
     // MARK: list
 
-    /// `kbe list`: `zpool get bootfs` and one `zfs list`, nothing else.
-    public func list(showCheckpoints: Bool) throws(KBEError) -> (KBEOutput, [BootEnvironment]) {
+    /// `kbe list`: `zpool get bootfs` and one `zfs list`, nothing else. `report: false` leaves
+    /// `bootEnvironments` out of the report (the table is printed instead; with 100,000
+    /// checkpoints the report's copies cost time and memory, Docs/PERFORMANCE.md).
+    public func list(showCheckpoints: Bool, report: Bool = true) throws(KBEError) -> (KBEOutput, [BootEnvironment]) {
         let state = try loadState()
         var out = newReport("list", state: state)
-        out.report.bootEnvironments = state.environments.map {
-            KBEReport.info($0, withCheckpoints: showCheckpoints)
+        if report {
+            out.report.bootEnvironments = state.environments.map {
+                KBEReport.info($0, withCheckpoints: showCheckpoints)
+            }
         }
         return (out, state.environments)
     }
@@ -26,14 +30,7 @@ extension BootEnvironmentManager {
     ) throws(KBEError) -> KBEOutput {
         try BENames.validate(name, as: "checkpoint name")
         if let description { try BENames.validateDescription(description) }
-        for (key, value) in properties {
-            guard key.contains(":"), ZFSName.isValidDataset("p/" + key.replacingOccurrences(of: ":", with: "")) else {
-                throw KBEError(.usage, "invalid user property name '\(key)' (module:property expected)")
-            }
-            // ZFS refuses a value of ZAP_MAXVALUELEN (8192) bytes or more: 8191 is the longest
-            // (dsl_props_set_check; captured in Fixtures/zfs-2.3/…/user-property-values).
-            try BENames.validateDescription(value, limit: BENames.maxUserPropertyValueBytes, what: "value of \(key)")
-        }
+        try Self.validateUserProperties(properties)
         let state = try loadState()
         let be: BootEnvironment
         if let source {
@@ -83,14 +80,30 @@ extension BootEnvironmentManager {
         return out
     }
 
+    /// User properties kbe sets (`module:property=value`): a valid name, a value ZFS accepts.
+    static func validateUserProperties(_ properties: [(String, String)]) throws(KBEError) {
+        for (key, value) in properties {
+            guard key.contains(":"), ZFSName.isValidDataset("p/" + key.replacingOccurrences(of: ":", with: "")) else {
+                throw KBEError(.usage, "invalid user property name '\(key)' (module:property expected)")
+            }
+            // ZFS refuses a value of ZAP_MAXVALUELEN (8192) bytes or more: 8191 is the longest
+            // (dsl_props_set_check; captured in Fixtures/zfs-2.3/…/user-property-values).
+            try BENames.validateDescription(value, limit: BENames.maxUserPropertyValueBytes, what: "value of \(key)")
+        }
+    }
+
     // MARK: create --be
 
-    /// `kbe create --be NAME [-e SOURCE] [-d TEXT]`.
-    public func createEnvironment(named name: String, from source: String?, description: String?) throws(KBEError)
+    /// `kbe create --be NAME [-e SOURCE] [-d TEXT]`. `properties` are user properties set on
+    /// the new BE by its `zfs clone` (kupgrade --new-be's in-progress marker), so the marker
+    /// exists from the moment the BE does.
+    public func createEnvironment(named name: String, from source: String?, description: String?,
+                                  properties: [(String, String)] = []) throws(KBEError)
         -> KBEOutput
     {
         try BENames.validate(name, as: "boot environment name")
         if let description { try BENames.validateDescription(description) }
+        try Self.validateUserProperties(properties)
         let state = try loadState()
         var out = newReport("create", state: state)
         let newDataset = state.layout.beRoot + "/" + name
@@ -133,6 +146,7 @@ extension BootEnvironmentManager {
         }
         var props = try zfsBootMenuProperties(of: be.dataset)
         if let description { props += ["-o", "\(Self.descriptionProperty)=\(description)"] }
+        for (k, v) in properties { props += ["-o", "\(k)=\(v)"] }
         let createdFromSnapshot = plan.steps.isEmpty == false
         plan.steps += cloneSteps(from: be, snapshot: snap, to: newDataset, extraProperties: props) {
             createdFromSnapshot || snapshotSet.contains($0)
@@ -159,6 +173,15 @@ extension BootEnvironmentManager {
         var kernelDir: String?
         let pkg = packageDatabase(state)
         out.report.packageDatabase = pkg
+        // On a terminal, what booting it changes compared with the running BE, then a question
+        // (before anything more is read or planned).
+        func askFirst(_ next: String) throws(KBEError) {
+            guard let running = state.running, context.isInteractive, ask != nil, !options.assumeYes, !options.dryRun
+            else { return }
+            var text = preview(from: .environment(running), to: target, state: state, output: &out)
+            text.append("kbe activate makes \(next) the boot environment for the next boot (nothing is destroyed).")
+            try confirm(text, expected: String(next.split(separator: "/").last ?? ""), output: &out)
+        }
         switch target {
         case .environment(let be):
             next = be.dataset
@@ -176,6 +199,7 @@ extension BootEnvironmentManager {
                         undo: state.bootfs.map { [["zpool", "set", "bootfs=\($0)", pool]] } ?? []))
             }
             kernelDir = be.mountedAt.map { Self.join($0, "/boot") }
+            if !plan.isEmpty { try askFirst(next) }
         case .checkpoint(let be, let cp):
             if let split = pkg.splitDataset, !options.allowSplitPackageDatabase {
                 throw splitRefusal(
@@ -186,6 +210,7 @@ extension BootEnvironmentManager {
             let name = Self.uniquify(cp.name) { taken.contains($0) }
             next = state.layout.beRoot + "/" + name
             try BENames.validate(name, as: "boot environment name (from the checkpoint name)", fullName: next)
+            try askFirst(next)
             let snapshotSet: Set<String> = Set(state.records.lazy.filter { $0.kind == .snapshot }.map(\.name))
             var props = try zfsBootMenuProperties(of: be.dataset)
             props += ["-o", "\(Self.descriptionProperty)=activated from \(cp.fullName)"]
@@ -206,6 +231,7 @@ extension BootEnvironmentManager {
         warnAboutLayout(pkg, output: &out)
         out.report.target = next
         out.report.nextBoot = next
+
         let kernel = kernelDir.flatMap { BootKernel.newest(files: context.files, bootDirectory: $0) }
         out.report.nextBootKernel = kernel
         if plan.isEmpty {
@@ -304,6 +330,7 @@ extension BootEnvironmentManager {
         }
         out.report.target = cp.fullName
         out.report.destroyed = newer.map(\.name)
+        text = preview(from: .environment(be), to: .checkpoint(be, cp), state: state, output: &out) + text
         try confirm(text, expected: be.name, output: &out)
         let plan = BEPlan(datasets.map { .run(["zfs", "rollback", "-r", $0 + "@" + cp.name]) })
         try carryOut(plan, output: &out)

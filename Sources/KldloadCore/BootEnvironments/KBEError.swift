@@ -30,14 +30,8 @@ public struct KBEError: Error, Sendable, Hashable, CustomStringConvertible {
         self.details = details
     }
 
-    public var exitCode: Int32 {
-        switch kind {
-        case .commandFailed: return 1
-        case .usage: return 2
-        case .refused: return 3
-        case .notFound: return 4
-        }
-    }
+    public var exitStatus: KBEExitStatus { KBEExitStatus(kind) }
+    public var exitCode: Int32 { exitStatus.rawValue }
 
     public var description: String {
         var lines = ["kbe: error: \(message)"]

@@ -59,6 +59,8 @@ public struct KBEReport: Sendable, Codable, Hashable {
     public var nextBootKernel: String?
     public var mountpoint: String?
     public var packageDatabase: PackageDatabaseStatus?
+    /// `kbe diff`: packages, kernels and (--files) file changes between two sides.
+    public var diff: BEDiff?
     /// `kbe --version --json`.
     public var kbeVersion: String?
     /// Set when the command failed (the process exits with `error.exitCode`).
@@ -116,10 +118,12 @@ public enum BEListRenderer {
         _ envs: [BootEnvironment], scripted: Bool, exact: Bool, checkpoints: Bool, timeZone: TimeZone
     ) -> String {
         var rows: [[String]] = []
+        rows.reserveCapacity(envs.count + (checkpoints ? envs.reduce(0) { $0 + $1.checkpoints.count } : 0))
+        var stamper = Stamper(timeZone: timeZone)
         func created(_ d: Date?) -> String {
             guard let d else { return "-" }
             if exact { return epochSeconds(d) }
-            return stamp(d, timeZone: timeZone)
+            return stamper.stamp(d)
         }
         func size(_ n: UInt64) -> String { exact ? String(n) : humanSize(n) }
         for be in envs {
@@ -150,6 +154,60 @@ public enum BEListRenderer {
         if let n = Int64(exactly: t) { return String(n) }
         if let n = UInt64(exactly: t) { return String(n) }
         return "-"
+    }
+
+    /// `stamp` for many dates (one per checkpoint row): the time zone's UTC offset is looked up
+    /// once per interval between its transitions, and the date computed with integer
+    /// arithmetic; same text as `stamp`. Dates before 1971 or after 9998 (a pool can hold any
+    /// value) go through `stamp`: Foundation's Gregorian calendar is Julian before 1582.
+    struct Stamper {
+        let timeZone: TimeZone
+        var offset = 0
+        var validFrom = Date.distantFuture
+        var validUntil = Date.distantPast
+
+        init(timeZone: TimeZone) { self.timeZone = timeZone }
+
+        mutating func stamp(_ date: Date) -> String {
+            let t = date.timeIntervalSince1970
+            guard t >= 31_536_000, t < 253_370_764_800 else { return BEListRenderer.stamp(date, timeZone: timeZone) }
+            if !(date >= validFrom && date < validUntil) {
+                offset = timeZone.secondsFromGMT(for: date)
+                validFrom = date
+                validUntil = timeZone.nextDaylightSavingTimeTransition(after: date) ?? .distantFuture
+            }
+            let local = Int64(t.rounded(.down)) + Int64(offset)
+            let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+            let secondOfDay = local - days * 86_400
+            // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-compatible low-level
+            // date algorithms", civil_from_days).
+            let z = days + 719_468
+            let era = (z >= 0 ? z : z - 146_096) / 146_097
+            let doe = z - era * 146_097
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+            let mp = (5 * doy + 2) / 153
+            let day = doy - (153 * mp + 2) / 5 + 1
+            let month = mp < 10 ? mp + 3 : mp - 9
+            let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+            let hour = secondOfDay / 3600
+            let minute = secondOfDay % 3600 / 60
+            return String(unsafeUninitializedCapacity: 16) { b in
+                var n = 0
+                // year is 1970…9998: four digits
+                for div in [1000, 100, 10, 1] as [Int64] {
+                    b[n] = 0x30 + UInt8(year / div % 10)
+                    n += 1
+                }
+                for (sep, v) in [(UInt8(0x2D), month), (0x2D, day), (0x20, hour), (0x3A, minute)] {
+                    b[n] = sep
+                    b[n + 1] = 0x30 + UInt8(v / 10)
+                    b[n + 2] = 0x30 + UInt8(v % 10)
+                    n += 3
+                }
+                return n
+            }
+        }
     }
 
     /// `2026-11-22 10:15` in the given time zone.

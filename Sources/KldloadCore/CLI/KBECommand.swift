@@ -16,6 +16,8 @@ public struct KBEInvocation: Sendable, Hashable {
         case mount(String, directory: String?, readOnly: Bool)
         case umount(String)
         case describe(String, String)
+        case diff(String, String?, files: Bool)
+        case movePackageDatabase
         case autoCheckpoint(AutoCheckpoint.Options, strict: Bool)
     }
 
@@ -44,6 +46,8 @@ public struct KBEInvocation: Sendable, Hashable {
         case .mount: return "mount"
         case .umount: return "umount"
         case .describe: return "describe"
+        case .diff: return "diff"
+        case .movePackageDatabase: return "move-pkgdb"
         case .autoCheckpoint: return "auto-checkpoint"
         }
     }
@@ -143,6 +147,12 @@ public struct KBEInvocation: Sendable, Hashable {
         case "describe":
             try need(2...2)
             inv.action = .describe(args[0], args[1])
+        case "diff":
+            try need(1...2)
+            inv.action = .diff(args[0], args.count > 1 ? args[1] : nil, files: p.has("files"))
+        case "move-pkgdb":
+            try need(0...0)
+            inv.action = .movePackageDatabase
         case "auto-checkpoint":
             try need(0...0)
             inv.action = try AutoCheckpoint.parsedAction(p)
@@ -256,6 +266,7 @@ public enum KBECommand {
                 A checkpoint (full name, or the bare name of a checkpoint of the running BE): cloned into a new
                 BE named after it, then bootfs points at the clone; the current BE is not changed.
                 Refused when the package database lives outside the BE (--allow-split-pkgdb to override).
+                On a terminal it shows what changes (kbe diff) and asks; without one it does not ask.
                 """),
         Subcommand(
             name: "rollback", aliases: [], usage: "kbe rollback CHECKPOINT [--yes] [--allow-split-pkgdb]",
@@ -263,7 +274,8 @@ public enum KBECommand {
             specs: [splitFlag],
             details: """
                 Runs zfs rollback -r on the BE, its children and a split package-database dataset: every newer
-                checkpoint is destroyed (refused if one of them has clones). Asks for confirmation on a terminal;
+                checkpoint is destroyed (refused if one of them has clones). Asks for confirmation on a terminal,
+                after showing what the rollback undoes (kbe diff);
                 needs --yes otherwise. For the running BE, prefer kbe activate CHECKPOINT && reboot.
                 """),
         Subcommand(
@@ -293,6 +305,28 @@ public enum KBECommand {
             name: "describe", aliases: [], usage: "kbe describe BE|CHECKPOINT TEXT",
             summary: "set (or with \"\" clear) a description", specs: [],
             details: "Stored in the user property org.kldload:description."),
+        Subcommand(
+            name: "diff", aliases: [], usage: "kbe diff A [B] [--files] [--json]",
+            summary: "what changed from A to B (default: the running BE): packages, kernels, files",
+            specs: [.flag("files", "--files", help: "also list the changed files (zfs diff; A must be a checkpoint)")],
+            details: """
+                A and B are boot environments or checkpoints. Packages (dpkg, rpm, pacman) are read from each side's
+                own database in its snapshot (.zfs/snapshot) or mount, never through its package manager: added,
+                removed, upgraded, downgraded, in the distribution's version order. Kernels: the kernels each side
+                has and whether each has a zfs module. A side that is not mounted is mounted read-only under /run/kbe
+                for the read. Nothing is changed.
+                """),
+        Subcommand(
+            name: "move-pkgdb", aliases: [], usage: "kbe move-pkgdb [--dry-run] [--yes]",
+            summary: "move the package database from a shared dataset into the boot environment",
+            specs: [],
+            details: """
+                For a layout with /var/lib on its own dataset (rpool/var/lib): takes one checkpoint of the
+                running BE and that dataset, copies /var/lib/{dpkg,apt,rpm,dnf,pacman} to /usr/lib/sysimage/
+                inside the BE and replaces each by a relative link (as Fedora does for rpm). Application data
+                under /var/lib stays on the shared dataset. kbe rollback CHECKPOINT undoes it. Needed by
+                kupgrade --new-be.
+                """),
         AutoCheckpoint.subcommand,
         Subcommand(
             name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
@@ -382,10 +416,13 @@ public enum KBECommand {
             var table: String? = nil
             switch inv.action {
             case .list(let checkpoints, let scripted, let exact):
-                let (out, envs) = try manager.list(showCheckpoints: checkpoints)
+                // Only the form that is printed is built: the JSON report or the table.
+                let (out, envs) = try manager.list(showCheckpoints: checkpoints, report: inv.json)
                 output = out
-                table = BEListRenderer.render(
-                    envs, scripted: scripted, exact: exact, checkpoints: checkpoints, timeZone: timeZone)
+                if !inv.json {
+                    table = BEListRenderer.render(
+                        envs, scripted: scripted, exact: exact, checkpoints: checkpoints, timeZone: timeZone)
+                }
             case .createCheckpoint(let name, let source, let description):
                 output = try manager.createCheckpoint(named: name, of: source, description: description)
             case .createEnvironment(let name, let source, let description):
@@ -397,6 +434,11 @@ public enum KBECommand {
             case .mount(let target, let dir, let ro): output = try manager.mount(target, at: dir, readOnly: ro)
             case .umount(let target): output = try manager.umount(target)
             case .describe(let target, let text): output = try manager.describe(target, as: text)
+            case .diff(let a, let b, let files):
+                let (out, diff) = try manager.diff(a, b, files: files)
+                output = out
+                table = diff.lines().map { $0 + "\n" }.joined()
+            case .movePackageDatabase: output = try manager.movePackageDatabase()
             case .autoCheckpoint(let options, let strict):
                 return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)

@@ -10,6 +10,8 @@ public enum KupgradeCommand {
         .flag("allow-degraded", "--allow-degraded", help: "upgrade even if the pool is DEGRADED (never FAULTED/SUSPENDED/UNAVAIL)"),
         .flag("no-autoremove", "--no-autoremove", help: "do not remove orphaned packages afterwards"),
         .flag("autoremove", "--autoremove", help: "also remove orphans on Arch (pacman -Qdtq, pacman -Rns)"),
+        .flag("new-be", "--new-be", help: "upgrade a clone of the running boot environment (NAME, default upgrade-YYYYMMDD-HHMMSS) and boot it next; the running one does not change"),
+        .value("release", "--release", metavar: "CODENAME|VERSION", help: "with --new-be: upgrade the new boot environment to this release (Debian codename or version, Fedora version, EL minor)"),
         .value("keep", "--keep", metavar: "N", help: "keep the newest N pre-upgrade checkpoints (default 10)"),
         .value("log", "--log", metavar: "PATH", help: "append the run log here (default /var/log/kupgrade.log)"),
         .value("metrics-dir", "--metrics-dir", metavar: "DIR", help: "write kldload_kupgrade.prom here for node_exporter's textfile collector"),
@@ -22,6 +24,7 @@ public enum KupgradeCommand {
         """
         usage: kupgrade [--dry-run] [--yes] [--json] [--allow-degraded] [--no-autoremove]
                         [--autoremove] [--keep N] [--log PATH] [--metrics-dir DIR] [--replay DIR]
+                        [--new-be [NAME] [--release CODENAME|VERSION]]
 
         Safe OS upgrade on a ZFS root: checks the pool, snapshots the boot environment
         (pre-upgrade-YYYYMMDD-HHMMSS), runs apt/dnf/pacman, verifies the ZFS modules of every
@@ -63,6 +66,22 @@ public enum KupgradeCommand {
             do { try KupgradeConfig.parse(text).apply(to: &options) } catch {
                 throw UsageError(error.description)
             }
+        }
+        if parsed.has("new-be") {
+            options.newBE = true
+            if let name = parsed.positionals.first {
+                do { try BENames.validate(name, as: "boot environment name (--new-be NAME)") } catch {
+                    throw UsageError(error.message)
+                }
+                options.newBEName = name
+            }
+        }
+        if let release = parsed.value("release") {
+            guard options.newBE else { throw UsageError("--release needs --new-be (a release upgrade is only done in a new boot environment)") }
+            guard !release.isEmpty, release.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." }) else {
+                throw UsageError("--release takes a codename or version such as trixie or 13, not '\(release)'")
+            }
+            options.release = release
         }
         options.dryRun = parsed.has("dry-run")
         options.assumeYes = parsed.has("yes")
@@ -120,7 +139,7 @@ public enum KupgradeCommand {
             stdout("kupgrade \(KldloadVersion.current)")
             return 0
         }
-        if let extra = parsed.positionals.first {
+        if let extra = parsed.positionals.dropFirst(parsed.has("new-be") ? 1 : 0).first {
             stderr("kupgrade: error: unexpected argument '\(extra)'")
             stderr("try 'kupgrade --help'")
             return ExitStatus.usage.rawValue

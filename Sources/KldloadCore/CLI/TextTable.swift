@@ -15,31 +15,57 @@ public struct TextTable: Sendable {
     }
 
     public func render(scripted: Bool = false) -> String {
+        // One output buffer, appended to in place (100,000 rows: Docs/PERFORMANCE.md).
+        var out = ""
         if scripted {
-            return rows.map { $0.joined(separator: "\t") + "\n" }.joined()
+            for row in rows {
+                for (i, cell) in row.enumerated() {
+                    if i > 0 { out.append("\t") }
+                    out.append(cell)
+                }
+                out.append("\n")
+            }
+            return out
         }
-        var widths = headers.map(\.count)
+        var widths = headers.map(TextTable.width)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count {
-                widths[i] = max(widths[i], cell.count)
+                widths[i] = max(widths[i], TextTable.width(cell))
             }
         }
-        func line(_ cells: [String]) -> String {
-            var out = ""
+        // Padding runs, shared (a run of up to 15 spaces is stored inline, no allocation).
+        var pads: [String] = []
+        func pad(_ n: Int) -> String {
+            guard n > 0 else { return "" }
+            while pads.count <= n { pads.append(String(repeating: " ", count: pads.count)) }
+            return pads[n]
+        }
+        func line(_ cells: [String]) {
             for (i, cell) in cells.enumerated() {
-                let w = i < widths.count ? widths[i] : cell.count
-                let padding = String(repeating: " ", count: max(0, w - cell.count))
+                let w = i < widths.count ? widths[i] : TextTable.width(cell)
+                let padding = max(0, w - TextTable.width(cell))
                 let isLast = i == cells.count - 1
                 if rightAligned.contains(i) {
-                    out += padding + cell
+                    out.append(pad(padding))
+                    out.append(cell)
                 } else {
-                    out += cell + (isLast ? "" : padding)
+                    out.append(cell)
+                    if !isLast { out.append(pad(padding)) }
                 }
-                if !isLast { out += "  " }
+                if !isLast { out.append("  ") }
             }
-            return out + "\n"
+            out.append("\n")
         }
-        return line(headers) + rows.map(line).joined()
+        line(headers)
+        for row in rows { line(row) }
+        return out
+    }
+
+    /// The width of a cell in Characters; printable ASCII (every byte 0x20–0x7E) is one
+    /// Character per byte, so it is counted without grapheme breaking.
+    static func width(_ cell: String) -> Int {
+        if cell.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return cell.utf8.count }
+        return cell.count
     }
 }
 

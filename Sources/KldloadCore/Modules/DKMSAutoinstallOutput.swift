@@ -19,12 +19,18 @@ import Foundation
 ///   `Autoinstall on KVER was skipped for module(s) c.`,
 ///   `Autoinstall on KVER failed for module(s) d(10) e(7).` (the exit code in parentheses).
 /// - `<m>/<v> autoinstall failed due to missing dependencies: …`.
+/// - headers missing, every version (`prepare_kernel`): `Error! Your kernel headers for kernel
+///   KVER cannot be found at …` followed by `Please install the linux-headers-KVER package …`. It
+///   names no module: every module autoinstall would have built for KVER failed for this reason.
 public enum DKMSAutoinstallOutput {
     public struct Parsed: Sendable, Hashable {
         /// Outcomes per module name, in the order first seen.
         public var outcomes: [DKMSBuildOutcome]
         /// dkms printed a BUILD_EXCLUSIVE message without naming the module (very old dkms).
         public var anonymousBuildExclusive: Bool
+        /// dkms found no kernel headers for the kernel: its message (without `Error! `), with the
+        /// package it advises on the next line. Names no module.
+        public var headersMissing: String? = nil
     }
 
     public static func parse(_ output: String, kernel: String) -> Parsed {
@@ -50,9 +56,17 @@ public enum DKMSAutoinstallOutput {
 
         let lines = output.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" })
         var lastBuildError: String?
+        var headersMissing: String?
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
+
+            if headersMissing == nil, line.contains("kernel headers for kernel"), line.contains("cannot be found") {
+                let message = line.hasPrefix("Error! ") ? String(line.dropFirst("Error! ".count)) : line
+                let advice = nextLines(lines, after: index, count: 1)
+                headersMissing = advice.hasPrefix("Please install") ? message + " " + advice : message
+                continue
+            }
 
             if line.contains("Bad return status for module build") {
                 lastBuildError = line.hasPrefix("Error! ") ? String(line.dropFirst("Error! ".count)) : line
@@ -111,7 +125,8 @@ public enum DKMSAutoinstallOutput {
                 }
             }
         }
-        return Parsed(outcomes: order.compactMap { byName[$0] }, anonymousBuildExclusive: anonymous)
+        return Parsed(outcomes: order.compactMap { byName[$0] }, anonymousBuildExclusive: anonymous,
+                      headersMissing: headersMissing)
     }
 
     private static func nextLines(_ lines: [Substring], after index: Int, count: Int) -> String {

@@ -153,8 +153,26 @@ public struct ModuleVerifier: Sendable {
             if rebuild {
                 progress("kernel \(kver) ... building \(what) DKMS module")
                 report.rebuildAttempted = true
-                let outcome = runAutoinstall(command, kernel: kver)
-                report.dkms += outcome
+                var outcome = runAutoinstall(command, kernel: kver)
+                // dkms names no module when it stops before building (no kernel headers): every
+                // module it was run for and did not mention failed, for the reason it gave.
+                if !outcome.status.isSuccess {
+                    let named = Set(outcome.outcomes.map(\.module))
+                    for m in otherMissing where !named.contains(m.name) {
+                        outcome.outcomes.append(DKMSBuildOutcome(module: m.name, version: m.version, kernel: kver, result: .failed,
+                            detail: outcome.headersMissing ?? "not installed after `\(command)` (\(outcome.status))"))
+                    }
+                }
+                if !outcome.status.isSuccess, zfsRebuildable, let headers = outcome.headersMissing,
+                   !outcome.outcomes.contains(where: { Self.zfsModules.contains($0.module) }) {
+                    outcome.outcomes.append(DKMSBuildOutcome(module: "zfs", kernel: kver, result: .failed, detail: headers))
+                }
+                if !outcome.status.isSuccess && !outcome.outcomes.contains(where: { $0.result != .installed })
+                    && !outcome.anonymousBuildExclusive {
+                    outcome.outcomes.append(DKMSBuildOutcome(module: "dkms", kernel: kver, result: .failed,
+                        detail: outcome.headersMissing ?? "\(command) failed (\(outcome.status))"))
+                }
+                report.dkms += outcome.outcomes
                 if zfsRebuildable {
                     let before = report.zfs
                     report.zfs = checkZFS(rescan(kernel), dkms: dkms).map { c in
@@ -173,8 +191,11 @@ public struct ModuleVerifier: Sendable {
         printZFSLine(report, isNew: isNew)
         if !report.zfsUsable {
             let severity: ModuleSeverity = bootsNext ? .critical : .warning
-            var logs = report.dkms.filter { Self.zfsModules.contains($0.module) && $0.result == .failed }.compactMap(\.buildLog)
-            if logs.isEmpty && report.rebuildAttempted,
+            let zfsFailures = report.dkms.filter { Self.zfsModules.contains($0.module) && $0.result == .failed }
+            // dkms stopped before building (no kernel headers): there is no build log to read.
+            let headersMissing = zfsFailures.compactMap(\.detail).first { $0.contains("kernel headers for kernel") }
+            var logs = zfsFailures.compactMap(\.buildLog)
+            if logs.isEmpty && report.rebuildAttempted && headersMissing == nil,
                let version = dkms.modules(named: "zfs").max(by: { KernelRelease($0.version) < KernelRelease($1.version) })?.version {
                 logs = ["/var/lib/dkms/zfs/\(version)/build/make.log"]
             }
@@ -182,7 +203,7 @@ public struct ModuleVerifier: Sendable {
             for c in report.zfs where !c.state.isUsable {
                 findings.append(ModuleFinding(severity: severity, kernel: kver, module: c.module,
                     message: zfsMessage(c, kernel: kver, bootsNext: bootsNext, rebuildAttempted: report.rebuildAttempted,
-                                        awaitingInitramfs: awaitingInitramfs),
+                                        awaitingInitramfs: awaitingInitramfs, headersMissing: headersMissing),
                     buildLog: logs.first))
             }
             if report.rebuildAttempted && zfsRebuildable {
@@ -244,7 +265,7 @@ public struct ModuleVerifier: Sendable {
     }
 
     private func zfsMessage(_ c: ZFSModuleCheck, kernel: String, bootsNext: Bool, rebuildAttempted: Bool,
-                            awaitingInitramfs: Bool = false) -> String {
+                            awaitingInitramfs: Bool = false, headersMissing: String? = nil) -> String {
         let what: String
         switch c.state {
         case .missing: what = "ZFS module \(c.module) is missing for kernel \(kernel)"
@@ -259,7 +280,12 @@ public struct ModuleVerifier: Sendable {
         case .kmod?, .kmodWeakUpdates?: fix = " Install the kmod-zfs built for this kernel (or a kernel kmod-zfs supports)."
         case .prebuilt?: fix = " Install the zfs-linux package built for this kernel, or keep the kernel held back."
         case .builtIn?: fix = " Reinstall this kernel's modules package (linux-modules-\(kernel))."
-        case .dkms?, nil: fix = rebuildAttempted ? " Read the build log, then run `dkms autoinstall -k \(kernel)` again." : " Run `dkms autoinstall -k \(kernel)`, or install the ZFS module package for this kernel."
+        case .dkms?, nil:
+            if let headersMissing {
+                fix = " dkms says: \(headersMissing) Then run `dkms autoinstall -k \(kernel)` again."
+            } else {
+                fix = rebuildAttempted ? " Read the build log, then run `dkms autoinstall -k \(kernel)` again." : " Run `dkms autoinstall -k \(kernel)`, or install the ZFS module package for this kernel."
+            }
         }
         if bootsNext && awaitingInitramfs {
             return what + rebuilt + ". Kernel \(kernel) is the newest kernel; it has no initramfs yet, so ZFSBootMenu skips it for now,"
@@ -406,20 +432,26 @@ public struct ModuleVerifier: Sendable {
         return DKMSBuildExclusive.parse(dkmsConf: conf).exclusionReason(kernel: kernel, arch: arch)
     }
 
-    private func runAutoinstall(_ command: Command, kernel: String) -> [DKMSBuildOutcome] {
+    /// What one `dkms autoinstall -k` run said: the parsed outcomes, its exit status.
+    private struct AutoinstallRun {
+        var outcomes: [DKMSBuildOutcome]
+        var status: TerminationStatus
+        var anonymousBuildExclusive: Bool
+        var headersMissing: String?
+    }
+
+    private func runAutoinstall(_ command: Command, kernel: String) -> AutoinstallRun {
         let progress = self.progress
         let result: CommandResult
         do {
             result = try context.runner.run(command, options: RunOptions(sink: { _, line in progress(line) }))
         } catch {
-            return [DKMSBuildOutcome(module: "zfs", kernel: kernel, result: .failed, detail: "could not run \(command): \(error)")]
+            return AutoinstallRun(outcomes: [DKMSBuildOutcome(module: "zfs", kernel: kernel, result: .failed,
+                                                              detail: "could not run \(command): \(error)")],
+                                  status: .exited(127), anonymousBuildExclusive: false, headersMissing: nil)
         }
         let parsed = DKMSAutoinstallOutput.parse(result.stdout + "\n" + result.stderr, kernel: kernel)
-        var outcomes = parsed.outcomes
-        if !result.status.isSuccess && !outcomes.contains(where: { $0.result != .installed }) && !parsed.anonymousBuildExclusive {
-            outcomes.append(DKMSBuildOutcome(module: "dkms", kernel: kernel, result: .failed,
-                                             detail: "\(command) failed (\(result.status))"))
-        }
-        return outcomes
+        return AutoinstallRun(outcomes: parsed.outcomes, status: result.status,
+                              anonymousBuildExclusive: parsed.anonymousBuildExclusive, headersMissing: parsed.headersMissing)
     }
 }

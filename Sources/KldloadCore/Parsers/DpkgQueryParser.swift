@@ -49,36 +49,74 @@ public enum DpkgQueryParser {
 
     public static let showFormat = "${db:Status-Abbrev}\\t${binary:Package}\\t${Version}\\t${Architecture}\\n"
 
-    /// Every line, whatever its status.
+    /// Every line, whatever its status. One byte scan: an ASCII line is split on its bytes; a
+    /// line with other bytes goes through `parseLine` (Characters), which gives the same
+    /// result for ASCII, so both paths agree (Docs/PERFORMANCE.md).
     public static func parseEntries(_ text: String) throws(ParseError) -> [DpkgEntry] {
         var entries: [DpkgEntry] = []
-        var lineNumber = 0
-        for raw in ParserText.lines(text) {
-            lineNumber += 1
-            if ParserText.trimmed(raw).isEmpty { continue }
-            let f = raw.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 4 else {
-                throw ParseError(source: source, line: lineNumber, text: String(raw),
-                                 reason: "expected 4 tab-separated fields Status-Abbrev Package Version Architecture, found \(f.count)")
+        var f: [Int] = []
+        f.reserveCapacity(6)
+        let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
+            guard ParserText.isASCII(l) else {
+                return ParserText.viaCharacters(l, lineNumber, into: &entries) { (raw, n) throws(ParseError) in try parseLine(raw, lineNumber: n) }
             }
-            let abbrev = Array(f[0])
+            if ParserText.isBlank(l) { return nil }
+            let count = ParserText.tabFields(l, into: &f, limit: 4)
+            func field(_ k: Int) -> Range<Int> { f[k]..<(f[k + 1] - 1) }
+            guard count == 4 else {
+                return ParseError(source: source, line: lineNumber, text: ParserText.string(l, 0..<l.count),
+                                  reason: "expected 4 tab-separated fields Status-Abbrev Package Version Architecture, found \(count)")
+            }
+            let abbrev = field(0)
             guard abbrev.count >= 2, abbrev.count <= 3 else {
-                throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "status abbreviation must be 2-3 letters")
+                return ParseError(source: source, line: lineNumber, text: ParserText.string(l, 0..<l.count),
+                                  reason: "status abbreviation must be 2-3 letters")
             }
-            let status = DpkgStatus(want: abbrev[0], status: abbrev[1], error: abbrev.count == 3 ? abbrev[2] : " ")
-            var name = f[1]
+            func char(_ i: Int) -> Character { Character(Unicode.Scalar(l[i])) }
+            let status = DpkgStatus(want: char(abbrev.lowerBound), status: char(abbrev.lowerBound + 1),
+                                    error: abbrev.count == 3 ? char(abbrev.lowerBound + 2) : " ")
+            var name = field(1)
             guard !name.isEmpty else {
-                throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "empty package name")
+                return ParseError(source: source, line: lineNumber, text: ParserText.string(l, 0..<l.count), reason: "empty package name")
             }
-            let arch = f[3].isEmpty ? nil : String(f[3])
-            if let colon = name.lastIndex(of: ":") { name = name[..<colon] }
-            let version = String(f[2])
+            let archRange = field(3)
+            let arch = archRange.isEmpty ? nil : ParserText.string(l, archRange)
+            if let colon = name.last(where: { l[$0] == 0x3A }) { name = name.lowerBound..<colon }
+            let version = ParserText.string(l, field(2))
             let package = version.isEmpty
-                ? Package(name: String(name), version: "", arch: arch)
-                : Package(name: String(name), fullVersion: version, arch: arch)
+                ? Package(name: ParserText.string(l, name), version: "", arch: arch)
+                : Package(name: ParserText.string(l, name), fullVersion: version, arch: arch)
             entries.append(DpkgEntry(status: status, package: package))
+            return nil
         }
+        if let error { throw error }
         return entries
+    }
+
+    /// One line by Characters (nil for a blank line).
+    static func parseLine(_ raw: Substring, lineNumber: Int) throws(ParseError) -> DpkgEntry? {
+        if ParserText.trimmed(raw).isEmpty { return nil }
+        let f = raw.split(separator: "\t", omittingEmptySubsequences: false)
+        guard f.count == 4 else {
+            throw ParseError(source: source, line: lineNumber, text: String(raw),
+                             reason: "expected 4 tab-separated fields Status-Abbrev Package Version Architecture, found \(f.count)")
+        }
+        let abbrev = Array(f[0])
+        guard abbrev.count >= 2, abbrev.count <= 3 else {
+            throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "status abbreviation must be 2-3 letters")
+        }
+        let status = DpkgStatus(want: abbrev[0], status: abbrev[1], error: abbrev.count == 3 ? abbrev[2] : " ")
+        var name = f[1]
+        guard !name.isEmpty else {
+            throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "empty package name")
+        }
+        let arch = f[3].isEmpty ? nil : String(f[3])
+        if let colon = name.lastIndex(of: ":") { name = name[..<colon] }
+        let version = String(f[2])
+        let package = version.isEmpty
+            ? Package(name: String(name), version: "", arch: arch)
+            : Package(name: String(name), fullVersion: version, arch: arch)
+        return DpkgEntry(status: status, package: package)
     }
 
     /// Installed packages only (`ii`, `hi`, and installed with pending triggers); `rc`, `un` and

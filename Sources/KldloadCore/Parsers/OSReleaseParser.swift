@@ -87,6 +87,67 @@ enum ParserText {
         text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
     }
 
+    /// Each line's UTF-8 bytes and 1-based number, split exactly as `lines` splits (`\n`,
+    /// `\r\n`, `\r`; a line feed or carriage return is always a Character boundary), without
+    /// building a substring per line. Stops at and returns the first error `body` returns.
+    static func forEachLine(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> ParseError?) -> ParseError? {
+        var text = text
+        return text.withUTF8 { buf -> ParseError? in
+            let n = buf.count
+            var start = 0, i = 0, line = 0
+            while i < n {
+                let b = buf[i]
+                guard b == 0x0A || b == 0x0D else { i += 1; continue }
+                line += 1
+                if let e = body(UnsafeBufferPointer(rebasing: buf[start..<i]), line) { return e }
+                i += (b == 0x0D && i + 1 < n && buf[i + 1] == 0x0A) ? 2 : 1
+                start = i
+            }
+            return body(UnsafeBufferPointer(rebasing: buf[start..<n]), line + 1)
+        }
+    }
+
+    /// True when every byte is ASCII: then each byte is one Character (lines hold no `\r\n`),
+    /// and a byte scan gives exactly what the Character-based helpers give.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 < 0x80 }
+    }
+
+    /// The Character path of a byte-scanning line parser, for a line with a non-ASCII byte:
+    /// `parse` (the parser's own per-line code on Characters) appends its value to `out`.
+    static func viaCharacters<T>(
+        _ line: UnsafeBufferPointer<UInt8>, _ lineNumber: Int, into out: inout [T],
+        _ parse: (Substring, Int) throws(ParseError) -> T?
+    ) -> ParseError? {
+        do throws(ParseError) {
+            if let v = try parse(Substring(String(decoding: line, as: UTF8.self)), lineNumber) { out.append(v) }
+            return nil
+        } catch { return error }
+    }
+
+    /// Only spaces and tabs (what `trimmed(_:).isEmpty` says of an ASCII line).
+    static func isBlank(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    }
+
+    /// Start offsets of the TAB-separated fields of `bytes` and the end (count + 1 sentinel
+    /// form: field k is `offsets[k] ..< offsets[k + 1] - 1`), at most `limit + 1` fields found.
+    static func tabFields(_ bytes: UnsafeBufferPointer<UInt8>, into offsets: inout [Int], limit: Int) -> Int {
+        offsets.removeAll(keepingCapacity: true)
+        offsets.append(0)
+        var count = 1
+        for i in 0..<bytes.count where bytes[i] == 0x09 {
+            count += 1
+            if count <= limit { offsets.append(i + 1) }
+        }
+        offsets.append(bytes.count + 1)
+        return count
+    }
+
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
     /// Whitespace-separated words (spaces and tabs).
     static func words(_ s: Substring) -> [Substring] {
         s.split(whereSeparator: { $0 == " " || $0 == "\t" })

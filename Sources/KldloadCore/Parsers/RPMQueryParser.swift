@@ -8,31 +8,64 @@ public enum RPMQueryParser {
     /// The `--qf` format this parser expects (pass as one argv element).
     public static let queryFormat = "%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\n"
 
+    /// One byte scan: an ASCII line is split on its bytes; a line with other bytes goes through
+    /// `parseLine` (Characters), which gives the same result for ASCII (Docs/PERFORMANCE.md).
     public static func parse(_ text: String) throws(ParseError) -> [Package] {
         var packages: [Package] = []
-        var lineNumber = 0
-        for raw in ParserText.lines(text) {
-            lineNumber += 1
-            if ParserText.trimmed(raw).isEmpty { continue }
-            let f = raw.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 5 else {
-                throw ParseError(source: source, line: lineNumber, text: String(raw),
-                                 reason: "expected 5 tab-separated fields NAME EPOCH VERSION RELEASE ARCH, found \(f.count)")
+        var f: [Int] = []
+        f.reserveCapacity(7)
+        let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
+            guard ParserText.isASCII(l) else {
+                return ParserText.viaCharacters(l, lineNumber, into: &packages) { (raw, n) throws(ParseError) in try parseLine(raw, lineNumber: n) }
             }
-            let name = f[0], epoch = f[1], version = f[2], release = f[3], arch = f[4]
-            guard !name.isEmpty, !version.isEmpty, name != "(none)", version != "(none)" else {
-                throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "empty package name or version")
+            if ParserText.isBlank(l) { return nil }
+            let count = ParserText.tabFields(l, into: &f, limit: 5)
+            func field(_ k: Int) -> Range<Int> { f[k]..<(f[k + 1] - 1) }
+            func lineText() -> String { ParserText.string(l, 0..<l.count) }
+            guard count == 5 else {
+                return ParseError(source: source, line: lineNumber, text: lineText(),
+                                  reason: "expected 5 tab-separated fields NAME EPOCH VERSION RELEASE ARCH, found \(count)")
             }
-            if epoch != "(none)" && !epoch.isEmpty && !epoch.allSatisfy({ $0.isASCII && $0.isNumber }) {
-                throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "epoch is not a number")
+            func isNone(_ r: Range<Int>) -> Bool {
+                UnsafeBufferPointer(rebasing: l[r]).elementsEqual("(none)".utf8)
             }
+            let name = field(0), epoch = field(1), version = field(2), release = field(3), arch = field(4)
+            guard !name.isEmpty, !version.isEmpty, !isNone(name), !isNone(version) else {
+                return ParseError(source: source, line: lineNumber, text: lineText(), reason: "empty package name or version")
+            }
+            if !isNone(epoch) && !epoch.isEmpty && !epoch.allSatisfy({ l[$0] >= 0x30 && l[$0] <= 0x39 }) {
+                return ParseError(source: source, line: lineNumber, text: lineText(), reason: "epoch is not a number")
+            }
+            func optional(_ r: Range<Int>) -> String? { (isNone(r) || r.isEmpty) ? nil : ParserText.string(l, r) }
             packages.append(Package(
-                name: String(name),
-                epoch: (epoch == "(none)" || epoch.isEmpty) ? nil : String(epoch),
-                version: String(version),
-                release: (release == "(none)" || release.isEmpty) ? nil : String(release),
-                arch: (arch == "(none)" || arch.isEmpty) ? nil : String(arch)))
+                name: ParserText.string(l, name), epoch: optional(epoch), version: ParserText.string(l, version),
+                release: optional(release), arch: optional(arch)))
+            return nil
         }
+        if let error { throw error }
         return packages
+    }
+
+    /// One line by Characters (nil for a blank line).
+    static func parseLine(_ raw: Substring, lineNumber: Int) throws(ParseError) -> Package? {
+        if ParserText.trimmed(raw).isEmpty { return nil }
+        let f = raw.split(separator: "\t", omittingEmptySubsequences: false)
+        guard f.count == 5 else {
+            throw ParseError(source: source, line: lineNumber, text: String(raw),
+                             reason: "expected 5 tab-separated fields NAME EPOCH VERSION RELEASE ARCH, found \(f.count)")
+        }
+        let name = f[0], epoch = f[1], version = f[2], release = f[3], arch = f[4]
+        guard !name.isEmpty, !version.isEmpty, name != "(none)", version != "(none)" else {
+            throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "empty package name or version")
+        }
+        if epoch != "(none)" && !epoch.isEmpty && !epoch.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "epoch is not a number")
+        }
+        return Package(
+            name: String(name),
+            epoch: (epoch == "(none)" || epoch.isEmpty) ? nil : String(epoch),
+            version: String(version),
+            release: (release == "(none)" || release.isEmpty) ? nil : String(release),
+            arch: (arch == "(none)" || arch.isEmpty) ? nil : String(arch))
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Which output of OpenZFS's `zfs`/`zpool` kldload reads (DESIGN item 16).
+/// Which output of OpenZFS's `zfs`/`zpool` kldload reads (DESIGN item 19).
 public enum ZFSOutputForm: String, Sendable, Hashable, Codable {
     /// `-j --json-int` (OpenZFS 2.3 and later): values escaped, so a newline or a TAB in a
     /// user property value cannot be mistaken for the end of a row or of a field.

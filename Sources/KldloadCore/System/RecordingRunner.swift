@@ -15,13 +15,19 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
     private var next: Int?
     private var warned = false
     private let warn: @Sendable (String) -> Void
+    /// Called after every command that ran (the recorder's file system learns of mounts).
+    private let observe: @Sendable (Command, CommandResult) -> Void
 
-    /// - Parameter warn: where problems with the recording go (default: our stderr).
+    /// - Parameters:
+    ///   - warn: where problems with the recording go (default: our stderr).
+    ///   - observe: told of every command that ran and its result.
     public init(wrapping inner: any CommandRunner, into directory: String,
-                warn: @escaping @Sendable (String) -> Void = { ConsoleStream.standardError.writeLine("kldload: " + $0) }) {
+                warn: @escaping @Sendable (String) -> Void = { ConsoleStream.standardError.writeLine("kldload: " + $0) },
+                observe: @escaping @Sendable (Command, CommandResult) -> Void = { _, _ in }) {
         self.inner = inner
         self.directory = directory
         self.warn = warn
+        self.observe = observe
     }
 
     public func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
@@ -33,6 +39,7 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
             throw error
         }
         record(command, stdout: result.stdout, stderr: result.stderr, status: .status(result.status))
+        observe(command, result)
         return result
     }
 
@@ -184,6 +191,23 @@ public struct CopyOnReadFileSystem: FileSystem {
         try lower.remove(path)
     }
 
+    /// A file system was mounted on `path` (`mount … DIR` succeeded): what is under it now is
+    /// that file system as it was before the run, not something the run wrote, so it is
+    /// recorded again even when the run created the directory (kupgrade --new-be creates
+    /// /run/kbe/NAME, then reads the new BE's kernels there). Later writes under it are the
+    /// run's again.
+    public func mounted(at path: String) {
+        state.unmarkChanged(containing: path)
+    }
+
+    /// `mount … DIR`: the argv of a successful mount command names its target last.
+    public static func mountTarget(of command: Command, result: CommandResult) -> String? {
+        guard command.program == "mount", result.status.isSuccess, let target = command.argv.last,
+            target.hasPrefix("/"), command.argv.count >= 3
+        else { return nil }
+        return target
+    }
+
     /// Marks `path` (and everything under it) as changed by this run, before the change. The
     /// parent directories a write or `createDirectory` will create are the run's too: the
     /// topmost one that does not exist yet is marked.
@@ -272,6 +296,20 @@ private final class CopyState: Sendable {
     func markChanged(_ path: String) {
         let normalized = Self.normalize(path)
         paths.withLock { _ = $0.changed.insert(normalized) }
+    }
+
+    /// Forgets the marks on `path` and on its parent directories (a mount covers them there).
+    func unmarkChanged(containing path: String) {
+        var p = Self.normalize(path)
+        paths.withLock { state in
+            while true {
+                state.changed.remove(p)
+                if p == "/" || p.isEmpty { return }
+                let parent = (p as NSString).deletingLastPathComponent
+                if parent == p { return }
+                p = parent
+            }
+        }
     }
 
     /// True when the run wrote, created or removed `path` or one of its parent directories.

@@ -21,7 +21,10 @@ extension SystemContext {
         let uid = UInt32(geteuid())
         let interactive = isatty(0) == 1 && isatty(2) == 1
         if let dir = environment[recordVariable], !dir.isEmpty {
-            let recorder = RecordingRunner(wrapping: runner, into: dir)
+            let copy = CopyOnReadFileSystem(lower: files, scenarioDirectory: dir)
+            let recorder = RecordingRunner(wrapping: runner, into: dir, observe: { command, result in
+                if let target = CopyOnReadFileSystem.mountTarget(of: command, result: result) { copy.mounted(at: target) }
+            })
             let stamp = ISO8601DateFormatter().string(from: Date())
             var host = utsname()
             uname(&host)
@@ -33,7 +36,7 @@ extension SystemContext {
                 ("interactive", "false"),
             ])
             runner = recorder
-            files = CopyOnReadFileSystem(lower: files, scenarioDirectory: dir)
+            files = copy
         }
         return SystemContext(
             runner: runner,

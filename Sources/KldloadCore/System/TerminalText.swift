@@ -27,6 +27,10 @@ public enum TerminalText {
 
     /// `text` (one or more lines) with every line made safe for a terminal.
     public static func sanitized(_ text: String) -> String {
+        // Byte pre-check: every scalar `isUnsafe` or `\r` starts with a C0 byte, 0x7F, or the
+        // lead byte 0xC2 (U+0080–U+009F) or 0xE2 (U+202A…, U+2066…); text without any is as is.
+        let maybe = text.utf8.contains { b in (b < 0x20 && b != 0x09 && b != 0x0A) || b == 0x7F || b == 0xC2 || b == 0xE2 }
+        guard maybe else { return text }
         let needsWork = text.unicodeScalars.contains { isUnsafe($0) || $0 == "\r" }
         guard needsWork else { return text }
         var out = String.UnicodeScalarView()

@@ -48,3 +48,31 @@ public enum ExitStatus: Int32, Sendable, Hashable, Codable, CaseIterable, Custom
         130  interrupted (SIGINT or SIGTERM): stopped at a safe point; see the rollback line
         """
 }
+
+/// kbe's exit codes, next to kupgrade's (`ExitStatus`) on purpose: 0, 2 and 3 mean the same in
+/// both (success, usage, refused before any change); 1 and 4 differ because the tools answer
+/// different questions (Docs/DESIGN.md, "Exit codes"). kbe follows zfs(8) and bectl(8): 1 is
+/// "a command failed", and its one extra outcome is "no such thing" (4). kupgrade's 1 is
+/// "succeeded, with warnings" so that `rc in [0, 1]` means "upgraded" to Ansible and systemd
+/// (`SuccessExitStatus=1`), and its 4 is the failed package transaction.
+public enum KBEExitStatus: Int32, Sendable, Hashable, Codable, CaseIterable {
+    /// Done (also `--dry-run` and "nothing to change").
+    case success = 0
+    /// A zfs/zpool/mount command failed, or its output could not be parsed; the state is reported.
+    case commandFailed = 1
+    /// Wrong usage or an invalid name.
+    case usage = 2
+    /// Refused for safety before any change.
+    case refused = 3
+    /// No such boot environment or checkpoint; BE root or pool not found; not mounted.
+    case notFound = 4
+
+    public init(_ kind: KBEError.Kind) {
+        switch kind {
+        case .commandFailed: self = .commandFailed
+        case .usage: self = .usage
+        case .refused: self = .refused
+        case .notFound: self = .notFound
+        }
+    }
+}

@@ -33,9 +33,18 @@ public protocol PackageManagerDriver: Sendable {
     func autoremove(_ runner: DriverRunner, options: UpgradeOptions) -> (commands: [Command], skipped: String?)
     /// The command a user runs to keep the old kernel (for the DKMS failure block).
     func pinKernelHint(_ kernel: String) -> String
+    /// `command` run against the system mounted at `root` instead of `/` (`kupgrade --new-be`):
+    /// apt in a chroot, dnf with `--installroot`, pacman with `--sysroot`.
+    func rooted(_ command: Command, at root: String) -> Command
 }
 
 extension PackageManagerDriver {
+    /// `chroot ROOT argv…`: what apt and every helper command need (dpkg's maintainer scripts,
+    /// DKMS and the initramfs hooks run in the new BE with it).
+    public func rooted(_ command: Command, at root: String) -> Command {
+        Command(["chroot", root] + command.argv, environment: command.environment)
+    }
+
     public func failed(_ result: CommandResult) -> Bool { !result.status.isSuccess }
 
     /// Error lines (`E: `, `error: `, `Error: ` on stderr) of a command that nevertheless
@@ -200,7 +209,10 @@ func lastError(_ result: CommandResult) -> String {
 /// older than `metadata_expire` itself, prints the transaction and its sizes, exits 1 with
 /// "Operation aborted."), then `dnf upgrade -y`. No separate `makecache`: dnf would repeat it.
 public struct DnfDriver: PackageManagerDriver {
-    public init() {}
+    /// `--release` (Fedora, EL minor): plan and transaction become `distro-sync` with
+    /// `--releasever=` this version; nil: the ordinary upgrade.
+    public var releaseVersion: String?
+    public init(releaseVersion: String? = nil) { self.releaseVersion = releaseVersion }
     public var manager: PackageManager { .dnf }
     public var binaries: [String] { ["/usr/bin/dnf", "/usr/bin/dnf-3", "/usr/bin/dnf5"] }
     public var locks: [PackageLock] {
@@ -217,9 +229,15 @@ public struct DnfDriver: PackageManagerDriver {
     public static let upgrade = Command(["dnf", "upgrade", "-y"])
     public static let autoremoveCommand = Command(["dnf", "autoremove", "-y"])
 
+    /// `dnf --releasever=N distro-sync …` for a release upgrade, else `command`.
+    func forRelease(_ command: Command, _ tail: [String]) -> Command {
+        guard let v = releaseVersion else { return command }
+        return Command(["dnf", "--releasever=\(v)", "distro-sync"] + tail)
+    }
+
     public func plan(_ runner: DriverRunner, options: UpgradeOptions) throws(UpgradeError) -> UpgradePlan {
         let simulated: CommandResult
-        do { simulated = try runner.run(Self.simulate, false) } catch {
+        do { simulated = try runner.run(forRelease(Self.simulate, ["--assumeno"]), false) } catch {
             throw .stepFailed(step: "dnf upgrade --assumeno", error: error.description)
         }
         // 0 = nothing to do; 1 = a transaction that --assumeno declined ("Operation aborted.").
@@ -273,10 +291,19 @@ public struct DnfDriver: PackageManagerDriver {
         return plan
     }
 
-    public func upgradeCommands(for plan: UpgradePlan) -> [Command] { [Self.upgrade] }
+    public func upgradeCommands(for plan: UpgradePlan) -> [Command] { [forRelease(Self.upgrade, ["-y"])] }
 
     public func autoremove(_ runner: DriverRunner, options: UpgradeOptions) -> (commands: [Command], skipped: String?) {
         options.autoremove ? ([Self.autoremoveCommand], nil) : ([], "autoremove disabled")
+    }
+
+    /// dnf's own `--installroot` (configuration, repositories, cache and scriptlets from the
+    /// new BE; rpm runs the scriptlets chrooted there).
+    public func rooted(_ command: Command, at root: String) -> Command {
+        guard command.program == "dnf" else {
+            return Command(["chroot", root] + command.argv, environment: command.environment)
+        }
+        return Command(["dnf", "--installroot=\(root)"] + command.arguments, environment: command.environment)
     }
 
     public func pinKernelHint(_ kernel: String) -> String {

@@ -21,6 +21,15 @@ public struct PacmanDriver: PackageManagerDriver {
     public static let installed = Command(["pacman", "-Q"])
     public static let orphans = Command(["pacman", "-Qdtq"])
 
+    /// pacman's `--sysroot` (it chroots there itself, so `--dbpath` and hooks are the new
+    /// BE's); other commands (`ln`) in a chroot.
+    public func rooted(_ command: Command, at root: String) -> Command {
+        guard command.program == "pacman" else {
+            return Command(["chroot", root] + command.argv, environment: command.environment)
+        }
+        return Command(["pacman", "--sysroot", root] + command.arguments, environment: command.environment)
+    }
+
     static func localInfo(_ names: [String]) -> Command { Command(["pacman", "-Qi"] + names) }
     static func syncInfo(_ names: [String]) -> Command { Command(["pacman", "-Si", "--dbpath", planDBPath] + names) }
 

@@ -14,6 +14,12 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A command kupgrade needs before any change failed (refresh, simulate, zpool, snapshot).
     case stepFailed(step: String, error: String)
     case notConfirmed
+    /// `--new-be` on a layout whose package database is on a dataset outside the BE.
+    case splitPackageDatabase(dataset: String, be: String)
+    /// `--new-be NAME` names a boot environment that exists.
+    case newBootEnvironmentExists(dataset: String)
+    /// `--release` that kupgrade will not do here (Ubuntu, a rolling or unknown release…).
+    case releaseUnsupported(String, hint: String)
 
     public var exitStatus: ExitStatus { .refused }
 
@@ -32,6 +38,9 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notEnoughSpace: return "not-enough-space"
         case .stepFailed: return "step-failed"
         case .notConfirmed: return "not-confirmed"
+        case .splitPackageDatabase: return "split-package-database"
+        case .newBootEnvironmentExists: return "new-be-exists"
+        case .releaseUnsupported: return "release-unsupported"
         }
     }
 
@@ -63,6 +72,12 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(step) failed: \(error)"
         case .notConfirmed:
             return "upgrade not confirmed; nothing was changed"
+        case .splitPackageDatabase(let dataset, let be):
+            return "the package database is on \(dataset), outside the boot environment \(be): an upgrade in a new boot environment would write the shared database (all boot environments see it) while the running system's files stay old, so the running system's database would describe packages it does not have"
+        case .newBootEnvironmentExists(let dataset):
+            return "boot environment \(dataset) already exists"
+        case .releaseUnsupported(let why, _):
+            return "no release upgrade: \(why)"
         }
     }
 
@@ -95,6 +110,12 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
             return "nothing was changed; fix the cause shown above and run kupgrade again"
         case .notConfirmed:
             return "run kupgrade --yes to upgrade without asking"
+        case .splitPackageDatabase:
+            return "move the package database into the boot environment first (kbe move-pkgdb --dry-run shows how; Docs/KBE.md), or upgrade in place with kupgrade (checkpointed together with the shared dataset)"
+        case .releaseUnsupported(_, let hint):
+            return hint
+        case .newBootEnvironmentExists:
+            return "choose another name (kupgrade --new-be NAME), or leave NAME out for upgrade-YYYYMMDD-HHMMSS"
         }
     }
 }

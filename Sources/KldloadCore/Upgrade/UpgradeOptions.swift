@@ -23,6 +23,13 @@ public struct UpgradeOptions: Sendable, Hashable {
     public var metricsDirectory: String?
     /// Time zone of the snapshot name and the log timestamps (local time, like `date`).
     public var timeZone: TimeZone = .current
+    /// `--new-be`: upgrade a clone of the running BE and boot it next (out of place); the
+    /// running BE does not change.
+    public var newBE = false
+    /// The new BE's name (`--new-be NAME`); nil: `upgrade-YYYYMMDD-HHMMSS` in `timeZone`.
+    public var newBEName: String?
+    /// `--release CODENAME|VERSION` (with `--new-be` only): a release upgrade in the new BE.
+    public var release: String?
     /// The command line as typed, recorded on the checkpoint (`org.kldload:command`).
     public var commandLine: [String] = ["kupgrade"]
 

@@ -30,6 +30,8 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
         public var status: String?
         public var failed: Bool
         public var error: String?
+        /// The command as the summary shows it (Command's own quoting).
+        public var commandText: String { Command(argv).description }
     }
 
     public struct Refusal: Sendable, Hashable, Codable {
@@ -44,6 +46,29 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
         /// Old kupgrade checkpoints kept although beyond `keep`, with why (clones).
         public var spared: [String]
         public var error: String?
+    }
+
+    /// `kupgrade --new-be`: the boot environment that was upgraded instead of the running one.
+    public struct NewBootEnvironment: Sendable, Hashable, Codable {
+        public var name: String
+        public var dataset: String
+        /// Where it was mounted during the run (`/run/kbe/NAME`); unmounted at the end.
+        public var mountpoint: String?
+        /// `in-progress`, `done`, `failed`, `interrupted` (also `org.kldload:new-be` on the BE).
+        public var state: String
+        /// It is the pool's bootfs now (boots next).
+        public var activated: Bool
+        /// Removed again (nothing to upgrade, or planning failed before any package changed).
+        public var destroyed: Bool
+        /// Mounts that could not be unmounted (the run says how to unmount them).
+        public var stillMounted: [String]
+    }
+
+    /// A boot environment an interrupted `kupgrade --new-be` left, found and handled by this run.
+    public struct Leftover: Sendable, Hashable, Codable {
+        public var dataset: String
+        public var unmounted: [String]
+        public var action: String
     }
 
     public var version = 1
@@ -65,6 +90,9 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
     public var plan: UpgradePlan?
     public var requiredBytes: UInt64?
     public var checkpoint: Checkpoint?
+    /// The transaction's packages: the checkpoint's package database against the result's,
+    /// by kbe diff's code (absent when either database could not be read, or nothing ran).
+    public var packages: PackageDiff?
     public var transaction: [Step] = []
     public var transactionFailed = false
     public var autoremove: [Step] = []
@@ -83,6 +111,17 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
     /// Why a reboot is required (`RebootRequirement`): new kernels, `/run/reboot-required`, core packages.
     public var rebootReasons: [String] = []
     public var logPath: String?
+    public var newBootEnvironment: NewBootEnvironment?
+    /// `--release`: from which release to which, the apt sources files rewritten in the new BE,
+    /// and the boot environments a `zpool upgrade` would strand (kupgrade never runs it).
+    public struct Release: Sendable, Hashable, Codable {
+        public var from: String
+        public var to: String
+        public var rewrittenSources: [String]
+        public var strandedByPoolUpgrade: [String]
+    }
+    public var release: Release?
+    public var leftovers: [Leftover] = []
 
     public init() {}
 

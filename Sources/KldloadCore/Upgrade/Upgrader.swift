@@ -1,6 +1,6 @@
 import Foundation
 
-/// One kupgrade run, steps 1–12 of issue 4 in order (Docs/KUPGRADE.md). Never throws: every
+/// One kupgrade run, its steps in order (Docs/KUPGRADE.md). Never throws: every
 /// outcome, refusals included, ends in an `UpgradeReport` whose `exitCode` is the documented
 /// exit status. A failed step never skips the later checks, the summary or the rollback line.
 public struct Upgrader: Sendable {
@@ -81,9 +81,11 @@ public struct ModuleStep: Sendable {
     }
 }
 
-private struct Stop: Error {}
+/// Ends a run early; the report is already filled.
+struct Stop: Error {}
 
-private struct Session {
+/// One run's state (`Upgrader.run`). The out-of-place steps are in UpgradeNewBE.swift.
+struct Session {
     let upgrader: Upgrader
     let log: UpgradeLog
     var report = UpgradeReport()
@@ -263,34 +265,20 @@ private struct Session {
         }
         try stopIfInterruptedBeforeChange()
 
+        // A boot environment an interrupted `kupgrade --new-be` left behind (power cut, kill -9):
+        // unmounted and marked, never activated (no command at all when there is none).
+        handleLeftovers(state: beState)
+        if options.newBE {
+            try outOfPlace(driver: driver, beManager: beManager, state: beState, running: running, pool: pool, pkgdb: pkgdb)
+            return
+        }
+
         // 5. plan.
         let runner = DriverRunner(files: context.files) { [self] command, stream throws(CommandError) in
             try exec(command, stream: stream, environment: stream ? driver.environment : [:])
         }
-        say("planning: refreshing package metadata and simulating the upgrade")
-        var plan: UpgradePlan
-        do { plan = try driver.plan(runner, options: options) } catch {
-            // An interrupted `apt-get update` fails: that is the interrupt, not a refusal.
-            try stopIfInterruptedBeforeChange()
-            throw refuse(error)
-        }
-        report.plan = plan
-        try stopIfInterruptedBeforeChange()
-        printPlan(plan)
-        if plan.isEmpty {
-            report.nothingToDo = true
-            say("nothing to upgrade; no snapshot taken")
-            finish(.success)
-            return
-        }
-        let needed = plan.requiredBytes
-        report.requiredBytes = needed
-        if let free = pool.free {
-            let sizeNote = plan.downloadBytes == nil && plan.installedSizeChange == nil
-                ? " (\(driver.manager.rawValue) gave no sizes: minimum margin only)" : ""
-            say("space: needs about \(humanSize(needed)), \(pool.name) has \(humanSize(free)) free\(sizeNote)")
-            if free < needed { throw refuse(.notEnoughSpace(pool: pool.name, freeBytes: free, neededBytes: needed)) }
-        }
+        guard let plan = try planUpgrade(driver: driver, runner: runner, pool: pool, place: nil,
+                                         nothingToDo: "nothing to upgrade; no snapshot taken") else { return }
 
         let base = Upgrader.checkpointName(at: context.now(), timeZone: options.timeZone)
         let transaction = driver.upgradeCommands(for: plan)
@@ -346,29 +334,7 @@ private struct Session {
         // then the remaining transaction commands, autoremove and retention are skipped, the
         // modules are still verified if the package manager ran, and the result is recorded.
         noteInterruption("after the checkpoint")
-        var packageManagerRan = false
-        for command in transaction where report.interrupted == nil {
-            packageManagerRan = true
-            var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
-            do {
-                let r = try exec(command, stream: true, environment: driver.environment)
-                step.status = Self.statusText(r.status)
-                step.failed = driver.failed(r)
-                if step.failed { step.error = "\(r.status)" + lastError(r) }
-                for e in driver.errorLinesDespiteSuccess(r) {
-                    warn("\(command.program) exited 0 but reported: \(e)")
-                }
-            } catch {
-                step.error = error.description
-            }
-            report.transaction.append(step)
-            noteInterruption("during \(command.program)")
-            if step.failed {
-                report.transactionFailed = true
-                say("ERROR: \(command) failed: \(step.error ?? "")")
-                break
-            }
-        }
+        let packageManagerRan = runTransaction(transaction, driver: driver)
         if !plan.holds.isEmpty {
             for hold in plan.holds {
                 say("held back: \(hold.name) \(hold.installedVersion ?? "") (repository: \(hold.availableVersion ?? "?")): \(hold.reason)")
@@ -379,34 +345,7 @@ private struct Session {
         }
 
         // 8. autoremove (not after a failed transaction: it would act on a half-upgraded system).
-        if let signal = report.interrupted {
-            report.autoremoveSkipped = "the run was interrupted (\(signal))"
-            say("skipping autoremove: the run was interrupted")
-        } else if report.transactionFailed {
-            report.autoremoveSkipped = "the package transaction failed"
-            say("skipping autoremove: the package transaction failed")
-        } else {
-            let remove = driver.autoremove(runner, options: options)
-            report.autoremoveSkipped = remove.skipped
-            if let why = remove.skipped { say("autoremove skipped: \(why)") }
-            for command in remove.commands {
-                var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
-                do {
-                    let r = try exec(command, stream: true, environment: driver.environment)
-                    step.status = Self.statusText(r.status)
-                    step.failed = driver.failed(r)
-                    for e in driver.errorLinesDespiteSuccess(r) {
-                        warn("\(command.program) exited 0 but reported: \(e)")
-                    }
-                } catch {
-                    step.error = error.description
-                }
-                report.autoremove.append(step)
-                if step.failed { warn("autoremove failed: \(command)") }
-                noteInterruption("during autoremove")
-                if report.interrupted != nil { break }
-            }
-        }
+        runAutoremove(driver: driver, runner: runner)
 
         // 9. kernel modules; 10. Secure Boot.
         let sink: ProgressSink = { [log, progress = upgrader.progress] text in
@@ -454,6 +393,14 @@ private struct Session {
             report.warnings.append("could not record the result on \(be)@\(name)")
         }
 
+        // What the transaction changed, read from the checkpoint and the result (kbe diff's code).
+        if packageManagerRan {
+            let (packages, why) = beManager.transactionPackages(
+                state: beState, running: running, checkpoint: name, snapshots: snapshots)
+            report.packages = packages
+            if packages == nil, let why { log.record("package list not available: \(why)") }
+        }
+
         // 11. summary.
         finish(status)
         printSummary(plan: plan, verification: verification, signing: signing, checkpoint: name, be: be,
@@ -466,6 +413,74 @@ private struct Session {
             say("retention skipped: the run was interrupted")
         } else if status == .success || status == .warnings {
             retention(be: be, pkgdb: pkgdb, current: name)
+        }
+    }
+
+    /// Step 7: the transaction commands in order, each through `wrap` (out-of-place runs put
+    /// them inside the new BE). Stops at the first failure or interrupt; returns whether the
+    /// package manager ran. The exit status decides failure; error lines of a command that
+    /// exited 0 are warnings.
+    mutating func runTransaction(_ transaction: [Command], driver: any PackageManagerDriver,
+                                 wrap: (Command) -> Command = { $0 }) -> Bool {
+        var packageManagerRan = false
+        for original in transaction where report.interrupted == nil {
+            let command = wrap(original)
+            packageManagerRan = true
+            var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
+            do {
+                let r = try exec(command, stream: true, environment: driver.environment)
+                step.status = Self.statusText(r.status)
+                step.failed = driver.failed(r)
+                if step.failed { step.error = "\(r.status)" + lastError(r) }
+                for e in driver.errorLinesDespiteSuccess(r) {
+                    warn("\(command.program) exited 0 but reported: \(e)")
+                }
+            } catch {
+                step.error = error.description
+            }
+            report.transaction.append(step)
+            noteInterruption("during \(command.program)")
+            if step.failed {
+                report.transactionFailed = true
+                say("ERROR: \(command) failed: \(step.error ?? "")")
+                break
+            }
+        }
+        return packageManagerRan
+    }
+
+    /// Step 8: autoremove, skipped after an interrupt or a failed transaction (it would act on a
+    /// half-upgraded system).
+    mutating func runAutoremove(driver: any PackageManagerDriver, runner: DriverRunner,
+                                wrap: (Command) -> Command = { $0 }) {
+        if let signal = report.interrupted {
+            report.autoremoveSkipped = "the run was interrupted (\(signal))"
+            say("skipping autoremove: the run was interrupted")
+        } else if report.transactionFailed {
+            report.autoremoveSkipped = "the package transaction failed"
+            say("skipping autoremove: the package transaction failed")
+        } else {
+            let remove = driver.autoremove(runner, options: options)
+            report.autoremoveSkipped = remove.skipped
+            if let why = remove.skipped { say("autoremove skipped: \(why)") }
+            for original in remove.commands {
+                let command = wrap(original)
+                var step = UpgradeReport.Step(argv: command.argv, status: nil, failed: true, error: nil)
+                do {
+                    let r = try exec(command, stream: true, environment: driver.environment)
+                    step.status = Self.statusText(r.status)
+                    step.failed = driver.failed(r)
+                    for e in driver.errorLinesDespiteSuccess(r) {
+                        warn("\(command.program) exited 0 but reported: \(e)")
+                    }
+                } catch {
+                    step.error = error.description
+                }
+                report.autoremove.append(step)
+                if step.failed { warn("autoremove failed: \(command)") }
+                noteInterruption("during autoremove")
+                if report.interrupted != nil { break }
+            }
         }
     }
 
@@ -515,6 +530,38 @@ private struct Session {
         let codename = detail.map { " \($0)" } ?? ""
         say("detected: \(manager.rawValue) (\(release.name.split(separator: " ").first.map(String.init) ?? release.id)\(codename))")
         return driver
+    }
+
+    /// Step 5 of both kinds of upgrade: refresh and simulate through `runner` (on the running
+    /// system, or rooted in the new BE at `place`), print the plan, check the pool's free space.
+    /// Returns nil when there is nothing to upgrade (reported, run finished with success).
+    mutating func planUpgrade(driver: any PackageManagerDriver, runner: DriverRunner, pool: SystemProbes.PoolFacts,
+                              place: String?, nothingToDo: String) throws(Stop) -> UpgradePlan? {
+        say("planning\(place.map { " inside \($0)" } ?? ""): refreshing package metadata and simulating the upgrade")
+        let plan: UpgradePlan
+        do { plan = try driver.plan(runner, options: options) } catch {
+            // An interrupted `apt-get update` fails: that is the interrupt, not a refusal.
+            try stopIfInterruptedBeforeChange()
+            throw refuse(error)
+        }
+        report.plan = plan
+        try stopIfInterruptedBeforeChange()
+        printPlan(plan)
+        if plan.isEmpty {
+            report.nothingToDo = true
+            say(nothingToDo)
+            finish(.success)
+            return nil
+        }
+        let needed = plan.requiredBytes
+        report.requiredBytes = needed
+        if let free = pool.free {
+            let sizeNote = plan.downloadBytes == nil && plan.installedSizeChange == nil
+                ? " (\(driver.manager.rawValue) gave no sizes: minimum margin only)" : ""
+            say("space: needs about \(humanSize(needed)), \(pool.name) has \(humanSize(free)) free\(sizeNote)")
+            if free < needed { throw refuse(.notEnoughSpace(pool: pool.name, freeBytes: free, neededBytes: needed)) }
+        }
+        return plan
     }
 
     func printPlan(_ plan: UpgradePlan) {
@@ -584,12 +631,12 @@ private struct Session {
             if report.transaction.isEmpty {
                 line("  the package manager did not run; nothing was upgraded")
             } else if let last = report.transaction.last {
-                line("  \(last.argv.map(Command.quoteForDisplay).joined(separator: " ")): \(last.failed ? (last.error ?? "failed") : "completed")")
+                line("  \(last.commandText): \(last.failed ? (last.error ?? "failed") : "completed")")
             }
         } else if report.transactionFailed {
             say("FAILED — the package transaction did not complete")
             if let failed = report.transaction.last(where: \.failed) {
-                line("  \(failed.argv.map(Command.quoteForDisplay).joined(separator: " ")): \(failed.error ?? "failed")")
+                line("  \(failed.commandText): \(failed.error ?? "failed")")
             }
         } else {
             say("DONE")
@@ -604,6 +651,9 @@ private struct Session {
             if plan.count(.remove) > 0 { extra.append("\(plan.count(.remove)) removed") }
             let changed = plan.items.count - plan.count(.install) - plan.count(.remove)
             line("  upgraded: \(changed) package\(changed == 1 ? "" : "s")" + (extra.isEmpty ? "" : " (\(extra.joined(separator: ", ")))"))
+        }
+        if let packages = report.packages, !packages.isEmpty {
+            for l in packages.lines(limit: 40) { line("  " + l) }
         }
         for k in plan.newKernels where !report.transactionFailed { line("  new kernel: \(k) (reboot required)") }
         let otherReasons = reboot.reasonsBeyondNewKernels

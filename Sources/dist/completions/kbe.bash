@@ -28,7 +28,7 @@ _kbe() {
         cword=$COMP_CWORD
     fi
 
-    local commands="list ls create activate rollback destroy delete rename mount umount unmount describe auto-checkpoint help"
+    local commands="list ls create activate rollback destroy delete rename mount umount unmount describe diff move-pkgdb auto-checkpoint help"
     local global="-h --help --version -n --dry-run --json -y --yes --pool --be-root --replay"
 
     case $prev in
@@ -64,6 +64,7 @@ _kbe() {
         activate|rollback) opts="--allow-split-pkgdb" ;;
         destroy|delete) opts="-o --keep-origin" ;;
         mount) opts="-r --read-only" ;;
+        diff) opts="--files" ;;
         auto-checkpoint) opts="--origin --min-interval --keep -q --quiet --strict" ;;
     esac
     if [[ $cur == -* ]]; then
@@ -71,7 +72,7 @@ _kbe() {
         return
     fi
     case $cmd in
-        activate|destroy|delete|describe) COMPREPLY=($(compgen -W "$(_kbe_names all)" -- "$cur")) ;;
+        activate|destroy|delete|describe|diff) COMPREPLY=($(compgen -W "$(_kbe_names all)" -- "$cur")) ;;
         rollback) COMPREPLY=($(compgen -W "$(_kbe_names all | grep @)" -- "$cur")) ;;
         rename|mount|umount|unmount) COMPREPLY=($(compgen -W "$(_kbe_names be)" -- "$cur")) ;;
         help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;

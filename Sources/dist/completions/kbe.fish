@@ -18,7 +18,7 @@ function __kbe_names --argument-names kind
     end
 end
 
-set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe auto-checkpoint help
+set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff move-pkgdb auto-checkpoint help
 complete -c kbe -f
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a list -d 'list boot environments'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a create -d 'take a checkpoint or create a BE'
@@ -29,6 +29,8 @@ complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a rename -d 'rename 
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a mount -d 'mount a BE'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a umount -d 'unmount a BE'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a describe -d 'set or clear a description'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a diff -d 'what changed between two BEs or checkpoints'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a move-pkgdb -d 'move the package database into the boot environment'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a auto-checkpoint -d 'checkpoint for a package-manager hook'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show help'
 
@@ -50,13 +52,14 @@ complete -c kbe -n '__fish_seen_subcommand_from create' -s d -l description -x -
 complete -c kbe -n '__fish_seen_subcommand_from activate rollback' -l allow-split-pkgdb -d 'allow a split package database'
 complete -c kbe -n '__fish_seen_subcommand_from destroy delete' -s o -l keep-origin -d 'keep the origin checkpoint'
 complete -c kbe -n '__fish_seen_subcommand_from mount' -s r -l read-only -d 'mount read-only'
+complete -c kbe -n '__fish_seen_subcommand_from diff' -l files -d 'list changed files (zfs diff)'
 complete -c kbe -n '__fish_seen_subcommand_from auto-checkpoint' -l origin -x -a 'apt dnf pacman' -d 'who calls'
 complete -c kbe -n '__fish_seen_subcommand_from auto-checkpoint' -l min-interval -x -d 'minutes'
 complete -c kbe -n '__fish_seen_subcommand_from auto-checkpoint' -l keep -x -d 'checkpoints kept'
 complete -c kbe -n '__fish_seen_subcommand_from auto-checkpoint' -s q -l quiet -d 'only warnings'
 complete -c kbe -n '__fish_seen_subcommand_from auto-checkpoint' -l strict -d 'real exit status'
 
-complete -c kbe -n '__fish_seen_subcommand_from activate destroy delete describe' -a '(__kbe_names all)'
+complete -c kbe -n '__fish_seen_subcommand_from activate destroy delete describe diff' -a '(__kbe_names all)'
 complete -c kbe -n '__fish_seen_subcommand_from rollback' -a '(__kbe_names checkpoints)'
 complete -c kbe -n '__fish_seen_subcommand_from rename mount umount unmount' -a '(__kbe_names be)'
 complete -c kbe -n '__fish_seen_subcommand_from help' -a "$cmds"

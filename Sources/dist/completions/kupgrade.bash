@@ -7,6 +7,6 @@ _kupgrade() {
         --metrics-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --replay) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     esac
-    COMPREPLY=($(compgen -W "-n --dry-run -y --yes --json --allow-degraded --no-autoremove --autoremove --keep --log --metrics-dir --replay -h --help -V --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "-n --dry-run -y --yes --json --allow-degraded --no-autoremove --autoremove --keep --log --metrics-dir --replay --new-be --release -h --help -V --version" -- "$cur"))
 }
 complete -F _kupgrade kupgrade

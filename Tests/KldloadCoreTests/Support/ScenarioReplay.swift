@@ -24,13 +24,25 @@ struct ScenarioReplay {
     }
 
     /// The scenario's `locks_held=` is honoured, as by `kupgrade --replay`.
-    static func run(path: String, configure: (inout UpgradeOptions) -> Void = { _ in }) throws -> ScenarioReplay {
+    /// `prepare` may add files to the replay's in-memory overlay before kupgrade runs.
+    static func run(
+        path: String, configure: (inout UpgradeOptions) -> Void = { _ in },
+        prepare: (SystemContext) throws -> Void = { _ in }
+    ) throws -> ScenarioReplay {
         let context = try SystemContext.replay(scenario: path)
+        try prepare(context)
         let replay = try #require(context.runner as? ReplayRunner)
         var options = UpgradeOptions()
         options.assumeYes = true
         options.commandLine = ["kupgrade"]  // as `kupgrade --replay DIR` records it
         options.timeZone = TimeZone(identifier: "UTC")!
+        // `args=--new-be` in scenario.conf: the arguments the recording was made with.
+        if let args = replay.configuration.values["args"]?.split(separator: " ").map(String.init), !args.isEmpty {
+            let parsed = try KupgradeCommand.parser.parse(args)
+            options = try KupgradeCommand.options(arguments: args, parsed: parsed, files: context.files)
+            options.assumeYes = true
+            options.timeZone = TimeZone(identifier: "UTC")!
+        }
         configure(&options)
         let lines = Lines()
         let report = Upgrader(context: context, options: options,

@@ -93,15 +93,28 @@ fetch_xchg() { # img hostdir
 }
 
 # Boot QEMU (TCG). Usage: qemu_boot <serial-log> <timeout-s> <kernel> <initrd> <cmdline> -- <extra qemu args...>
+# An empty <kernel> boots through the firmware only (E2E_OVMF_VARS set: OVMF on q35, the
+# firmware's boot manager picks the boot entry). -no-reboot (a guest reboot ends QEMU) unless
+# E2E_QEMU_REBOOT=1, where a reboot goes back through the firmware inside the same QEMU run.
 # Returns QEMU's exit status (124 on timeout).
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS_TEMPLATE=/usr/share/OVMF/OVMF_VARS_4M.fd
 qemu_boot() {
     local serial=$1 tmo=$2 kernel=$3 initrd=$4 cmdline=$5; shift 5
     [[ ${1:-} == -- ]] && shift
+    local kargs=() fw=() noreboot=(-no-reboot)
+    [[ -n $kernel ]] && kargs=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+    [[ ${E2E_QEMU_REBOOT:-0} == 1 ]] && noreboot=()
+    if [[ -n ${E2E_OVMF_VARS:-} ]]; then
+        fw=(-machine q35
+            -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+            -drive "if=pflash,format=raw,unit=1,file=$E2E_OVMF_VARS")
+    fi
     timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
-        -accel tcg -cpu max -smp "$E2E_SMP" -m "$E2E_MEM" \
-        -nographic -vga none -monitor none -serial "file:$serial" -no-reboot \
+        -accel tcg "${fw[@]}" -cpu max -smp "$E2E_SMP" -m "$E2E_MEM" \
+        -nographic -vga none -monitor none -serial "file:$serial" "${noreboot[@]}" \
         -nic none \
-        -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+        "${kargs[@]}" \
         "$@" </dev/null
 }
 
@@ -116,41 +129,30 @@ vdisk() { # file serial [format]
 # <xchg-src> must contain run.sh. Results land in <workdir>/<name>.out/ (the
 # guest's /xchg/out), the serial console in <workdir>/<name>.serial.
 # Returns the guest script's exit status (agent.status), 124 on timeout, 125 if
-# the guest never reported, 126 if its kernel panicked (a panic before the agent
-# started is retried once: the phase script never ran).
+# the guest never reported, 126 if its kernel crashed (Oops or panic) before the agent
+# reported. Tests/e2e/run boots a phase once more when it crashed before the agent started
+# (the phase script never ran).
 run_guest() {
-    local rc=0
-    run_guest_once "$@" || rc=$?
-    # A guest kernel that panicked before the agent started never ran the phase script (the
-    # pool was at most imported), so the boot is repeated once. Seen on Debian 13 under TCG:
-    # `Oops: int3` in sched_clock_idle_wakeup_event 3.4 s into the boot, then the panic sat
-    # until the phase timeout.
-    if [[ $rc == 126 ]] && ! grep -aq 'E2E-AGENT: start' "$2/$1.serial"; then
-        mv "$2/$1.serial" "$2/$1.panic.serial"
-        log "$1: guest kernel panicked before the agent started (serial kept as $1.panic.serial); booting once more"
-        rc=0
-        run_guest_once "$@" || rc=$?
-    fi
-    return "$rc"
-}
-
-# One boot of run_guest; 126 when the guest kernel panicked.
-run_guest_once() {
     local name=$1 wd=$2 tmo=$3 kernel=$4 initrd=$5 cmdline=$6 src=$7; shift 7
     [[ ${1:-} == -- ]] && shift
-    local x="$wd/$name.xchg.img" serial="$wd/$name.serial" t0 rc=0 panicked=""
+    local x="$wd/$name.xchg.img" serial="$wd/$name.serial" t0 rc=0
     make_xchg "$src" "$x" "${E2E_XCHG_MB:-1024}"
     t0=$(date +%s)
     qemu_boot "$serial" "$tmo" "$kernel" "$initrd" "$cmdline" -- "$@" $(vdisk "$x" xchg raw) &
-    local qpid=$! grace=${E2E_POWEROFF_GRACE:-120} asked=""
+    local qpid=$! grace=${E2E_POWEROFF_GRACE:-120} asked="" every=${E2E_PROGRESS:-0} shown=$t0
+    # install-pool's installer boot is silent for ~10 minutes: progress once a minute by default
+    # (set here, not in install-pool, whose text is part of the pool cache key).
+    [[ $name == install ]] && every=${E2E_PROGRESS:-60}
     # The agent unmounts the exchange disk, syncs, then asks systemd to power off. A Debian 13
     # guest (systemd 257) was seen never finishing that shutdown; once the agent said so and
     # the grace period passed, stop QEMU (the results are already on the unmounted disk).
     while kill -0 "$qpid" 2>/dev/null; do
-        # A panicked guest kernel never recovers (no panic= timeout on the command line): stop
-        # QEMU now instead of waiting for the phase timeout.
-        if grep -aq 'Kernel panic - not syncing' "$serial" 2>/dev/null; then
-            sleep 2; panicked=yes
+        # A panicked guest kernel without panic= on its command line (E2E_CMDLINE) never
+        # recovers: stop QEMU now instead of waiting for the phase timeout. Not when the boot
+        # must fail or may reboot through the firmware (a panic there is the scenario's).
+        if [[ ${E2E_QEMU_REBOOT:-0} != 1 && ${E2E_EXPECT_BOOTFAIL:-0} != 1 ]] &&
+           grep -aq 'Kernel panic - not syncing' "$serial" 2>/dev/null; then
+            sleep 2
             log "$name: guest kernel panicked; stopping QEMU"
             kill "$qpid" 2>/dev/null || true
             break
@@ -161,6 +163,12 @@ run_guest_once() {
             kill "$qpid" 2>/dev/null || true
             break
         fi
+        # E2E_PROGRESS=N: every N seconds, the guest's latest serial line (TCG noise left out),
+        # so a long silent boot (install-pool: ~10 minutes) shows it is alive.
+        if ((every > 0 && $(date +%s) - shown >= every)); then
+            shown=$(date +%s)
+            log "$name: $(( shown - t0 )) s: $(grep -avE "$TCG_NOISE" "$serial" 2>/dev/null | tr -d '\r' | grep -a . | tail -1 | cut -c1-110)"
+        fi
         sleep 5
     done
     wait "$qpid" || rc=$?
@@ -168,13 +176,20 @@ run_guest_once() {
     log "$name: guest ran $(( $(date +%s) - t0 )) s (qemu rc=$rc)"
     rm -rf "$wd/$name.out"
     fetch_xchg "$x" "$wd/$name.out"
-    if [[ -n $panicked ]]; then log "$name: guest kernel panicked; serial:"; grep -a -B2 -A12 -m1 'Oops\|BUG:\|Kernel panic' "$serial" >&2 || tail -30 "$serial" >&2; return 126; fi
-    if [[ $rc == 124 ]]; then log "$name: TIMEOUT after $tmo s; serial tail:"; tail -20 "$serial" >&2; return 124; fi
-    if [[ ! -f $wd/$name.out/agent.status ]]; then log "$name: guest agent never reported; serial tail:"; tail -30 "$serial" >&2; return 125; fi
+    if [[ ! -f $wd/$name.out/agent.status && ${E2E_EXPECT_BOOTFAIL:-0} == 1 ]]; then log "$name: the guest never reached the agent, as this boot must fail"; return 125; fi
+    if [[ ! -f $wd/$name.out/agent.status ]] && grep -aqE 'Oops: |Kernel panic' "$serial" 2>/dev/null; then
+        log "$name: guest kernel crashed; serial:"
+        grep -a -B2 -A12 -m1 -E 'Oops: |Kernel panic' "$serial" >&2 || serial_tail "$serial" 30
+        return 126
+    fi
+    if [[ $rc == 124 ]]; then log "$name: TIMEOUT after $tmo s; serial tail:"; serial_tail "$serial" 20; return 124; fi
+    if [[ ! -f $wd/$name.out/agent.status ]]; then log "$name: guest agent never reported; serial tail:"; serial_tail "$serial" 30; return 125; fi
     return "$(cat "$wd/$name.out/agent.status")"
 }
 
-ZFS_CMDLINE="root=zfs:AUTO rw console=ttyS0 systemd.show_status=0"
+# panic=10: a guest kernel that crashes (seen under TCG: an int3 Oops 3 s into boot, see
+# Docs/E2E.md) reboots after 10 s, and -no-reboot ends QEMU, instead of halting until the timeout.
+ZFS_CMDLINE="root=zfs:AUTO rw console=ttyS0 systemd.show_status=0 panic=10"
 
 # Fresh qcow2 overlays of the pristine pool disks in <workdir>.
 pool_overlays() { # pooldir workdir
@@ -183,7 +198,57 @@ pool_overlays() { # pooldir workdir
     done
 }
 
-# Boot the ZFS-root guest (root=zfs:AUTO, i.e. the pool's bootfs).
+# How a guest boots (E2E_BOOT):
+#   direct (default): QEMU -kernel/-initrd with the pool's (the image's) kernel and initramfs and
+#     root=zfs:AUTO; Debian's zfs initramfs mounts the pool's bootfs. Whatever kernel the BE
+#     holds in its /boot is never booted.
+#   zbm: the way the machine boots. OVMF (Debian's ovmf, q35) with a per-scenario copy of
+#     OVMF_VARS (NVRAM: Boot####, BootOrder, BootNext persist across the scenario's boots), an ESP
+#     disk (serial "esp") holding the ZFSBootMenu stand-in (Tests/e2e/zbm-standin, rule in
+#     Tests/e2e/zbm/init) as \EFI\ZBM\VMLINUZ.EFI + INITRAMFS.IMG behind a "ZFSBootMenu" boot
+#     entry; the stand-in picks the BE (zbm.prefer, else bootfs) and kexecs the newest kernel and
+#     initramfs in that BE's own /boot with its org.zfsbootmenu:commandline.
+E2E_BOOT="${E2E_BOOT:-direct}"
+case $E2E_BOOT in direct|zbm) ;; *) die "E2E_BOOT must be direct or zbm, not $E2E_BOOT" ;; esac
+# The stand-in's own command line (the boot entry's load options) and the BEs' command line
+# (org.zfsbootmenu:commandline on <pool>/ROOT, set by the setup boot as an installer would).
+ZBM_OPTIONS='initrd=\EFI\ZBM\INITRAMFS.IMG console=ttyS0 quiet'
+ZBM_BE_COMMANDLINE="${E2E_ZBM_BE_COMMANDLINE:-rw console=ttyS0 systemd.show_status=0 panic=10}"
+
+# Prepare <workdir> for E2E_BOOT=zbm (no-op for direct): esp.img (GPT, partition 1 FAT32 with
+# the stand-in), OVMF_VARS_4M.fd (fresh copy), then one setup boot of the stand-in (QEMU -kernel
+# through OVMF) that creates the "ZFSBootMenu" boot entry and sets org.zfsbootmenu:commandline.
+#   boot_prepare <pooldir> <workdir>       (after pool_overlays)
+boot_prepare() {
+    local pd=$1 wd=$2 zd mb=160 t0 rc=0
+    [[ $E2E_BOOT == zbm ]] || return 0
+    need mkfs.vfat mmd mcopy sfdisk
+    [[ -r $OVMF_CODE && -r $OVMF_VARS_TEMPLATE ]] || die "OVMF missing: apt-get -o DPkg::Lock::Timeout=600 install -y ovmf"
+    zd="$(E2E_POOL_DIR=$pd "$E2E_DIR/zbm-standin")" || die "cannot build the ZFSBootMenu stand-in"
+    truncate -s "$((mb - 2))M" "$wd/esp.fat"
+    mkfs.vfat -F 32 -n ESP "$wd/esp.fat" >/dev/null
+    mmd -i "$wd/esp.fat" ::/EFI ::/EFI/ZBM
+    mcopy -i "$wd/esp.fat" "$zd/vmlinuz.efi" ::/EFI/ZBM/VMLINUZ.EFI
+    mcopy -i "$wd/esp.fat" "$zd/initramfs.img" ::/EFI/ZBM/INITRAMFS.IMG
+    rm -f "$wd/esp.img"; truncate -s "${mb}M" "$wd/esp.img"
+    printf 'label: gpt\nstart=1MiB, size=%sMiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System Partition"\n' \
+        "$((mb - 2))" | sfdisk -q "$wd/esp.img"
+    dd if="$wd/esp.fat" of="$wd/esp.img" bs=1M seek=1 conv=notrunc status=none
+    rm -f "$wd/esp.fat"
+    cp "$OVMF_VARS_TEMPLATE" "$wd/OVMF_VARS_4M.fd"
+    printf '%s\n' "$zd" >"$wd/zbm-dir"
+    t0=$(date +%s)
+    E2E_OVMF_VARS="$wd/OVMF_VARS_4M.fd" E2E_QEMU_REBOOT=0 qemu_boot "$wd/zbm-setup.serial" 600 \
+        "$zd/vmlinuz.efi" "$zd/initramfs.img" \
+        "console=ttyS0 kldload.zbm-setup=1 kldload.zbm-options=${ZBM_OPTIONS// /+} kldload.be-commandline=${ZBM_BE_COMMANDLINE// /+}" -- \
+        $(vdisk "$wd/pool0.qcow2" pool0) $(vdisk "$wd/pool1.qcow2" pool1) $(vdisk "$wd/esp.img" esp raw) || rc=$?
+    grep -aq 'ZBM-STANDIN: setup done' "$wd/zbm-setup.serial" \
+        || { serial_tail "$wd/zbm-setup.serial" 20; die "ZFSBootMenu stand-in setup boot failed (qemu rc=$rc, $wd/zbm-setup.serial)"; }
+    log "zbm: ESP, NVRAM entry and BE command line ready in $(( $(date +%s) - t0 )) s"
+}
+
+# Boot the ZFS-root guest: E2E_BOOT=direct: root=zfs:AUTO, i.e. the pool's bootfs, with the
+# pool's kernel; E2E_BOOT=zbm: through OVMF and the stand-in (boot_prepare first).
 #   zfs_guest <name> <workdir> <pooldir> <timeout-s> <xchg-src> [extra qemu args...]
 # Uses <workdir>/pool0.qcow2 and pool1.qcow2 (see pool_overlays).
 zfs_guest() {
@@ -191,5 +256,41 @@ zfs_guest() {
     local disks=()
     [[ -e $wd/pool0.qcow2 ]] && disks+=($(vdisk "$wd/pool0.qcow2" pool0))
     [[ -e $wd/pool1.qcow2 ]] && disks+=($(vdisk "$wd/pool1.qcow2" pool1))
-    run_guest "$name" "$wd" "$tmo" "$pd/vmlinuz" "$pd/initrd.img" "${E2E_CMDLINE:-$ZFS_CMDLINE}" "$src" -- "${disks[@]}" "$@"
+    if [[ $E2E_BOOT == zbm ]]; then
+        [[ -e $wd/esp.img && -e $wd/OVMF_VARS_4M.fd ]] || die "zbm boot without boot_prepare ($wd)"
+        disks+=($(vdisk "$wd/esp.img" esp raw))
+        if [[ -n ${E2E_ZBM_PREFER:-} ]]; then
+            # What choosing a BE in ZFSBootMenu's menu does: the stand-in (handed to OVMF by
+            # QEMU, not from the ESP) with zbm.prefer=<BE> on its command line.
+            local zd; zd="$(cat "$wd/zbm-dir")"
+            E2E_OVMF_VARS="$wd/OVMF_VARS_4M.fd" run_guest "$name" "$wd" "$tmo" "$zd/vmlinuz.efi" "$zd/initramfs.img" \
+                "console=ttyS0 quiet zbm.prefer=$E2E_ZBM_PREFER" "$src" -- "${disks[@]}" "$@"
+        else
+            E2E_OVMF_VARS="$wd/OVMF_VARS_4M.fd" run_guest "$name" "$wd" "$tmo" "" "" "" "$src" -- "${disks[@]}" "$@"
+        fi
+    else
+        run_guest "$name" "$wd" "$tmo" "$pd/vmlinuz" "$pd/initrd.img" "${E2E_CMDLINE:-$ZFS_CMDLINE}" "$src" -- "${disks[@]}" "$@"
+    fi
+}
+
+# Harmless kernel messages of a TCG guest (emulation is slow and -cpu max advertises VMX, so
+# the kvm module loads): RCU stall and soft-lockup reports with their register and stack dumps
+# (up to the closing </TASK> or </IRQ>), "kvm: ..." lines. They are not failures. tcg_quiet
+# filters a serial log on stdin and counts what it dropped in the file named by $1;
+# serial_tail prints the end of a serial log without them and says how many lines it left out.
+TCG_NOISE='rcu: INFO: rcu_.*stall|watchdog: BUG: soft lockup|kvm: |kvm_intel: |clocksource: Long readout interval|clocksource: .*read-back delay'
+tcg_quiet() { # countfile < serial
+    awk -v cf="$1" -v re="$TCG_NOISE" '
+        inblk { n++; if ($0 ~ /<\/TASK>|<\/IRQ>|^\[ *[0-9.]+\] ---\[ end/) inblk = 0; next }
+        $0 ~ /rcu: INFO: rcu_.*stall|watchdog: BUG: soft lockup/ { n++; inblk = 1; next }
+        $0 ~ re { n++; next }
+        { print }
+        END { print n + 0 > cf }'
+}
+serial_tail() { # serial-log [lines]
+    local f=$1 n=${2:-30} cf noise
+    cf=$(mktemp)
+    tcg_quiet "$cf" <"$f" | tail -n "$n" >&2
+    noise=$(cat "$cf"); rm -f "$cf"
+    ((${noise:-0} == 0)) || log "($noise harmless TCG kernel lines left out: RCU stalls, soft lockups, kvm:, clocksource; see Docs/E2E.md)"
 }
