@@ -235,6 +235,7 @@ public struct AutoCheckpoint: Sendable {
                 "[kbe] auto-checkpoint: retention (keep \(max(options.keep, 1)) per origin) \(verb) \(list)"
                     + (spared.isEmpty ? "" : "; kept because of clones: \(result.spared.joined(separator: ", "))"))
         }
+        result.warnings += CheckpointMetrics.refreshAfterKBE(manager)
         return result
     }
 

@@ -54,6 +54,17 @@ public struct KBEInvocation: Sendable, Hashable {
 
     /// Parses `kbe [global options] COMMAND [options] [arguments]` (options may also follow
     /// the command and its arguments).
+    /// Commands that make, destroy or move checkpoints or boot environments (kbe rewrites the
+    /// checkpoint metrics after them, `CheckpointMetrics`). auto-checkpoint does it itself.
+    public var changesCheckpoints: Bool {
+        switch action {
+        case .createCheckpoint, .createEnvironment, .activate, .rollback, .destroy, .rename, .movePackageDatabase:
+            return true
+        case .help, .version, .list, .mount, .umount, .describe, .diff, .autoCheckpoint:
+            return false
+        }
+    }
+
     public static func parse(_ arguments: [String]) throws(UsageError) -> KBEInvocation {
         // Find the subcommand: the first word that is not an option or a global option's value.
         let valueOptions = Set(KBECommand.globalSpecs.filter { if case .value = $0.kind { return true } else { return false } }
@@ -412,7 +423,7 @@ public enum KBECommand {
     ) -> Result {
         let manager = BootEnvironmentManager(context: context, options: inv.options, ask: ask, progress: progress)
         do {
-            let output: KBEOutput
+            var output: KBEOutput
             var table: String? = nil
             switch inv.action {
             case .list(let checkpoints, let scripted, let exact):
@@ -442,6 +453,10 @@ public enum KBECommand {
             case .autoCheckpoint(let options, let strict):
                 return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)
+            }
+            // The node_exporter textfile of the checkpoints, after a command that changed them.
+            if inv.changesCheckpoints {
+                for warning in CheckpointMetrics.refreshAfterKBE(manager) { output.warn(warning) }
             }
             let stderr = output.warnings.map { $0 + "\n" }.joined()
             if inv.json { return Result(stdout: output.report.json() + "\n", stderr: stderr, exitCode: 0) }

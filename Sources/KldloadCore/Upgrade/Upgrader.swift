@@ -491,16 +491,27 @@ struct Session {
         }
     }
 
-    /// The node_exporter textfile (`UpgradeMetrics`), when a directory is configured; never on
-    /// `--dry-run`. A failure to write is a warning in the log, not a change of the result.
+    /// The node_exporter textfiles, when a directory is configured; never on `--dry-run`:
+    /// `UpgradeMetrics` (the run), then `CheckpointMetrics` (the checkpoints as listed now) when
+    /// the run found its boot environment. A failure to write is a warning in the log, not a
+    /// change of the result.
     mutating func writeMetrics() {
         guard let dir = options.metricsDirectory, !options.dryRun else { return }
-        let path = FilePath.trimmingTrailingSlashes(dir) + "/" + UpgradeMetrics.fileName
+        var failures: [String] = []
         do {
-            try context.files.write(Data(UpgradeMetrics.render(report, finishedAt: context.now()).utf8), to: path)
+            try Textfile.write(UpgradeMetrics.render(report, finishedAt: context.now()), named: UpgradeMetrics.fileName,
+                               in: dir, files: context.files)
         } catch {
-            report.warnings.append("metrics not written to \(path): \(error)")
-            log.record("WARNING: metrics not written to \(path): \(error)")
+            failures.append("metrics not written to \(FilePath.trimmingTrailingSlashes(dir))/\(UpgradeMetrics.fileName): \(error)")
+        }
+        if report.bootEnvironment != nil,
+            let failure = CheckpointMetrics.refresh(BootEnvironmentManager(context: context), directory: FilePath.trimmingTrailingSlashes(dir))
+        {
+            failures.append(failure)
+        }
+        for failure in failures {
+            report.warnings.append(failure)
+            log.record("WARNING: " + failure)
         }
     }
 
