@@ -72,6 +72,7 @@ public enum Fuzzer {
         Target(name: "mount table") { t throws(ParseError) in _ = try MountTable.parse(t) },
         Target(name: "dkms status") { t throws(ParseError) in _ = try DKMSStatusParser.parse(t, stderr: t) },
         Target(name: "dkms autoinstall") { t throws(ParseError) in _ = DKMSAutoinstallOutput.parse(t, kernel: "6.1.0-18-amd64") },
+        Target(name: "dkms signing key lines") { t throws(ParseError) in _ = DKMSSigningOutput.scan(t) },
         Target(name: "rpm -qa") { t throws(ParseError) in _ = try RPMQueryParser.parse(t) },
         Target(name: "dpkg-query") { t throws(ParseError) in _ = try DpkgQueryParser.parseEntries(t) },
         Target(name: "package databases → diff (dpkg status, pacman desc)") { t throws(ParseError) in
