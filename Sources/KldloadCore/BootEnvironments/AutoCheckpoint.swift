@@ -92,18 +92,25 @@ public struct AutoCheckpoint: Sendable {
 
     // MARK: - Pure parts
 
+    static let columns = ["name", "creation", originProperty, kupgradeProperty]
+
     public static func listCommand(bootEnvironment: String) -> Command {
-        Command([
-            "zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation",
-            "-o", "name,creation,\(originProperty),\(kupgradeProperty)", bootEnvironment,
-        ])
+        SnapshotListing.command(of: bootEnvironment, columns: columns, form: .text)
+    }
+
+    /// The listing in either form (`-j --json-int` on OpenZFS 2.3+).
+    public static func listQuery(bootEnvironment: String) -> ZFSQuery<[Row]> {
+        SnapshotListing.query(of: bootEnvironment, columns: columns) { (s: [Snapshot]) throws(ParseError) -> [Row] in try rows(s) }
     }
 
     /// Rows of `listCommand`'s output. A line without four tab-separated fields, a name without
     /// `@` or a creation that is not a number is a `ParseError` naming the line.
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
-        let snapshots = try ZFSListParser.parseSnapshots(text, columns: ["name", "creation", originProperty, kupgradeProperty])
+        try rows(ZFSListParser.parseSnapshots(text, columns: columns))
+    }
+
+    static func rows(_ snapshots: [Snapshot]) throws(ParseError) -> [Row] {
         var rows: [Row] = []
         rows.reserveCapacity(snapshots.count)
         for (i, s) in snapshots.enumerated() {
@@ -228,20 +235,19 @@ public struct AutoCheckpoint: Sendable {
                 "[kbe] auto-checkpoint: retention (keep \(max(options.keep, 1)) per origin) \(verb) \(list)"
                     + (spared.isEmpty ? "" : "; kept because of clones: \(result.spared.joined(separator: ", "))"))
         }
+        result.warnings += CheckpointMetrics.refreshAfterKBE(manager)
         return result
     }
 
     func listRows(_ dataset: String) throws(KBEError) -> [Row] {
-        let r: CommandResult
-        do { r = try manager.context.runner.run(Self.listCommand(bootEnvironment: dataset)) } catch {
-            throw KBEError.from(error, doing: "listing checkpoints of \(dataset)")
-        }
+        let answer = try manager.read(Self.listQuery(bootEnvironment: dataset), doing: "listing checkpoints of \(dataset)")
+        let r = answer.result
         guard r.status.isSuccess else {
             throw KBEError(
                 .commandFailed,
                 "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        do { return try Self.parse(r.stdout) } catch { throw KBEError.parse(error) }
+        do { return try answer.value() } catch { throw KBEError.parse(error) }
     }
 
     static func describeAge(_ seconds: UInt64) -> String {

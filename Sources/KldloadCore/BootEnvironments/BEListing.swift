@@ -3,8 +3,8 @@ import Foundation
 /// One dataset or snapshot of the BE root as kbe needs it, from the single listing call
 /// `BEListing.command(beRoot:)`.
 ///
-/// The text is parsed by the shared `ZFSListParser` / `ZFSGetParser` / `ZpoolGetParser`;
-/// this type is kbe's typed view of one row.
+/// The text is parsed by the shared `ZFSListParser` / `ZFSGetParser` / `ZpoolGetParser`, the
+/// JSON of OpenZFS 2.3+ by `ZFSJSONParser`; this type is kbe's typed view of one row.
 public struct BERecord: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, Codable { case filesystem, volume, snapshot, bookmark }
     public var name: String
@@ -60,12 +60,28 @@ public enum BEListing {
         "mounted", "origin", "clones", "creation", descriptionProperty,
     ]
 
-    /// The one `zfs list` call `kbe list` makes (plus `zpool get bootfs`).
+    /// The one `zfs list` call `kbe list` makes (plus `zpool get bootfs`), as text.
     public static func command(root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot") -> Command {
-        var argv = ["zfs", "list", "-Hp", "-t", types]
+        listCommand(format: ["-Hp"], root: root, depth: depth, types: types)
+    }
+
+    /// The same listing as JSON (OpenZFS 2.3+): `-j --json-int` instead of `-Hp`.
+    public static func jsonCommand(root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot") -> Command {
+        listCommand(format: ["-j", "--json-int"], root: root, depth: depth, types: types)
+    }
+
+    static func listCommand(format: [String], root: String, depth: Int?, types: String) -> Command {
+        var argv = ["zfs", "list"] + format + ["-t", types]
         if let depth { argv += ["-d", String(depth)] } else { argv.append("-r") }
         argv += ["-o", columns.joined(separator: ","), root]
         return Command(argv)
+    }
+
+    /// The listing in whichever form the OpenZFS release offers (`SystemContext.openZFS`).
+    public static func query(root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot") -> ZFSQuery<[BERecord]> {
+        ZFSQuery(text: command(root: root, depth: depth, types: types), json: jsonCommand(root: root, depth: depth, types: types),
+                 parseText: { (t: String) throws(ParseError) -> [BERecord] in try parse(t) },
+                 parseJSON: { (t: String) throws(ParseError) -> [BERecord] in try parseJSON(t) })
     }
 
     /// Parses the output of `command(root:)` with the shared `ZFSListParser` (tab-separated
@@ -80,7 +96,6 @@ public enum BEListing {
         for i in 0..<table.rowCount {
             func str(_ k: Int) -> String { table.string(row: i, column: k) }
             func isDash(_ k: Int) -> Bool { table.withField(row: i, column: k) { $0.count == 1 && $0[0] == 0x2D } }
-            func opt(_ k: Int) -> String? { isDash(k) ? nil : str(k) }
             func num(_ k: Int) throws(ParseError) -> UInt64? {
                 // `-` → nil; otherwise what `UInt64(String)` accepts: an optional `+`, then
                 // one or more ASCII digits, no overflow.
@@ -108,27 +123,57 @@ public enum BEListing {
                 }
                 return value
             }
-            let name = str(0)
-            let type = str(1)
-            guard let kind = BERecord.Kind(rawValue: type) else {
-                throw ParseError(
-                    source: "zfs list -Hp", line: i + 1, text: name, reason: "unknown type '\(type)'")
-            }
-            let clones = isDash(10) ? [] : str(10).split(separator: ",").map(String.init)
             let mounted: Bool? = table.withField(row: i, column: 8) { b in
                 if b.elementsEqual("yes".utf8) { return true }
                 if b.elementsEqual("no".utf8) { return false }
                 return nil
             }
-            records.append(
-                BERecord(
-                    name: name, kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
-                    referenced: try num(4) ?? 0, available: try num(5), mountpoint: opt(6), canmount: opt(7),
-                    mounted: mounted, origin: opt(9),
-                    clones: clones, creation: try num(11).map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                    description: opt(12)))
+            records.append(try record(row: i, source: "zfs list -Hp", string: str, isDash: isDash, number: num, mounted: mounted))
         }
         return records
+    }
+
+    /// The output of `jsonCommand(root:)` → the records `parse` gives for the `-Hp` text of the
+    /// same state. A value is read as it is, newlines and TABs included: JSON escapes them.
+    public static func parseJSON(_ text: String) throws(ParseError) -> [BERecord] {
+        let source = "zfs list -j"
+        let datasets = try ZFSJSONParser.datasets(text, columns: columns)
+        var records: [BERecord] = []
+        records.reserveCapacity(datasets.count)
+        for (i, d) in datasets.enumerated() {
+            let v = d.properties.values
+            func num(_ k: Int) throws(ParseError) -> UInt64? {
+                if v[k] == "-" { return nil }
+                guard let n = UInt64(v[k]) else {
+                    throw ParseError(source: source, line: i + 1, text: d.name,
+                                     reason: "\(columns[k]) is not an exact number: '\(v[k])' (was --json-int given?)")
+                }
+                return n
+            }
+            let mounted: Bool? = v[8] == "yes" ? true : v[8] == "no" ? false : nil
+            records.append(try record(row: i, source: source, string: { v[$0] }, isDash: { v[$0] == "-" },
+                                      number: num, mounted: mounted))
+        }
+        return records
+    }
+
+    /// One record from the fields of one row, in `columns` order (both forms).
+    @inline(__always)
+    static func record(row i: Int, source: String, string str: (Int) -> String, isDash: (Int) -> Bool,
+                       number num: (Int) throws(ParseError) -> UInt64?, mounted: Bool?) throws(ParseError) -> BERecord {
+        func opt(_ k: Int) -> String? { isDash(k) ? nil : str(k) }
+        let name = str(0)
+        let type = str(1)
+        guard let kind = BERecord.Kind(rawValue: type) else {
+            throw ParseError(source: source, line: i + 1, text: name, reason: "unknown type '\(type)'")
+        }
+        let clones = isDash(10) ? [] : str(10).split(separator: ",").map(String.init)
+        return BERecord(
+            name: name, kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
+            referenced: try num(4) ?? 0, available: try num(5), mountpoint: opt(6), canmount: opt(7),
+            mounted: mounted, origin: opt(9),
+            clones: clones, creation: try num(11).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+            description: opt(12))
     }
 
     /// `zpool get -Hp bootfs POOL` → the bootfs value (nil when unset, `-`).
@@ -138,6 +183,14 @@ public enum BEListing {
         ZpoolGetParser.value("bootfs", pool: pool, in: try ZpoolGetParser.parse(text))
     }
 
+    /// `zpool get bootfs POOL` in either form.
+    public static func bootfsQuery(pool: String) -> ZFSQuery<String?> {
+        ZFSQuery(text: bootfsCommand(pool: pool), json: Command(["zpool", "get", "-j", "--json-int", "bootfs", pool]),
+                 parseText: { (t: String) throws(ParseError) -> String? in try parseBootfs(t, pool: pool) },
+                 parseJSON: { (t: String) throws(ParseError) -> String? in
+                     ZpoolGetParser.value("bootfs", pool: pool, in: try ZFSJSONParser.properties(t)) })
+    }
+
     /// `zfs get -Hp -s local all DATASET` → property → value (local properties only).
     public static func localPropertiesCommand(_ dataset: String) -> Command {
         Command(["zfs", "get", "-Hp", "-s", "local", "all", dataset])
@@ -145,5 +198,13 @@ public enum BEListing {
 
     public static func parseProperties(_ text: String) throws(ParseError) -> [(String, String)] {
         try ZFSGetParser.parse(text).map { ($0.name, $0.rawValue) }
+    }
+
+    /// `zfs get -s local all DATASET` in either form (property, value).
+    public static func localPropertiesQuery(_ dataset: String) -> ZFSQuery<[(String, String)]> {
+        ZFSQuery(text: localPropertiesCommand(dataset), json: Command(["zfs", "get", "-j", "--json-int", "-s", "local", "all", dataset]),
+                 parseText: { (t: String) throws(ParseError) -> [(String, String)] in try parseProperties(t) },
+                 parseJSON: { (t: String) throws(ParseError) -> [(String, String)] in
+                     try ZFSJSONParser.properties(t).map { ($0.name, $0.rawValue) } })
     }
 }

@@ -64,6 +64,17 @@ public struct KBEInvocation: Sendable, Hashable {
 
     /// Parses `kbe [global options] COMMAND [options] [arguments]` (options may also follow
     /// the command and its arguments).
+    /// Commands that make, destroy or move checkpoints or boot environments (kbe rewrites the
+    /// checkpoint metrics after them, `CheckpointMetrics`). auto-checkpoint does it itself.
+    public var changesCheckpoints: Bool {
+        switch action {
+        case .createCheckpoint, .createEnvironment, .activate, .activateTrial, .rollback, .destroy, .rename, .movePackageDatabase:
+            return true
+        case .help, .version, .list, .mount, .umount, .describe, .diff, .autoCheckpoint, .confirm, .cancelTrial, .trialCheck:
+            return false
+        }
+    }
+
     public static func parse(_ arguments: [String]) throws(UsageError) -> KBEInvocation {
         // Find the subcommand: the first word that is not an option or a global option's value.
         let valueOptions = Set(KBECommand.globalSpecs.filter { if case .value = $0.kind { return true } else { return false } }
@@ -452,9 +463,20 @@ public enum KBECommand {
             return Result(stdout: versionText + "\n", stderr: "", exitCode: 0)
         default: break
         }
+        var result = runCommand(inv, context: context, ask: ask, progress: progress, timeZone: timeZone)
+        // A JSON answer of zfs/zpool that had to be read again as text: worth knowing, never fatal.
+        let fallbacks = context.openZFS.fallbacks.map { "[kbe] warning: " + $0 + "\n" }.joined()
+        result.stderr = fallbacks + result.stderr
+        return result
+    }
+
+    static func runCommand(
+        _ inv: KBEInvocation, context: SystemContext, ask: (@Sendable (String) -> String?)?,
+        progress: ProgressSink?, timeZone: TimeZone
+    ) -> Result {
         let manager = BootEnvironmentManager(context: context, options: inv.options, ask: ask, progress: progress)
         do {
-            let output: KBEOutput
+            var output: KBEOutput
             var table: String? = nil
             switch inv.action {
             case .list(let checkpoints, let scripted, let exact):
@@ -488,6 +510,10 @@ public enum KBECommand {
             case .autoCheckpoint(let options, let strict):
                 return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)
+            }
+            // The node_exporter textfile of the checkpoints, after a command that changed them.
+            if inv.changesCheckpoints {
+                for warning in CheckpointMetrics.refreshAfterKBE(manager) { output.warn(warning) }
             }
             let stderr = output.warnings.map { $0 + "\n" }.joined()
             if inv.json { return Result(stdout: output.report.json() + "\n", stderr: stderr, exitCode: 0) }

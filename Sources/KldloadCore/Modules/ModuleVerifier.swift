@@ -173,6 +173,7 @@ public struct ModuleVerifier: Sendable {
                         detail: outcome.headersMissing ?? "\(command) failed (\(outcome.status))"))
                 }
                 report.dkms += outcome.outcomes
+                report.dkmsSigningKey = outcome.signingKey
                 if zfsRebuildable {
                     let before = report.zfs
                     report.zfs = checkZFS(rescan(kernel), dkms: dkms).map { c in
@@ -438,6 +439,7 @@ public struct ModuleVerifier: Sendable {
         var status: TerminationStatus
         var anonymousBuildExclusive: Bool
         var headersMissing: String?
+        var signingKey: DKMSSigningOutput.Event? = nil
     }
 
     private func runAutoinstall(_ command: Command, kernel: String) -> AutoinstallRun {
@@ -450,8 +452,10 @@ public struct ModuleVerifier: Sendable {
                                                               detail: "could not run \(command): \(error)")],
                                   status: .exited(127), anonymousBuildExclusive: false, headersMissing: nil)
         }
-        let parsed = DKMSAutoinstallOutput.parse(result.stdout + "\n" + result.stderr, kernel: kernel)
+        let text = result.stdout + "\n" + result.stderr
+        let parsed = DKMSAutoinstallOutput.parse(text, kernel: kernel)
         return AutoinstallRun(outcomes: parsed.outcomes, status: result.status,
-                              anonymousBuildExclusive: parsed.anonymousBuildExclusive, headersMissing: parsed.headersMissing)
+                              anonymousBuildExclusive: parsed.anonymousBuildExclusive, headersMissing: parsed.headersMissing,
+                              signingKey: DKMSSigningOutput.scan(text))
     }
 }

@@ -29,17 +29,22 @@ public enum Retention {
 
     /// The columns of the one `zfs list` call retention makes.
     public static func listCommand(bootEnvironment: String) -> Command {
-        Command([
-            "zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation",
-            "-o", columns.joined(separator: ","), bootEnvironment,
-        ])
+        SnapshotListing.command(of: bootEnvironment, columns: columns, form: .text)
+    }
+
+    /// The listing in either form (`-j --json-int` on OpenZFS 2.3+).
+    public static func listQuery(bootEnvironment: String) -> ZFSQuery<[Row]> {
+        SnapshotListing.query(of: bootEnvironment, columns: columns) { (s: [Snapshot]) throws(ParseError) -> [Row] in try rows(s) }
     }
 
     /// Rows of `listCommand`'s output; lines that do not have four tab-separated fields are
     /// a `ParseError` naming the line (retention must not act on a misread listing).
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
-        let snapshots = try ZFSListParser.parseSnapshots(text, columns: columns)
+        try rows(ZFSListParser.parseSnapshots(text, columns: columns))
+    }
+
+    static func rows(_ snapshots: [Snapshot]) throws(ParseError) -> [Row] {
         var rows: [Row] = []
         rows.reserveCapacity(snapshots.count)
         for (i, s) in snapshots.enumerated() {

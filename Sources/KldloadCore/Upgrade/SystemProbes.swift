@@ -17,20 +17,34 @@ struct SystemProbes {
     /// `zpool get -Hp bootfs,health,free,size,allocated POOL` (scripted, exact numbers) and
     /// `zpool status -x POOL` ("pool 'rpool' is healthy", or the full status when it is not,
     /// including a resilver in progress; the status/action text is shown on refusal).
+    /// On OpenZFS 2.3+ `zpool get -j --json-int …` and `zpool status -j --json-int POOL`.
     static func poolGet(_ name: String) -> Command {
         Command(["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", name])
     }
 
+    static func poolGetQuery(_ name: String) -> ZFSQuery<[ZFSProperty]> {
+        ZFSQuery(text: poolGet(name), json: Command(["zpool", "get", "-j", "--json-int", "bootfs,health,free,size,allocated", name]),
+                 parseText: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZpoolGetParser.parse(t) },
+                 parseJSON: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZFSJSONParser.properties(t) })
+    }
+
+    static func poolStatusQuery(_ name: String) -> ZFSQuery<ZpoolStatusReport> {
+        ZFSQuery(text: Command(["zpool", "status", "-x", name]), json: Command(["zpool", "status", "-j", "--json-int", name]),
+                 parseText: { (t: String) throws(ParseError) -> ZpoolStatusReport in try ZpoolStatusParser.parse(t) },
+                 parseJSON: { (t: String) throws(ParseError) -> ZpoolStatusReport in try ZFSJSONParser.zpoolStatus(t) })
+    }
+
     func pool(_ name: String) throws(UpgradeError) -> PoolFacts {
-        let get: CommandResult
-        do { get = try context.runner.run(Self.poolGet(name)) } catch {
+        let answer: ZFSAnswer<[ZFSProperty]>
+        do { answer = try context.openZFS.read(Self.poolGetQuery(name), runner: context.runner) } catch {
             throw .stepFailed(step: "zpool get", error: error.description)
         }
+        let get = answer.result
         guard get.status.isSuccess else {
             throw .stepFailed(step: "zpool get \(name)", error: "\(get.status)" + lastError(get))
         }
         let props: [ZFSProperty]
-        do { props = try ZpoolGetParser.parse(get.stdout) } catch {
+        do { props = try answer.value() } catch {
             throw .stepFailed(step: "reading zpool get", error: error.description)
         }
         guard let health = ZpoolGetParser.value("health", pool: name, in: props) else {
@@ -39,13 +53,13 @@ struct SystemProbes {
         var facts = PoolFacts(name: name, health: PoolState(health).description,
                               free: ZpoolGetParser.value("free", pool: name, in: props).flatMap { UInt64($0) },
                               resilvering: false, statusLines: [])
-        if let status = try? context.runner.run(Command(["zpool", "status", "-x", name])), status.status.isSuccess,
-            let parsed = try? ZpoolStatusParser.parse(status.stdout), let p = parsed.pool(named: name)
+        if let status = try? context.openZFS.read(Self.poolStatusQuery(name), runner: context.runner), status.result.status.isSuccess,
+            let parsed = try? status.value(), let p = parsed.pool(named: name)
         {
             facts.resilvering = p.isResilvering
             if let s = p.status { facts.statusLines.append("status: " + s) }
             if let a = p.action { facts.statusLines.append("action: " + a) }
-            if let scan = p.scan { facts.statusLines.append("scan: " + scan.text) }
+            if let scan = p.scan { facts.statusLines.append("scan: " + scan.sentence) }
         }
         return facts
     }

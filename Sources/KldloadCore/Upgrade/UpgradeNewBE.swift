@@ -310,7 +310,8 @@ extension Session {
         runAutoremove(driver: driver, runner: runner, wrap: wrap)
 
         // 9–10. the new BE's kernels, with the existing verifier, rooted at its mountpoint.
-        let (verification, signing): (ModuleVerification, SigningReport)
+        let verification: ModuleVerification
+        var signing: SigningReport
         if ran {
             var rooted = context
             rooted.files = inside
@@ -320,6 +321,7 @@ extension Session {
                 log.record(text.hasPrefix("[kupgrade] ") ? String(text.dropFirst("[kupgrade] ".count)) : text)
             }
             (verification, signing) = upgrader.moduleStep.run(rooted, sink, plan.newKernels)
+            noteDKMSSigningKey(&signing, verification: verification, sink: sink)
             report.modules = verification
             report.signing = signing
         } else {
