@@ -2,7 +2,9 @@
 # the system's health). kupgrade --new-be upgrade-b arms upgrade-b as a trial.
 . ./lib-new-be.sh
 install_bins
-expect_eq "root dataset" rpool/ROOT/upgrade-a "$(root_dataset)"
+expect_eq "root dataset after a power cycle (the confirmed trial is the default)" rpool/ROOT/upgrade-a "$(root_dataset)"
+expect_eq "bootfs after a power cycle" rpool/ROOT/upgrade-a "$(bootfs)"
+expect_eq "BootCurrent (the ZFSBootMenu entry, not the trial's)" 0100 "$(efivar_hex BootCurrent)"
 r=/tmp/pkg-demo-3.0; rm -rf "$r"
 mkdir -p "$r/DEBIAN" "$r/usr/bin" "$r/usr/share/kldload-demo" "$r/etc/systemd/system/boot-complete.target.requires"
 printf 'Package: kldload-demo\nVersion: 3.0\nArchitecture: all\nMaintainer: kldload e2e <e2e@localhost>\nDescription: kldload e2e demo package\n 3.0 breaks the health check.\n' >"$r/DEBIAN/control"
