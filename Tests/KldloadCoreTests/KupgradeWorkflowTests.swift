@@ -93,6 +93,7 @@ final class KupgradeRig: @unchecked Sendable {
             rows.append("rpool/ROOT/default@\(name)\tsnapshot\t1000\t-\t3900000000\t-\t-\t-\t-\t-\t-\t1774100000\t-")
         }
         runner.on(Self.listing, stdout: rows.joined(separator: "\n") + "\n")
+        runner.on(PairedData.command(pool: "rpool").argv)  // nothing paired
     }
 
     /// The rest of a Debian run after `healthyPool()` and `aptPlan()`: the checkpoint, the
@@ -285,7 +286,7 @@ struct KupgradeWorkflowTests {
         #expect(rig.runner.invocations == [
             KupgradeRig.bootfs, KupgradeRig.listing,
             KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
-            KupgradeRig.bootfs, KupgradeRig.listing, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
+            KupgradeRig.bootfs, KupgradeRig.listing, PairedData.command(pool: "rpool").argv, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
             Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
         ])
         let text = rig.output.text

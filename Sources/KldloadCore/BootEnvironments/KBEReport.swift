@@ -59,6 +59,8 @@ public struct KBEReport: Sendable, Codable, Hashable {
     public var nextBootKernel: String?
     public var mountpoint: String?
     public var packageDatabase: PackageDatabaseStatus?
+    /// Datasets paired with the boot environments (`kbe list --json`, and where a command used them).
+    public var pairedDatasets: [String]?
     /// `kbe diff`: packages, kernels and (--files) file changes between two sides.
     public var diff: BEDiff?
     /// `kbe --version --json`.

@@ -313,7 +313,10 @@ struct Session {
         // With the package database inside the BE, booting a clone of the checkpoint is the
         // non-destructive way back. With it on a separate dataset, only rolling both back
         // together is consistent (kbe refuses to activate a checkpoint there; DESIGN.md #3).
-        report.rollbackCommand = pkgdb == nil ? "kbe activate \(name) && reboot" : "kbe rollback \(name) && reboot"
+        // Paired datasets (Docs/KBE.md): kbe needs a choice for them; the printed way back takes
+        // the data along (activation clones it, nothing is destroyed).
+        let withData = (created.report.pairedDatasets ?? []).isEmpty ? "" : " --with-data"
+        report.rollbackCommand = pkgdb == nil ? "kbe activate \(name)\(withData) && reboot" : "kbe rollback \(name)\(withData) && reboot"
         say("snapshot: \(snapshots.joined(separator: ", ")) (instant)")
 
         // 7. the transaction. From here on nothing stops the later steps, except an interrupt:

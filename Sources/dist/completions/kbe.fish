@@ -18,7 +18,7 @@ function __kbe_names --argument-names kind
     end
 end
 
-set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff move-pkgdb auto-checkpoint help
+set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff move-pkgdb auto-checkpoint pair unpair help
 complete -c kbe -f
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a list -d 'list boot environments'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a create -d 'take a checkpoint or create a BE'
@@ -32,6 +32,8 @@ complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a describe -d 'set o
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a diff -d 'what changed between two BEs or checkpoints'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a move-pkgdb -d 'move the package database into the boot environment'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a auto-checkpoint -d 'checkpoint for a package-manager hook'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a pair -d 'snapshot a data dataset with every checkpoint'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a unpair -d 'stop snapshotting a paired dataset'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show help'
 
 complete -c kbe -s h -l help -d 'show help'
@@ -50,6 +52,8 @@ complete -c kbe -n '__fish_seen_subcommand_from create' -l be -d 'create a boot 
 complete -c kbe -n '__fish_seen_subcommand_from create' -s e -l source -x -a '(__kbe_names all)' -d 'source'
 complete -c kbe -n '__fish_seen_subcommand_from create' -s d -l description -x -d 'description'
 complete -c kbe -n '__fish_seen_subcommand_from activate rollback' -l allow-split-pkgdb -d 'allow a split package database'
+complete -c kbe -n '__fish_seen_subcommand_from activate rollback' -l with-data -d 'paired datasets too'
+complete -c kbe -n '__fish_seen_subcommand_from activate rollback' -l without-data -d 'leave the paired datasets'
 complete -c kbe -n '__fish_seen_subcommand_from destroy delete' -s o -l keep-origin -d 'keep the origin checkpoint'
 complete -c kbe -n '__fish_seen_subcommand_from mount' -s r -l read-only -d 'mount read-only'
 complete -c kbe -n '__fish_seen_subcommand_from diff' -l files -d 'list changed files (zfs diff)'
@@ -62,4 +66,5 @@ complete -c kbe -n '__fish_seen_subcommand_from auto-checkpoint' -l strict -d 'r
 complete -c kbe -n '__fish_seen_subcommand_from activate destroy delete describe diff' -a '(__kbe_names all)'
 complete -c kbe -n '__fish_seen_subcommand_from rollback' -a '(__kbe_names checkpoints)'
 complete -c kbe -n '__fish_seen_subcommand_from rename mount umount unmount' -a '(__kbe_names be)'
+complete -c kbe -n '__fish_seen_subcommand_from pair unpair' -a '(zfs list -H -o name -t filesystem,volume 2>/dev/null)'
 complete -c kbe -n '__fish_seen_subcommand_from help' -a "$cmds"
