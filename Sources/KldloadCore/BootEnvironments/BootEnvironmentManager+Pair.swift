@@ -191,7 +191,10 @@ extension BootEnvironmentManager {
                 throw KBEError(
                     .usage,
                     "\(paired.joined(separator: ", ")) \(paired.count == 1 ? "is" : "are") paired with the boot environments: say whether \(paired.count == 1 ? "it is" : "they are") \(verb) with \(cp.fullName)",
-                    hint: "pass --with-data (the data goes back to @\(cp.name) too) or --without-data (the data stays as it is now); kbe never chooses for you")
+                    hint: (verb == "cloned"
+                        ? "pass --with-data (the new boot environment gets a clone of the data as of @\(cp.name); nothing is destroyed)"
+                        : "pass --with-data (the data goes back to @\(cp.name) too; what was written since is lost)")
+                        + " or --without-data (the data stays as it is now); kbe never chooses for you")
             }
             var text = pairedSummary(paired, missing: missing, checkpoint: cp)
             text.append("Type 'with-data' to have them \(verb) too, 'without-data' to leave them as they are; anything else aborts: ")
@@ -233,8 +236,14 @@ extension BootEnvironmentManager {
                 continue
             }
             var line = "  \(ds): " + (written[ds].map { "\(humanSize($0)) written since @\(cp.name)" } ?? "written since @\(cp.name) unknown")
-            if let r = try? run(PairedData.diffCommand(ds + "@" + cp.name), doing: "zfs diff"), r.status.isSuccess {
-                line += PairedData.newestChange(r.stdout).map { ", newest change \(formatter.string(from: $0))" } ?? ", no file changed"
+            // zfs diff needs the dataset mounted ("Cannot diff an unmounted snapshot", OpenZFS 2.3.9).
+            if let r = try? run(PairedData.diffCommand(ds + "@" + cp.name), doing: "zfs diff") {
+                if r.status.isSuccess {
+                    line += PairedData.newestChange(r.stdout).map { ", newest change \(formatter.string(from: $0))" } ?? ", no file changed"
+                } else {
+                    let why = r.stderr.split(separator: "\n").first.map { String($0) } ?? "\(r.status)"
+                    line += ", newest change unknown (zfs diff: \(why))"
+                }
             } else {
                 line += ", newest change unknown"
             }
