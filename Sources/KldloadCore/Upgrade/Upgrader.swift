@@ -401,7 +401,7 @@ struct Session {
         if report.interrupted != nil {
             say("retention skipped: the run was interrupted")
         } else if status == .success || status == .warnings {
-            retention(be: be, pkgdb: pkgdb, current: name)
+            retention(be: be, pkgdb: pkgdb, paired: created.report.pairedDatasets ?? [], current: name)
         }
     }
 
@@ -692,7 +692,7 @@ struct Session {
         line("  \(rollback)")
     }
 
-    mutating func retention(be: String, pkgdb: String?, current: String) {
+    mutating func retention(be: String, pkgdb: String?, paired: [String], current: String) {
         var result = UpgradeReport.Retention(keep: options.keep, destroyed: [], spared: [], error: nil)
         defer {
             report.retention = result
@@ -714,7 +714,11 @@ struct Session {
         let (destroy, spared) = Retention.select(rows, keep: options.keep, current: current)
         result.spared = spared
         for name in spared { say("retention: keeping \(be)@\(name) (it has clones)") }
-        let pkgdbSnapshots = pkgdb.map { SystemProbes(context: context).snapshotNames(of: $0) } ?? []
+        // The twins: the package-database dataset's and the paired datasets' snapshots of the
+        // same name (one listing each; a paired dataset's only when something is destroyed).
+        let probes = SystemProbes(context: context)
+        let twins = (pkgdb.map { [($0, probes.snapshotNames(of: $0))] } ?? [])
+            + (destroy.isEmpty ? [] : paired.map { ($0, probes.snapshotNames(of: $0)) })
         for name in destroy {
             if let signal = interruption {
                 report.interrupted = signal
@@ -740,8 +744,8 @@ struct Session {
             }
             result.destroyed.append(target)
             say("retention: destroyed \(target) with its children's snapshots of that name (keeping the newest \(options.keep))")
-            if let pkgdb, pkgdbSnapshots.contains(name) {
-                let twin = "\(pkgdb)@\(name)"
+            for (dataset, snapshots) in twins where snapshots.contains(name) {
+                let twin = "\(dataset)@\(name)"
                 if let r = try? exec(Command(["zfs", "destroy", twin]), stream: false), r.status.isSuccess {
                     result.destroyed.append(twin)
                     say("retention: destroyed \(twin) (keeping the newest \(options.keep))")
