@@ -163,7 +163,10 @@ import Testing
         let r = try Self.replay("rec-rollback-with", ["rollback", "default@\(Self.checkpoint)", "--with-data", "--yes"])
         #expect(r.result.exitCode == 0)
         #expect(r.result.stdout == r.liveStdout)
-        #expect(r.result.stderr == r.liveStderr)
+        // The live run's text, plus the line added after the recording.
+        let added = BootEnvironmentManager.stopUsersLine + "\n"
+        #expect(r.result.stderr.contains(added))
+        #expect(r.result.stderr.replacingOccurrences(of: added, with: "") == r.liveStderr)
         #expect(r.runner.invocations.map(\.argv).filter { $0[1] == "rollback" } == [
             ["zfs", "rollback", "-r", "rpool/ROOT/default@\(Self.checkpoint)"],
             ["zfs", "rollback", "-r", "rpool/srv/kldb@\(Self.checkpoint)"],

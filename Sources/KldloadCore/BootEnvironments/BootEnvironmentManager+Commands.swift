@@ -336,6 +336,7 @@ extension BootEnvironmentManager {
             text += data.summary
             if data.choice == .withData {
                 text.append("The paired datasets \(data.datasets.joined(separator: ", ")) are rolled back with it: what was written to them since @\(cp.name) is lost.")
+                text.append(Self.stopUsersLine)
             } else {
                 let warning = Self.withoutDataWarning(data.datasets, checkpoint: cp, verb: "rolled back")
                 text.append(String(warning.dropFirst("[kbe] warning: ".count)))

@@ -252,6 +252,9 @@ extension BootEnvironmentManager {
         return text
     }
 
+    /// Rolling back a mounted dataset changes its files under whatever has them open.
+    static let stopUsersLine = "Stop what uses them first (a database must not run while its files are rolled back)."
+
     /// The warning `--without-data` prints, naming what is not rolled back or cloned.
     static func withoutDataWarning(_ paired: [String], checkpoint cp: Checkpoint, verb: String) -> String {
         "[kbe] warning: --without-data: \(paired.joined(separator: ", ")) \(paired.count == 1 ? "is" : "are") NOT \(verb): \(paired.count == 1 ? "it keeps" : "they keep") everything written since @\(cp.name), which the software of that checkpoint may not be able to read"
