@@ -244,6 +244,21 @@ import Testing
         #expect(runner.mutations == [["zfs", "rollback", "-r", "rpool/ROOT/default@before-nginx-rewrite"]])
     }
 
+    /// The data clone's name is DATASET-BENAME: checked against ZFS's 255-byte limit before
+    /// anything runs.
+    @Test func aDataCloneNameTooLongIsRefusedBeforeAnythingRuns() {
+        let (runner, context) = KBEWorld.make()
+        let long = "rpool/srv/" + String(repeating: "d", count: 230)
+        runner.on(KBEWorld.pairedArgv, stdout: "\(long)\torg.kldload:paired\ton\tlocal\n")
+        runner.on(PairedData.listCommand([long]).argv,
+                  stdout: KBEWorld.row(long, "filesystem", "100", "0", "100", "9000000", "/srv/d", "on", "yes", "-", "-", "1763806500", "-")
+                    + KBEWorld.row("\(long)@before-nginx-rewrite", "snapshot", "5", "-", "50", "-", "-", "-", "-", "-", "-", "1763806800", "-"))
+        let r = KBEWorld.run(["activate", "before-nginx-rewrite", "--with-data"], context)
+        #expect(r.exitCode == 2)
+        #expect(r.stderr.contains("in the data clone's name"))
+        #expect(runner.mutations.isEmpty)
+    }
+
     @Test func destroyingACheckpointTakesItsPairedTwin() {
         let (runner, context) = KBEWorld.make()
         runner.on(KBEWorld.pairedArgv, stdout: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")

@@ -230,7 +230,7 @@ extension BootEnvironmentManager {
                     undo: state.bootfs.map { [["zpool", "set", "bootfs=\($0)", pool]] } ?? []))
             out.report.created = [next]
             if let data, data.choice == .withData {
-                let (steps, clones) = pairedCloneSteps(data, checkpoint: cp, newBE: next)
+                let (steps, clones) = try pairedCloneSteps(data, checkpoint: cp, newBE: next)
                 plan.steps.insert(contentsOf: steps, at: plan.steps.count - 1)
                 out.report.created = [next] + clones.map(\.1)
                 pairedClones = clones

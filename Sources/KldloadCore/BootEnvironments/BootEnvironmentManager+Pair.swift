@@ -263,13 +263,16 @@ extension BootEnvironmentManager {
     /// `kbe activate CHECKPOINT --with-data`: one clone per paired dataset beside it,
     /// `DATASET-BENAME`, not mounted automatically (canmount=noauto) and with the original's
     /// mountpoint, tagged with the BE it belongs to. Nothing is destroyed.
-    func pairedCloneSteps(_ decision: PairedDecision, checkpoint cp: Checkpoint, newBE: String) -> (steps: [PlanStep], clones: [(String, String)]) {
+    func pairedCloneSteps(_ decision: PairedDecision, checkpoint cp: Checkpoint, newBE: String) throws(KBEError)
+        -> (steps: [PlanStep], clones: [(String, String)])
+    {
         let byName = Dictionary(decision.records.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let beName = String(newBE.split(separator: "/").last ?? "")
         var steps: [PlanStep] = []
         var clones: [(String, String)] = []
         for ds in decision.datasets {
             let clone = ds + "-" + beName
+            try BENames.validate(beName, as: "boot environment name (in the data clone's name)", fullName: clone)
             var argv = ["zfs", "clone", "-o", "canmount=noauto"]
             if let mp = byName[ds]?.mountpoint, mp.hasPrefix("/") { argv += ["-o", "mountpoint=\(mp)"] }
             argv += ["-o", "\(PairedData.cloneOfProperty)=\(newBE)", ds + "@" + cp.name, clone]
