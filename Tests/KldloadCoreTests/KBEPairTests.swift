@@ -4,7 +4,7 @@ import Testing
 @testable import KldloadCore
 
 /// Paired datasets on recordings from the Debian 13 VM (OpenZFS 2.3.9, Tests/e2e scenario
-/// 23-paired-data; Fixtures/scenarios/kbe-paired-debian13/PROVENANCE.md). Each recording replays
+/// 24-paired-data; Fixtures/scenarios/kbe-paired-debian13/PROVENANCE.md). Each recording replays
 /// the kbe command it was made with; stdout and the exit status must be the live run's.
 @Suite struct KBEPairReplayTests {
     static let checkpoint = "pre-upgrade-20261205-182234"

@@ -1,4 +1,4 @@
-# Helpers for 23-paired-data (sourced by its phases; POSIX sh).
+# Helpers for 24-paired-data (sourced by its phases; POSIX sh).
 # A recorded kbe run: rec_kbe NAME ARGS… → $OUT/NAME/{rec,kbe.stdout,kbe.stderr,kbe.exit}; sets $rc.
 rec_kbe() {
     d=$1; shift
