@@ -51,6 +51,19 @@ import Testing
         #expect(runner.argvs.contains(Self.originArgv))
     }
 
+    /// A hook's checkpoint is a checkpoint: the paired datasets go into the same snapshot.
+    @Test func pairedDatasetsAreInTheHooksSnapshot() {
+        let (runner, context) = Self.world(split: true)
+        runner.on(KBEWorld.pairedArgv, stdout: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
+        let r = Self.run(["--origin", "apt"], context)
+        #expect(r.exitCode == 0)
+        #expect(runner.mutations == [[
+            "zfs", "snapshot", "-o", "org.kldload:description=automatic checkpoint before a package transaction (apt)",
+            "-o", "org.kldload:origin=apt-hook", "rpool/ROOT/default@\(Self.expectedName)", "rpool/var/lib@\(Self.expectedName)",
+            "rpool/srv/pg@\(Self.expectedName)",
+        ]])
+    }
+
     @Test func quietPrintsNothingOnSuccessAndJSONHasTheTarget() throws {
         let (_, context) = Self.world()
         let quiet = Self.run(["--origin", "dnf", "--quiet"], context)

@@ -56,6 +56,7 @@ enum KBEWorld {
     static let bootfsArgv = ["zpool", "get", "-Hp", "bootfs", "rpool"]
     static let localPropsArgv = ["zfs", "get", "-Hp", "-s", "local", "all", "rpool/ROOT/default"]
     static let pkgListArgv = BEListing.command(root: "rpool/var/lib", depth: 1, types: "snapshot").argv
+    static let pairedArgv = PairedData.command(pool: "rpool").argv
 
     static func row(_ f: String...) -> String { f.joined(separator: "\t") + "\n" }
 
@@ -99,6 +100,7 @@ enum KBEWorld {
             stdout: "rpool/ROOT/default\tmountpoint\t/\tlocal\nrpool/ROOT/default\tcanmount\tnoauto\tlocal\n"
                 + "rpool/ROOT/default\torg.zfsbootmenu:commandline\tquiet splash\tlocal\n")
         runner.on(pkgListArgv, stdout: pkgSnapshots)
+        runner.on(pairedArgv)  // nothing paired (KBEPairTests pair datasets)
         let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
         try? fs.write(Data(mounts.utf8), to: "/proc/self/mounts")
         if split { try? fs.createDirectory("/var/lib/dpkg") }
