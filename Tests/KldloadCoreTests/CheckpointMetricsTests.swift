@@ -129,7 +129,7 @@ struct CheckpointMetricsTests {
     }
 
     /// The VM recording of `kbe create e2e-m1` with textfile_dir configured (Debian 13, OpenZFS
-    /// 2.3.9, Tests/e2e scenario 24): the replay writes exactly the file the live run wrote, from
+    /// 2.3.9, Tests/e2e scenario 26): the replay writes exactly the file the live run wrote, from
     /// the listing recorded after the snapshot.
     @Test func recordedKBECreateWritesWhatTheLiveRunWrote() throws {
         let dir = ScenarioReplay.path("kbe-checkpoint-metrics-debian13")
@@ -149,7 +149,7 @@ struct CheckpointMetricsTests {
         #expect(live.contains("kldload_be_checkpoints{be=\"rpool/ROOT/default\"} 2\n"))
     }
 
-    /// The VM recording of `kupgrade --metrics-dir` (scenario 24): the last two commands are the
+    /// The VM recording of `kupgrade --metrics-dir` (scenario 26): the last two commands are the
     /// listing the checkpoint file is made from; the replay writes the live run's file, and the
     /// live run's kupgrade file but for the finishing time (the replay's clock stands still).
     @Test func recordedKupgradeWritesWhatTheLiveRunWrote() throws {
