@@ -32,6 +32,71 @@ enum Generate {
         return out
     }
 
+    /// `text` (rows of `zfs list -Hp -o <BEListing.columns>`, as `zfsList` makes them) as
+    /// OpenZFS 2.3.9's `zfs list -j --json-int` of the same datasets, in the shape of the
+    /// capture `bes/zfs-list-j-be.stdout` (`zfs_json` of `zfs_main.c`): one line,
+    /// `{"output_version":{...},"datasets":{NAME:{"name","type","pool","createtxg"[,"dataset",
+    /// "snapshot_name"],"properties":{PROP:{"value":V,"source":{"type":T,"data":"-"}}}}}}`,
+    /// numbers as JSON integers, `-` as the string "-". What `-Hp` does not show is filled in
+    /// as the capture has it: createtxg ascending, mountpoint/canmount of filesystems LOCAL, a
+    /// set description LOCAL, everything else NONE.
+    static func zfsListJSON(fromText text: String) throws -> String {
+        let columns = BEListing.columns
+        let numeric: Set<String> = ["used", "usedbysnapshots", "referenced", "available", "creation"]
+        func quoted(_ s: Substring, into out: inout String) {
+            out += "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                default:
+                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                }
+            }
+            out += "\""
+        }
+        var out = "{\"output_version\":{\"command\":\"zfs list\",\"vers_major\":0,\"vers_minor\":1},\"datasets\":{"
+        out.reserveCapacity(text.utf8.count * 6)
+        var txg = 6
+        var first = true
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == columns.count else { throw Failure(description: "not a row of \(columns.count) fields: \(line)") }
+            let name = f[0]
+            let type = f[1]
+            let pool = name.prefix { $0 != "/" && $0 != "@" }
+            if !first { out += "," }
+            first = false
+            quoted(name, into: &out)
+            out += ":{\"name\":"
+            quoted(name, into: &out)
+            out += ",\"type\":\"\(type.uppercased())\",\"pool\":"
+            quoted(pool, into: &out)
+            out += ",\"createtxg\":\(txg)"
+            txg += 1
+            if type == "snapshot", let at = name.firstIndex(of: "@") {
+                out += ",\"dataset\":"
+                quoted(name[..<at], into: &out)
+                out += ",\"snapshot_name\":"
+                quoted(name[name.index(after: at)...], into: &out)
+            }
+            out += ",\"properties\":{"
+            for k in 1..<columns.count {
+                if k > 1 { out += "," }
+                out += "\"\(columns[k])\":{\"value\":"
+                if numeric.contains(columns[k]), f[k] != "-" { out += f[k] } else { quoted(f[k], into: &out) }
+                let local = (type == "filesystem" && (columns[k] == "mountpoint" || columns[k] == "canmount"))
+                    || (columns[k] == BEListing.descriptionProperty && f[k] != "-")
+                out += ",\"source\":{\"type\":\"\(local ? "LOCAL" : "NONE")\",\"data\":\"-\"}}"
+            }
+            out += "}}"
+        }
+        out += "}}\n"
+        return out
+    }
+
     static func lines(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Failure(description: "cannot read fixture \(path); run from the repository root or pass --fixtures DIR")
@@ -224,5 +289,31 @@ enum Generate {
         }
         let text = try zfsList(fixtures: fixtures, total: checkpoints + 3)
         try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/commands/002/stdout"))
+    }
+
+    /// `kbeScenario` as OpenZFS 2.3 answers it: a recorded `zfs version` of 2.3.9 (so kbe reads
+    /// JSON), then the bootfs and BE listing queries as `-j --json-int`, the listing being
+    /// `zfsListJSON(fromText:)` of the very rows `kbeScenario` records as text. The bootfs and
+    /// `zfs version` answers are the recordings of `kupgrade-debian13-apt` (same pool layout).
+    static func kbeScenarioJSON(fixtures: String, checkpoints: Int, into dir: String) throws {
+        try kbeScenario(fixtures: fixtures, checkpoints: checkpoints, into: dir)
+        let debian13 = fixtures + "/scenarios/kupgrade-debian13-apt/commands/"
+        let fm = FileManager.default
+        func argv(_ d: String) throws -> String { try String(contentsOfFile: d + "/argv", encoding: .utf8) }
+        guard try argv(debian13 + "001") == "zfs\nversion\n",
+              try argv(debian13 + "002") == "zpool\nget\n-j\n--json-int\nbootfs\nrpool\n" else {
+            throw Failure(description: "kupgrade-debian13-apt/commands/001-002 are no longer zfs version and the JSON bootfs query")
+        }
+        try fm.createDirectory(atPath: dir + "/commands/000", withIntermediateDirectories: true)
+        for f in ["argv", "stdout"] {
+            try fm.copyItem(atPath: debian13 + "001/" + f, toPath: dir + "/commands/000/" + f)
+            try fm.removeItem(atPath: dir + "/commands/001/" + f)
+            try fm.copyItem(atPath: debian13 + "002/" + f, toPath: dir + "/commands/001/" + f)
+        }
+        let listing = dir + "/commands/002/"
+        let json = BEListing.jsonCommand(root: "rpool/ROOT").argv.joined(separator: "\n") + "\n"
+        try Data(json.utf8).write(to: URL(fileURLWithPath: listing + "argv"))
+        let text = try String(contentsOfFile: listing + "stdout", encoding: .utf8)
+        try Data(try zfsListJSON(fromText: text).utf8).write(to: URL(fileURLWithPath: listing + "stdout"))
     }
 }

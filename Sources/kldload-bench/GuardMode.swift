@@ -65,6 +65,13 @@ enum GuardMode {
                 try Generate.kbeScenario(fixtures: fixtures, checkpoints: 10_000, into: dir)
                 return (dir + "/commands/002/stdout", [binDir + "/kbe", "--replay", dir, "list", "-s"])
             },
+            // The same, as OpenZFS 2.3 answers (JSON); compared with awk over the text bytes,
+            // so its ratio is directly comparable with kbe-list-s.
+            Case(name: "kbe-list-s-json", lines: 10_000) { work, _ in
+                let dir = work + "/kbe-10k-json"
+                try Generate.kbeScenarioJSON(fixtures: fixtures, checkpoints: 10_000, into: dir)
+                return (work + "/kbe-10k/commands/002/stdout", [binDir + "/kbe", "--replay", dir, "list", "-s"])
+            },
         ]
         // awk's CPU time per byte, from one 100,000-line file (tens of ms, well above the
         // clock's granularity and awk's start-up); every case is compared with awk's time for

@@ -39,6 +39,7 @@ enum ParserCases {
                 let d = PackageDiff.compute(old: old, new: new, database: .dpkg)
                 return d.upgraded.count + d.unchanged
             }
+        case "zfs-list-json-typed": return { try BEListing.parseJSON($0).count }
         case "zfs-list-json": return { try ZFSJSONParser.datasets($0, columns: BEListing.columns).count }
         case "zfs-list-json-foundation":
             // The same values through Foundation: JSONSerialization, then the property lookups

@@ -12,6 +12,7 @@ import Glibc
 //                 [--static-kbe PATH]
 //   kldload-bench --case NAME FILE RUNS      (internal: one measurement, in its own process)
 //   kldload-bench --make-kbe-scenario FIXTURES DIR N   (writes the N-checkpoint kbe scenario, e.g. to profile)
+//   kldload-bench --make-kbe-scenario-json FIXTURES DIR N   (the same checkpoints as OpenZFS 2.3 JSON)
 //   kldload-bench --generate FIXTURES CASE LINES        (prints one generated input)
 //   kldload-bench guard [--baseline FILE] [--write-baseline]   (quick regression guard, run by .ci/run)
 //   kldload-bench fuzz [--inputs N] [--seed S] [--first I] [--fixtures DIR] [--hang-seconds T]
@@ -32,9 +33,15 @@ let args = Array(CommandLine.arguments.dropFirst())
 
 // MARK: - child mode: one parser case
 
-if args.first == "--make-kbe-scenario" {
-    guard args.count == 4, let n = Int(args[3]), n >= 0 else { fail("usage: --make-kbe-scenario FIXTURES DIR CHECKPOINTS") }
-    do { try Generate.kbeScenario(fixtures: args[1], checkpoints: n, into: args[2]) } catch { fail("\(error)") }
+if args.first == "--make-kbe-scenario" || args.first == "--make-kbe-scenario-json" {
+    guard args.count == 4, let n = Int(args[3]), n >= 0 else { fail("usage: \(args[0]) FIXTURES DIR CHECKPOINTS") }
+    do {
+        if args[0] == "--make-kbe-scenario" {
+            try Generate.kbeScenario(fixtures: args[1], checkpoints: n, into: args[2])
+        } else {
+            try Generate.kbeScenarioJSON(fixtures: args[1], checkpoints: n, into: args[2])
+        }
+    } catch { fail("\(error)") }
     exit(0)
 }
 
@@ -50,6 +57,7 @@ if args.first == "--generate" {
         case "rpm-query": text = try Generate.rpmQuery(fixtures: args[1], total: n)
         case "dpkg-status-diff": text = try Generate.dpkgStatus(fixtures: args[1], total: n)
         case "zfs-list-json", "zfs-list-json-foundation": text = try Generate.zfsListJSON(fixtures: args[1], total: n)
+        case "zfs-list-json-typed": text = try Generate.zfsListJSON(fromText: Generate.zfsList(fixtures: args[1], total: n))
         default: fail("unknown case \(args[2])")
         }
     } catch { fail("\(error)") }
@@ -95,7 +103,7 @@ while let arg = rest.popFirst() {
     case "-h", "--help":
         say("""
         usage: kldload-bench [--fixtures DIR] [--runs N] [--sizes 1000,10000,100000,1000000]
-                             [--only zfs-list,zfs-list-typed,zpool-status,dkms-status,dpkg-query,rpm-query,dpkg-status-diff,e2e]
+                             [--only zfs-list,zfs-list-typed,zfs-list-json-typed,zpool-status,dkms-status,dpkg-query,rpm-query,dpkg-status-diff,e2e]
                              [--skip-e2e] [--static-kbe PATH]
         Run from the repository root after `swift build -c release`. See Docs/PERFORMANCE.md.
         """)
@@ -169,6 +177,7 @@ let caseList: [(name: String, title: String, generate: (Int) throws -> String)] 
     ("rpm-query", "RPMQueryParser.parse (rpm -qa --qf, rpm 4.18.0)", { try Generate.rpmQuery(fixtures: fixtureDir, total: $0) }),
     ("dpkg-status-diff", "DpkgStatusParser.parse + PackageDiff.compute (var/lib/dpkg/status, dpkg 1.21.23; size = packages, every 3rd upgraded)", { try Generate.dpkgStatus(fixtures: fixtureDir, total: $0) }),
     ("zfs-list-json", "ZFSJSONParser.datasets (zfs list -j --json-int, OpenZFS 2.3.9, kbe's 13 columns; lines = datasets)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
+    ("zfs-list-json-typed", "BEListing.parseJSON (the rows of zfs-list-typed as zfs list -j --json-int of OpenZFS 2.3.9; lines = datasets)", { try Generate.zfsListJSON(fromText: Generate.zfsList(fixtures: fixtureDir, total: $0)) }),
     ("zfs-list-json-foundation", "JSONSerialization + the same lookups, same file (unordered)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
 ]
 
@@ -193,7 +202,8 @@ for c in caseList where only == nil || only!.contains(c.name) {
         let file = "\(work)/\(c.name)-\(size).txt"
         let text: String
         do { text = try c.generate(size) } catch { fail("\(error)") }
-        let lineCount = text.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        // A JSON listing is one line: count its datasets (the rows of the text form) instead.
+        let lineCount = c.name.hasPrefix("zfs-list-json") ? size : text.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: file)) } catch { fail("cannot write \(file): \(error)") }
         let bytes = text.utf8.count
         let child: Measure.ChildResult
@@ -202,7 +212,10 @@ for c in caseList where only == nil || only!.contains(c.name) {
         guard child.exitCode == 0, fields.count == 4 else {
             fail("case \(c.name) \(size) failed (exit \(child.exitCode)): \(child.stderr)\(child.stdout)")
         }
-        let awkArgv = ["awk", "-F\\t", "{n+=NF} END{print n}", file]
+        // JSON is one line: mawk's splitting of one huge record is not linear, so awk splits
+        // records at the commas there.
+        let awkArgv = c.name.hasPrefix("zfs-list-json") ? ["awk", "BEGIN{RS=\",\"}{n+=NF} END{print NR, n}", file]
+            : ["awk", "-F\\t", "{n+=NF} END{print n}", file]
         var awkTimes: [UInt64] = []
         for _ in 0..<runs {
             guard let r = try? Measure.run(awkArgv), r.exitCode == 0 else {
@@ -279,6 +292,17 @@ if !skipE2E && (only == nil || only!.contains("e2e")) {
     row("`kbe --replay <100k> list -s`", [kbe, "--replay", scenario, "list", "-s"], runs: runs, count: listSCount.text)
     row("`kbe --replay <100k> --json list`", [kbe, "--replay", scenario, "--json", "list"], runs: runs, count: listCount.text)
     row("`kbe --replay <100k> --json list -s`", [kbe, "--replay", scenario, "--json", "list", "-s"], runs: runs, count: listSCount.text)
+    // The same checkpoints as OpenZFS 2.3 answers them (zfs version 2.3.9, so kbe reads JSON).
+    let scenarioJSON = work + "/kbe-100k-json"
+    do { try Generate.kbeScenarioJSON(fixtures: fixtureDir, checkpoints: checkpoints, into: scenarioJSON) } catch { fail("\(error)") }
+    let listCountJSON = InProcess.kbeCount(scenario: scenarioJSON, arguments: ["list"])
+    let listSCountJSON = InProcess.kbeCount(scenario: scenarioJSON, arguments: ["list", "-s"])
+    row("`kbe --replay <100k, 2.3 JSON> list`", [kbe, "--replay", scenarioJSON, "list"], runs: runs, count: listCountJSON.text)
+    row("`kbe --replay <100k, 2.3 JSON> list -s`", [kbe, "--replay", scenarioJSON, "list", "-s"], runs: runs, count: listSCountJSON.text)
+    row("`kbe --replay <100k, 2.3 JSON> --json list -s`", [kbe, "--replay", scenarioJSON, "--json", "list", "-s"], runs: runs, count: listSCountJSON.text)
+    // One line of ~100 MB: mawk's field splitting of one huge record is quadratic (minutes),
+    // so awk splits records at the commas instead (linear).
+    row("`awk 'BEGIN{RS=\",\"}{n+=NF} END{print NR, n}'` on the same `zfs list -j` bytes", ["awk", "BEGIN{RS=\",\"}{n+=NF} END{print NR, n}", scenarioJSON + "/commands/002/stdout"], runs: runs, count: "-")
     // The same bytes through awk, interleaved with kbe list (the issue's "5 times awk").
     let listBytes = scenario + "/commands/002/stdout"
     var kbeTimes: [UInt64] = [], awkTimes: [UInt64] = [], kbeCPU: [UInt64] = [], awkCPU: [UInt64] = []
@@ -303,6 +327,8 @@ if !skipE2E && (only == nil || only!.contains("e2e")) {
     say("")
     say("- `kbe list`: \(listCount.detail)")
     say("- `kbe list -s`: \(listSCount.detail)")
+    say("- `kbe list` (2.3 JSON): \(listCountJSON.detail)")
+    say("- `kbe list -s` (2.3 JSON): \(listSCountJSON.detail)")
     if FileManager.default.fileExists(atPath: noop + "/commands") {
         let k = InProcess.kupgradeCount(scenario: noop, arguments: ["--dry-run", "--replay", noop])
         say("- `kupgrade --dry-run` (no-op): \(k.detail)")

@@ -137,15 +137,12 @@ public enum BEListing {
     /// same state. A value is read as it is, newlines and TABs included: JSON escapes them.
     public static func parseJSON(_ text: String) throws(ParseError) -> [BERecord] {
         let source = "zfs list -j"
-        let datasets = try ZFSJSONParser.datasets(text, columns: columns)
         var records: [BERecord] = []
-        records.reserveCapacity(datasets.count)
-        for (i, d) in datasets.enumerated() {
-            let v = d.properties.values
+        try ZFSListJSONParser.forEachDataset(text, columns: columns) { (i: Int, name: String, v: [String]) throws(ParseError) in
             func num(_ k: Int) throws(ParseError) -> UInt64? {
                 if v[k] == "-" { return nil }
                 guard let n = UInt64(v[k]) else {
-                    throw ParseError(source: source, line: i + 1, text: d.name,
+                    throw ParseError(source: source, line: i + 1, text: name,
                                      reason: "\(columns[k]) is not an exact number: '\(v[k])' (was --json-int given?)")
                 }
                 return n

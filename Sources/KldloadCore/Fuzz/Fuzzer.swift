@@ -65,6 +65,10 @@ public enum Fuzzer {
             _ = try? ZFSJSONParser.properties(t)
             for p in try ZFSJSONParser.zpoolStatus(t).pools { _ = (p.isHealthy, p.isResilvering, p.scan?.sentence, p.allVDevs.count) }
         },
+        Target(name: "zfs list -j (one-pass reader: kbe listing, snapshot columns)") { t throws(ParseError) in
+            _ = try? ZFSJSONParser.snapshots(t, columns: ["name", "creation", "clones", "org.kldload:kupgrade-version"])
+            _ = try BEListing.parseJSON(t)
+        },
         Target(name: "zpool list") { t throws(ParseError) in _ = try ZpoolListParser.parse(t) },
         Target(name: "zpool status") { t throws(ParseError) in
             for p in try ZpoolStatusParser.parse(t).pools { _ = (p.isHealthy, p.isResilvering, p.scan, p.allVDevs.count) }

@@ -47,20 +47,33 @@ public enum JSONScanner {
     public static let maxDepth = 64
 
     public static func parse(_ text: String, source: String) throws(ParseError) -> JSONValue {
-        var scanner = Scanner(bytes: Array(text.utf8), source: source)
-        scanner.skipSpace()
-        let value = try scanner.value(depth: 0)
-        scanner.skipSpace()
-        guard scanner.i == scanner.bytes.count else { throw scanner.fail("text after the JSON value") }
-        return value
+        try scan(text, source: source) { (scanner: inout Scanner) throws(ParseError) -> JSONValue in
+            scanner.skipSpace()
+            let value = try scanner.value(depth: 0)
+            scanner.skipSpace()
+            guard scanner.i == scanner.bytes.count else { throw scanner.fail("text after the JSON value") }
+            return value
+        }
+    }
+
+    /// Runs `body` with a scanner over the UTF-8 bytes of `text`, in place (no copy of the text).
+    static func scan<R>(_ text: String, source: String,
+                        _ body: (inout Scanner) throws(ParseError) -> R) throws(ParseError) -> R {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<R, ParseError> {
+            var scanner = Scanner(bytes: buffer, source: source)
+            do throws(ParseError) { return .success(try body(&scanner)) } catch { return .failure(error) }
+        }
+        if let r = text.utf8.withContiguousStorageIfAvailable(run) { return try r.get() }
+        return try Array(text.utf8).withUnsafeBufferPointer(run).get()
     }
 
     struct Scanner {
-        let bytes: [UInt8]
+        /// The text's bytes; valid only inside `JSONScanner.scan`.
+        let bytes: UnsafeBufferPointer<UInt8>
         let source: String
         var i = 0
 
-        init(bytes: [UInt8], source: String) {
+        init(bytes: UnsafeBufferPointer<UInt8>, source: String) {
             self.bytes = bytes
             self.source = source
         }
@@ -127,13 +140,20 @@ public enum JSONScanner {
         }
 
         mutating func literal(_ word: StaticString) throws(ParseError) {
-            let w = word.withUTF8Buffer { Array($0) }
-            guard i + w.count <= bytes.count, Array(bytes[i..<i + w.count]) == w else { throw fail("unknown literal") }
-            i += w.count
+            let n = word.utf8CodeUnitCount
+            let same = word.withUTF8Buffer { w in i + n <= bytes.count && bytes[i..<i + n].elementsEqual(w) }
+            guard same else { throw fail("unknown literal") }
+            i += n
         }
 
         mutating func number() throws(ParseError) -> String {
             let start = i
+            try skipNumber()
+            return String(decoding: bytes[start..<i], as: UTF8.self)
+        }
+
+        /// Moves past a number, checking it as `number()` does.
+        mutating func skipNumber() throws(ParseError) {
             if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
             let intStart = i
             while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
@@ -151,14 +171,24 @@ public enum JSONScanner {
                 while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
                 guard i > e else { throw fail("digits expected in an exponent") }
             }
-            return String(decoding: bytes[start..<i], as: UTF8.self)
         }
 
         /// A string starting at the opening quote; escapes decoded, `\u` surrogate pairs joined.
         mutating func string() throws(ParseError) -> String {
             i += 1
+            // Most strings have no escape: one String straight from the bytes.
+            let start = i
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") {
+                    i += 1
+                    return String(decoding: bytes[start..<i - 1], as: UTF8.self)
+                }
+                if b == UInt8(ascii: "\\") || b < 0x20 { break }
+                i += 1
+            }
             var out: [UInt8] = []
-            var runStart = i
+            var runStart = start
             while i < bytes.count {
                 let b = bytes[i]
                 if b == UInt8(ascii: "\"") {
@@ -270,21 +300,10 @@ public enum ZFSJSONParser {
     /// `zfs list -j --json-int -o COLUMNS …` → the datasets `ZFSListParser.parse(_:columns:)`
     /// gives for `zfs list -Hp -o COLUMNS …` of the same state.
     public static func datasets(_ text: String, columns: [String]) throws(ParseError) -> [Dataset] {
-        let root = try JSONScanner.parse(text, source: source)
         var out: [Dataset] = []
-        for entry in try entries(root, key: "datasets") {
-            let d = entry.value
-            let name = d["name"]?.text ?? entry.key
-            let props = d["properties"]
-            var names: [String] = []
-            var values: [String] = []
-            for column in columns {
-                names.append(column)
-                if column == "name" { values.append(name); continue }
-                let p = props?[column] ?? props?[ZFSPropertyList.canonicalName(column)]
-                values.append(printed(p?["value"]))
-            }
-            out.append(Dataset(name: name, properties: ZFSPropertyList(names: names, values: values)))
+        try ZFSListJSONParser.forEachDataset(text, columns: columns.map(ZFSPropertyList.canonicalName)) {
+            (_: Int, name: String, values: [String]) throws(ParseError) in
+            out.append(Dataset(name: name, properties: ZFSPropertyList(names: columns, values: values)))
         }
         return out
     }
