@@ -7,7 +7,7 @@ import Testing
 /// argv, the rate limit, retention per origin and that a hook never fails.
 @Suite struct AutoCheckpointTests {
     static let now: UInt64 = 1_763_807_000  // 2025-11-22 10:23:20 UTC
-    static let originArgv = AutoCheckpoint.listCommand(bootEnvironment: "rpool/ROOT/default").argv
+    static let originArgv = SystemQuery.autoCheckpointRows(of: "rpool/ROOT/default").command.argv
     static let expectedName = "auto-apt-20251122-102320"
 
     static func originRow(_ name: String, _ creation: UInt64, origin: String = "-", kupgrade: String = "-") -> String {

@@ -52,10 +52,10 @@ final class KBEStubRunner: CommandRunner, @unchecked Sendable {
 /// A small pool in the shape `zfs list -Hp` prints it (tab-separated, exact numbers, `-` for
 /// none; values follow OpenZFS 2.1 output captured in the VM, see Fixtures/zfs-2.1).
 enum KBEWorld {
-    static let listArgv = BEListing.command(root: "rpool/ROOT").argv
+    static let listArgv = SystemQuery.bootEnvironmentRecords(root: "rpool/ROOT").command.argv
     static let bootfsArgv = ["zpool", "get", "-Hp", "bootfs", "rpool"]
     static let localPropsArgv = ["zfs", "get", "-Hp", "-s", "local", "all", "rpool/ROOT/default"]
-    static let pkgListArgv = BEListing.command(root: "rpool/var/lib", depth: 1, types: "snapshot").argv
+    static let pkgListArgv = SystemQuery.bootEnvironmentRecords(root: "rpool/var/lib", depth: 1, types: "snapshot").command.argv
 
     static func row(_ f: String...) -> String { f.joined(separator: "\t") + "\n" }
 

@@ -47,7 +47,7 @@ struct KupgradeNewBETests {
         let after = (rootRows + newRows()).joined(separator: "\n") + "\n"
         rig.runner.on(KupgradeRig.listing, stdout: before)  // createEnvironment's read
         rig.runner.on(KupgradeRig.listing, stdout: after)  // mount, activate, destroy
-        rig.runner.on(BEListing.localPropertiesCommand(running).argv, stdout: "rpool/ROOT/default\tmountpoint\t/\tlocal\n")
+        rig.runner.on(SystemQuery.localProperties(of: running).command.argv, stdout: "rpool/ROOT/default\tmountpoint\t/\tlocal\n")
         rig.runner.on(["zfs", "snapshot", origin])
         rig.runner.on(clone)
         rig.runner.on(["mount", "-t", "zfs", "-o", "zfsutil", dataset, dir])
@@ -119,7 +119,7 @@ struct KupgradeNewBETests {
         #expect(rig.files.isDirectory(Self.dir + "/var/cache/apt/archives/partial"))
         #expect(rig.runner.invocations == [
             KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"],
-            KupgradeRig.bootfs, KupgradeRig.listing, BEListing.localPropertiesCommand(Self.running).argv,
+            KupgradeRig.bootfs, KupgradeRig.listing, ["zfs", "get", "-Hp", "-s", "local", "all", Self.running],
             ["zfs", "snapshot", Self.origin], Self.clone,
             KupgradeRig.bootfs, KupgradeRig.listing, ["mount", "-t", "zfs", "-o", "zfsutil", Self.dataset, Self.dir],
         ] + Self.kernelMounts + [

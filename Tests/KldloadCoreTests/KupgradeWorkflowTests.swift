@@ -80,7 +80,7 @@ final class KupgradeRig: @unchecked Sendable {
     static let apt = AptDriver.upgrade.argv
     static let zpoolGet = ["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", "rpool"]
     static let bootfs = ["zpool", "get", "-Hp", "bootfs", "rpool"]
-    static let listing = BEListing.command(root: "rpool/ROOT").argv
+    static let listing = SystemQuery.bootEnvironmentRecords(root: "rpool/ROOT").command.argv
 
     /// kbe's two reads (bootfs, the one listing); `snapshots` are existing checkpoints of default.
     func bootEnvironments(snapshots: [String] = []) {
@@ -107,7 +107,7 @@ final class KupgradeRig: @unchecked Sendable {
         runner.on(AptDriver.autoremoveCommand.argv)
         let set = ["zfs", "set", "org.kldload:result=\(result)", "org.kldload:packages=3", "org.kldload:new-kernel=none", checkpoint]
         runner.on(set)
-        runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv)
+        runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv)
         return set
     }
 
@@ -249,7 +249,7 @@ struct KupgradeWorkflowTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv)
         rig.runner.on(["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv)
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv)
         let report = rig.run()
         #expect(report.exitCode == 1)
         #expect(rig.output.text.contains("  Secure Boot: enforcing; 2 modules already signed; 1 module could not be re-signed (see above)\n"))
@@ -267,7 +267,7 @@ struct KupgradeWorkflowTests {
         let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                         "rpool/ROOT/default@\(Self.checkpoint)"]
         rig.runner.on(setProps)
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
 
         let report = rig.run()
@@ -286,7 +286,7 @@ struct KupgradeWorkflowTests {
             KupgradeRig.bootfs, KupgradeRig.listing,
             KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
             KupgradeRig.bootfs, KupgradeRig.listing, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
-            Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+            SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
         ])
         let text = rig.output.text
         #expect(text.contains("[kupgrade] detected: apt (Debian bookworm)\n"))
@@ -322,7 +322,7 @@ struct KupgradeWorkflowTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: [
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
             "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
             "rpool/ROOT/default@pre-upgrade-20260102-000000\t200\trpool/ROOT/restored\t0.1.0",
             "rpool/ROOT/default@pre-upgrade-20260103-000000\t300\t-\t-",
@@ -357,7 +357,7 @@ struct KupgradeWorkflowTests {
             rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
             rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                            "rpool/ROOT/default@\(Self.checkpoint)"])
-            rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: [
+            rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
                 "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
                 "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
             ].joined(separator: "\n") + "\n")
@@ -669,7 +669,7 @@ struct KupgradeArchAndReplayTests {
                       stderr: kupgradeFixture(Self.pac + "Syu-ignore-linux.stderr"))
         rig.runner.on(["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=1", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@pre-upgrade-20260325-091530"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@pre-upgrade-20260325-091530\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
         // Held packages leave the system short of the repository: success with warnings.
@@ -832,7 +832,7 @@ struct KupgradeModuleIntegrationTests {
         let rig = try Self.rig(newHasZFS: true)
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
         #expect(report.exitCode == 0, "\(rig.output.text)")
@@ -944,7 +944,7 @@ struct KupgradeUbuntuTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(checkpoint)\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
         #expect(report.exitCode == 0, "\(rig.output.text)")
@@ -1003,7 +1003,7 @@ struct KupgradeFedoraTests {
         let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=8",
                         "org.kldload:new-kernel=\(new)", "rpool/ROOT/default@\(checkpoint)"]
         rig.runner.on(setProps)
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(checkpoint)\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
         #expect(report.exitCode == 0, "\(rig.output.text)")

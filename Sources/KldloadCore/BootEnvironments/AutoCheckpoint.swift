@@ -92,18 +92,14 @@ public struct AutoCheckpoint: Sendable {
 
     // MARK: - Pure parts
 
-    public static func listCommand(bootEnvironment: String) -> Command {
-        Command([
-            "zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation",
-            "-o", "name,creation,\(originProperty),\(kupgradeProperty)", bootEnvironment,
-        ])
-    }
+    /// The columns of the one `zfs list` call (`SystemQuery.autoCheckpointRows(of:)`).
+    static let columns = ["name", "creation", originProperty, kupgradeProperty]
 
-    /// Rows of `listCommand`'s output. A line without four tab-separated fields, a name without
+    /// Rows of `SystemQuery.autoCheckpointRows(of:)`'s output. A line without four tab-separated fields, a name without
     /// `@` or a creation that is not a number is a `ParseError` naming the line.
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
-        let snapshots = try ZFSListParser.parseSnapshots(text, columns: ["name", "creation", originProperty, kupgradeProperty])
+        let snapshots = try ZFSListParser.parseSnapshots(text, columns: columns)
         var rows: [Row] = []
         rows.reserveCapacity(snapshots.count)
         for (i, s) in snapshots.enumerated() {
@@ -232,16 +228,17 @@ public struct AutoCheckpoint: Sendable {
     }
 
     func listRows(_ dataset: String) throws(KBEError) -> [Row] {
-        let r: CommandResult
-        do { r = try manager.context.runner.run(Self.listCommand(bootEnvironment: dataset)) } catch {
+        let answer: QueryAnswer<[Row]>
+        do { answer = try manager.context.ask(.autoCheckpointRows(of: dataset)) } catch {
             throw KBEError.from(error, doing: "listing checkpoints of \(dataset)")
         }
+        let r = answer.result
         guard r.status.isSuccess else {
             throw KBEError(
                 .commandFailed,
                 "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        do { return try Self.parse(r.stdout) } catch { throw KBEError.parse(error) }
+        do { return try answer.value() } catch { throw KBEError.parse(error) }
     }
 
     static func describeAge(_ seconds: UInt64) -> String {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One dataset or snapshot of the BE root as kbe needs it, from the single listing call
-/// `BEListing.command(beRoot:)`.
+/// `SystemQuery.bootEnvironmentRecords(root:)`.
 ///
 /// The text is parsed by the shared `ZFSListParser` / `ZFSGetParser` / `ZpoolGetParser`;
 /// this type is kbe's typed view of one row.
@@ -60,15 +60,7 @@ public enum BEListing {
         "mounted", "origin", "clones", "creation", descriptionProperty,
     ]
 
-    /// The one `zfs list` call `kbe list` makes (plus `zpool get bootfs`).
-    public static func command(root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot") -> Command {
-        var argv = ["zfs", "list", "-Hp", "-t", types]
-        if let depth { argv += ["-d", String(depth)] } else { argv.append("-r") }
-        argv += ["-o", columns.joined(separator: ","), root]
-        return Command(argv)
-    }
-
-    /// Parses the output of `command(root:)` with the shared `ZFSListParser` (tab-separated
+    /// Parses the output of `SystemQuery.bootEnvironmentRecords(root:)` with the shared `ZFSListParser` (tab-separated
     /// fields, `-` for none, exact numbers and epoch seconds with -p) and keeps what kbe needs.
     public static func parse(_ text: String) throws(ParseError) -> [BERecord] {
         // Reads the fields straight from the parser's offset table (no per-row property list,
@@ -132,18 +124,7 @@ public enum BEListing {
     }
 
     /// `zpool get -Hp bootfs POOL` → the bootfs value (nil when unset, `-`).
-    public static func bootfsCommand(pool: String) -> Command { Command(["zpool", "get", "-Hp", "bootfs", pool]) }
-
     public static func parseBootfs(_ text: String, pool: String) throws(ParseError) -> String? {
         ZpoolGetParser.value("bootfs", pool: pool, in: try ZpoolGetParser.parse(text))
-    }
-
-    /// `zfs get -Hp -s local all DATASET` → property → value (local properties only).
-    public static func localPropertiesCommand(_ dataset: String) -> Command {
-        Command(["zfs", "get", "-Hp", "-s", "local", "all", dataset])
-    }
-
-    public static func parseProperties(_ text: String) throws(ParseError) -> [(String, String)] {
-        try ZFSGetParser.parse(text).map { ($0.name, $0.rawValue) }
     }
 }

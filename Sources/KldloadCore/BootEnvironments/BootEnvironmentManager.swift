@@ -56,8 +56,14 @@ public struct BootEnvironmentManager: Sendable {
         do { return try context.runner.run(command) } catch { throw KBEError.from(error, doing: what) }
     }
 
+    /// Asks `query`; a command that could not run is a `KBEError` saying what kbe was `doing`.
+    func ask<Value>(_ query: SystemQuery<Value>, doing what: String) throws(KBEError) -> QueryAnswer<Value> {
+        do { return try context.ask(query) } catch { throw KBEError.from(error, doing: what) }
+    }
+
     func fetchBootfs(pool: String) throws(KBEError) -> String? {
-        let r = try run(BEListing.bootfsCommand(pool: pool), doing: "reading bootfs of pool \(pool)")
+        let answer = try ask(.bootfs(pool: pool), doing: "reading bootfs of pool \(pool)")
+        let r = answer.result
         guard r.status.isSuccess else {
             let err = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             if err.contains("no such pool") {
@@ -67,11 +73,12 @@ public struct BootEnvironmentManager: Sendable {
             }
             throw KBEError(.commandFailed, "\(r.command) failed (\(r.status)): \(err)")
         }
-        do { return try BEListing.parseBootfs(r.stdout, pool: pool) } catch { throw KBEError.parse(error) }
+        do { return try answer.value() } catch { throw KBEError.parse(error) }
     }
 
-    func fetchRecords(_ command: Command, what: String) throws(KBEError) -> [BERecord] {
-        let r = try run(command, doing: "listing \(what)")
+    func fetchRecords(_ query: SystemQuery<[BERecord]>, what: String) throws(KBEError) -> [BERecord] {
+        let answer = try ask(query, doing: "listing \(what)")
+        let r = answer.result
         guard r.status.isSuccess else {
             let err = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             if err.contains("does not exist") {
@@ -81,7 +88,7 @@ public struct BootEnvironmentManager: Sendable {
             }
             throw KBEError(.commandFailed, "\(r.command) failed (\(r.status)): \(err)")
         }
-        do { return try BEListing.parse(r.stdout) } catch { throw KBEError.parse(error) }
+        do { return try answer.value() } catch { throw KBEError.parse(error) }
     }
 
     /// Mount table, layout, bootfs and the one listing: at most two subprocesses.
@@ -104,7 +111,7 @@ public struct BootEnvironmentManager: Sendable {
             bootfs = try fetchBootfs(pool: layout.pool)
         }
         let records = try fetchRecords(
-            BEListing.command(root: layout.beRoot), what: "boot environment root \(layout.beRoot)")
+            .bootEnvironmentRecords(root: layout.beRoot), what: "boot environment root \(layout.beRoot)")
         // `--be-root` naming a boot environment (its children would be listed as BEs).
         if let root = records.first(where: { $0.name == layout.beRoot }),
             root.mountpoint == "/" || layout.beRoot == bootfs || mounts.entry(at: "/")?.source == layout.beRoot
@@ -253,19 +260,20 @@ public struct BootEnvironmentManager: Sendable {
     /// Snapshots of the split package-database dataset (one extra `zfs list`, only when split).
     func packageDatabaseSnapshots(_ dataset: String) throws(KBEError) -> [BERecord] {
         try fetchRecords(
-            BEListing.command(root: dataset, depth: 1, types: "snapshot"), what: "package database dataset \(dataset)")
+            .bootEnvironmentRecords(root: dataset, depth: 1, types: "snapshot"), what: "package database dataset \(dataset)")
     }
 
     /// Local `org.zfsbootmenu:*` properties of a dataset, as `-o` arguments for `zfs clone`.
     func zfsBootMenuProperties(of dataset: String) throws(KBEError) -> [String] {
-        let r = try run(BEListing.localPropertiesCommand(dataset), doing: "reading local properties of \(dataset)")
+        let answer = try ask(.localProperties(of: dataset), doing: "reading local properties of \(dataset)")
+        let r = answer.result
         guard r.status.isSuccess else {
             throw KBEError(
                 .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        let props: [(String, String)]
-        do { props = try BEListing.parseProperties(r.stdout) } catch { throw KBEError.parse(error) }
-        return props.filter { $0.0.hasPrefix("org.zfsbootmenu:") }.flatMap { ["-o", "\($0.0)=\($0.1)"] }
+        let props: [ZFSProperty]
+        do { props = try answer.value() } catch { throw KBEError.parse(error) }
+        return props.filter { $0.name.hasPrefix("org.zfsbootmenu:") }.flatMap { ["-o", "\($0.name)=\($0.rawValue)"] }
     }
 
     /// The clone steps for a new BE from `source@snap` and the source's children that have

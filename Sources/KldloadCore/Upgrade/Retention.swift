@@ -25,17 +25,10 @@ public enum Retention {
         public var hasClones: Bool { clones != "-" && !clones.isEmpty }
     }
 
+    /// The columns of the one `zfs list` call retention makes (`SystemQuery.retentionRows(of:)`).
     static let columns = ["name", "creation", "clones", "org.kldload:kupgrade-version"]
 
-    /// The columns of the one `zfs list` call retention makes.
-    public static func listCommand(bootEnvironment: String) -> Command {
-        Command([
-            "zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation",
-            "-o", columns.joined(separator: ","), bootEnvironment,
-        ])
-    }
-
-    /// Rows of `listCommand`'s output; lines that do not have four tab-separated fields are
+    /// Rows of `SystemQuery.retentionRows(of:)`'s output; lines that do not have four tab-separated fields are
     /// a `ParseError` naming the line (retention must not act on a misread listing).
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.

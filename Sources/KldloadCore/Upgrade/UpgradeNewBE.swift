@@ -497,10 +497,10 @@ extension Session {
     mutating func handleLeftovers(state: BootEnvironmentState) {
         for env in state.environments
         where env.description?.hasPrefix(NewBEUpgrade.inProgressDescription) == true && !env.isActiveNow {
-            let get = Command(["zfs", "get", "-H", "-o", "value", NewBEUpgrade.markerProperty, env.dataset])
-            guard let r = try? exec(get, stream: false), r.status.isSuccess,
-                r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "in-progress"
-            else { continue }
+            let marker = try? SystemQuery.property(NewBEUpgrade.markerProperty, of: env.dataset).ask {
+                (c: Command) throws(CommandError) -> CommandResult in try exec(c, stream: false)
+            }
+            guard let marker, marker.result.status.isSuccess, (try? marker.value()) == "in-progress" else { continue }
             let datasets = Set([env.dataset] + env.children)
             let roots = state.mounts.entries.filter { $0.fstype == "zfs" && datasets.contains($0.source) }.map(\.mountpoint)
             let under = state.mounts.entries.filter { e in

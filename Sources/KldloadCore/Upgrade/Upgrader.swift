@@ -234,17 +234,17 @@ struct Session {
         let poolName = beState.layout.pool
         let pool: SystemProbes.PoolFacts
         do { pool = try probes.pool(poolName) } catch { throw refuse(error) }
-        report.pool = .init(name: pool.name, health: pool.health, freeBytes: pool.free, resilvering: pool.resilvering)
+        report.pool = .init(name: pool.name, health: pool.health.description, freeBytes: pool.free, resilvering: pool.resilvering)
         say("checking pool health... \(pool.name) \(pool.health)")
         switch pool.health {
-        case "ONLINE":
+        case .online:
             break
-        case "DEGRADED" where options.allowDegraded:
+        case .degraded where options.allowDegraded:
             warn("pool \(pool.name) is DEGRADED; continuing because of --allow-degraded")
         default:
             for l in pool.statusLines { line("  " + l) }
-            throw refuse(.poolUnhealthy(pool: pool.name, state: pool.health,
-                                        detail: pool.health == "DEGRADED" ? "a device is missing or failing" : ""))
+            throw refuse(.poolUnhealthy(pool: pool.name, state: pool.health.description,
+                                        detail: pool.health == .degraded ? "a device is missing or failing" : ""))
         }
         if pool.resilvering {
             warn("pool \(pool.name) is resilvering; the upgrade will be slower and the redundancy is not complete yet")
@@ -697,12 +697,14 @@ struct Session {
         }
         let rows: [Retention.Row]
         do {
-            let r = try exec(Retention.listCommand(bootEnvironment: be), stream: false)
-            guard r.status.isSuccess else {
-                result.error = "zfs list failed: \(r.status)"
+            let answer = try SystemQuery.retentionRows(of: be).ask { (c: Command) throws(CommandError) -> CommandResult in
+                try exec(c, stream: false)
+            }
+            guard answer.result.status.isSuccess else {
+                result.error = "zfs list failed: \(answer.result.status)"
                 return
             }
-            rows = try Retention.parse(r.stdout)
+            rows = try answer.value()
         } catch {
             result.error = "\(error)"
             say("retention skipped: \(error)")
