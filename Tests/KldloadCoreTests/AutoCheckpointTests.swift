@@ -20,8 +20,9 @@ import Testing
 
     /// The standard world plus `extra` hook checkpoints (name, creation, origin property, clones).
     static func world(
-        extra: [(String, UInt64, String, String)] = [], origins: String? = nil, split: Bool = false
-    ) -> (KBEStubRunner, SystemContext) {
+        extra: [(String, UInt64, String, String)] = [], origins: String? = nil, split: Bool = false,
+        acceptingMutations: Bool = true
+    ) -> (ReplayRunner, SystemContext) {
         var listing = KBEWorld.listing
         var originText = baseOrigins
         for (name, creation, origin, clones) in extra {
@@ -30,7 +31,7 @@ import Testing
                 String(creation), "-")
             originText += originRow(name, creation, origin: origin)
         }
-        let (runner, context) = KBEWorld.make(listing: listing, split: split)
+        let (runner, context) = KBEWorld.make(listing: listing, split: split, acceptingMutations: acceptingMutations)
         runner.on(originArgv, stdout: origins ?? originText)
         return (runner, context)
     }
@@ -184,8 +185,7 @@ import Testing
 
     @Test func failuresNeverFailTheHook() {
         // zfs snapshot fails.
-        let (runner, context) = Self.world()
-        runner.acceptAllMutations = false
+        let (_, context) = Self.world(acceptingMutations: false)
         let r = Self.run(["--origin", "apt"], context)
         #expect(r.exitCode == 0)
         #expect(r.stderr.hasPrefix("kbe: warning: auto-checkpoint failed, the apt transaction goes on without a checkpoint"))
@@ -206,8 +206,7 @@ import Testing
     }
 
     @Test func strictReportsTheRealStatus() {
-        let (runner, context) = Self.world()
-        runner.acceptAllMutations = false
+        let (_, context) = Self.world(acceptingMutations: false)
         #expect(Self.run(["--origin", "apt", "--strict"], context).exitCode == 1)
         #expect(Self.run(["--strict"], context).exitCode == 2)
     }

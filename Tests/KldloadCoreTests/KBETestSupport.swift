@@ -1,54 +1,6 @@
 import Foundation
 @testable import KldloadCore
 
-/// An in-memory command runner for kbe tests: maps argv to canned output and records every
-/// argv it is asked to run. It never starts a process: an argv without an answer throws
-/// `noRecording`, so a test can never reach the host.
-final class KBEStubRunner: CommandRunner, @unchecked Sendable {
-    struct Answer {
-        var stdout = ""
-        var stderr = ""
-        var status: TerminationStatus = .exited(0)
-    }
-
-    private let lock = NSLock()
-    private var answers: [[String]: Answer] = [:]
-    private var ran: [Command] = []
-    /// argv that succeed silently (mutating commands: zfs snapshot, zpool set, …).
-    var acceptAllMutations = true
-
-    init() {}
-
-    func on(_ argv: [String], stdout: String = "", stderr: String = "", status: Int32 = 0) {
-        lock.withLock { answers[argv] = Answer(stdout: stdout, stderr: stderr, status: .exited(status)) }
-    }
-
-    var invocations: [Command] { lock.withLock { ran } }
-    var argvs: [[String]] { invocations.map(\.argv) }
-
-    static let readOnly: Set<String> = ["list", "get"]
-
-    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
-        let answer: Answer? = lock.withLock {
-            ran.append(command)
-            return answers[command.argv]
-        }
-        if let answer {
-            return CommandResult(command: command, status: answer.status, stdout: answer.stdout, stderr: answer.stderr)
-        }
-        let isQuery = command.argv.count > 1 && Self.readOnly.contains(command.argv[1])
-        if acceptAllMutations && !isQuery {
-            return CommandResult(command: command, status: .exited(0))
-        }
-        throw CommandError.noRecording(command, scenario: "KBEStubRunner")
-    }
-
-    /// The commands that would change something (everything but zfs/zpool list/get).
-    var mutations: [[String]] {
-        argvs.filter { !($0.count > 1 && Self.readOnly.contains($0[1])) }
-    }
-}
-
 /// A small pool in the shape `zfs list -Hp` prints it (tab-separated, exact numbers, `-` for
 /// none; values follow OpenZFS 2.1 output captured in the VM, see Fixtures/zfs-2.1).
 enum KBEWorld {
@@ -89,9 +41,9 @@ enum KBEWorld {
     /// A runner and context for the standard world. `split` puts /var/lib/dpkg on rpool/var/lib.
     static func make(
         listing: String = listing, bootfs: String = "rpool/ROOT/default", mounts: String = mounts, split: Bool = false,
-        interactive: Bool = false, files extra: [String: String] = [:]
-    ) -> (KBEStubRunner, SystemContext) {
-        let runner = KBEStubRunner()
+        interactive: Bool = false, files extra: [String: String] = [:], acceptingMutations: Bool = true
+    ) -> (ReplayRunner, SystemContext) {
+        let runner = ReplayRunner.kbe(acceptingMutations: acceptingMutations)
         runner.on(listArgv, stdout: listing)
         runner.on(bootfsArgv, stdout: "rpool\tbootfs\t\(bootfs)\tlocal\n")
         runner.on(

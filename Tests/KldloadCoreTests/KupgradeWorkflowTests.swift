@@ -3,55 +3,6 @@ import Testing
 
 @testable import KldloadCore
 
-/// A runner that answers from canned results keyed by argv and records what ran. It never
-/// starts a process: an unknown argv throws `noRecording`, so a test cannot touch the host.
-final class KupgradeStubRunner: CommandRunner, @unchecked Sendable {
-    struct Answer {
-        var stdout = ""
-        var stderr = ""
-        var status: TerminationStatus = .exited(0)
-    }
-    private let lock = NSLock()
-    private var answers: [[String]: [Answer]] = [:]
-    private var log: [Command] = []
-    private var effects: [[String]: @Sendable () -> Void] = [:]
-
-    /// Something the command does to the machine (e.g. dkms installing a module file).
-    func effect(_ argv: [String], _ action: @escaping @Sendable () -> Void) {
-        lock.withLock { effects[argv] = action }
-    }
-
-    func on(_ argv: [String], stdout: String = "", stderr: String = "", status: Int32 = 0) {
-        lock.withLock { answers[argv, default: []].append(Answer(stdout: stdout, stderr: stderr, status: .exited(status))) }
-    }
-
-    var invocations: [[String]] { lock.withLock { log.map(\.argv) } }
-    /// What ran, with each command's environment.
-    var commands: [Command] { lock.withLock { log } }
-
-    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
-        let answer: Answer? = lock.withLock {
-            log.append(command)
-            guard var list = answers[command.argv], !list.isEmpty else { return nil }
-            let first = list[0]
-            if list.count > 1 { list.removeFirst() }
-            answers[command.argv] = list
-            return first
-        }
-        guard let answer else { throw .noRecording(command, scenario: "stub") }
-        if let action = lock.withLock({ effects[command.argv] }) { action() }
-        if let sink = options.sink {
-            // Split on the byte 0x0A as the real runners do (a "\r\n" is one Swift Character).
-            for (kind, text) in [(OutputStreamKind.stdout, answer.stdout), (.stderr, answer.stderr)] where !text.isEmpty {
-                for line in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).dropLast(text.utf8.last == 0x0A ? 1 : 0) {
-                    sink(kind, String(decoding: line, as: UTF8.self))
-                }
-            }
-        }
-        return CommandResult(command: command, status: answer.status, stdout: answer.stdout, stderr: answer.stderr)
-    }
-}
-
 /// Reads a captured fixture (verbatim program output) from Fixtures/.
 func kupgradeFixture(_ path: String) -> String {
     guard let text = try? Fixtures.text(path) else {
@@ -64,7 +15,10 @@ func kupgradeFixture(_ path: String) -> String {
 /// One test machine: a temporary root tree, a stub runner, fixed clock, and the outcome.
 final class KupgradeRig: @unchecked Sendable {
     let dir: URL
-    let runner = KupgradeStubRunner()
+    /// What commands do to the tree (dkms installing a module file).
+    let effects = CommandEffects()
+    /// The run's commands, answered from recordings held in memory.
+    let runner: ReplayRunner
     let output = Lines()
     var uid: UInt32 = 0
     var held: Set<String> = []
@@ -135,6 +89,7 @@ final class KupgradeRig: @unchecked Sendable {
 
     init(distro: String = "debian") throws
     {
+        runner = ReplayRunner(name: "kupgrade test", observe: effects.observe)
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("kupgrade-rig-\(UUID().uuidString)")
         let fm = FileManager.default
         for sub in ["etc", "proc/self", "usr/bin", "var/lib/dpkg", "var/log", "run"] {
@@ -221,7 +176,7 @@ struct KupgradeWorkflowTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
         let report = rig.run()
         #expect(report.packageDatabaseDataset == "rpool/var/lib")
-        #expect(rig.runner.invocations.contains(snapshot))
+        #expect(rig.runner.argvs.contains(snapshot))
         #expect(report.rollbackCommand == "kbe rollback \(Self.checkpoint) && reboot")
         #expect(rig.output.text.contains("To roll back:\n  kbe rollback \(Self.checkpoint) && reboot\n"))
     }
@@ -282,7 +237,7 @@ struct KupgradeWorkflowTests {
         #expect(report.plan?.keptBack == ["kldload-held"])
         #expect(report.checkpoint?.name == Self.checkpoint)
         #expect(report.rollbackCommand == "kbe activate \(Self.checkpoint) && reboot")
-        #expect(rig.runner.invocations == [
+        #expect(rig.runner.argvs == [
             KupgradeRig.bootfs, KupgradeRig.listing,
             KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
             KupgradeRig.bootfs, KupgradeRig.listing, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
@@ -334,7 +289,7 @@ struct KupgradeWorkflowTests {
         #expect(report.exitCode == 0)
         #expect(report.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000"])
         #expect(report.retention?.spared == ["pre-upgrade-20260102-000000"])
-        #expect(rig.runner.invocations.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
+        #expect(rig.runner.argvs.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
     }
 
     /// A checkpoint is recursive (the BE and its children, e.g. rpool/ROOT/default/var), so
@@ -371,7 +326,7 @@ struct KupgradeWorkflowTests {
         let done = ok.run()
         #expect(done.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000", "rpool/var/lib@pre-upgrade-20260101-000000"])
         #expect(done.retention?.error == nil)
-        #expect(ok.runner.invocations.filter { $0.starts(with: ["zfs", "destroy"]) } == [
+        #expect(ok.runner.argvs.filter { $0.starts(with: ["zfs", "destroy"]) } == [
             ["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"],
             ["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"],
         ])
@@ -387,7 +342,7 @@ struct KupgradeWorkflowTests {
         #expect(kept.retention?.destroyed == [])
         #expect(kept.retention?.error?.contains("snapshot has dependent clones") == true)
         #expect(kept.retention?.error?.contains("rpool/ROOT/restored/var") == true)
-        #expect(!refused.runner.invocations.contains(["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"]))
+        #expect(!refused.runner.argvs.contains(["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"]))
         #expect(refused.output.text.contains("retention: could not destroy rpool/ROOT/default@pre-upgrade-20260101-000000 with its child snapshots"))
     }
 
@@ -431,7 +386,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "not-confirmed")
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
 
         // --yes: no question, straight to the checkpoint (the stub has no snapshot answer: refused there).
         let yes = try KupgradeRig()
@@ -441,7 +396,7 @@ struct KupgradeWorkflowTests {
         yes.aptPlan()
         let r2 = yes.run()
         #expect(r2.refusal?.reason == "step-failed")
-        #expect(yes.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(yes.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
     }
 
     @Test func nothingToUpgradeTakesNoSnapshot() throws {
@@ -452,8 +407,8 @@ struct KupgradeWorkflowTests {
         #expect(report.exitCode == 0)
         #expect(report.nothingToDo)
         #expect(report.checkpoint == nil)
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
-        #expect(rig.runner.invocations.last == AptDriver.simulate.argv)
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(rig.runner.argvs.last == AptDriver.simulate.argv)
         #expect(rig.output.text.contains("[kupgrade] nothing to upgrade; no snapshot taken\n"))
     }
 
@@ -463,7 +418,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "pool-unhealthy")
-        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"]])
+        #expect(rig.runner.argvs == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"]])
         #expect(rig.output.text.contains("--allow-degraded"))
     }
 
@@ -476,7 +431,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 1)
         #expect(report.warnings.contains { $0.contains("DEGRADED") })
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
 
         let faulted = try KupgradeRig()
         faulted.options.allowDegraded = true
@@ -492,7 +447,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 0)
         #expect(report.dryRun)
-        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
+        #expect(rig.runner.argvs == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
         #expect(rig.output.text.contains("[kupgrade] dry run: would snapshot rpool/ROOT/default@\(Self.checkpoint)\n"))
     }
 
@@ -504,7 +459,7 @@ struct KupgradeWorkflowTests {
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "not-enough-space")
         #expect(report.refusal?.message.contains("100M free") == true)
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
     }
 
     @Test func failingTransactionExitsFourAndStillVerifiesModules() throws {
@@ -531,9 +486,9 @@ struct KupgradeWorkflowTests {
         #expect(report.checkpoint?.name == name)
         #expect(report.autoremoveSkipped == "the package transaction failed")
         #expect(verified.all == ["ran"])
-        #expect(!rig.runner.invocations.contains(AptDriver.autoremoveCommand.argv))
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "destroy"]) })
-        #expect(rig.runner.invocations.last == setProps)
+        #expect(!rig.runner.argvs.contains(AptDriver.autoremoveCommand.argv))
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "destroy"]) })
+        #expect(rig.runner.argvs.last == setProps)
         let text = rig.output.text
         #expect(text.contains("[kupgrade] FAILED — the package transaction did not complete\n"))
         #expect(text.contains("E: Sub-process /usr/bin/dpkg returned an error code (1)"))
@@ -568,14 +523,14 @@ struct KupgradeWorkflowTests {
         notRoot.uid = 1000
         var report = notRoot.run()
         #expect(report.exitCode == 3 && report.refusal?.reason == "not-root")
-        #expect(notRoot.runner.invocations.isEmpty)
+        #expect(notRoot.runner.argvs.isEmpty)
 
         let busy = try KupgradeRig()
         busy.held = ["/var/lib/dpkg/lock-frontend"]
         report = busy.run()
         #expect(report.exitCode == 3 && report.refusal?.reason == "package-manager-busy")
         #expect(report.refusal?.message.contains("/var/lib/dpkg/lock-frontend") == true)
-        #expect(busy.runner.invocations.isEmpty)
+        #expect(busy.runner.argvs.isEmpty)
 
         let twice = try KupgradeRig()
         twice.held = [RunLock.defaultPath]
@@ -585,7 +540,7 @@ struct KupgradeWorkflowTests {
         let gentoo = try KupgradeRig(distro: "gentoo")
         report = gentoo.run()
         #expect(report.exitCode == 3 && report.refusal?.reason == "unsupported-distro")
-        #expect(gentoo.runner.invocations.isEmpty)
+        #expect(gentoo.runner.argvs.isEmpty)
     }
 
     @Test func debianWithDnfInstalledStillUsesApt() throws {
@@ -595,7 +550,7 @@ struct KupgradeWorkflowTests {
         rig.aptPlan()
         let report = rig.run()
         #expect(report.packageManager == "apt")
-        #expect(!rig.runner.invocations.contains { $0.first == "dnf" })
+        #expect(!rig.runner.argvs.contains { $0.first == "dnf" })
     }
 
     @Test func noZFSRootAndNoMarkerIsRefused() throws {
@@ -603,7 +558,7 @@ struct KupgradeWorkflowTests {
         try "/dev/vda1 / ext4 rw 0 0\n".write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
         let report = rig.run()
         #expect(report.refusal?.reason == "no-boot-environment")
-        #expect(!rig.runner.invocations.contains { $0.first == "apt-get" || $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(!rig.runner.argvs.contains { $0.first == "apt-get" || $0.starts(with: ["zfs", "snapshot"]) })
     }
 
     @Test func rockyDnfPlanFromCapturedTransaction() throws {
@@ -681,9 +636,9 @@ struct KupgradeArchAndReplayTests {
         #expect(report.plan?.items.map(\.name) == ["kldload-app"])
         #expect(report.autoremoveSkipped?.contains("--autoremove") == true)
         // Planning never runs a bare `pacman -Sy` against the real databases.
-        #expect(!rig.runner.invocations.contains(["pacman", "-Sy"]))
-        #expect(rig.runner.invocations.contains(upgrade))
-        #expect(!rig.runner.invocations.contains(["pacman", "-Syu", "--noconfirm"]))
+        #expect(!rig.runner.argvs.contains(["pacman", "-Sy"]))
+        #expect(rig.runner.argvs.contains(upgrade))
+        #expect(!rig.runner.argvs.contains(["pacman", "-Syu", "--noconfirm"]))
         #expect(rig.output.text.contains("  held back: linux 6.12.1.arch1-1 (repository has 6.12.3.arch1-1): zfs-linux 2.2.7_6.12.1.arch1.1-1 requires linux=6.12.1.arch1-1\n"))
     }
 
@@ -842,7 +797,7 @@ struct KupgradeModuleIntegrationTests {
         let text = rig.output.text
         #expect(text.contains("[kupgrade] verifying ZFS DKMS modules...\n"))
         #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["dkms", "autoinstall"]) })
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["dkms", "autoinstall"]) })
     }
 
     @Test func dkmsBuildFailureForTheNextKernelIsCritical() throws {
@@ -856,7 +811,7 @@ struct KupgradeModuleIntegrationTests {
         #expect(report.exitCode == 5, "\(rig.output.text)")
         #expect(report.result == "critical-module-failure")
         #expect(report.retention == nil)
-        #expect(rig.runner.invocations.contains(["dkms", "autoinstall", "-k", Self.new]))
+        #expect(rig.runner.argvs.contains(["dkms", "autoinstall", "-k", Self.new]))
         let text = rig.output.text
         #expect(text.contains("DO NOT REBOOT until this is resolved, or use the rollback:\n  kbe activate \(Self.checkpoint) && reboot\n"))
         #expect(text.contains("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-\(Self.old) rpool/ROOT/default\n"))
@@ -908,7 +863,7 @@ struct KupgradeSecureBootTests {
         #expect(text.contains("[kupgrade] SECURE BOOT FAILURE — ZFS modules for kernel \(kver) are unsigned"))
         #expect(text.contains("DO NOT REBOOT until this is resolved"))
         #expect(text.contains("  1. Provide the DKMS signing key"))
-        #expect(!rig.runner.invocations.contains { $0.first == "mokutil" })
+        #expect(!rig.runner.argvs.contains { $0.first == "mokutil" })
     }
 }
 
@@ -950,7 +905,7 @@ struct KupgradeUbuntuTests {
         #expect(report.exitCode == 0, "\(rig.output.text)")
         #expect(report.distro?.id == "ubuntu")
         #expect(report.modules?.kernels.first?.zfs.allSatisfy { $0.delivery == .builtIn } == true)
-        #expect(!rig.runner.invocations.contains { $0.first == "dkms" })
+        #expect(!rig.runner.argvs.contains { $0.first == "dkms" })
         let text = rig.output.text
         #expect(text.contains("[kupgrade] detected: apt (Ubuntu noble)\n"))
         #expect(text.contains("  ZFS modules: OK for all kernels\n"))
@@ -987,7 +942,7 @@ struct KupgradeFedoraTests {
         let autoinstall = ["dkms", "autoinstall", "-k", new]
         rig.runner.on(autoinstall, stdout: kupgradeFixture("dkms/3.0.10-debian12/autoinstall-success.stdout"))
         let root = rig.dir.path
-        rig.runner.effect(autoinstall) {
+        rig.effects.on(autoinstall) {
             for m in ["zfs", "spl"] { _ = FileManager.default.createFile(atPath: root + "/lib/modules/\(new)/extra/\(m).ko.xz", contents: Data()) }
         }
         rig.runner.on(["mokutil", "--sb-state"],
@@ -1011,8 +966,8 @@ struct KupgradeFedoraTests {
         #expect(report.packageManager == "dnf")
         #expect(report.plan?.newKernels == [new])
         #expect(report.rebootRequired)
-        #expect(rig.runner.invocations.contains(autoinstall))
-        #expect(rig.runner.invocations.contains(setProps))
+        #expect(rig.runner.argvs.contains(autoinstall))
+        #expect(rig.runner.argvs.contains(setProps))
         let text = rig.output.text
         #expect(text.contains("[kupgrade] detected: dnf (Fedora 42)\n"))
         #expect(text.contains("[kupgrade] running: dnf upgrade -y\n"))

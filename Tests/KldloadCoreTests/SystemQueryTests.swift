@@ -60,8 +60,7 @@ import Testing
     }
 
     @Test func runSaysWhyThereIsNoValue() throws {
-        let runner = KBEStubRunner()
-        runner.acceptAllMutations = false
+        let runner = ReplayRunner.kbe(acceptingMutations: false)
         runner.on(["zpool", "get", "-Hp", "bootfs", "tank"], stderr: "cannot open 'tank': no such pool\n", status: 1)
         runner.on(["zpool", "get", "-Hp", "bootfs", "rpool"], stdout: "rpool\tbootfs\n")
         let context = SystemContext(runner: runner, files: Self.noFiles)
@@ -89,7 +88,7 @@ import Testing
     @Test func mapKeepsTheQuestion() throws {
         let names = SystemQuery.poolProperties(["health"], pool: "rpool").map { props in props.map(\.name) }
         #expect(names.command.argv == ["zpool", "get", "-Hp", "health", "rpool"])
-        let runner = KBEStubRunner()
+        let runner = ReplayRunner.kbe()
         runner.on(names.command.argv, stdout: "rpool\thealth\tONLINE\t-\n")
         #expect(try SystemContext(runner: runner, files: Self.noFiles).run(names) == ["health"])
     }
@@ -117,7 +116,7 @@ import Testing
 
     /// The pool's state stays a `PoolState` from `zpool get` to kupgrade's refusal.
     @Test func poolFactsKeepTheState() throws {
-        let runner = KBEStubRunner()
+        let runner = ReplayRunner.kbe()
         runner.on(SystemQuery.poolProperties(SystemProbes.poolProperties, pool: "rpool").command.argv,
                   stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\nrpool\thealth\tSUSPENDED\t-\nrpool\tfree\t5\t-\n")
         runner.on(["zpool", "status", "-x", "rpool"], stdout: "pool 'rpool' is healthy\n")
