@@ -292,7 +292,7 @@ public struct AutoCheckpoint: Sendable {
 // MARK: - The kbe subcommand
 
 extension AutoCheckpoint {
-    public static let subcommand = KBECommand.Subcommand(
+    package static let subcommand = KBECommand.Subcommand(
         name: "auto-checkpoint", aliases: [],
         usage: "kbe auto-checkpoint --origin apt|dnf|pacman [--min-interval MINUTES] [--keep N] [--quiet] [--strict]",
         summary: "checkpoint taken by a package-manager hook (rate-limited, retention per origin)",

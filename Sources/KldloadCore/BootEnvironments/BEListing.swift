@@ -52,7 +52,7 @@ public struct BERecord: Sendable, Hashable {
     }
 }
 
-public enum BEListing {
+package enum BEListing {
     public static let descriptionProperty = "org.kldload:description"
     /// The columns of the one listing call, in order.
     public static let columns = [

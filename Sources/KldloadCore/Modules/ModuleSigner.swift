@@ -26,7 +26,7 @@ import Foundation
 ///   its own copy of zfs.ko, and that copy is what imports the root pool.
 /// - `weak-updates/` entries are symlinks to another kernel's module and are checked there.
 /// - `dryRun`: prints the commands, changes nothing.
-public struct ModuleSigner: Sendable {
+package struct ModuleSigner: Sendable {
     public let context: SystemContext
     public let progress: ProgressSink
     public let dryRun: Bool

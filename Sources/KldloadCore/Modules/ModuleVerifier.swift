@@ -25,7 +25,7 @@ import Foundation
 ///    warning; another DKMS module failing = warning; `BUILD_EXCLUSIVE` = skipped (ok).
 ///
 /// Never throws: every failure becomes a finding in the report.
-public struct ModuleVerifier: Sendable {
+package struct ModuleVerifier: Sendable {
     public let context: SystemContext
     public let progress: ProgressSink
 

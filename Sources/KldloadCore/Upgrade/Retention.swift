@@ -2,7 +2,7 @@
 ///
 /// Never destroyed: a checkpoint a user made (no `org.kldload:kupgrade-version` property, even
 /// if it is called `pre-upgrade-…`), one with clones (a BE was made from it), the newest one.
-public enum Retention {
+package enum Retention {
     public struct Row: Sendable, Hashable {
         /// The snapshot name after `@`.
         public var name: String

@@ -7,7 +7,7 @@ import Foundation
 /// `FileSystem.write` (a new file renamed over the old one, so the collector never reads half a
 /// file). Names follow the Prometheus conventions: the `kldload_` namespace, base units
 /// (`_seconds`), gauges only (no `_total`: one run's values, not counters).
-public enum UpgradeMetrics {
+package enum UpgradeMetrics {
     /// The file name inside the textfile directory (the collector reads `*.prom`).
     public static let fileName = "kldload_kupgrade.prom"
 
