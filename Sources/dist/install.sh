@@ -68,6 +68,17 @@ manifest() {
     echo "$here/completions/kupgrade.fish $PREFIX/share/fish/vendor_completions.d/kupgrade.fish 0644"
     echo "$here/systemd/kupgrade.service $SYSTEMD_UNIT_DIR/kupgrade.service 0644 rewrite"
     echo "$here/systemd/kupgrade.timer $SYSTEMD_UNIT_DIR/kupgrade.timer 0644"
+    # Trial boots (Docs/TRIAL.md): wired statically in the unit directory, so they work without
+    # `systemctl enable` (the links are what enable would make).
+    echo "$here/systemd/kldload-health.service $SYSTEMD_UNIT_DIR/kldload-health.service 0644 rewrite"
+    echo "$here/systemd/kldload-trial-confirm.service $SYSTEMD_UNIT_DIR/kldload-trial-confirm.service 0644 rewrite"
+    echo "$here/systemd/kldload-trial-timeout.service $SYSTEMD_UNIT_DIR/kldload-trial-timeout.service 0644 rewrite"
+    echo "$here/systemd/kldload-trial-timeout.timer $SYSTEMD_UNIT_DIR/kldload-trial-timeout.timer 0644"
+    echo "../kldload-health.service $SYSTEMD_UNIT_DIR/boot-complete.target.requires/kldload-health.service - link"
+    echo "../kldload-trial-confirm.service $SYSTEMD_UNIT_DIR/multi-user.target.wants/kldload-trial-confirm.service - link"
+    echo "../kldload-trial-timeout.timer $SYSTEMD_UNIT_DIR/timers.target.wants/kldload-trial-timeout.timer - link"
+    echo "../kldload-trial-timeout.service $SYSTEMD_UNIT_DIR/emergency.target.wants/kldload-trial-timeout.service - link"
+    echo "../kldload-trial-timeout.service $SYSTEMD_UNIT_DIR/rescue.target.wants/kldload-trial-timeout.service - link"
     echo "$here/logrotate/kupgrade $SYSCONFDIR/logrotate.d/kupgrade 0644 config"
     if [ "$SAMPLE_CONFIG" = yes ]; then
         echo "$here/kupgrade.conf.sample $SYSCONFDIR/kldload/kupgrade.conf.sample 0644"

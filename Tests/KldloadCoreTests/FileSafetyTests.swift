@@ -69,6 +69,20 @@ struct FileSafetyTests {
         #expect(fs.writtenFiles.isEmpty)
     }
 
+    /// A file written into the overlay makes its parents directories, as on the host after
+    /// `mkdir -p` and a write: an in-memory efivarfs shows /sys/firmware/efi as a directory.
+    @Test func overlayShowsParentsOfWrittenFilesAsDirectories() throws {
+        let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent-overlay-parents"))
+        #expect(!fs.isDirectory("/sys/firmware/efi"))
+        try fs.write(Data([7, 0, 0, 0, 2, 0]), to: "/sys/firmware/efi/efivars/BootCurrent-8be4df61-93ca-11d2-aa0d-00e098032b8c")
+        #expect(fs.isDirectory("/sys/firmware/efi"))
+        #expect(fs.isDirectory("/sys/firmware/efi/efivars/"))
+        #expect(fs.exists("/sys/firmware"))
+        #expect(!fs.isDirectory("/sys/firmware/efi/efivars/BootCurrent-8be4df61-93ca-11d2-aa0d-00e098032b8c"))
+        #expect(!fs.isDirectory("/sys/firm"))
+        #expect(try fs.list("/sys/firmware/efi") == ["efivars"])
+    }
+
     /// A whole kupgrade run with its log planted as a link: nothing is written through it, the
     /// run completes, and the report says why the log is missing.
     @Test func kupgradeLogPlantedAsALink() throws {

@@ -44,6 +44,28 @@ struct KupgradeNewBEScenarioTests {
         #expect(try String(contentsOfFile: ScenarioReplay.path("kupgrade-new-be-success") + "/live/zfs-diff", encoding: .utf8) == "")
     }
 
+    /// On a UEFI machine (VM booted through OVMF and the ZFSBootMenu stand-in) the default
+    /// activation is a trial: a `kldload trial` entry and BootNext, bootfs untouched; the summary
+    /// says what boots next, what a failed boot does and how to confirm or cancel.
+    @Test func theNewBEIsArmedAsATrialOnUEFI() throws {
+        let r = try ScenarioReplay.run("kupgrade-new-be-trial")
+        #expect(r.report.exitCode == 0, "\(r.output)")
+        #expect(r.report.newBootEnvironment?.activated == true)
+        #expect(r.report.newBootEnvironment?.trial == true)
+        #expect(!r.argv.contains { $0.first == "zpool" && $0.dropFirst().first == "set" }, "bootfs must not move")
+        #expect(r.argv.last == ["efibootmgr", "--bootnext", "0008"])
+        #expect(r.argv.contains { $0.starts(with: ["efibootmgr", "--create-only"]) && $0.last?.hasSuffix("zbm.prefer=rpool/ROOT/upgrade-a!") == true })
+        let live = try String(contentsOfFile: ScenarioReplay.path("kupgrade-new-be-trial") + "/live/kupgrade.stdout", encoding: .utf8)
+        for line in [
+            "  next boot: rpool/ROOT/upgrade-a, once, as a trial (reboot to use it); the default stays rpool/ROOT/default",
+            "  if that boot fails (health check, emergency mode, panic, hang then reset), the boot after it is rpool/ROOT/default again, by itself",
+            "To keep it by hand: kbe confirm (in the new BE)   To cancel before rebooting: kbe activate --cancel-trial",
+        ] {
+            #expect(live.contains(line + "\n"))
+            #expect(r.output.contains(line + "\n"))
+        }
+    }
+
     /// After kbe move-pkgdb (VM): the shared /var/lib holding the links is bound into the clone
     /// after the kernel file systems and unmounted first.
     @Test func afterMovePkgdbTheSharedVarLibIsBound() throws {

@@ -140,6 +140,103 @@ struct KupgradeNewBETests {
         #expect(decoded == report)
     }
 
+    /// The successful run up to the activation (the transaction, its result recorded).
+    static func successfulRun(_ rig: KupgradeRig) {
+        aptPlanInside(rig)
+        rig.runner.on(chroot(KupgradeRig.apt), stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        rig.runner.on(chroot(AptDriver.autoremoveCommand.argv))
+        rig.runner.on(resultProps(marker: "done", result: "success", packages: 3, description: "kupgrade --new-be from default: 3 packages"))
+        rig.runner.on(["zpool", "set", "bootfs=\(dataset)", "rpool"])
+    }
+
+    /// The firmware of a UEFI machine: OVMF's efivarfs bytes (BootCurrent 0001 "kldload default")
+    /// and efibootmgr's real answers to kbe's trial argv, from the kbe-trial-arm scenario.
+    static func uefi(_ rig: KupgradeRig) throws {
+        let scenario = ScenarioReplay.path("kbe-trial-arm")
+        let vars = scenario + "/root/sys/firmware/efi/efivars"
+        for f in try FileManager.default.contentsOfDirectory(atPath: vars) {
+            try rig.files.write(try Data(contentsOf: URL(fileURLWithPath: vars + "/" + f)), to: "/sys/firmware/efi/efivars/" + f)
+        }
+        func recorded(_ n: String) throws -> String { try String(contentsOfFile: scenario + "/commands/" + n + "/stdout", encoding: .utf8) }
+        rig.runner.on(SystemQuery.localProperties(of: "rpool/ROOT").command.argv, stdout: "rpool/ROOT\tmountpoint\tnone\tlocal\n")
+        rig.runner.on(SystemQuery.blockDevices.command.argv, stdout: try recorded("004"))
+        rig.runner.on(SystemQuery.property(TrialBoot.commandLineProperty, withSourceOf: dataset).command.argv,
+                      stdout: "\(dataset)\t\(TrialBoot.commandLineProperty)\t-\t-\n")
+        rig.runner.on(["zfs", "set", "\(TrialBoot.commandLineProperty)=panic=30", dataset])
+        rig.runner.on(trialCreate, stdout: try recorded("007"))
+        rig.runner.on(["zfs", "set", "org.kldload:trial=\(dataset)", "org.kldload:trial-from=rpool/ROOT/default",
+                       "org.kldload:trial-since=1774430130", "rpool/ROOT"])
+        rig.runner.on(["efibootmgr", "--bootnext", "0006"], stdout: try recorded("009"))
+    }
+
+    static let trialCreate = [
+        "efibootmgr", "--create-only", "--disk", "/dev/vda", "--part", "1", "--loader", #"\EFI\kldload\vmlinuz.efi"#,
+        "--label", "kldload trial", "--unicode",
+        #"initrd=\EFI\kldload\initrd.img root=LABEL=efiroot ro console=ttyS0 systemd.show_status=0 kldload.entry=default zbm.prefer=rpool/ROOT/upgrade-20260325-091530!"#,
+    ]
+
+    /// The default on a UEFI machine: the new BE is armed as a trial; bootfs does not move, and
+    /// the summary says what boots next, what a failed boot does, and how to confirm or cancel.
+    @Test func onUEFITheNewBEIsArmedAsATrialByDefault() throws {
+        let rig = try Self.rig()
+        Self.successfulRun(rig)
+        try Self.uefi(rig)
+        let report = rig.run()
+        #expect(report.exitCode == 0, "\(rig.output.text)")
+        #expect(report.newBootEnvironment?.activated == true)
+        #expect(report.newBootEnvironment?.trial == true)
+        #expect(report.newBootEnvironment?.trialNotPossible == nil)
+        #expect(!rig.runner.argvs.contains { $0.first == "zpool" && $0.dropFirst().first == "set" }, "bootfs must not move")
+        #expect(rig.runner.argvs.contains(Self.trialCreate))
+        #expect(rig.runner.argvs.last == ["efibootmgr", "--bootnext", "0006"])
+        let text = rig.output.text
+        #expect(text.contains("  next boot: \(Self.dataset), once, as a trial (reboot to use it); the default stays rpool/ROOT/default\n"))
+        #expect(text.contains("the boot after it is rpool/ROOT/default again, by itself\n"))
+        #expect(text.contains("To keep it by hand: kbe confirm (in the new BE)   To cancel before rebooting: kbe activate --cancel-trial\n"))
+        #expect(UpgradeMetrics.render(report, finishedAt: Date(timeIntervalSince1970: 0)).contains("kldload_trial_pending 1\n"))
+    }
+
+    /// Without UEFI the default activates the ordinary way, with exactly the commands it ran
+    /// before trials existed, and says that a failed boot needs the menu.
+    @Test func withoutUEFITheDefaultActivatesAndSaysItIsNotATrial() throws {
+        let rig = try Self.rig()
+        Self.successfulRun(rig)
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.newBootEnvironment?.activated == true)
+        #expect(report.newBootEnvironment?.trial == false)
+        #expect(report.newBootEnvironment?.trialNotPossible?.contains("did not boot through UEFI") == true)
+        #expect(rig.runner.argvs.last == ["zpool", "set", "bootfs=\(Self.dataset)", "rpool"])
+        #expect(!rig.runner.argvs.contains { $0.first == "efibootmgr" })
+        #expect(rig.output.text.contains("if \(Self.dataset) fails to boot, choose rpool/ROOT/default in the ZFSBootMenu menu\n"))
+    }
+
+    /// `--trial` is a requirement: without UEFI the new BE is kept, not activated (exit 1).
+    @Test func requiredTrialWithoutUEFIKeepsTheBENotActivated() throws {
+        let rig = try Self.rig()
+        rig.options.trial = .required
+        Self.successfulRun(rig)
+        let report = rig.run()
+        #expect(report.exitCode == 1)
+        #expect(report.newBootEnvironment?.activated == false)
+        #expect(!rig.runner.argvs.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
+        #expect(rig.output.text.contains("NOT activated"))
+    }
+
+    /// `--no-trial` on a UEFI machine: the ordinary activation, no efibootmgr at all.
+    @Test func noTrialActivatesTheOrdinaryWayEvenOnUEFI() throws {
+        let rig = try Self.rig()
+        rig.options.trial = .never
+        Self.successfulRun(rig)
+        try Self.uefi(rig)
+        let report = rig.run()
+        #expect(report.exitCode == 0)
+        #expect(report.newBootEnvironment?.trial == false)
+        #expect(report.newBootEnvironment?.trialNotPossible == nil)
+        #expect(rig.runner.argvs.last == ["zpool", "set", "bootfs=\(Self.dataset)", "rpool"])
+        #expect(!rig.runner.argvs.contains { $0.first == "efibootmgr" || $0.first == "lsblk" })
+    }
+
     /// `--release trixie` on Debian 12: only the new BE's sources change, then the usual plan and
     /// full-upgrade inside it; the summary names the BEs a `zpool upgrade` would strand, and
     /// kupgrade never runs one.
@@ -407,6 +504,14 @@ struct KupgradeNewBETests {
         #expect(throws: UsageError.self) { try options(["--new-be", "bad@name"]) }
         #expect(KupgradeCommand.main(["--new-be", "a", "b"], stdout: { _ in }, stderr: { _ in }) == 2)
         #expect(KupgradeCommand.main(["name-without-flag"], stdout: { _ in }, stderr: { _ in }) == 2)
+        // Trial boots: the default tries one; --trial requires it, --no-trial never tries; both
+        // need --new-be (in place the next boot is the same BE) and contradict each other.
+        #expect(try options(["--new-be"]).trial == .whenPossible)
+        #expect(try options(["--new-be", "--trial"]).trial == .required)
+        #expect(try options(["--new-be", "--no-trial"]).trial == .never)
+        #expect(throws: UsageError.self) { try options(["--trial"]) }
+        #expect(throws: UsageError.self) { try options(["--no-trial"]) }
+        #expect(throws: UsageError.self) { try options(["--new-be", "--trial", "--no-trial"]) }
     }
 
     static func run(_ rig: KupgradeRig, interrupts: any InterruptSource) -> UpgradeReport {

@@ -31,7 +31,7 @@ struct UpgradeMetricsTests {
     }
 
     @Test func labelValuesAreEscaped() {
-        #expect(UpgradeMetrics.escapeLabelValue("a\"b\\c\nd") == "a\\\"b\\\\c\\nd")
+        #expect(Textfile.escapeLabelValue("a\"b\\c\nd") == "a\\\"b\\\\c\\nd")
         var report = UpgradeReport()
         report.bootEnvironment = "rpool/ROOT/we\"ird"
         report.checkpoint = .init(name: "pre-upgrade-1", snapshots: [])

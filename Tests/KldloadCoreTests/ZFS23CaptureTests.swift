@@ -16,6 +16,8 @@ import Testing
         var groups: [String]
         var errors: PoolDataErrors?
         var scan: String?
+        var status: String?
+        var action: String?
 
         init(_ p: PoolStatus, compareScan: Bool) {
             name = p.name
@@ -28,10 +30,14 @@ import Testing
             tree = p.root.map { lines($0, 0) } ?? []
             groups = p.groups.flatMap { g in ["\(g.group):"] + g.vdevs.flatMap { lines($0, 1) } }
             errors = p.errors
+            status = p.status
+            action = p.action
             scan = compareScan ? p.scans.map { "\($0.kind.map(String.init(describing:)) ?? "-") \($0.state) \($0.errors.map(String.init) ?? "-")" }.joined(separator: "; ") : nil
         }
 
-        var description: String { ([name, "\(state)"] + tree + groups + ["\(String(describing: errors))", scan ?? ""]).joined(separator: "\n") }
+        var description: String {
+            ([name, "\(state)"] + tree + groups + ["\(String(describing: errors))", scan ?? "", status ?? "-", action ?? "-"]).joined(separator: "\n")
+        }
     }
 
     /// Text file of the same state as a JSON file: the name without its `-j`.
@@ -52,8 +58,8 @@ import Testing
     }
 
     /// The golden equality: for every captured pool state, `zpool status -j --json-int` and the
-    /// text give the same pools, states, vdev trees with error counters, groups and data errors,
-    /// and the same scan kind/state/errors where the scan was not running (a running scrub or
+    /// text give the same pools, states, vdev trees with error counters, groups, data errors and
+    /// status/action sentences, and the same scan kind/state/errors where the scan was not running (a running scrub or
     /// resilver can finish between the two commands).
     @Test func jsonAndTextOfTheSameStateGiveEqualValues() throws {
         let files = Fixtures.files(under: Self.dir) { $0.hasPrefix("zpool-status-j") && $0.hasSuffix(".stdout") }

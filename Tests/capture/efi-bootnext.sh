@@ -18,6 +18,15 @@
 # Fixtures/efi/ovmf-<upstream version>-debian12/<step>/.
 #
 # Usage (root, Debian 12): Tests/capture/efi-bootnext.sh
+#
+# EFI_EXPERIMENT=kbe-commands runs a second experiment on the same image: boot 1 creates only
+# "kldload default"; boot 2 (chosen by the firmware, so BootCurrent names it) runs, with the
+# exact argv kbe uses, every efibootmgr command of a trial (--create-only, --bootnext,
+# --delete-bootnext, --bootnum N --delete-bootnum, each also once more where it must fail),
+# lsblk and /proc/self/mounts, an entry with no load options (the shape of a signed bundle),
+# and efibootmgr with efivarfs remounted read-only; then arms the trial again and resets;
+# boot 3 (the trial entry) deletes the trial entry and powers off. Output:
+# Fixtures/efi/ovmf-<version>-debian12-kbe-commands/.
 # Cache: /var/cache/kldload-efi (guest image ~0.75 GB, built once in ~2.5 min; each run needs
 # ~1 GB more while it runs). Measured: 136 s image build, then ~8.5 min for the five boots.
 # Boots under TCG take minutes each; the whole run is printed with timings.
@@ -105,7 +114,12 @@ if [[ -s $IMG/rootfs.ext4 && -s $IMG/vmlinuz ]]; then log "cached image $IMG"; e
 
 OVMF_VER="$(dpkg-query -W -f='${Version}' ovmf)"
 OVMF_UP="${OVMF_VER%%-*}"
-OUT="$REPO_ROOT/Fixtures/efi/ovmf-$OVMF_UP-debian12"
+EXPERIMENT="${EFI_EXPERIMENT:-bootnext}"
+case "$EXPERIMENT" in
+bootnext) OUT="$REPO_ROOT/Fixtures/efi/ovmf-$OVMF_UP-debian12" ;;
+kbe-commands) OUT="$REPO_ROOT/Fixtures/efi/ovmf-$OVMF_UP-debian12-kbe-commands" ;;
+*) die "EFI_EXPERIMENT must be bootnext or kbe-commands" ;;
+esac
 RUN="$CACHE/run-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$RUN"
 log "run directory $RUN"
@@ -134,6 +148,7 @@ cp "$OVMF_VARS" "$RUN/OVMF_VARS_4M.fd"
 
 # --- the experiment, run by the guest agent at every boot -------------------------------
 mkdir -p "$RUN/xchg"
+echo "$EXPERIMENT" >"$RUN/xchg/experiment"
 cat >"$RUN/xchg/run.sh" <<'GUEST'
 #!/bin/sh
 # Runs at every boot of the guest (from the EFIXCHG disk, mounted sync at /xchg).
@@ -173,6 +188,67 @@ snap() {
 }
 entrynum() { sed -n "s/^Boot\([0-9A-F]\{4\}\)\* $1\$/\1/p;s/^Boot\([0-9A-F]\{4\}\)  $1\$/\1/p" /xchg/out/$2/efibootmgr.stdout | head -1; }
 sync
+experiment=$(cat /xchg/experiment 2>/dev/null || echo bootnext)
+if [ "$experiment" = kbe-commands ]; then
+  # The commands kbe runs for a trial, with kbe's exact argv (Docs/TRIAL.md).
+  d=/xchg/out/$n-commands
+  case "$entry" in
+  setup)
+    snap 1-setup-fresh-nvram
+    disk=$(findmnt -n -o SOURCE / | sed 's/[0-9]*$//')
+    cap "$d" create-default efibootmgr --create --disk "$disk" --part 1 --label 'kldload default' \
+        --loader "$LOADER" --unicode "$BASEOPTS kldload.entry=default"
+    snap 1-setup-entries
+    next=poweroff ;;
+  default)
+    snap 2-before-trial
+    disk=$(findmnt -n -o SOURCE / | sed 's/[0-9]*$//')
+    cap "$d" proc-self-mounts cat /proc/self/mounts
+    cap "$d" lsblk lsblk --pairs --paths --output NAME,PKNAME,PARTUUID
+    cap "$d" create-trial efibootmgr --create-only --disk "$disk" --part 1 --loader "$LOADER" \
+        --label 'kldload trial' --unicode "$BASEOPTS kldload.entry=default zbm.prefer=rpool/ROOT/test!"
+    snap 2-trial-created
+    t=$(entrynum 'kldload trial' 2-trial-created)
+    cap "$d" bootnext efibootmgr --bootnext "$t"
+    snap 2-bootnext-set
+    cap "$d" delete-bootnext efibootmgr --delete-bootnext
+    snap 2-bootnext-deleted
+    cap "$d" delete-bootnext-again efibootmgr --delete-bootnext
+    cap "$d" delete-trial efibootmgr --bootnum "$t" --delete-bootnum
+    snap 2-trial-deleted
+    cap "$d" delete-trial-again efibootmgr --bootnum "$t" --delete-bootnum
+    cap "$d" create-no-options efibootmgr --create-only --disk "$disk" --part 1 \
+        --loader '\EFI\zbm\zfsbootmenu.efi' --label 'ZFSBootMenu bundle'
+    snap 2-no-options-entry
+    b=$(entrynum 'ZFSBootMenu bundle' 2-no-options-entry)
+    [ -n "$b" ] && cap "$d" delete-no-options efibootmgr --bootnum "$b" --delete-bootnum
+    mount -o remount,ro /sys/firmware/efi/efivars
+    cap "$d" proc-self-mounts-efivars-ro cat /proc/self/mounts
+    cap "$d" bootnext-efivars-ro efibootmgr --bootnext 0001
+    mount -o remount,rw /sys/firmware/efi/efivars
+    snap 2-end
+    if [ "$n" = 2 ]; then
+      # Arm the trial again and reset: boot 3 is the trial boot itself.
+      cap "$d" create-trial-2 efibootmgr --create-only --disk "$disk" --part 1 --loader "$LOADER" \
+          --label 'kldload trial' --unicode "$BASEOPTS kldload.entry=trial zbm.prefer=rpool/ROOT/test!"
+      snap 2-trial-created-again
+      t=$(entrynum 'kldload trial' 2-trial-created-again)
+      cap "$d" bootnext-2 efibootmgr --bootnext "$t"
+      snap 2-bootnext-set-again
+      next=reset
+    else
+      next=poweroff
+    fi ;;
+  trial)
+    # The trial boot: BootCurrent names the trial entry; what kbe confirm deletes.
+    snap 3-trial-running
+    t=$(entrynum 'kldload trial' 3-trial-running)
+    cap "$d" delete-trial-running efibootmgr --bootnum "$t" --delete-bootnum
+    snap 3-trial-deleted
+    next=poweroff ;;
+  *) snap $n-unexpected; next=poweroff ;;
+  esac
+else
 case "$entry" in
 setup)
     s=1-setup-fresh-nvram; snap $s
@@ -204,6 +280,7 @@ default)
 *)
     snap $n-unexpected; next=poweroff ;;
 esac
+fi
 echo "$n $entry $next" >>/xchg/out/boots
 sync
 say "boot $n done, next: $next"
@@ -262,7 +339,38 @@ KVER="$(cat "$IMG/kernel-version")"
     printf -- '- Host: %s, host kernel %s\n' "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(uname -r)"
     printf -- '- Captured: %s by `Tests/capture/efi-bootnext.sh` (run A %s s, run B %s s, wall clock under TCG on a shared 2-core machine)\n\n' \
         "$(date -u +%Y-%m-%d)" "$((TA - T0))" "$((TB - TA))"
-    cat <<'TXT'
+    if [[ $EXPERIMENT == kbe-commands ]]; then cat <<'TXT'
+## How it was captured (EFI_EXPERIMENT=kbe-commands)
+
+The guest runs one shell script (`run.sh`, embedded in `Tests/capture/efi-bootnext.sh`) at every
+boot from an ext4 exchange disk mounted `-o sync`; the host reads the disk back with
+`debugfs -R 'rdump /out …'` after the last boot. Nothing here was edited.
+
+- Run A (boot 1): QEMU with `-kernel/-initrd/-append '… kldload.entry=setup'`; the guest creates
+  `kldload default` with `efibootmgr --create … --unicode '<base> kldload.entry=default'`
+  (first in `BootOrder`) and powers off.
+- Run B (boot 2): QEMU without `-kernel`: OVMF boots `kldload default`, so `BootCurrent` names
+  it. The guest then runs kbe's commands for a trial of `rpool/ROOT/test`, each with kbe's
+  exact argv (`2-commands/commands.txt`): `cat /proc/self/mounts`; `lsblk --pairs --paths
+  --output NAME,PKNAME,PARTUUID`; `efibootmgr --create-only --disk /dev/vda --part 1 --loader
+  '\EFI\kldload\vmlinuz.efi' --label 'kldload trial' --unicode '<base> kldload.entry=default
+  zbm.prefer=rpool/ROOT/test!'`; `efibootmgr --bootnext <trial>`; `efibootmgr
+  --delete-bootnext` (twice: the second finds no BootNext); `efibootmgr --bootnum <trial>
+  --delete-bootnum` (twice: the second finds no entry); an entry with no load options
+  (`--create-only … --loader '\EFI\zbm\zfsbootmenu.efi' --label 'ZFSBootMenu bundle'`, the
+  shape of a bundle whose command line is inside the image; only its bytes are used) and its
+  deletion; then `mount -o remount,ro /sys/firmware/efi/efivars`, `cat /proc/self/mounts` and
+  `efibootmgr --bootnext 0001` (refused by the read-only efivarfs), remount rw; then creates the
+  trial entry again (`… kldload.entry=trial zbm.prefer=rpool/ROOT/test!`), sets `BootNext` to
+  it and resets.
+- Boot 3 (same QEMU run): the firmware starts the trial entry (`BootCurrent` names it); the
+  guest deletes it with `efibootmgr --bootnum <trial> --delete-bootnum` (what `kbe confirm`
+  runs in a trial boot) and powers off.
+  `snap` folders between the steps hold `efibootmgr`, `efibootmgr -v` and the efivarfs bytes.
+
+`<base>` = `initrd=\EFI\kldload\initrd.img root=LABEL=efiroot ro console=ttyS0 systemd.show_status=0`.
+TXT
+    else cat <<'TXT'
 ## How it was captured
 
 The guest runs one shell script (`run.sh`, embedded in `Tests/capture/efi-bootnext.sh`) at every
@@ -295,6 +403,7 @@ boot from an ext4 exchange disk mounted `-o sync`; the host reads the disk back 
 - `serial-run-a.log`, `serial-run-b.log`: the whole serial console (OVMF, kernel, agent lines
   `EFI-AGENT: …`), verbatim.
 TXT
+    fi
 } >"$OUT/PROVENANCE.md"
 rm -f "$RUN/disk.img"   # ~1 GB per run; the serial logs and the exchange disk stay in $RUN
 log "fixtures in ${OUT#"$REPO_ROOT"/}; total $(( $(date +%s) - T0 )) s"

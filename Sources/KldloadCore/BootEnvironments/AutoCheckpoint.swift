@@ -99,7 +99,12 @@ public struct AutoCheckpoint: Sendable {
     /// `@` or a creation that is not a number is a `ParseError` naming the line.
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
-        let snapshots = try ZFSListParser.parseSnapshots(text, columns: columns)
+        try rows(ZFSListParser.parseSnapshots(text, columns: columns))
+    }
+
+    /// The rows of the listing's snapshots, in either form (text: `parse`, JSON:
+    /// `ZFSJSONParser.snapshots`).
+    static func rows(_ snapshots: [Snapshot]) throws(ParseError) -> [Row] {
         var rows: [Row] = []
         rows.reserveCapacity(snapshots.count)
         for (i, s) in snapshots.enumerated() {
@@ -224,6 +229,7 @@ public struct AutoCheckpoint: Sendable {
                 "[kbe] auto-checkpoint: retention (keep \(max(options.keep, 1)) per origin) \(verb) \(list)"
                     + (spared.isEmpty ? "" : "; kept because of clones: \(result.spared.joined(separator: ", "))"))
         }
+        result.warnings += CheckpointMetrics.refreshAfterKBE(manager)
         return result
     }
 

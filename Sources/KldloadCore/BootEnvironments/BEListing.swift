@@ -3,8 +3,8 @@ import Foundation
 /// One dataset or snapshot of the BE root as kbe needs it, from the single listing call
 /// `SystemQuery.bootEnvironmentRecords(root:)`.
 ///
-/// The text is parsed by the shared `ZFSListParser` / `ZFSGetParser` / `ZpoolGetParser`;
-/// this type is kbe's typed view of one row.
+/// The text is parsed by the shared `ZFSListParser` / `ZFSGetParser` / `ZpoolGetParser`, the
+/// JSON of OpenZFS 2.3+ by `ZFSJSONParser`; this type is kbe's typed view of one row.
 public struct BERecord: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, Codable { case filesystem, volume, snapshot, bookmark }
     public var name: String
@@ -72,7 +72,6 @@ package enum BEListing {
         for i in 0..<table.rowCount {
             func str(_ k: Int) -> String { table.string(row: i, column: k) }
             func isDash(_ k: Int) -> Bool { table.withField(row: i, column: k) { $0.count == 1 && $0[0] == 0x2D } }
-            func opt(_ k: Int) -> String? { isDash(k) ? nil : str(k) }
             func num(_ k: Int) throws(ParseError) -> UInt64? {
                 // `-` → nil; otherwise what `UInt64(String)` accepts: an optional `+`, then
                 // one or more ASCII digits, no overflow.
@@ -100,27 +99,57 @@ package enum BEListing {
                 }
                 return value
             }
-            let name = str(0)
-            let type = str(1)
-            guard let kind = BERecord.Kind(rawValue: type) else {
-                throw ParseError(
-                    source: "zfs list -Hp", line: i + 1, text: name, reason: "unknown type '\(type)'")
-            }
-            let clones = isDash(10) ? [] : str(10).split(separator: ",").map(String.init)
             let mounted: Bool? = table.withField(row: i, column: 8) { b in
                 if b.elementsEqual("yes".utf8) { return true }
                 if b.elementsEqual("no".utf8) { return false }
                 return nil
             }
-            records.append(
-                BERecord(
-                    name: name, kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
-                    referenced: try num(4) ?? 0, available: try num(5), mountpoint: opt(6), canmount: opt(7),
-                    mounted: mounted, origin: opt(9),
-                    clones: clones, creation: try num(11).map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                    description: opt(12)))
+            records.append(try record(row: i, source: "zfs list -Hp", string: str, isDash: isDash, number: num, mounted: mounted))
         }
         return records
+    }
+
+    /// The output of `jsonCommand(root:)` → the records `parse` gives for the `-Hp` text of the
+    /// same state. A value is read as it is, newlines and TABs included: JSON escapes them.
+    public static func parseJSON(_ text: String) throws(ParseError) -> [BERecord] {
+        let source = "zfs list -j"
+        let datasets = try ZFSJSONParser.datasets(text, columns: columns)
+        var records: [BERecord] = []
+        records.reserveCapacity(datasets.count)
+        for (i, d) in datasets.enumerated() {
+            let v = d.properties.values
+            func num(_ k: Int) throws(ParseError) -> UInt64? {
+                if v[k] == "-" { return nil }
+                guard let n = UInt64(v[k]) else {
+                    throw ParseError(source: source, line: i + 1, text: d.name,
+                                     reason: "\(columns[k]) is not an exact number: '\(v[k])' (was --json-int given?)")
+                }
+                return n
+            }
+            let mounted: Bool? = v[8] == "yes" ? true : v[8] == "no" ? false : nil
+            records.append(try record(row: i, source: source, string: { v[$0] }, isDash: { v[$0] == "-" },
+                                      number: num, mounted: mounted))
+        }
+        return records
+    }
+
+    /// One record from the fields of one row, in `columns` order (both forms).
+    @inline(__always)
+    static func record(row i: Int, source: String, string str: (Int) -> String, isDash: (Int) -> Bool,
+                       number num: (Int) throws(ParseError) -> UInt64?, mounted: Bool?) throws(ParseError) -> BERecord {
+        func opt(_ k: Int) -> String? { isDash(k) ? nil : str(k) }
+        let name = str(0)
+        let type = str(1)
+        guard let kind = BERecord.Kind(rawValue: type) else {
+            throw ParseError(source: source, line: i + 1, text: name, reason: "unknown type '\(type)'")
+        }
+        let clones = isDash(10) ? [] : str(10).split(separator: ",").map(String.init)
+        return BERecord(
+            name: name, kind: kind, used: try num(2) ?? 0, usedBySnapshots: try num(3) ?? 0,
+            referenced: try num(4) ?? 0, available: try num(5), mountpoint: opt(6), canmount: opt(7),
+            mounted: mounted, origin: opt(9),
+            clones: clones, creation: try num(11).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+            description: opt(12))
     }
 
     /// `zpool get -Hp bootfs POOL` → the bootfs value (nil when unset, `-`).

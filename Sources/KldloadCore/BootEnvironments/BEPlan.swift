@@ -48,13 +48,26 @@ enum PlanExecutor {
     /// Runs every step; on the first failure throws a `.commandFailed` error whose details
     /// list the steps done, the failed one, the ones not run, and the undo commands.
     static func execute(_ plan: BEPlan, context: SystemContext, progress: ProgressSink?) throws(KBEError) {
-        for (i, step) in plan.steps.enumerated() {
+        _ = try execute(plan, context: context, progress: progress, steps: plan.steps.indices)
+    }
+
+    /// Runs the steps `steps` of `plan` (a failure report counts the earlier steps as done) and
+    /// returns each command's result by step index, so a caller can read what a command printed
+    /// (efibootmgr's listing after it changed the variables).
+    @discardableResult
+    static func execute(_ plan: BEPlan, context: SystemContext, progress: ProgressSink?, steps: Range<Int>)
+        throws(KBEError) -> [Int: CommandResult]
+    {
+        var results: [Int: CommandResult] = [:]
+        for i in steps {
+            let step = plan.steps[i]
             var failure: String? = nil
             var refusal: ZFSFailure? = nil
             switch step.action {
             case .run(let command):
                 do {
                     let result = try context.runner.run(command)
+                    results[i] = result
                     if !result.status.isSuccess {
                         // The whole message: zfs puts the reason first and dataset names after it.
                         let err = ZFSFailure(stderr: result.stderr)
@@ -72,6 +85,7 @@ enum PlanExecutor {
             }
             progress?("[kbe] ran: \(step.display)")
         }
+        return results
     }
 
     static func failureReport(plan: BEPlan, failedAt i: Int, reason: String, zfsHint: String? = nil) -> KBEError {

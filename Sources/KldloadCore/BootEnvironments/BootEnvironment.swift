@@ -58,6 +58,8 @@ public struct BootEnvironment: Sendable, Hashable, Codable {
     public var childCanmount: [String: String]
     /// Checkpoints, oldest first.
     public var checkpoints: [Checkpoint]
+    /// A pending trial boots this BE next, once (T; Docs/TRIAL.md).
+    public var isTrialTarget: Bool = false
 
     /// Space as bectl defines it: the BE's `used` plus, for a clone, its origin snapshot's
     /// `used` (the blocks the BE keeps alive that its origin pins).
@@ -66,9 +68,9 @@ public struct BootEnvironment: Sendable, Hashable, Codable {
         return overflow ? .max : sum
     }
 
-    /// `N`, `R`, `NR` or `-`.
+    /// `N`, `R`, `NR`, `T` (a pending trial boots it next, once) or `-`.
     public var activeFlags: String {
-        let s = (isActiveNow ? "N" : "") + (isActiveOnReboot ? "R" : "")
+        let s = (isActiveNow ? "N" : "") + (isActiveOnReboot ? "R" : "") + (isTrialTarget ? "T" : "")
         return s.isEmpty ? "-" : s
     }
 

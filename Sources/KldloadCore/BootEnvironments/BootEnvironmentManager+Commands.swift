@@ -3,18 +3,30 @@ import Foundation
 extension BootEnvironmentManager {
     // MARK: list
 
-    /// `kbe list`: `zpool get bootfs` and one `zfs list`, nothing else. `report: false` leaves
+    /// `kbe list`: `zpool get bootfs` and one `zfs list`; on a UEFI machine (where a trial can
+    /// exist) also the BE root's local properties, for the trial record. `report: false` leaves
     /// `bootEnvironments` out of the report (the table is printed instead; with 100,000
     /// checkpoints the report's copies cost time and memory, Docs/PERFORMANCE.md).
     public func list(showCheckpoints: Bool, report: Bool = true) throws(KBEError) -> (KBEOutput, [BootEnvironment]) {
         let state = try loadState()
         var out = newReport("list", state: state)
+        var envs = state.environments
+        var trial: TrialInfo? = nil
+        if context.files.isDirectory("/sys/firmware/efi") {
+            let record = try trialRecord(beRoot: state.layout.beRoot)
+            if record.isPending || record.result != nil { trial = TrialInfo(record) }
+            if let t = record.target, let i = envs.firstIndex(where: { $0.dataset == t }) { envs[i].isTrialTarget = true }
+        }
+        out.report.trial = trial
         if report {
-            out.report.bootEnvironments = state.environments.map {
-                KBEReport.info($0, withCheckpoints: showCheckpoints)
+            out.report.bootEnvironments = envs.map {
+                KBEReport.info($0, withCheckpoints: showCheckpoints, trial: $0.isTrialTarget ? trial : nil)
             }
         }
-        return (out, state.environments)
+        if let r = trial?.result, trial?.pending == false {
+            out.warn("[kbe] last trial: \(r) (\(TrialBoot.resultProperty) on \(state.layout.beRoot))")
+        }
+        return (out, envs)
     }
 
     // MARK: create (checkpoint)
@@ -201,22 +213,10 @@ extension BootEnvironmentManager {
             kernelDir = be.mountedAt.map { Self.join($0, "/boot") }
             if !plan.isEmpty { try askFirst(next) }
         case .checkpoint(let be, let cp):
-            if let split = pkg.splitDataset, !options.allowSplitPackageDatabase {
-                throw splitRefusal(
-                    split, doing: "booting checkpoint \(cp.fullName)",
-                    alternative: "kbe rollback \(cp.fullName) rolls the BE and \(split) back together")
-            }
-            let taken = Set(state.environments.map(\.name))
-            let name = Self.uniquify(cp.name) { taken.contains($0) }
-            next = state.layout.beRoot + "/" + name
-            try BENames.validate(name, as: "boot environment name (from the checkpoint name)", fullName: next)
-            try askFirst(next)
-            let snapshotSet: Set<String> = Set(state.records.lazy.filter { $0.kind == .snapshot }.map(\.name))
-            var props = try zfsBootMenuProperties(of: be.dataset)
-            props += ["-o", "\(Self.descriptionProperty)=activated from \(cp.fullName)"]
-            plan.steps += cloneSteps(from: be, snapshot: cp.name, to: next, extraProperties: props) {
-                snapshotSet.contains($0)
-            }
+            let clone = try checkpointClone(
+                be, cp, state: state, pkg: pkg, doing: "booting checkpoint \(cp.fullName)", beforeReading: askFirst)
+            next = clone.next
+            plan.steps += clone.steps
             plan.append(
                 .run(
                     ["zpool", "set", "bootfs=\(next)", pool],
@@ -248,6 +248,28 @@ extension BootEnvironmentManager {
             out.say("[kbe] Next boot will use: \(next)" + (kernel.map { " (newest kernel: \($0))" } ?? ""))
         }
         return out
+    }
+
+    /// A checkpoint becomes a new BE named after it (`-2` appended if taken): the clone steps,
+    /// with the source's local `org.zfsbootmenu:*` properties. Refused on a split package
+    /// database unless `--allow-split-pkgdb`.
+    func checkpointClone(
+        _ be: BootEnvironment, _ cp: Checkpoint, state: BootEnvironmentState, pkg: PackageDatabaseStatus, doing what: String,
+        beforeReading: (String) throws(KBEError) -> Void = { _ in }
+    ) throws(KBEError) -> (next: String, steps: [PlanStep]) {
+        if let split = pkg.splitDataset, !options.allowSplitPackageDatabase {
+            throw splitRefusal(
+                split, doing: what, alternative: "kbe rollback \(cp.fullName) rolls the BE and \(split) back together")
+        }
+        let taken = Set(state.environments.map(\.name))
+        let name = Self.uniquify(cp.name) { taken.contains($0) }
+        let next = state.layout.beRoot + "/" + name
+        try BENames.validate(name, as: "boot environment name (from the checkpoint name)", fullName: next)
+        try beforeReading(next)
+        let snapshotSet: Set<String> = Set(state.records.lazy.filter { $0.kind == .snapshot }.map(\.name))
+        var props = try zfsBootMenuProperties(of: be.dataset)
+        props += ["-o", "\(Self.descriptionProperty)=activated from \(cp.fullName)"]
+        return (next, cloneSteps(from: be, snapshot: cp.name, to: next, extraProperties: props) { snapshotSet.contains($0) })
     }
 
     // MARK: rollback

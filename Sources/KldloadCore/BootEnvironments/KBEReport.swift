@@ -26,6 +26,8 @@ public struct KBEReport: Sendable, Codable, Hashable {
         public var description: String?
         public var origin: String?
         public var checkpoints: [CheckpointInfo]?
+        /// The pending trial that boots this BE next, once.
+        public var trial: TrialInfo?
     }
 
     public struct ErrorInfo: Sendable, Codable, Hashable {
@@ -59,6 +61,8 @@ public struct KBEReport: Sendable, Codable, Hashable {
     public var nextBootKernel: String?
     public var mountpoint: String?
     public var packageDatabase: PackageDatabaseStatus?
+    /// The trial (activate --trial, confirm, --cancel-trial, trial-check; list when one is recorded).
+    public var trial: TrialInfo?
     /// `kbe diff`: packages, kernels and (--files) file changes between two sides.
     public var diff: BEDiff?
     /// `kbe --version --json`.
@@ -79,7 +83,7 @@ public struct KBEReport: Sendable, Codable, Hashable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func info(_ be: BootEnvironment, withCheckpoints: Bool) -> EnvironmentInfo {
+    static func info(_ be: BootEnvironment, withCheckpoints: Bool, trial: TrialInfo? = nil) -> EnvironmentInfo {
         EnvironmentInfo(
             name: be.name, dataset: be.dataset, active: be.activeFlags, activeNow: be.isActiveNow,
             activeOnReboot: be.isActiveOnReboot, mountpoint: be.mountedAt, space: be.space, used: be.used,
@@ -89,7 +93,7 @@ public struct KBEReport: Sendable, Codable, Hashable {
                     CheckpointInfo(
                         name: $0.name, snapshot: $0.fullName, used: $0.used, referenced: $0.referenced,
                         created: $0.creation, description: $0.description, clones: $0.clones)
-                } : nil)
+                } : nil, trial: trial)
     }
 }
 

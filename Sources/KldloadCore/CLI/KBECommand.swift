@@ -10,6 +10,14 @@ public struct KBEInvocation: Sendable, Hashable {
         case createCheckpoint(name: String, source: String?, description: String?)
         case createEnvironment(name: String, source: String?, description: String?)
         case activate(String)
+        /// `activate --trial TARGET`: the next boot only (Docs/TRIAL.md).
+        case activateTrial(String)
+        /// `activate --cancel-trial`.
+        case cancelTrial
+        /// `confirm`: keep the running trial.
+        case confirm
+        /// `trial-check [--health|--timeout]`: what the systemd units run at boot.
+        case trialCheck(TrialCheckMode)
         case rollback(String)
         case destroy(String, keepOrigin: Bool)
         case rename(String, String)
@@ -39,7 +47,9 @@ public struct KBEInvocation: Sendable, Hashable {
         case .version: return "version"
         case .list: return "list"
         case .createCheckpoint, .createEnvironment: return "create"
-        case .activate: return "activate"
+        case .activate, .activateTrial, .cancelTrial: return "activate"
+        case .confirm: return "confirm"
+        case .trialCheck: return "trial-check"
         case .rollback: return "rollback"
         case .destroy: return "destroy"
         case .rename: return "rename"
@@ -54,6 +64,17 @@ public struct KBEInvocation: Sendable, Hashable {
 
     /// Parses `kbe [global options] COMMAND [options] [arguments]` (options may also follow
     /// the command and its arguments).
+    /// Commands that make, destroy or move checkpoints or boot environments (kbe rewrites the
+    /// checkpoint metrics after them, `CheckpointMetrics`). auto-checkpoint does it itself.
+    public var changesCheckpoints: Bool {
+        switch action {
+        case .createCheckpoint, .createEnvironment, .activate, .activateTrial, .rollback, .destroy, .rename, .movePackageDatabase:
+            return true
+        case .help, .version, .list, .mount, .umount, .describe, .diff, .autoCheckpoint, .confirm, .cancelTrial, .trialCheck:
+            return false
+        }
+    }
+
     public static func parse(_ arguments: [String]) throws(UsageError) -> KBEInvocation {
         // Find the subcommand: the first word that is not an option or a global option's value.
         let valueOptions = Set(KBECommand.globalSpecs.filter { if case .value = $0.kind { return true } else { return false } }
@@ -127,8 +148,21 @@ public struct KBEInvocation: Sendable, Hashable {
                 inv.action = .createCheckpoint(name: args[0], source: p.value("source"), description: p.value("description"))
             }
         case "activate":
-            try need(1...1)
-            inv.action = .activate(args[0])
+            if p.has("cancel-trial") {
+                if p.has("trial") { throw UsageError("--trial and --cancel-trial cannot be combined") }
+                if !args.isEmpty { throw UsageError("--cancel-trial takes no target (it cancels the pending trial)") }
+                inv.action = .cancelTrial
+            } else {
+                try need(1...1)
+                inv.action = p.has("trial") ? .activateTrial(args[0]) : .activate(args[0])
+            }
+        case "confirm":
+            try need(0...0)
+            inv.action = .confirm
+        case "trial-check":
+            try need(0...0)
+            if p.has("health") && p.has("timeout") { throw UsageError("--health and --timeout cannot be combined") }
+            inv.action = .trialCheck(p.has("health") ? .health : p.has("timeout") ? .timeout : .settle)
         case "rollback":
             try need(1...1)
             inv.action = .rollback(args[0])
@@ -258,15 +292,45 @@ public enum KBECommand {
                 org.zfsbootmenu:* properties. It does not activate it.
                 """),
         Subcommand(
-            name: "activate", aliases: [], usage: "kbe activate BE|BE@CHECKPOINT|CHECKPOINT [--allow-split-pkgdb]",
-            summary: "choose what boots next (a checkpoint is cloned into a new BE first)",
-            specs: [splitFlag],
+            name: "activate", aliases: [],
+            usage: "kbe activate [--trial] BE|BE@CHECKPOINT|CHECKPOINT [--allow-split-pkgdb] | kbe activate --cancel-trial",
+            summary: "choose what boots next (a checkpoint is cloned into a new BE first); --trial: the next boot only",
+            specs: [
+                splitFlag,
+                .flag("trial", "--trial", help: "boot TARGET once (UEFI BootNext); a failed boot falls back to the default"),
+                .flag("cancel-trial", "--cancel-trial", help: "cancel the pending trial (BootNext, the trial entry, the record)"),
+            ],
             details: """
                 A BE: zpool set bootfs (and canmount=noauto, mountpoint=/ if they are wrong).
                 A checkpoint (full name, or the bare name of a checkpoint of the running BE): cloned into a new
                 BE named after it, then bootfs points at the clone; the current BE is not changed.
                 Refused when the package database lives outside the BE (--allow-split-pkgdb to override).
                 On a terminal it shows what changes (kbe diff) and asks; without one it does not ask.
+                --trial: bootfs is not changed; a boot entry "kldload trial" (a copy of the running ZFSBootMenu
+                entry plus zbm.prefer=POOL/ROOT/TARGET!) becomes BootNext, which the firmware uses once. TARGET's
+                org.zfsbootmenu:commandline gains panic=30 (and rd.shell=0 rd.emergency=reboot with dracut).
+                A healthy trial (boot-complete.target) is confirmed by kldload-trial-confirm.service; any failure
+                falls back to the default on the next boot. Refused: the running BE, a trial already pending,
+                no UEFI, efivarfs read-only, an unidentifiable BootCurrent, a bundle entry under Secure Boot.
+                """),
+        Subcommand(
+            name: "confirm", aliases: [], usage: "kbe confirm",
+            summary: "keep the running trial: it becomes the default (bootfs)", specs: [],
+            details: """
+                In a trial boot: zpool set bootfs=TRIAL, clear the trial record (org.kldload:trial*) and delete the
+                "kldload trial" boot entry. kldload-trial-confirm.service does this by itself after boot-complete.target.
+                """),
+        Subcommand(
+            name: "trial-check", aliases: [], usage: "kbe trial-check [--health | --timeout]",
+            summary: "boot-time trial bookkeeping (run by kldload's systemd units)",
+            specs: [
+                .flag("health", "--health", help: "check this boot (root is a BE, pool ONLINE, zfs loaded); non-zero if not"),
+                .flag("timeout", "--timeout", help: "reboot if this is a trial boot that is still not confirmed"),
+            ],
+            details: """
+                Without options (kldload-trial-confirm.service, after boot-complete.target): in the trial boot, confirm
+                it (as kbe confirm); after a fallback (BootCurrent is not the trial entry), record
+                org.kldload:trial-result=failed TARGET on the BE root and clear the trial. No trial: nothing to do.
                 """),
         Subcommand(
             name: "rollback", aliases: [], usage: "kbe rollback CHECKPOINT [--yes] [--allow-split-pkgdb]",
@@ -399,9 +463,20 @@ public enum KBECommand {
             return Result(stdout: versionText + "\n", stderr: "", exitCode: 0)
         default: break
         }
+        var result = runCommand(inv, context: context, ask: ask, progress: progress, timeZone: timeZone)
+        // A JSON answer of zfs/zpool that had to be read again as text: worth knowing, never fatal.
+        let fallbacks = context.openZFS.fallbacks.map { "[kbe] warning: " + $0 + "\n" }.joined()
+        result.stderr = fallbacks + result.stderr
+        return result
+    }
+
+    static func runCommand(
+        _ inv: KBEInvocation, context: SystemContext, ask: (@Sendable (String) -> String?)?,
+        progress: ProgressSink?, timeZone: TimeZone
+    ) -> Result {
         let manager = BootEnvironmentManager(context: context, options: inv.options, ask: ask, progress: progress)
         do {
-            let output: KBEOutput
+            var output: KBEOutput
             var table: String? = nil
             switch inv.action {
             case .list(let checkpoints, let scripted, let exact):
@@ -417,6 +492,10 @@ public enum KBECommand {
             case .createEnvironment(let name, let source, let description):
                 output = try manager.createEnvironment(named: name, from: source, description: description)
             case .activate(let target): output = try manager.activate(target)
+            case .activateTrial(let target): output = try manager.activateTrial(target)
+            case .cancelTrial: output = try manager.cancelTrial()
+            case .confirm: output = try manager.confirmTrial()
+            case .trialCheck(let mode): output = try manager.trialCheck(mode)
             case .rollback(let target): output = try manager.rollback(target)
             case .destroy(let target, let keepOrigin): output = try manager.destroy(target, keepOrigin: keepOrigin)
             case .rename(let old, let new): output = try manager.rename(old, to: new)
@@ -431,6 +510,10 @@ public enum KBECommand {
             case .autoCheckpoint(let options, let strict):
                 return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)
+            }
+            // The node_exporter textfile of the checkpoints, after a command that changed them.
+            if inv.changesCheckpoints {
+                for warning in CheckpointMetrics.refreshAfterKBE(manager) { output.warn(warning) }
             }
             let stderr = output.warnings.map { $0 + "\n" }.joined()
             if inv.json { return Result(stdout: output.report.json() + "\n", stderr: stderr, exitCode: 0) }

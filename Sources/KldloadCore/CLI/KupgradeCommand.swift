@@ -10,6 +10,8 @@ public enum KupgradeCommand {
         .flag("allow-degraded", "--allow-degraded", help: "upgrade even if the pool is DEGRADED (never FAULTED/SUSPENDED/UNAVAIL)"),
         .flag("no-autoremove", "--no-autoremove", help: "do not remove orphaned packages afterwards"),
         .flag("autoremove", "--autoremove", help: "also remove orphans on Arch (pacman -Qdtq, pacman -Rns)"),
+        .flag("trial", "--trial", help: "with --new-be: boot the new boot environment once, falling back by itself; not activated if the machine cannot (the default tries a trial and falls back to bootfs)"),
+        .flag("no-trial", "--no-trial", help: "with --new-be: make the new boot environment the default (bootfs) at once, without a trial"),
         .flag("new-be", "--new-be", help: "upgrade a clone of the running boot environment (NAME, default upgrade-YYYYMMDD-HHMMSS) and boot it next; the running one does not change"),
         .value("release", "--release", metavar: "CODENAME|VERSION", help: "with --new-be: upgrade the new boot environment to this release (Debian codename or version, Fedora version, EL minor)"),
         .value("keep", "--keep", metavar: "N", help: "keep the newest N pre-upgrade checkpoints (default 10)"),
@@ -24,7 +26,7 @@ public enum KupgradeCommand {
         """
         usage: kupgrade [--dry-run] [--yes] [--json] [--allow-degraded] [--no-autoremove]
                         [--autoremove] [--keep N] [--log PATH] [--metrics-dir DIR] [--replay DIR]
-                        [--new-be [NAME] [--release CODENAME|VERSION]]
+                        [--new-be [NAME] [--release CODENAME|VERSION] [--trial | --no-trial]]
 
         Safe OS upgrade on a ZFS root: checks the pool, snapshots the boot environment
         (pre-upgrade-YYYYMMDD-HHMMSS), runs apt/dnf/pacman, verifies the ZFS modules of every
@@ -99,6 +101,14 @@ public enum KupgradeCommand {
         if let keep = try parsed.integer("keep", option: "--keep") {
             guard keep >= 1 else { throw UsageError("--keep needs at least 1 (the newest checkpoint is always kept)") }
             options.keep = keep
+        }
+        if parsed.has("trial") || parsed.has("no-trial") {
+            if parsed.has("trial") && parsed.has("no-trial") { throw UsageError("--trial and --no-trial contradict each other") }
+            guard options.newBE else {
+                throw UsageError(
+                    "\(parsed.has("trial") ? "--trial" : "--no-trial") needs --new-be: in place, kupgrade upgrades the running boot environment and the next boot is the same BE, so there is nothing to try; use kupgrade --new-be --trial (kbe activate --trial TARGET arms a trial of another BE)")
+            }
+            options.trial = parsed.has("trial") ? .required : .never
         }
         if let dir = parsed.value("metrics-dir") {
             guard dir.hasPrefix("/") else { throw UsageError("--metrics-dir needs an absolute path, not '\(dir)'") }

@@ -59,6 +59,12 @@ package enum Fuzzer {
             _ = try? BEListing.parseBootfs(t, pool: "rpool")
             _ = try ZpoolGetParser.parse(t)
         },
+        Target(name: "zfs/zpool -j (JSON of OpenZFS 2.3+)") { t throws(ParseError) in
+            _ = try? BEListing.parseJSON(t)
+            _ = try? AutoCheckpoint.rows(ZFSJSONParser.snapshots(t, columns: AutoCheckpoint.columns))
+            _ = try? ZFSJSONParser.properties(t)
+            for p in try ZFSJSONParser.zpoolStatus(t).pools { _ = (p.isHealthy, p.isResilvering, p.scan?.sentence, p.allVDevs.count) }
+        },
         Target(name: "zpool list") { t throws(ParseError) in _ = try ZpoolListParser.parse(t) },
         Target(name: "zpool status") { t throws(ParseError) in
             for p in try ZpoolStatusParser.parse(t).pools { _ = (p.isHealthy, p.isResilvering, p.scan, p.allVDevs.count) }
@@ -66,6 +72,7 @@ package enum Fuzzer {
         Target(name: "mount table") { t throws(ParseError) in _ = try MountTable.parse(t) },
         Target(name: "dkms status") { t throws(ParseError) in _ = try DKMSStatusParser.parse(t, stderr: t) },
         Target(name: "dkms autoinstall") { t throws(ParseError) in _ = DKMSAutoinstallOutput.parse(t, kernel: "6.1.0-18-amd64") },
+        Target(name: "dkms signing key lines") { t throws(ParseError) in _ = DKMSSigningOutput.scan(t) },
         Target(name: "rpm -qa") { t throws(ParseError) in _ = try RPMQueryParser.parse(t) },
         Target(name: "dpkg-query") { t throws(ParseError) in _ = try DpkgQueryParser.parseEntries(t) },
         Target(name: "package databases → diff (dpkg status, pacman desc)") { t throws(ParseError) in

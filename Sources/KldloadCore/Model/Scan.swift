@@ -88,6 +88,22 @@ public struct ScanStatus: Sendable, Hashable, Codable {
     }
 
     public var isRunning: Bool { state == .inProgress || state == .paused }
+
+    /// The sentence as printed; for a scan read from `zpool status -j`, which carries figures
+    /// but no sentence, a short one from its kind and state (`resilver in progress`,
+    /// `scrub finished with 0 errors`).
+    public var sentence: String {
+        if !text.isEmpty { return text }
+        let what = kind.map(String.init(describing:)) ?? "scan"
+        switch state {
+        case .noneRequested: return "none requested"
+        case .finished: return "\(what) finished" + (errors.map { " with \($0) errors" } ?? "")
+        case .inProgress: return "\(what) in progress"
+        case .paused: return "\(what) paused"
+        case .canceled: return "\(what) canceled"
+        case .unknown: return "\(what) (state unknown)"
+        }
+    }
 }
 
 /// Dates as `zpool status` prints them (`ctime(3)`: `Sun Jun  8 12:43:45 2025`).

@@ -213,8 +213,13 @@ package struct ModuleSigner: Sendable {
     struct Settings { var key: String; var certificate: String; var signFile: String? }
 
     /// dkms' own precedence: `/etc/dkms/framework.conf`, then `framework.conf.d/*.conf` (later wins).
+    /// Without a configured key, dkms (3.0.10 and 3.2.2, `prepare_mok`) signs on Ubuntu with
+    /// shim-signed's pair (`/var/lib/shim-signed/mok/MOK.priv`, `MOK.der`; both set), elsewhere
+    /// with `/var/lib/dkms/mok.key` and `mok.pub`.
     func signingSettings() -> Settings {
-        var s = Settings(key: Self.defaultKey, certificate: Self.defaultCertificate, signFile: nil)
+        var configuredKey: String?
+        var configuredCertificate: String?
+        var signFile: String?
         var confs = ["/etc/dkms/framework.conf"]
         if let d = try? context.files.list("/etc/dkms/framework.conf.d") {
             confs += d.filter { $0.hasSuffix(".conf") }.map { "/etc/dkms/framework.conf.d/" + $0 }
@@ -230,14 +235,32 @@ package struct ModuleSigner: Sendable {
                 }
                 guard !value.isEmpty else { continue }
                 switch line[..<eq] {
-                case "mok_signing_key": s.key = value
-                case "mok_certificate": s.certificate = value
-                case "sign_file": s.signFile = value
+                case "mok_signing_key": configuredKey = value
+                case "mok_certificate": configuredCertificate = value
+                case "sign_file": signFile = value
                 default: break
                 }
             }
         }
-        return s
+        if configuredKey == nil, dkmsDistribution().hasPrefix("ubuntu") {
+            configuredKey = SigningProblem.ubuntuKey
+            configuredCertificate = SigningProblem.ubuntuCertificate
+        }
+        return Settings(key: configuredKey ?? Self.defaultKey, certificate: configuredCertificate ?? Self.defaultCertificate,
+                        signFile: signFile)
+    }
+
+    /// dkms' `running_distribution` (`distro_version`): ID when it is `ubuntu`, else ID_LIKE as
+    /// written (`ubuntu debian` on Linux Mint), else ID; "" without a readable os-release.
+    func dkmsDistribution() -> String {
+        for path in ["/etc/os-release", "/usr/lib/os-release"] {
+            guard let text = context.files.textIfPresent(path) else { continue }
+            guard let release = try? OSReleaseParser.parse(text) else { return "" }
+            if release.id == "ubuntu" { return "ubuntu" }
+            if let like = release.fields["ID_LIKE"], !like.isEmpty { return like }
+            return release.id
+        }
+        return ""
     }
 
     /// `/lib/modules/KVER/build/scripts/sign-file` first, then the distributions' header paths.

@@ -130,6 +130,8 @@ public struct KernelModuleReport: Sendable, Hashable, Codable {
     public var dkms: [DKMSBuildOutcome]
     /// `ok`, `warning` or `critical` for this kernel alone.
     public var severity: ModuleSeverity
+    /// What that rebuild's dkms said about its signing key (`DKMSSigningOutput`), if anything.
+    public var dkmsSigningKey: DKMSSigningOutput.Event? = nil
 
     public init(kernel: String, bootsNext: Bool, zfs: [ZFSModuleCheck], rebuildAttempted: Bool = false,
                 dkms: [DKMSBuildOutcome] = [], severity: ModuleSeverity = .ok) {

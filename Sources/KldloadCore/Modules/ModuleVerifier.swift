@@ -174,6 +174,7 @@ package struct ModuleVerifier: Sendable {
                         detail: outcome.headersMissing ?? "\(command) failed (\(outcome.status))"))
                 }
                 report.dkms += outcome.outcomes
+                report.dkmsSigningKey = outcome.signingKey
                 if zfsRebuildable {
                     let before = report.zfs
                     report.zfs = checkZFS(rescan(kernel), dkms: dkms).map { c in
@@ -440,6 +441,7 @@ package struct ModuleVerifier: Sendable {
         var status: TerminationStatus
         var anonymousBuildExclusive: Bool
         var headersMissing: String?
+        var signingKey: DKMSSigningOutput.Event? = nil
     }
 
     private func runAutoinstall(_ command: Command, kernel: String) -> AutoinstallRun {
@@ -452,8 +454,10 @@ package struct ModuleVerifier: Sendable {
                                                               detail: "could not run \(command): \(error)")],
                                   status: .exited(127), anonymousBuildExclusive: false, headersMissing: nil)
         }
-        let parsed = DKMSAutoinstallOutput.parse(result.stdout + "\n" + result.stderr, kernel: kernel)
+        let text = result.stdout + "\n" + result.stderr
+        let parsed = DKMSAutoinstallOutput.parse(text, kernel: kernel)
         return AutoinstallRun(outcomes: parsed.outcomes, status: result.status,
-                              anonymousBuildExclusive: parsed.anonymousBuildExclusive, headersMissing: parsed.headersMissing)
+                              anonymousBuildExclusive: parsed.anonymousBuildExclusive, headersMissing: parsed.headersMissing,
+                              signingKey: DKMSSigningOutput.scan(text))
     }
 }

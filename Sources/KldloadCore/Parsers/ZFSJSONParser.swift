@@ -289,6 +289,19 @@ package enum ZFSJSONParser {
         return out
     }
 
+    /// Like `datasets`, for `zfs list -j -t snapshot`: every entry must be a snapshot
+    /// (`ds@snap`), as `ZFSListParser.parseSnapshots` requires of the text.
+    public static func snapshots(_ text: String, columns: [String]) throws(ParseError) -> [Snapshot] {
+        var out: [Snapshot] = []
+        for (i, d) in try datasets(text, columns: columns).enumerated() {
+            guard let s = Snapshot(d) else {
+                throw ParseError(source: source, line: i + 1, text: d.name, reason: "expected a snapshot name 'dataset@snapshot'")
+            }
+            out.append(s)
+        }
+        return out
+    }
+
     /// `zfs get -j --json-int …` or `zpool get -j --json-int …` → the properties
     /// `ZFSGetParser.parse` / `ZpoolGetParser.parse` give for `-Hp` of the same state.
     /// One known difference, from OpenZFS 2.3.9 itself: with `--json-int` a property value of
@@ -311,8 +324,9 @@ package enum ZFSJSONParser {
     /// `zpool status -j --json-int [pool…]` → the report `ZpoolStatusParser.parse` gives for the
     /// text of the same state, for what JSON carries: pools, states, the vdev tree with its error
     /// counters, the logs/cache/spares/special/dedup groups, the data error count and the scan's
-    /// kind, state and errors. Not in JSON: the status/action sentences and the vdev annotations
-    /// (`(resilvering)`, `was …`), so those stay nil; `slow_ios`, which JSON always carries for
+    /// kind, state and errors, and the status/action sentences. Not in JSON: the scan's printed
+    /// sentence (`ScanStatus.text` stays empty) and the vdev annotations (`(resilvering)`,
+    /// `was …`), so those stay nil; `slow_ios`, which JSON always carries for
     /// leaves, is left out like the text without `-s`.
     public static func zpoolStatus(_ text: String) throws(ParseError) -> ZpoolStatusReport {
         let root = try JSONScanner.parse(text, source: source)
@@ -321,6 +335,8 @@ package enum ZFSJSONParser {
             let p = entry.value
             let name = p["name"]?.text ?? entry.key
             var pool = PoolStatus(name: name, state: PoolState(p["state"]?.text ?? "UNKNOWN"))
+            pool.status = sentence(p["status"]?.text)
+            pool.action = sentence(p["action"]?.text)
             pool.see = p["moreinfo"]?.text
             if let top = p["vdevs"]?.members.first {
                 var r = vdev(top.value, name: top.key, depth: 0)
@@ -342,6 +358,15 @@ package enum ZFSJSONParser {
             pools.append(pool)
         }
         return ZpoolStatusReport(pools: pools, message: pools.isEmpty ? .noPoolsAvailable : nil)
+    }
+
+    /// `status`/`action` as the text parser gives them: JSON carries the sentence with the
+    /// line breaks and TABs the text prints (`"…offline by the administrator.\n\tSufficient…\n"`);
+    /// the lines, trimmed, joined with one space.
+    static func sentence(_ text: String?) -> String? {
+        guard let text else { return nil }
+        let lines = text.split(whereSeparator: \.isNewline).map { ZpoolStatusParser.trimWhitespace($0) }.filter { !$0.isEmpty }
+        return lines.isEmpty ? nil : lines.map(String.init).joined(separator: " ")
     }
 
     /// The state `zpool status` prints for a vdev (`zpool_state_to_name`): JSON gives the raw
@@ -423,7 +448,7 @@ package enum ZFSJSONParser {
 /// `zfs version` (or `zfs -V`, the same output): the userland and kernel module releases,
 /// `zfs-2.3.9-0+deb13u1` / `zfs-kmod-2.3.9-0+deb13u1`. Learned once per run; JSON output
 /// (`-j`) exists from 2.3 on.
-public struct OpenZFSVersion: Sendable, Hashable, Comparable {
+public struct OpenZFSVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var major: Int
     public var minor: Int
     public var patch: Int
@@ -437,6 +462,9 @@ public struct OpenZFSVersion: Sendable, Hashable, Comparable {
     public static let firstWithJSON = OpenZFSVersion(major: 2, minor: 3, patch: 0)
 
     public var hasJSONOutput: Bool { self >= Self.firstWithJSON }
+
+    /// `2.3.9`.
+    public var description: String { "\(major).\(minor).\(patch)" }
 
     public static func < (a: OpenZFSVersion, b: OpenZFSVersion) -> Bool {
         (a.major, a.minor, a.patch) < (b.major, b.minor, b.patch)

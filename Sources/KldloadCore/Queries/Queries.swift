@@ -2,6 +2,8 @@ import Foundation
 
 // Every question kldload asks the system, one constructor each: the argv is written here and
 // nowhere else, with the parser that reads its answer (Docs/DESIGN.md, "Queries as values").
+// The reads DESIGN item 19 lists also have a JSON form (OpenZFS 2.3's `-j --json-int`, the
+// flags of the 2.3.9 captures), read by `ZFSJSONParser`; `SystemQuery.ask` picks the form.
 // Commands that change the system (zfs snapshot/clone/destroy, zpool set, mount) are not
 // queries: kbe builds them as `BEPlan` steps, kupgrade runs them through its logged `exec`.
 
@@ -10,23 +12,43 @@ import Foundation
 extension SystemQuery where Value == ZpoolStatusReport {
     /// `zpool status [-x] [POOL]`: every pool, or one. With `onlyUnhealthy` (`-x`) a healthy
     /// pool prints only `pool 'rpool' is healthy`, so the report has no entry for it; an
-    /// unhealthy or resilvering pool prints its whole status.
+    /// unhealthy or resilvering pool prints its whole status. JSON: `zpool status -j
+    /// --json-int [POOL]`, every pool's whole status (its `status`/`action` sentences too).
     public static func poolStatus(_ pool: String? = nil, onlyUnhealthy: Bool = false) -> Self {
-        Self(Command(["zpool", "status"] + (onlyUnhealthy ? ["-x"] : []) + (pool.map { [$0] } ?? [])),
-             parse: { (t: String) throws(ParseError) -> ZpoolStatusReport in try ZpoolStatusParser.parse(t) })
+        let named = pool.map { [$0] } ?? []
+        return Self(
+            text: Form(Command(["zpool", "status"] + (onlyUnhealthy ? ["-x"] : []) + named),
+                       parse: { (t: String) throws(ParseError) -> ZpoolStatusReport in try ZpoolStatusParser.parse(t) }),
+            json: Form(Command(["zpool", "status", "-j", "--json-int"] + named),
+                       parse: { (t: String) throws(ParseError) -> ZpoolStatusReport in try ZFSJSONParser.zpoolStatus(t) }))
     }
 }
 
 extension SystemQuery where Value == [ZFSProperty] {
-    /// `zpool get -Hp NAME,… POOL` (scripted, exact numbers).
+    /// `zpool get -Hp NAME,… POOL` (scripted, exact numbers); JSON: `zpool get -j --json-int`.
     public static func poolProperties(_ names: [String], pool: String) -> Self {
-        Self(Command(["zpool", "get", "-Hp", names.joined(separator: ","), pool]),
-             parse: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZpoolGetParser.parse(t) })
+        let list = names.joined(separator: ",")
+        return Self(
+            text: Form(Command(["zpool", "get", "-Hp", list, pool]),
+                       parse: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZpoolGetParser.parse(t) }),
+            json: Form(Command(["zpool", "get", "-j", "--json-int", list, pool]),
+                       parse: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZFSJSONParser.properties(t) }))
     }
 
-    /// `zfs get -Hp -s local all DATASET`: the properties set on the dataset itself.
+    /// `zfs get -Hp -s local all DATASET`: the properties set on the dataset itself; JSON:
+    /// `zfs get -j --json-int -s local all DATASET`.
     public static func localProperties(of dataset: String) -> Self {
-        Self(Command(["zfs", "get", "-Hp", "-s", "local", "all", dataset]),
+        Self(
+            text: Form(Command(["zfs", "get", "-Hp", "-s", "local", "all", dataset]),
+                       parse: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZFSGetParser.parse(t) }),
+            json: Form(Command(["zfs", "get", "-j", "--json-int", "-s", "local", "all", dataset]),
+                       parse: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZFSJSONParser.properties(t) }))
+    }
+
+    /// `zfs get -Hp -o name,property,value,source PROPERTY DATASET`: one property, with its
+    /// source (text on every release).
+    public static func property(_ name: String, withSourceOf dataset: String) -> Self {
+        Self(Command(["zfs", "get", "-Hp", "-o", "name,property,value,source", name, dataset]),
              parse: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZFSGetParser.parse(t) })
     }
 }
@@ -43,25 +65,42 @@ extension SystemQuery where Value == String? {
 // MARK: - Datasets and snapshots
 
 extension SystemQuery where Value == [BERecord] {
-    /// The one `zfs list` of kbe: `zfs list -Hp -t TYPES (-r | -d DEPTH) -o <BEListing.columns> ROOT`.
+    /// The one `zfs list` of kbe: `zfs list -Hp -t TYPES (-r | -d DEPTH) -o <BEListing.columns> ROOT`;
+    /// JSON: `-j --json-int` instead of `-Hp`.
     public static func bootEnvironmentRecords(
         root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot"
     ) -> Self {
-        var argv = ["zfs", "list", "-Hp", "-t", types]
-        if let depth { argv += ["-d", String(depth)] } else { argv.append("-r") }
-        argv += ["-o", BEListing.columns.joined(separator: ","), root]
-        return Self(Command(argv), parse: { (t: String) throws(ParseError) -> [BERecord] in try BEListing.parse(t) })
+        func command(_ format: [String]) -> Command {
+            var argv = ["zfs", "list"] + format + ["-t", types]
+            if let depth { argv += ["-d", String(depth)] } else { argv.append("-r") }
+            argv += ["-o", BEListing.columns.joined(separator: ","), root]
+            return Command(argv)
+        }
+        return Self(
+            text: Form(command(["-Hp"]), parse: { (t: String) throws(ParseError) -> [BERecord] in try BEListing.parse(t) }),
+            json: Form(command(["-j", "--json-int"]), parse: { (t: String) throws(ParseError) -> [BERecord] in try BEListing.parseJSON(t) }))
     }
 }
 
 extension SystemQuery {
-    /// `zfs list -Hp -t snapshot -d 1 -s creation -o COLUMNS DATASET`: the snapshots of one
-    /// dataset, oldest first, read by `parse` (which knows the columns).
+    /// `zfs list -Hp -t snapshot -d 1 -s creation -o COLUMNS DATASET` (JSON: `-j --json-int`):
+    /// the snapshots of one dataset, oldest first, in the shared `Snapshot` shape
+    /// (`ZFSListParser.parseSnapshots`, `ZFSJSONParser.snapshots`), turned into the caller's
+    /// values by `rows`.
     static func snapshots(
-        of dataset: String, columns: [String], parse: @escaping @Sendable (String) throws(ParseError) -> Value
+        of dataset: String, columns: [String], rows: @escaping @Sendable ([Snapshot]) throws(ParseError) -> Value
     ) -> Self {
-        Self(Command(["zfs", "list", "-Hp", "-t", "snapshot", "-d", "1", "-s", "creation",
-                      "-o", columns.joined(separator: ","), dataset]), parse: parse)
+        func command(_ format: [String]) -> Command {
+            Command(["zfs", "list"] + format + ["-t", "snapshot", "-d", "1", "-s", "creation",
+                                                "-o", columns.joined(separator: ","), dataset])
+        }
+        return Self(
+            text: Form(command(["-Hp"]), parse: { (t: String) throws(ParseError) -> Value in
+                try rows(ZFSListParser.parseSnapshots(t, columns: columns))
+            }),
+            json: Form(command(["-j", "--json-int"]), parse: { (t: String) throws(ParseError) -> Value in
+                try rows(ZFSJSONParser.snapshots(t, columns: columns))
+            }))
     }
 }
 
@@ -69,7 +108,7 @@ extension SystemQuery where Value == [Retention.Row] {
     /// The checkpoints kupgrade's retention chooses from (`Retention.columns`).
     public static func retentionRows(of bootEnvironment: String) -> Self {
         snapshots(of: bootEnvironment, columns: Retention.columns,
-                  parse: { (t: String) throws(ParseError) -> [Retention.Row] in try Retention.parse(t) })
+                  rows: { (s: [Snapshot]) throws(ParseError) -> [Retention.Row] in try Retention.rows(s) })
     }
 }
 
@@ -77,7 +116,7 @@ extension SystemQuery where Value == [AutoCheckpoint.Row] {
     /// The checkpoints `kbe auto-checkpoint` rate-limits and prunes (`AutoCheckpoint.columns`).
     public static func autoCheckpointRows(of bootEnvironment: String) -> Self {
         snapshots(of: bootEnvironment, columns: AutoCheckpoint.columns,
-                  parse: { (t: String) throws(ParseError) -> [AutoCheckpoint.Row] in try AutoCheckpoint.parse(t) })
+                  rows: { (s: [Snapshot]) throws(ParseError) -> [AutoCheckpoint.Row] in try AutoCheckpoint.rows(s) })
     }
 }
 
@@ -116,6 +155,16 @@ extension SystemQuery where Value == [FileChange] {
     public static func fileChanges(from snapshot: String, to later: String) -> Self {
         Self(Command(["zfs", "diff", "-FH", snapshot, later]),
              parse: { (t: String) throws(ParseError) -> [FileChange] in try ZFSDiffParser.parse(t) })
+    }
+}
+
+// MARK: - Disks
+
+extension SystemQuery where Value == [BlockDevice] {
+    /// `lsblk --pairs --paths --output NAME,PKNAME,PARTUUID`: which disk holds which partition.
+    public static var blockDevices: Self {
+        Self(Command(["lsblk", "--pairs", "--paths", "--output", "NAME,PKNAME,PARTUUID"]),
+             parse: { (t: String) throws(ParseError) -> [BlockDevice] in try BlockDevice.parseLsblkPairs(t) })
     }
 }
 

@@ -12,8 +12,10 @@ import Foundation
 /// ```
 ///
 /// A query may also have a `json` form: the same question asked with OpenZFS 2.3's
-/// `-j --json-int` and read by `ZFSJSONParser`. Which form runs is decided in one place,
-/// `SystemQuery.ask(using:)`, from the OpenZFS release; today every query is read as text.
+/// `-j --json-int` and read by `ZFSJSONParser`, both parsers giving the same values for the
+/// same state (ZFS23CaptureTests). Which form runs is decided in one place,
+/// `SystemQuery.ask(openZFS:using:)`, from the run's `OpenZFSOutput` (DESIGN item 19); a query
+/// without a `json` form is read as text and never makes kldload ask `zfs version`.
 public struct SystemQuery<Value>: Sendable {
     /// One way of asking: the command and how to read what it printed.
     public struct Form: Sendable {
@@ -26,11 +28,16 @@ public struct SystemQuery<Value>: Sendable {
             self.command = command
             self.parse = parse
         }
+
+        /// A form whose answer is read from standard output.
+        public init(_ command: Command, parse: @escaping @Sendable (String) throws(ParseError) -> Value) {
+            self.init(command: command, parse: { (r: CommandResult) throws(ParseError) -> Value in try parse(r.stdout) })
+        }
     }
 
     /// The text form (`-Hp`, or the program's only output).
     public var text: Form
-    /// The JSON form of OpenZFS 2.3 and later, when the question has one (not read yet).
+    /// The JSON form of OpenZFS 2.3 and later (`-j --json-int`), when the question has one.
     public var json: Form?
 
     public init(text: Form, json: Form? = nil) {
@@ -40,7 +47,7 @@ public struct SystemQuery<Value>: Sendable {
 
     /// A query whose answer is read from standard output.
     public init(_ command: Command, parse: @escaping @Sendable (String) throws(ParseError) -> Value) {
-        self.init(text: Form(command: command, parse: { (r: CommandResult) throws(ParseError) -> Value in try parse(r.stdout) }))
+        self.init(text: Form(command, parse: parse))
     }
 
     /// The command that runs (the text form's).
@@ -55,24 +62,79 @@ public struct SystemQuery<Value>: Sendable {
         return SystemQuery<T>(text: mapped(text), json: json.map(mapped))
     }
 
+    /// The same question asked as text only (reads that stay text on every release, DESIGN
+    /// item 19).
+    public var textOnly: Self { Self(text: text) }
+
     /// Runs the query through `run` (a runner, or kupgrade's logging `exec`) and returns the
-    /// answer: the command's result, parsed on demand. The one place a form is chosen.
-    public func ask(using run: (Command) throws(CommandError) -> CommandResult) throws(CommandError) -> QueryAnswer<Value> {
-        let form = text
-        return QueryAnswer(result: try run(form.command), parse: form.parse)
+    /// answer: the command's result, parsed on demand. The one place a form is chosen:
+    ///
+    /// - no `json` form, or `openZFS` decided text: the text command;
+    /// - JSON (OpenZFS 2.3+, learned with `zfs version` through `run` at the first such query):
+    ///   the JSON command. A JSON answer that cannot be used (output the parser rejects, or exit
+    ///   status 2, zfs/zpool's usage error) is asked again as text and `openZFS` notes it; any
+    ///   other failure (no such pool or dataset) is the answer, for the caller to report.
+    public func ask(openZFS: OpenZFSOutput,
+                    using run: (Command) throws(CommandError) -> CommandResult) throws(CommandError) -> QueryAnswer<Value> {
+        if let json, openZFS.decision(run: run).form == .json {
+            let r = try run(json.command)
+            if r.status.isSuccess {
+                do throws(ParseError) {
+                    let value = try json.parse(r)
+                    return QueryAnswer(result: r, form: .json, parsed: value)
+                } catch {
+                    openZFS.fallBack("`\(json.command)` printed JSON kldload could not read (\(error)); read `\(text.command)` instead")
+                }
+            } else if r.status == .exited(2) {
+                // zfs/zpool exit 2 on a usage error: this build does not take an option we gave.
+                openZFS.fallBack("`\(json.command)` was refused (\(r.status)\(OpenZFSOutput.firstLine(r.stderr))); read `\(text.command)` instead")
+            } else {
+                // A real failure (no such pool or dataset): the same message the text prints.
+                return QueryAnswer(result: r, form: .json, parse: json.parse)
+            }
+        }
+        return QueryAnswer(result: try run(text.command), form: .text, parse: text.parse)
     }
 }
 
-/// What a `SystemQuery` got: the command's result, and its parsed value on demand. A caller that
-/// reports failures its own way checks `result.status` (and `stderr`) first; `SystemContext.run`
-/// does that for everyone else.
-public struct QueryAnswer<Value>: Sendable {
+/// What a `SystemQuery` got: the command that answered (the JSON one, or the text one), its
+/// result, and its parsed value on demand. A caller that reports failures its own way checks
+/// `result.status` (and `stderr`) first; `SystemContext.run` does that for everyone else.
+public struct QueryAnswer<Value> {
     public var result: CommandResult
-    let parse: @Sendable (CommandResult) throws(ParseError) -> Value
+    /// Which form answered.
+    public var form: ZFSOutputForm
+    private let parsed: Parsed
+
+    enum Parsed {
+        case onDemand(@Sendable (CommandResult) throws(ParseError) -> Value)
+        /// Parsed already (a JSON answer is read before it is accepted).
+        case done(Value)
+    }
+
+    init(result: CommandResult, form: ZFSOutputForm, parse: @escaping @Sendable (CommandResult) throws(ParseError) -> Value) {
+        self.result = result
+        self.form = form
+        self.parsed = .onDemand(parse)
+    }
+
+    init(result: CommandResult, form: ZFSOutputForm, parsed value: Value) {
+        self.result = result
+        self.form = form
+        self.parsed = .done(value)
+    }
 
     /// The parsed answer (whatever the exit status was: check `result.status` first when it matters).
-    public func value() throws(ParseError) -> Value { try parse(result) }
+    public func value() throws(ParseError) -> Value {
+        switch parsed {
+        case .onDemand(let parse): return try parse(result)
+        case .done(let value): return value
+        }
+    }
 }
+
+extension QueryAnswer: Sendable where Value: Sendable {}
+extension QueryAnswer.Parsed: Sendable where Value: Sendable {}
 
 /// Why `SystemContext.run(_:)` has no value: the command could not run, ran and failed, or
 /// printed something its parser rejects.
@@ -92,9 +154,16 @@ public enum QueryError: Error, Sendable, CustomStringConvertible {
 }
 
 extension SystemContext {
-    /// Asks the system through this context's runner; see `SystemQuery.ask(using:)`.
+    /// Asks the system through this context's runner, in the form this context's `openZFS`
+    /// decided; see `SystemQuery.ask(openZFS:using:)`.
     public func ask<Value>(_ query: SystemQuery<Value>) throws(CommandError) -> QueryAnswer<Value> {
-        try query.ask { (c: Command) throws(CommandError) -> CommandResult in try runner.run(c) }
+        try query.ask(openZFS: openZFS) { (c: Command) throws(CommandError) -> CommandResult in try runner.run(c) }
+    }
+
+    /// Asks through `run` (kupgrade's logging `exec`) in the form this context's `openZFS` decided.
+    public func ask<Value>(_ query: SystemQuery<Value>,
+                           using run: (Command) throws(CommandError) -> CommandResult) throws(CommandError) -> QueryAnswer<Value> {
+        try query.ask(openZFS: openZFS, using: run)
     }
 
     /// The answer to `query`, or why there is none. Blocks while the command runs.

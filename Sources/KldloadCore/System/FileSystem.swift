@@ -218,14 +218,24 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
 
     public func exists(_ path: String) -> Bool {
         let p = Self.normalize(path)
-        let (hit, gone) = lock.withLock { (files[p] != nil || directories.contains(p), removed.contains(p)) }
+        let (hit, gone) = lock.withLock {
+            (files[p] != nil || directories.contains(p) || holdsWrittenPath(below: p), removed.contains(p))
+        }
         return hit || (!gone && lower.exists(p))
     }
 
+    /// A directory created here, one of the tree below, or a parent of a file or directory
+    /// written here (a write makes its parents exist, as `mkdir -p` then a write would).
     public func isDirectory(_ path: String) -> Bool {
         let p = Self.normalize(path)
-        let (hit, gone) = lock.withLock { (directories.contains(p), removed.contains(p)) }
+        let (hit, gone) = lock.withLock { (directories.contains(p) || holdsWrittenPath(below: p), removed.contains(p)) }
         return hit || (!gone && lower.isDirectory(p))
+    }
+
+    /// Whether a written file or created directory lies below `p`. Call with the lock held.
+    private func holdsWrittenPath(below p: String) -> Bool {
+        let prefix = p == "/" ? "/" : p + "/"
+        return files.keys.contains { $0.hasPrefix(prefix) } || directories.contains { $0.hasPrefix(prefix) }
     }
 
     public func symbolicLinkDestination(_ path: String) -> String? {

@@ -47,7 +47,8 @@ extension SystemContext {
             environment: environment,
             interrupts: HostInterrupts(),
             timeZone: .current,
-            locks: HostLockProbe()
+            locks: HostLockProbe(),
+            openZFS: .probing()
         )
     }
 
@@ -55,7 +56,8 @@ extension SystemContext {
     /// read through an `OverlayFileSystem` (writes stay in memory), and the clock, uid,
     /// interactivity, environment, time zone (`timezone=`, default UTC) and held locks
     /// (`locks_held=`) from `<scenario>/scenario.conf`. The clock stands still
-    /// at `now=`; without it the real clock is used.
+    /// at `now=`; without it the real clock is used. The OpenZFS output form: see
+    /// `openZFSOutput(for:)`.
     public static func replay(scenario: String) throws(ScenarioError) -> SystemContext {
         let runner = try ReplayRunner(scenario: scenario)
         let conf = runner.configuration
@@ -75,7 +77,16 @@ extension SystemContext {
             environment: conf.environment,
             interrupts: conf.interrupt.map { ReplayInterrupts(runner: runner, signal: $0.signal, during: $0.during) } ?? NoInterrupts(),
             timeZone: zone,
-            locks: ScenarioLockProbe(held: held, files: files)
+            locks: ScenarioLockProbe(held: held, files: files),
+            openZFS: openZFSOutput(for: runner)
         )
+    }
+
+    /// A recording that ran `zfs version` was made by a kldload that chose its output form by
+    /// the release, so the replay asks too; one without it was made before kldload asked and
+    /// read text, so the replay reads text without asking and replays unchanged.
+    static func openZFSOutput(for runner: ReplayRunner) -> OpenZFSOutput {
+        if runner.recordings.contains(where: { $0.argv == OpenZFSOutput.versionCommand.argv }) { return .probing() }
+        return .text(because: "the replayed recording has no `\(OpenZFSOutput.versionCommand)` (made before kldload asked): reading the text output")
     }
 }

@@ -27,6 +27,11 @@ public struct SystemContext: Sendable {
     /// host; `ScenarioLockProbe` from `locks_held=` in a replay, and by default, so a test
     /// never touches the host's locks).
     public var locks: any LockProbe
+    /// Which output of `zfs`/`zpool` is read, learned once per run and shared by every copy
+    /// of this context: `OpenZFSOutput.probing()` on the host (`zfs version`: JSON from
+    /// OpenZFS 2.3 on, text before), the same in a replay whose recording ran `zfs version`,
+    /// and text otherwise (by default, for contexts tests build).
+    public var openZFS: OpenZFSOutput
 
     public init(
         runner: any CommandRunner,
@@ -38,7 +43,8 @@ public struct SystemContext: Sendable {
         console: Console = .standard,
         interrupts: any InterruptSource = NoInterrupts(),
         timeZone: TimeZone = .current,
-        locks: (any LockProbe)? = nil
+        locks: (any LockProbe)? = nil,
+        openZFS: OpenZFSOutput? = nil
     ) {
         self.runner = runner
         self.files = files
@@ -50,5 +56,6 @@ public struct SystemContext: Sendable {
         self.interrupts = interrupts
         self.timeZone = timeZone
         self.locks = locks ?? ScenarioLockProbe(held: [], files: files)
+        self.openZFS = openZFS ?? .text(because: "not asked (this context was built without `zfs version`): reading the text output")
     }
 }

@@ -32,7 +32,10 @@ package enum Retention {
     /// a `ParseError` naming the line (retention must not act on a misread listing).
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
-        let snapshots = try ZFSListParser.parseSnapshots(text, columns: columns)
+        try rows(ZFSListParser.parseSnapshots(text, columns: columns))
+    }
+
+    static func rows(_ snapshots: [Snapshot]) throws(ParseError) -> [Row] {
         var rows: [Row] = []
         rows.reserveCapacity(snapshots.count)
         for (i, s) in snapshots.enumerated() {

@@ -43,7 +43,7 @@ struct SystemProbes {
             facts.resilvering = p.isResilvering
             if let s = p.status { facts.statusLines.append("status: " + s) }
             if let a = p.action { facts.statusLines.append("action: " + a) }
-            if let scan = p.scan { facts.statusLines.append("scan: " + scan.text) }
+            if let scan = p.scan { facts.statusLines.append("scan: " + scan.sentence) }
         }
         return facts
     }

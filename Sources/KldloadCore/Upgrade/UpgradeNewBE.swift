@@ -310,7 +310,8 @@ extension Session {
         runAutoremove(driver: driver, runner: runner, wrap: wrap)
 
         // 9–10. the new BE's kernels, with the existing verifier, rooted at its mountpoint.
-        let (verification, signing): (ModuleVerification, SigningReport)
+        let verification: ModuleVerification
+        var signing: SigningReport
         if ran {
             var rooted = context
             rooted.files = inside
@@ -320,6 +321,7 @@ extension Session {
                 log.record(text.hasPrefix("[kupgrade] ") ? String(text.dropFirst("[kupgrade] ".count)) : text)
             }
             (verification, signing) = upgrader.moduleStep.run(rooted, sink, plan.newKernels)
+            noteDKMSSigningKey(&signing, verification: verification, sink: sink)
             report.modules = verification
             report.signing = signing
         } else {
@@ -421,8 +423,39 @@ extension Session {
         printNewBESummary(plan: plan, verification: outcome.verification, name: name, dataset: dataset, running: running)
     }
 
-    /// Makes the upgraded BE the next boot. One call, so trial activation can take its place.
+    /// Makes the upgraded BE the next boot: as a trial (`activateTrial`, the next boot only,
+    /// bootfs unchanged until it confirms itself) unless `--no-trial`; the ordinary activation
+    /// (bootfs) when the default finds that this machine cannot do a trial. Docs/DESIGN.md decision 20.
     mutating func activateNewBE(_ name: String, beManager: BootEnvironmentManager) -> Bool {
+        if options.trial != .never {
+            // A trial needs UEFI: checked before kbe reads anything, so a machine without it runs
+            // exactly the commands of an ordinary activation.
+            let why: String
+            if context.files.isDirectory("/sys/firmware/efi") {
+                do {
+                    let out = try beManager.activateTrial(name)
+                    for argv in out.report.plan ?? [] { log.record("ran: \(Command(argv))") }
+                    report.newBootEnvironment?.trial = true
+                    return true
+                } catch {
+                    guard error.kind == .refused, options.trial == .whenPossible else {
+                        warn("could not arm a trial boot of \(name): \(error.message)" + (error.hint.map { " (\($0))" } ?? ""))
+                        for d in error.details { log.record("  \(d)") }
+                        warn("\(name) is NOT activated; the running system boots as before. Arm the trial with: kbe activate --trial \(name)   or, without automatic fallback: kbe activate \(name)")
+                        return false
+                    }
+                    why = error.message
+                }
+            } else {
+                why = "this machine did not boot through UEFI (/sys/firmware/efi is absent), and a trial needs the firmware's BootNext"
+            }
+            guard options.trial == .whenPossible else {
+                warn("--trial: \(why); \(name) is NOT activated. Without automatic fallback: kbe activate \(name)")
+                return false
+            }
+            report.newBootEnvironment?.trialNotPossible = why
+            log.record("no trial boot: \(why); activating \(name) as the default instead")
+        }
         do {
             let out = try beManager.activate(name)
             for argv in out.report.plan ?? [] { log.record("ran: \(Command(argv))") }
@@ -471,8 +504,18 @@ extension Session {
         for f in verification.findings where f.severity == .warning { line("  warning: \(f.message)") }
         for w in report.warnings { line("  warning: \(w)") }
         line("  running system: \(running.dataset), unchanged")
-        if activated {
+        if activated, report.newBootEnvironment?.trial == true {
+            line("  next boot: \(dataset), once, as a trial (reboot to use it); the default stays \(running.dataset)")
+            line("  if that boot fails (health check, emergency mode, panic, hang then reset), the boot after it is \(running.dataset) again, by itself")
+            line("  a healthy boot confirms itself (boot-complete.target) and \(dataset) becomes the default")
+            line("To keep it by hand: kbe confirm (in the new BE)   To cancel before rebooting: kbe activate --cancel-trial")
+            line("To go back after it was confirmed:")
+            line("  kbe activate \(running.name) && reboot")
+        } else if activated {
             line("  next boot: \(dataset) (reboot to use it)")
+            if let why = report.newBootEnvironment?.trialNotPossible {
+                line("  not a trial: \(why); if \(dataset) fails to boot, choose \(running.dataset) in the ZFSBootMenu menu")
+            }
             line("To go back after the reboot:")
             line("  kbe activate \(running.name) && reboot")
         } else {
@@ -497,7 +540,7 @@ extension Session {
     mutating func handleLeftovers(state: BootEnvironmentState) {
         for env in state.environments
         where env.description?.hasPrefix(NewBEUpgrade.inProgressDescription) == true && !env.isActiveNow {
-            let marker = try? SystemQuery.property(NewBEUpgrade.markerProperty, of: env.dataset).ask {
+            let marker = try? context.ask(.property(NewBEUpgrade.markerProperty, of: env.dataset)) {
                 (c: Command) throws(CommandError) -> CommandResult in try exec(c, stream: false)
             }
             guard let marker, marker.result.status.isSuccess, (try? marker.value()) == "in-progress" else { continue }

@@ -32,6 +32,20 @@ public struct UpgradeOptions: Sendable, Hashable {
     public var release: String?
     /// The command line as typed, recorded on the checkpoint (`org.kldload:command`).
     public var commandLine: [String] = ["kupgrade"]
+    /// How `--new-be` makes the new boot environment boot next (Docs/DESIGN.md decision 20).
+    public var trial: TrialChoice = .whenPossible
+
+    /// A trial boot (`BootEnvironmentManager.activateTrial`, Docs/TRIAL.md) or an ordinary
+    /// activation, for a run that makes a different boot environment boot next.
+    public enum TrialChoice: String, Sendable, Hashable, Codable {
+        /// The default: a trial where this machine can do one (UEFI, efivarfs writable), the
+        /// ordinary activation (bootfs) otherwise, and the summary says which.
+        case whenPossible = "when-possible"
+        /// `--trial`: a trial or nothing; the new BE is not activated when a trial cannot be armed.
+        case required
+        /// `--no-trial`: the ordinary activation.
+        case never
+    }
 
     public static let defaultLogPath = "/var/log/kupgrade.log"
     public static let configPath = "/etc/kldload/kupgrade.conf"

@@ -56,8 +56,13 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
         public var mountpoint: String?
         /// `in-progress`, `done`, `failed`, `interrupted` (also `org.kldload:new-be` on the BE).
         public var state: String
-        /// It is the pool's bootfs now (boots next).
+        /// It boots next: the pool's bootfs, or (`trial`) the next boot only, through BootNext.
         public var activated: Bool
+        /// Activated as a trial (Docs/TRIAL.md): bootfs is still the running BE until the new BE
+        /// boots healthy and confirms itself.
+        public var trial: Bool = false
+        /// Why an ordinary activation was used instead of a trial (the default `--new-be`).
+        public var trialNotPossible: String?
         /// Removed again (nothing to upgrade, or planning failed before any package changed).
         public var destroyed: Bool
         /// Mounts that could not be unmounted (the run says how to unmount them).

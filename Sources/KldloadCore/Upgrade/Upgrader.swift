@@ -92,6 +92,10 @@ struct Session {
     /// Why the system needs a reboot; set once the package manager ran (report.rebootReasons).
     var reboot = RebootRequirement()
     var runLock: (any RunLockHandle)?
+    /// How many of `context.openZFS.notes` are in the log already.
+    var loggedOpenZFSNotes = 0
+    /// What dkms said about its signing key in each transaction command (`DKMSSigningOutput`).
+    var dkmsSigningKeyEvents: [DKMSSigningOutput.Event?] = []
 
     init(upgrader: Upgrader, log: UpgradeLog) {
         self.upgrader = upgrader
@@ -114,6 +118,14 @@ struct Session {
     mutating func warn(_ message: String) {
         report.warnings.append(message)
         say("WARNING: " + message)
+    }
+
+    /// Which output of zfs/zpool is read (decided at the first read) and every JSON answer read
+    /// again as text: into the log, once each.
+    mutating func logOpenZFSNotes() {
+        let notes = context.openZFS.notes
+        for note in notes.dropFirst(loggedOpenZFSNotes) { log.record("OpenZFS: " + note) }
+        loggedOpenZFSNotes = max(loggedOpenZFSNotes, notes.count)
     }
 
     func exec(_ command: Command, stream: Bool, environment: [String: String] = [:]) throws(CommandError) -> CommandResult {
@@ -186,6 +198,7 @@ struct Session {
         // A reader that went away (`kupgrade | head`, a killed tee) never stops the run: the
         // console dropped the rest, the log has every line, and says so here. The exit status
         // stays the run's own; the loss is a note, not a failure of the upgrade.
+        logOpenZFSNotes()
         for loss in context.console.losses {
             report.warnings.append("output lost: \(loss); the run continued and \(options.logPath) has every line")
             log.record("WARNING: output lost: \(loss); the run continued and this log has every line")
@@ -217,10 +230,12 @@ struct Session {
         let beManager = BootEnvironmentManager(context: context, options: KBEOptions(assumeYes: true))
         let beState: BootEnvironmentState
         do { beState = try beManager.loadState() } catch {
+            logOpenZFSNotes()
             // Output that cannot be parsed is not a missing ZFS root: say what it is.
             if error.parseFailure != nil { throw refuse(.stepFailed(step: "listing the boot environments", error: error.message)) }
             throw refuse(.noBootEnvironment(error.message))
         }
+        logOpenZFSNotes()
         guard let running = beState.running else {
             throw refuse(.noBootEnvironment("no boot environment under \(beState.layout.beRoot) is mounted at /"))
         }
@@ -233,7 +248,8 @@ struct Session {
         // 4. pool health.
         let poolName = beState.layout.pool
         let pool: SystemProbes.PoolFacts
-        do { pool = try probes.pool(poolName) } catch { throw refuse(error) }
+        do { pool = try probes.pool(poolName) } catch { logOpenZFSNotes(); throw refuse(error) }
+        logOpenZFSNotes()
         report.pool = .init(name: pool.name, health: pool.health.description, freeBytes: pool.free, resilvering: pool.resilvering)
         say("checking pool health... \(pool.name) \(pool.health)")
         switch pool.health {
@@ -340,9 +356,11 @@ struct Session {
             log.record(text.hasPrefix("[kupgrade] ") ? String(text.dropFirst("[kupgrade] ".count)) : text)
         }
         // Interrupted before the package manager ran: nothing changed the kernels or modules.
-        let (verification, signing): (ModuleVerification, SigningReport)
+        let verification: ModuleVerification
+        var signing: SigningReport
         if packageManagerRan {
             (verification, signing) = upgrader.moduleStep.run(context, sink, plan.newKernels)
+            noteDKMSSigningKey(&signing, verification: verification, sink: sink)
             report.modules = verification
             report.signing = signing
         } else {
@@ -406,6 +424,15 @@ struct Session {
     /// them inside the new BE). Stops at the first failure or interrupt; returns whether the
     /// package manager ran. The exit status decides failure; error lines of a command that
     /// exited 0 are warnings.
+    /// A key dkms made during this run (in the transaction or kupgrade's own rebuild) is not
+    /// enrolled yet: under Secure Boot the modules signed with it will not load (`SigningReport.note`).
+    func noteDKMSSigningKey(_ signing: inout SigningReport, verification: ModuleVerification, sink: ProgressSink) {
+        let event = DKMSSigningOutput.combine(dkmsSigningKeyEvents + verification.kernels.map(\.dkmsSigningKey))
+        let known = signing.problems.count
+        signing.note(event, nextBoot: verification.nextBootKernel)
+        for p in signing.problems.dropFirst(known) { sink("[kupgrade] WARNING: \(p)") }
+    }
+
     mutating func runTransaction(_ transaction: [Command], driver: any PackageManagerDriver,
                                  wrap: (Command) -> Command = { $0 }) -> Bool {
         var packageManagerRan = false
@@ -418,6 +445,8 @@ struct Session {
                 step.status = Self.statusText(r.status)
                 step.failed = driver.failed(r)
                 if step.failed { step.error = "\(r.status)" + lastError(r) }
+                // A zfs-dkms or kernel postinst runs dkms inside the transaction.
+                dkmsSigningKeyEvents.append(DKMSSigningOutput.scan(r.stdout + "\n" + r.stderr))
                 for e in driver.errorLinesDespiteSuccess(r) {
                     warn("\(command.program) exited 0 but reported: \(e)")
                 }
@@ -477,16 +506,27 @@ struct Session {
         }
     }
 
-    /// The node_exporter textfile (`UpgradeMetrics`), when a directory is configured; never on
-    /// `--dry-run`. A failure to write is a warning in the log, not a change of the result.
+    /// The node_exporter textfiles, when a directory is configured; never on `--dry-run`:
+    /// `UpgradeMetrics` (the run), then `CheckpointMetrics` (the checkpoints as listed now) when
+    /// the run found its boot environment. A failure to write is a warning in the log, not a
+    /// change of the result.
     mutating func writeMetrics() {
         guard let dir = options.metricsDirectory, !options.dryRun else { return }
-        let path = FilePath.trimmingTrailingSlashes(dir) + "/" + UpgradeMetrics.fileName
+        var failures: [String] = []
         do {
-            try context.files.write(Data(UpgradeMetrics.render(report, finishedAt: context.now()).utf8), to: path)
+            try Textfile.write(UpgradeMetrics.render(report, finishedAt: context.now()), named: UpgradeMetrics.fileName,
+                               in: dir, files: context.files)
         } catch {
-            report.warnings.append("metrics not written to \(path): \(error)")
-            log.record("WARNING: metrics not written to \(path): \(error)")
+            failures.append("metrics not written to \(FilePath.trimmingTrailingSlashes(dir))/\(UpgradeMetrics.fileName): \(error)")
+        }
+        if report.bootEnvironment != nil,
+            let failure = CheckpointMetrics.refresh(BootEnvironmentManager(context: context), directory: FilePath.trimmingTrailingSlashes(dir))
+        {
+            failures.append(failure)
+        }
+        for failure in failures {
+            report.warnings.append(failure)
+            log.record("WARNING: " + failure)
         }
     }
 
@@ -579,7 +619,10 @@ struct Session {
         if critical {
             let newest = plan.newKernels.last ?? verification.nextBootKernel ?? "the new kernel"
             let moduleCritical = verification.severity == .critical
-            if !moduleCritical {
+            let newKey = signing.problems.contains { if case .newKeyNotEnrolled = $0 { return true } else { return false } }
+            if !moduleCritical && newKey && !signing.modules.contains(where: { if case .failed = $0.outcome { return true } else { return false } }) {
+                say("SECURE BOOT FAILURE — ZFS modules for kernel \(newest) are signed with a new DKMS key that is not enrolled; the kernel will refuse to load them")
+            } else if !moduleCritical {
                 say("SECURE BOOT FAILURE — ZFS modules for kernel \(newest) are unsigned; the kernel will refuse to load them")
             } else if report.transactionFailed {
                 say("DKMS FAILURE — the package transaction failed and ZFS may not load on kernel \(newest)")
@@ -599,13 +642,16 @@ struct Session {
             if moduleCritical {
                 line("  1. Wait for a new ZFS DKMS package update and re-run kupgrade")
             } else {
-                line("  1. Provide the DKMS signing key (dkms generate_mok on dkms 3.1+, the openssl command above on dkms 3.0; mokutil --import /var/lib/dkms/mok.pub, then reboot once to enroll it) and re-run kupgrade")
+                line("  1. " + (signing.problems.first?.fix
+                    ?? "Provide the DKMS signing key (dkms generate_mok on dkms 3.1+, the openssl command above on dkms 3.0; mokutil --import \(ModuleSigner.defaultCertificate), then reboot once to enroll it) and re-run kupgrade"))
             }
             let previous = verification.kernels.filter { $0.zfsUsable && !$0.bootsNext }.map(\.kernel).last
             if let previous {
                 line("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-\(previous) \(be)")
             } else if moduleCritical {
                 line("  2. Rebuild by hand: dkms autoinstall -k \(newest)")
+            } else if newKey {
+                line("  2. Before rebooting, check that the key is queued for enrollment: mokutil --list-new")
             } else {
                 line("  2. Re-sign by hand (Docs/MODULES.md) once the key exists, then check: modinfo -F signer MODULE")
             }
@@ -679,6 +725,12 @@ struct Session {
             // Never "all fine" while some could not be signed (a kernel that does not boot next).
             if failed > 0 { text += "; \(modules(failed)) could not be re-signed (see above)" }
             line("  Secure Boot: enforcing; " + text)
+            for p in signing.problems {
+                switch p {
+                case .newKeyNotEnrolled, .keyNotGenerated: line("  warning: \(p)")
+                case .missingKey, .missingSignFile: break
+                }
+            }
         }
         for f in verification.findings where f.severity == .warning {
             line("  warning: \(f.message)" + (f.buildLog.map { " (build log: \($0))" } ?? ""))
@@ -697,9 +749,10 @@ struct Session {
         }
         let rows: [Retention.Row]
         do {
-            let answer = try SystemQuery.retentionRows(of: be).ask { (c: Command) throws(CommandError) -> CommandResult in
+            let answer = try context.ask(.retentionRows(of: be)) { (c: Command) throws(CommandError) -> CommandResult in
                 try exec(c, stream: false)
             }
+            logOpenZFSNotes()
             guard answer.result.status.isSuccess else {
                 result.error = "zfs list failed: \(answer.result.status)"
                 return

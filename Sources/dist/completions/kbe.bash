@@ -28,7 +28,7 @@ _kbe() {
         cword=$COMP_CWORD
     fi
 
-    local commands="list ls create activate rollback destroy delete rename mount umount unmount describe diff move-pkgdb auto-checkpoint help"
+    local commands="list ls create activate rollback destroy delete rename mount umount unmount describe diff confirm trial-check move-pkgdb auto-checkpoint help"
     local global="-h --help --version -n --dry-run --json -y --yes --pool --be-root --replay"
 
     case $prev in
@@ -61,7 +61,9 @@ _kbe() {
     case $cmd in
         list|ls) opts="-s --snapshots -H -p" ;;
         create) opts="--be -e --source -d --description" ;;
-        activate|rollback) opts="--allow-split-pkgdb" ;;
+        activate) opts="--allow-split-pkgdb --trial --cancel-trial" ;;
+        rollback) opts="--allow-split-pkgdb" ;;
+        trial-check) opts="--health --timeout" ;;
         destroy|delete) opts="-o --keep-origin" ;;
         mount) opts="-r --read-only" ;;
         diff) opts="--files" ;;

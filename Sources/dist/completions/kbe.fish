@@ -18,7 +18,7 @@ function __kbe_names --argument-names kind
     end
 end
 
-set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff move-pkgdb auto-checkpoint help
+set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff confirm trial-check move-pkgdb auto-checkpoint help
 complete -c kbe -f
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a list -d 'list boot environments'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a create -d 'take a checkpoint or create a BE'
@@ -30,6 +30,8 @@ complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a mount -d 'mount a 
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a umount -d 'unmount a BE'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a describe -d 'set or clear a description'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a diff -d 'what changed between two BEs or checkpoints'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a confirm -d 'keep the running trial boot'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a trial-check -d 'boot-time trial bookkeeping (systemd units)'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a move-pkgdb -d 'move the package database into the boot environment'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a auto-checkpoint -d 'checkpoint for a package-manager hook'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show help'
@@ -50,6 +52,10 @@ complete -c kbe -n '__fish_seen_subcommand_from create' -l be -d 'create a boot 
 complete -c kbe -n '__fish_seen_subcommand_from create' -s e -l source -x -a '(__kbe_names all)' -d 'source'
 complete -c kbe -n '__fish_seen_subcommand_from create' -s d -l description -x -d 'description'
 complete -c kbe -n '__fish_seen_subcommand_from activate rollback' -l allow-split-pkgdb -d 'allow a split package database'
+complete -c kbe -n '__fish_seen_subcommand_from activate' -l trial -d 'boot the target once; a failed boot falls back'
+complete -c kbe -n '__fish_seen_subcommand_from activate' -l cancel-trial -d 'cancel the pending trial'
+complete -c kbe -n '__fish_seen_subcommand_from trial-check' -l health -d 'check this boot'
+complete -c kbe -n '__fish_seen_subcommand_from trial-check' -l timeout -d 'reboot an unconfirmed trial'
 complete -c kbe -n '__fish_seen_subcommand_from destroy delete' -s o -l keep-origin -d 'keep the origin checkpoint'
 complete -c kbe -n '__fish_seen_subcommand_from mount' -s r -l read-only -d 'mount read-only'
 complete -c kbe -n '__fish_seen_subcommand_from diff' -l files -d 'list changed files (zfs diff)'

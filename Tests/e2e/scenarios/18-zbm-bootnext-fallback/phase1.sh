@@ -13,7 +13,7 @@ umount /mnt/b
 esp=$(readlink -f /dev/disk/by-id/virtio-esp)
 [ -b "$esp" ] || fail "no ESP disk (virtio-esp)"
 efibootmgr --create-only --disk "$esp" --part 1 --label 'kldload trial' --loader '\EFI\ZBM\VMLINUZ.EFI' \
-    --unicode 'initrd=\EFI\ZBM\INITRAMFS.IMG console=ttyS0 quiet zbm.prefer=rpool/ROOT/e2e-broken!' \
+    --unicode 'initrd=\EFI\ZBM\INITRAMFS.IMG console=ttyS0 quiet no_timer_check zbm.prefer=rpool/ROOT/e2e-broken!' \
     >"$OUT/efibootmgr-create" 2>&1 || fail "efibootmgr --create-only: $(cat "$OUT/efibootmgr-create")"
 # efibootmgr 18 prints "Boot0008* kldload trial<TAB>HD(…)/File(…)<options>" even without -v.
 entry_of() { sed -n 's/^Boot\([0-9A-F]\{4\}\)\** kldload trial\([[:space:]].*\)\{0,1\}$/\1/p' | head -1; }
