@@ -21,7 +21,7 @@ import Testing
     /// The standard world plus `extra` hook checkpoints (name, creation, origin property, clones).
     static func world(
         extra: [(String, UInt64, String, String)] = [], origins: String? = nil, split: Bool = false,
-        acceptingMutations: Bool = true
+        acceptingMutations: Bool = true, paired: String = ""
     ) -> (ReplayRunner, SystemContext) {
         var listing = KBEWorld.listing
         var originText = baseOrigins
@@ -31,7 +31,7 @@ import Testing
                 String(creation), "-")
             originText += originRow(name, creation, origin: origin)
         }
-        let (runner, context) = KBEWorld.make(listing: listing, split: split, acceptingMutations: acceptingMutations)
+        let (runner, context) = KBEWorld.make(listing: listing, split: split, acceptingMutations: acceptingMutations, paired: paired)
         runner.on(originArgv, stdout: origins ?? originText)
         return (runner, context)
     }
@@ -50,6 +50,18 @@ import Testing
         ]])
         #expect(r.stderr.contains("rpool/ROOT/default@\(Self.expectedName) taken before the apt transaction"))
         #expect(runner.argvs.contains(Self.originArgv))
+    }
+
+    /// A hook's checkpoint is a checkpoint: the paired datasets go into the same snapshot.
+    @Test func pairedDatasetsAreInTheHooksSnapshot() {
+        let (runner, context) = Self.world(split: true, paired: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
+        let r = Self.run(["--origin", "apt"], context)
+        #expect(r.exitCode == 0)
+        #expect(runner.mutations == [[
+            "zfs", "snapshot", "-o", "org.kldload:description=automatic checkpoint before a package transaction (apt)",
+            "-o", "org.kldload:origin=apt-hook", "rpool/ROOT/default@\(Self.expectedName)", "rpool/var/lib@\(Self.expectedName)",
+            "rpool/srv/pg@\(Self.expectedName)",
+        ]])
     }
 
     @Test func quietPrintsNothingOnSuccessAndJSONHasTheTarget() throws {

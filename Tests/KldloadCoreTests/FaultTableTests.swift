@@ -74,7 +74,7 @@ struct FaultTableTests {
     @Test func baselineIsTheRecordedRun() {
         #expect(Self.baseline.report.exitCode == 0)
         #expect(Self.baseline.recordedResult == "success")
-        #expect(Self.baseline.ran.count == 18)
+        #expect(Self.baseline.ran.count == 19)
     }
 
     @Test func everyStepEveryFault() throws {

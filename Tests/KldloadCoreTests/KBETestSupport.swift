@@ -8,6 +8,7 @@ enum KBEWorld {
     static let bootfsArgv = ["zpool", "get", "-Hp", "bootfs", "rpool"]
     static let localPropsArgv = ["zfs", "get", "-Hp", "-s", "local", "all", "rpool/ROOT/default"]
     static let pkgListArgv = SystemQuery.bootEnvironmentRecords(root: "rpool/var/lib", depth: 1, types: "snapshot").command.argv
+    static let pairedArgv = SystemQuery.pairedDatasets(pool: "rpool").command.argv
 
     static func row(_ f: String...) -> String { f.joined(separator: "\t") + "\n" }
 
@@ -41,7 +42,8 @@ enum KBEWorld {
     /// A runner and context for the standard world. `split` puts /var/lib/dpkg on rpool/var/lib.
     static func make(
         listing: String = listing, bootfs: String = "rpool/ROOT/default", mounts: String = mounts, split: Bool = false,
-        interactive: Bool = false, files extra: [String: String] = [:], acceptingMutations: Bool = true
+        interactive: Bool = false, files extra: [String: String] = [:], acceptingMutations: Bool = true,
+        paired: String = ""
     ) -> (ReplayRunner, SystemContext) {
         let runner = ReplayRunner.kbe(acceptingMutations: acceptingMutations)
         runner.on(listArgv, stdout: listing)
@@ -51,6 +53,7 @@ enum KBEWorld {
             stdout: "rpool/ROOT/default\tmountpoint\t/\tlocal\nrpool/ROOT/default\tcanmount\tnoauto\tlocal\n"
                 + "rpool/ROOT/default\torg.zfsbootmenu:commandline\tquiet splash\tlocal\n")
         runner.on(pkgListArgv, stdout: pkgSnapshots)
+        runner.on(pairedArgv, stdout: paired)  // the answer of the paired-datasets query (none by default)
         let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
         try? fs.write(Data(mounts.utf8), to: "/proc/self/mounts")
         if split { try? fs.createDirectory("/var/lib/dpkg") }

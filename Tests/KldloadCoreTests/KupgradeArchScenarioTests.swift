@@ -144,6 +144,6 @@ struct KupgradeArchScenarioTests {
         let r = try Self.run()
         #expect(r.replay.unusedRecordings.map(\.name) == [])
         #expect(r.argv == r.replay.recordings.map(\.argv))
-        #expect(r.argv.count == 19)
+        #expect(r.argv.count == 20)
     }
 }

@@ -29,10 +29,10 @@ struct KupgradeInterruptTests {
         return dir
     }
 
-    /// SIGINT while apt-get dist-upgrade runs (command 10 of the recording): autoremove and
+    /// SIGINT while apt-get dist-upgrade runs (command 11 of the run): autoremove and
     /// retention are skipped, the modules are still verified, the result is recorded, exit 130.
     @Test func duringTheTransaction() throws {
-        let dir = try Self.interruptedCopy(signal: "SIGINT", during: 10)
+        let dir = try Self.interruptedCopy(signal: "SIGINT", during: 11)
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try ScenarioReplay.run(path: dir.path)
         #expect(r.report.exitCode == 130)

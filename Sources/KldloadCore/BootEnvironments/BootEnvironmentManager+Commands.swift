@@ -22,6 +22,7 @@ extension BootEnvironmentManager {
             out.report.bootEnvironments = envs.map {
                 KBEReport.info($0, withCheckpoints: showCheckpoints, trial: $0.isTrialTarget ? trial : nil)
             }
+            out.report.pairedDatasets = try pairedDatasets(state)
         }
         if let r = trial?.result, trial?.pending == false {
             out.warn("[kbe] last trial: \(r) (\(TrialBoot.resultProperty) on \(state.layout.beRoot))")
@@ -72,7 +73,9 @@ extension BootEnvironmentManager {
         let pkg = packageDatabase(state)
         out.report.packageDatabase = pkg
         warnAboutLayout(pkg, output: &out)
-        let datasets = [be.dataset] + be.children + (pkg.splitDataset.map { [$0] } ?? [])
+        let paired = try pairedDatasets(state, excluding: pkg.splitDataset.map { [$0] } ?? [])
+        if !paired.isEmpty { out.report.pairedDatasets = paired }
+        let datasets = [be.dataset] + be.children + (pkg.splitDataset.map { [$0] } ?? []) + paired
         for ds in datasets { try BENames.validate(final, as: "checkpoint name", fullName: ds + "@" + final) }
         var argv = ["zfs", "snapshot"]
         if let description { argv += ["-o", "\(Self.descriptionProperty)=\(description)"] }
@@ -88,6 +91,7 @@ extension BootEnvironmentManager {
             if let split = pkg.splitDataset {
                 out.say("[kbe] Package database dataset \(split) snapshotted with it: \(split)@\(final)")
             }
+            for ds in paired { out.say("[kbe] Paired dataset \(ds) snapshotted with it: \(ds)@\(final)") }
         }
         return out
     }
@@ -183,6 +187,7 @@ extension BootEnvironmentManager {
         let pool = state.layout.pool
         let next: String
         var kernelDir: String?
+        var pairedClones: [(String, String)] = []
         let pkg = packageDatabase(state)
         out.report.packageDatabase = pkg
         // On a terminal, what booting it changes compared with the running BE, then a question
@@ -213,8 +218,15 @@ extension BootEnvironmentManager {
             kernelDir = be.mountedAt.map { Self.join($0, "/boot") }
             if !plan.isEmpty { try askFirst(next) }
         case .checkpoint(let be, let cp):
+            // The paired-data choice is made after the question and before anything more is read.
+            var data: PairedDecision? = nil
             let clone = try checkpointClone(
-                be, cp, state: state, pkg: pkg, doing: "booting checkpoint \(cp.fullName)", beforeReading: askFirst)
+                be, cp, state: state, pkg: pkg, doing: "booting checkpoint \(cp.fullName)",
+                beforeReading: { (next: String) throws(KBEError) in
+                    try askFirst(next)
+                    data = try decidePairedData(
+                        state, checkpoint: cp, verb: "cloned", excluding: pkg.splitDataset.map { [$0] } ?? [], output: &out)
+                })
             next = clone.next
             plan.steps += clone.steps
             plan.append(
@@ -222,6 +234,14 @@ extension BootEnvironmentManager {
                     ["zpool", "set", "bootfs=\(next)", pool],
                     undo: state.bootfs.map { [["zpool", "set", "bootfs=\($0)", pool]] } ?? []))
             out.report.created = [next]
+            if let data, data.choice == .withData {
+                let (steps, clones) = try pairedCloneSteps(data, checkpoint: cp, newBE: next)
+                plan.steps.insert(contentsOf: steps, at: plan.steps.count - 1)
+                out.report.created = [next] + clones.map(\.1)
+                pairedClones = clones
+            } else if let data {
+                out.warn(Self.withoutDataWarning(data.datasets, checkpoint: cp, verb: "cloned for \(next)"))
+            }
             kernelDir = be.mountedAt.map { Self.join($0, "/.zfs/snapshot/\(cp.name)/boot") }
             if pkg.isSplit {
                 out.warn(
@@ -244,6 +264,10 @@ extension BootEnvironmentManager {
         if !options.dryRun {
             if case .checkpoint(_, let cp) = target {
                 out.say("[kbe] Created boot environment \(next) from checkpoint \(cp.fullName)")
+                for (original, clone) in pairedClones {
+                    out.say("[kbe] Paired data cloned: \(clone) from \(original)@\(cp.name) (canmount=noauto, not mounted; \(original) is not changed)")
+                    out.say("[kbe]   once \(next) runs, stop what uses \(original), then: zfs umount \(original) && zfs mount \(clone)")
+                }
             }
             out.say("[kbe] Next boot will use: \(next)" + (kernel.map { " (newest kernel: \($0))" } ?? ""))
         }
@@ -302,6 +326,12 @@ extension BootEnvironmentManager {
                 out.warn("[kbe] warning: --allow-split-pkgdb: \(split) is not rolled back (it has no @\(cp.name))")
             }
         }
+        let data = try decidePairedData(
+            state, checkpoint: cp, verb: "rolled back", excluding: pkg.splitDataset.map { [$0] } ?? [], output: &out)
+        if let data, data.choice == .withData {
+            datasets += data.datasets
+            records += data.records
+        }
         // Newer snapshots: those after the target in list order (createtxg order).
         let inSet = Set(datasets)
         var seen: Set<String> = []
@@ -328,6 +358,17 @@ extension BootEnvironmentManager {
         if pkg.splitDataset.map(inSet.contains) == true {
             text.append(
                 "The package database dataset \(pkg.splitDataset ?? "") is rolled back with it, so it matches the files.")
+        }
+        if let data {
+            text += data.summary
+            if data.choice == .withData {
+                text.append("The paired datasets \(data.datasets.joined(separator: ", ")) are rolled back with it: what was written to them since @\(cp.name) is lost.")
+                text.append(Self.stopUsersLine)
+            } else {
+                let warning = Self.withoutDataWarning(data.datasets, checkpoint: cp, verb: "rolled back")
+                text.append(String(warning.dropFirst("[kbe] warning: ".count)))
+                if !options.assumeYes { out.warn(warning) }
+            }
         }
         if newer.isEmpty {
             text.append("No newer checkpoints exist.")
@@ -449,6 +490,15 @@ extension BootEnvironmentManager {
                     } else {
                         out.warn("[kbe] \(s.name) is kept: clones depend on it (\(s.clones.joined(separator: ", ")))")
                     }
+                }
+            }
+            let twins = try pairedSnapshots(state, checkpoint: cp, excluding: pkg.splitDataset.map { [$0] } ?? [])
+            for s in twins {
+                if s.clones.isEmpty {
+                    plan.append(.run(["zfs", "destroy", s.name]))
+                    destroyed.append(s.name)
+                } else {
+                    out.warn("[kbe] \(s.name) is kept: clones depend on it (\(s.clones.joined(separator: ", ")))")
                 }
             }
         }

@@ -7,11 +7,14 @@ public struct KBEOptions: Sendable, Hashable {
     public var dryRun: Bool
     public var assumeYes: Bool
     public var allowSplitPackageDatabase: Bool
+    /// `--with-data` / `--without-data`: what rollback and activation do with paired datasets.
+    public var pairedData: PairedData.Choice?
 
     public init(
         pool: String? = nil, beRoot: String? = nil, dryRun: Bool = false, assumeYes: Bool = false,
-        allowSplitPackageDatabase: Bool = false
+        allowSplitPackageDatabase: Bool = false, pairedData: PairedData.Choice? = nil
     ) {
+        self.pairedData = pairedData
         self.pool = pool
         self.beRoot = beRoot
         self.dryRun = dryRun

@@ -63,6 +63,8 @@ public struct KBEReport: Sendable, Codable, Hashable {
     public var packageDatabase: PackageDatabaseStatus?
     /// The trial (activate --trial, confirm, --cancel-trial, trial-check; list when one is recorded).
     public var trial: TrialInfo?
+    /// Datasets paired with the boot environments (`kbe list --json`, and where a command used them).
+    public var pairedDatasets: [String]?
     /// `kbe diff`: packages, kernels and (--files) file changes between two sides.
     public var diff: BEDiff?
     /// `kbe --version --json`.

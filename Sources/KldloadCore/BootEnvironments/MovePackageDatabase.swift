@@ -62,11 +62,12 @@ extension BootEnvironmentManager {
                                hint: "wait for the package manager to finish, then run kbe move-pkgdb again")
             }
         }
-        // 1. One atomic checkpoint of the BE, its children and the shared dataset (kbe rollback
+        // 1. One atomic checkpoint of the BE, its children, the shared dataset and the paired ones (kbe rollback
         // of it undoes the move).
         let taken = Set(running.checkpoints.map(\.name))
         let name = Self.uniquify("pre-move-pkgdb-" + Self.stamp(context.now(), context.timeZone)) { taken.contains($0) }
-        let snapshots = ([running.dataset] + running.children + [split]).map { $0 + "@" + name }
+        let paired = try pairedDatasets(state, excluding: [split])
+        let snapshots = ([running.dataset] + running.children + [split] + paired).map { $0 + "@" + name }
         for s in snapshots { try BENames.validate(name, as: "checkpoint name", fullName: s) }
         var plan = BEPlan([.run(["zfs", "snapshot", "-o", "\(Self.descriptionProperty)=before kbe move-pkgdb"] + snapshots,
                                 undo: snapshots.map { ["zfs", "destroy", $0] })])

@@ -27,6 +27,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case diff(String, String?, files: Bool)
         case movePackageDatabase
         case autoCheckpoint(AutoCheckpoint.Options, strict: Bool)
+        case pair(String, on: Bool)
     }
 
     public var action: Action
@@ -59,6 +60,7 @@ public struct KBEInvocation: Sendable, Hashable {
         case .diff: return "diff"
         case .movePackageDatabase: return "move-pkgdb"
         case .autoCheckpoint: return "auto-checkpoint"
+        case .pair(_, let on): return on ? "pair" : "unpair"
         }
     }
 
@@ -70,7 +72,7 @@ public struct KBEInvocation: Sendable, Hashable {
         switch action {
         case .createCheckpoint, .createEnvironment, .activate, .activateTrial, .rollback, .destroy, .rename, .movePackageDatabase:
             return true
-        case .help, .version, .list, .mount, .umount, .describe, .diff, .autoCheckpoint, .confirm, .cancelTrial, .trialCheck:
+        case .help, .version, .list, .mount, .umount, .describe, .diff, .autoCheckpoint, .confirm, .cancelTrial, .trialCheck, .pair:
             return false
         }
     }
@@ -110,6 +112,7 @@ public struct KBEInvocation: Sendable, Hashable {
             pool: p.value("pool"), beRoot: p.value("be-root"), dryRun: p.has("dry-run"), assumeYes: p.has("yes"),
             allowSplitPackageDatabase: p.has("allow-split-pkgdb"))
         if options.pool?.isEmpty == true { options.pool = nil }
+        options.pairedData = try KBECommand.pairedDataChoice(p)
         var inv = KBEInvocation(action: .version, options: options, json: p.has("json"), replay: p.value("replay"))
         if p.has("help") {
             inv.action = .help(sub?.name)
@@ -190,6 +193,9 @@ public struct KBEInvocation: Sendable, Hashable {
         case "auto-checkpoint":
             try need(0...0)
             inv.action = try AutoCheckpoint.parsedAction(p)
+        case "pair", "unpair":
+            try need(1...1)
+            inv.action = .pair(args[0], on: sub.name == "pair")
         default:
             throw UsageError("unknown command '\(sub.name)'")
         }
@@ -293,13 +299,13 @@ public enum KBECommand {
                 """),
         Subcommand(
             name: "activate", aliases: [],
-            usage: "kbe activate [--trial] BE|BE@CHECKPOINT|CHECKPOINT [--allow-split-pkgdb] | kbe activate --cancel-trial",
+            usage: "kbe activate [--trial] BE|BE@CHECKPOINT|CHECKPOINT [--allow-split-pkgdb] [--with-data|--without-data] | kbe activate --cancel-trial",
             summary: "choose what boots next (a checkpoint is cloned into a new BE first); --trial: the next boot only",
             specs: [
                 splitFlag,
                 .flag("trial", "--trial", help: "boot TARGET once (UEFI BootNext); a failed boot falls back to the default"),
                 .flag("cancel-trial", "--cancel-trial", help: "cancel the pending trial (BootNext, the trial entry, the record)"),
-            ],
+            ] + pairedDataFlags,
             details: """
                 A BE: zpool set bootfs (and canmount=noauto, mountpoint=/ if they are wrong).
                 A checkpoint (full name, or the bare name of a checkpoint of the running BE): cloned into a new
@@ -333,9 +339,9 @@ public enum KBECommand {
                 org.kldload:trial-result=failed TARGET on the BE root and clear the trial. No trial: nothing to do.
                 """),
         Subcommand(
-            name: "rollback", aliases: [], usage: "kbe rollback CHECKPOINT [--yes] [--allow-split-pkgdb]",
+            name: "rollback", aliases: [], usage: "kbe rollback CHECKPOINT [--yes] [--allow-split-pkgdb] [--with-data|--without-data]",
             summary: "destructively roll a BE back to a checkpoint",
-            specs: [splitFlag],
+            specs: [splitFlag] + pairedDataFlags,
             details: """
                 Runs zfs rollback -r on the BE, its children and a split package-database dataset: every newer
                 checkpoint is destroyed (refused if one of them has clones). Asks for confirmation on a terminal,
@@ -392,6 +398,7 @@ public enum KBECommand {
                 kupgrade --new-be.
                 """),
         AutoCheckpoint.subcommand,
+    ] + pairSubcommands + [
         Subcommand(
             name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
     ]
@@ -507,6 +514,7 @@ public enum KBECommand {
                 output = out
                 table = diff.lines().map { $0 + "\n" }.joined()
             case .movePackageDatabase: output = try manager.movePackageDatabase()
+            case .pair(let dataset, let on): output = try manager.pair(dataset, on: on)
             case .autoCheckpoint(let options, let strict):
                 return AutoCheckpoint(manager: manager, options: options, timeZone: timeZone).commandResult(json: inv.json, strict: strict)
             case .help, .version: return Result(stdout: "", stderr: "", exitCode: 0)

@@ -45,6 +45,13 @@ extension SystemQuery where Value == [ZFSProperty] {
                        parse: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZFSJSONParser.properties(t) }))
     }
 
+    /// `zfs get -Hp NAME,… DATASET…`: some properties of some datasets, one call (text on
+    /// every release).
+    public static func properties(_ names: [String], of datasets: [String]) -> Self {
+        Self(Command(["zfs", "get", "-Hp", names.joined(separator: ",")] + datasets),
+             parse: { (t: String) throws(ParseError) -> [ZFSProperty] in try ZFSGetParser.parse(t) })
+    }
+
     /// `zfs get -Hp -o name,property,value,source PROPERTY DATASET`: one property, with its
     /// source (text on every release).
     public static func property(_ name: String, withSourceOf dataset: String) -> Self {
@@ -70,10 +77,17 @@ extension SystemQuery where Value == [BERecord] {
     public static func bootEnvironmentRecords(
         root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot"
     ) -> Self {
+        bootEnvironmentRecords(roots: [root], depth: depth, types: types)
+    }
+
+    /// The same listing of several datasets in one call (the paired datasets, depth 1).
+    public static func bootEnvironmentRecords(
+        roots: [String], depth: Int? = nil, types: String = "filesystem,volume,snapshot"
+    ) -> Self {
         func command(_ format: [String]) -> Command {
             var argv = ["zfs", "list"] + format + ["-t", types]
             if let depth { argv += ["-d", String(depth)] } else { argv.append("-r") }
-            argv += ["-o", BEListing.columns.joined(separator: ","), root]
+            argv += ["-o", BEListing.columns.joined(separator: ",")] + roots
             return Command(argv)
         }
         return Self(
@@ -146,6 +160,25 @@ extension SystemQuery where Value == String {
     public static func moduleField(_ field: String, of path: String) -> Self {
         Self(Command(["modinfo", "-F", field, path]),
              parse: { (t: String) throws(ParseError) -> String in t.trimmingCharacters(in: .whitespacesAndNewlines) })
+    }
+}
+
+extension SystemQuery where Value == [String] {
+    /// `zfs get -Hp -r -s local -t filesystem,volume org.kldload:paired POOL` → the datasets
+    /// paired with the boot environments (`PairedData.parse`): locally set marks only (a child
+    /// inherits the mark but is not paired itself), no snapshots. Text on every release.
+    public static func pairedDatasets(pool: String) -> Self {
+        Self(Command(["zfs", "get", "-Hp", "-r", "-s", "local", "-t", "filesystem,volume", PairedData.property, pool]),
+             parse: { (t: String) throws(ParseError) -> [String] in try PairedData.parse(t) })
+    }
+}
+
+extension SystemQuery where Value == Date? {
+    /// `zfs diff -H -t SNAPSHOT` → the newest change time since the snapshot
+    /// (`PairedData.newestChange`), nil when no file changed.
+    public static func newestChange(since snapshot: String) -> Self {
+        Self(Command(["zfs", "diff", "-H", "-t", snapshot]),
+             parse: { (t: String) throws(ParseError) -> Date? in PairedData.newestChange(t) })
     }
 }
 

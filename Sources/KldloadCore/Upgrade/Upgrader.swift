@@ -329,7 +329,10 @@ struct Session {
         // With the package database inside the BE, booting a clone of the checkpoint is the
         // non-destructive way back. With it on a separate dataset, only rolling both back
         // together is consistent (kbe refuses to activate a checkpoint there; DESIGN.md #3).
-        report.rollbackCommand = pkgdb == nil ? "kbe activate \(name) && reboot" : "kbe rollback \(name) && reboot"
+        // Paired datasets (Docs/KBE.md): kbe needs a choice for them; the printed way back takes
+        // the data along (activation clones it, nothing is destroyed).
+        let withData = (created.report.pairedDatasets ?? []).isEmpty ? "" : " --with-data"
+        report.rollbackCommand = pkgdb == nil ? "kbe activate \(name)\(withData) && reboot" : "kbe rollback \(name)\(withData) && reboot"
         say("snapshot: \(snapshots.joined(separator: ", ")) (instant)")
 
         // 7. the transaction. From here on nothing stops the later steps, except an interrupt:
@@ -416,7 +419,7 @@ struct Session {
         if report.interrupted != nil {
             say("retention skipped: the run was interrupted")
         } else if status == .success || status == .warnings {
-            retention(be: be, pkgdb: pkgdb, current: name)
+            retention(be: be, pkgdb: pkgdb, paired: created.report.pairedDatasets ?? [], current: name)
         }
     }
 
@@ -741,7 +744,7 @@ struct Session {
         line("  \(rollback)")
     }
 
-    mutating func retention(be: String, pkgdb: String?, current: String) {
+    mutating func retention(be: String, pkgdb: String?, paired: [String], current: String) {
         var result = UpgradeReport.Retention(keep: options.keep, destroyed: [], spared: [], error: nil)
         defer {
             report.retention = result
@@ -766,7 +769,11 @@ struct Session {
         let (destroy, spared) = Retention.select(rows, keep: options.keep, current: current)
         result.spared = spared
         for name in spared { say("retention: keeping \(be)@\(name) (it has clones)") }
-        let pkgdbSnapshots = pkgdb.map { SystemProbes(context: context).snapshotNames(of: $0) } ?? []
+        // The twins: the package-database dataset's and the paired datasets' snapshots of the
+        // same name (one listing each; a paired dataset's only when something is destroyed).
+        let probes = SystemProbes(context: context)
+        let twins = (pkgdb.map { [($0, probes.snapshotNames(of: $0))] } ?? [])
+            + (destroy.isEmpty ? [] : paired.map { ($0, probes.snapshotNames(of: $0)) })
         for name in destroy {
             if let signal = interruption {
                 report.interrupted = signal
@@ -792,8 +799,8 @@ struct Session {
             }
             result.destroyed.append(target)
             say("retention: destroyed \(target) with its children's snapshots of that name (keeping the newest \(options.keep))")
-            if let pkgdb, pkgdbSnapshots.contains(name) {
-                let twin = "\(pkgdb)@\(name)"
+            for (dataset, snapshots) in twins where snapshots.contains(name) {
+                let twin = "\(dataset)@\(name)"
                 if let r = try? exec(Command(["zfs", "destroy", twin]), stream: false), r.status.isSuccess {
                     result.destroyed.append(twin)
                     say("retention: destroyed \(twin) (keeping the newest \(options.keep))")

@@ -28,7 +28,7 @@ _kbe() {
         cword=$COMP_CWORD
     fi
 
-    local commands="list ls create activate rollback destroy delete rename mount umount unmount describe diff confirm trial-check move-pkgdb auto-checkpoint help"
+    local commands="list ls create activate rollback destroy delete rename mount umount unmount describe diff confirm trial-check move-pkgdb auto-checkpoint pair unpair help"
     local global="-h --help --version -n --dry-run --json -y --yes --pool --be-root --replay"
 
     case $prev in
@@ -61,8 +61,8 @@ _kbe() {
     case $cmd in
         list|ls) opts="-s --snapshots -H -p" ;;
         create) opts="--be -e --source -d --description" ;;
-        activate) opts="--allow-split-pkgdb --trial --cancel-trial" ;;
-        rollback) opts="--allow-split-pkgdb" ;;
+        activate) opts="--allow-split-pkgdb --trial --cancel-trial --with-data --without-data" ;;
+        rollback) opts="--allow-split-pkgdb --with-data --without-data" ;;
         trial-check) opts="--health --timeout" ;;
         destroy|delete) opts="-o --keep-origin" ;;
         mount) opts="-r --read-only" ;;
@@ -78,6 +78,7 @@ _kbe() {
         rollback) COMPREPLY=($(compgen -W "$(_kbe_names all | grep @)" -- "$cur")) ;;
         rename|mount|umount|unmount) COMPREPLY=($(compgen -W "$(_kbe_names be)" -- "$cur")) ;;
         help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
+        pair|unpair) COMPREPLY=($(compgen -W "$(zfs list -H -o name -t filesystem,volume 2>/dev/null)" -- "$cur")) ;;
     esac
     declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur"
 }

@@ -18,7 +18,7 @@ function __kbe_names --argument-names kind
     end
 end
 
-set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff confirm trial-check move-pkgdb auto-checkpoint help
+set -l cmds list ls create activate rollback destroy delete rename mount umount unmount describe diff confirm trial-check move-pkgdb auto-checkpoint pair unpair help
 complete -c kbe -f
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a list -d 'list boot environments'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a create -d 'take a checkpoint or create a BE'
@@ -34,6 +34,8 @@ complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a confirm -d 'keep t
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a trial-check -d 'boot-time trial bookkeeping (systemd units)'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a move-pkgdb -d 'move the package database into the boot environment'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a auto-checkpoint -d 'checkpoint for a package-manager hook'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a pair -d 'snapshot a data dataset with every checkpoint'
+complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a unpair -d 'stop snapshotting a paired dataset'
 complete -c kbe -n "not __fish_seen_subcommand_from $cmds" -a help -d 'show help'
 
 complete -c kbe -s h -l help -d 'show help'
@@ -56,6 +58,8 @@ complete -c kbe -n '__fish_seen_subcommand_from activate' -l trial -d 'boot the 
 complete -c kbe -n '__fish_seen_subcommand_from activate' -l cancel-trial -d 'cancel the pending trial'
 complete -c kbe -n '__fish_seen_subcommand_from trial-check' -l health -d 'check this boot'
 complete -c kbe -n '__fish_seen_subcommand_from trial-check' -l timeout -d 'reboot an unconfirmed trial'
+complete -c kbe -n '__fish_seen_subcommand_from activate rollback' -l with-data -d 'paired datasets too'
+complete -c kbe -n '__fish_seen_subcommand_from activate rollback' -l without-data -d 'leave the paired datasets'
 complete -c kbe -n '__fish_seen_subcommand_from destroy delete' -s o -l keep-origin -d 'keep the origin checkpoint'
 complete -c kbe -n '__fish_seen_subcommand_from mount' -s r -l read-only -d 'mount read-only'
 complete -c kbe -n '__fish_seen_subcommand_from diff' -l files -d 'list changed files (zfs diff)'
@@ -68,4 +72,5 @@ complete -c kbe -n '__fish_seen_subcommand_from auto-checkpoint' -l strict -d 'r
 complete -c kbe -n '__fish_seen_subcommand_from activate destroy delete describe diff' -a '(__kbe_names all)'
 complete -c kbe -n '__fish_seen_subcommand_from rollback' -a '(__kbe_names checkpoints)'
 complete -c kbe -n '__fish_seen_subcommand_from rename mount umount unmount' -a '(__kbe_names be)'
+complete -c kbe -n '__fish_seen_subcommand_from pair unpair' -a '(zfs list -H -o name -t filesystem,volume 2>/dev/null)'
 complete -c kbe -n '__fish_seen_subcommand_from help' -a "$cmds"

@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# Puts the scenario's guest helpers on the exchange disk.
+set -euo pipefail
+cp "$(dirname "$0")/lib-paired.sh" "$1/"
