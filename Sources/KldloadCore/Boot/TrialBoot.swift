@@ -109,7 +109,7 @@ public struct TrialRecord: Sendable, Hashable, Codable {
 /// The summary efibootmgr prints after every change (it reads the variables back):
 /// `BootNext: 0006`, `BootCurrent: 0001`, `BootOrder: 0001,0000`, `Boot0006* kldload trial`
 /// (`*` = active; two spaces when inactive). Lines it does not know are skipped.
-public struct EFIBootManagerSummary: Sendable, Hashable {
+package struct EFIBootManagerSummary: Sendable, Hashable {
     public var bootCurrent: UInt16?
     public var bootNext: UInt16?
     public var bootOrder: [UInt16] = []
