@@ -234,17 +234,7 @@ public struct AutoCheckpoint: Sendable {
     }
 
     func listRows(_ dataset: String) throws(KBEError) -> [Row] {
-        let answer: QueryAnswer<[Row]>
-        do { answer = try manager.context.ask(.autoCheckpointRows(of: dataset)) } catch {
-            throw KBEError.from(error, doing: "listing checkpoints of \(dataset)")
-        }
-        let r = answer.result
-        guard r.status.isSuccess else {
-            throw KBEError(
-                .commandFailed,
-                "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        do { return try answer.value() } catch { throw KBEError.parse(error) }
+        try manager.value(.autoCheckpointRows(of: dataset), doing: "listing checkpoints of \(dataset)")
     }
 
     static func describeAge(_ seconds: UInt64) -> String {

@@ -40,14 +40,7 @@ extension BootEnvironmentManager {
     /// The paired datasets of the pool (one `zfs get`), without those kbe already snapshots
     /// as part of the BE or as the split package database.
     func pairedDatasets(_ state: BootEnvironmentState, excluding: [String] = []) throws(KBEError) -> [String] {
-        let answer = try ask(.pairedDatasets(pool: state.layout.pool), doing: "reading the paired datasets")
-        let r = answer.result
-        guard r.status.isSuccess else {
-            throw KBEError(
-                .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let all: [String]
-        do { all = try answer.value() } catch { throw KBEError.parse(error) }
+        let all = try value(.pairedDatasets(pool: state.layout.pool), doing: "reading the paired datasets")
         let root = state.layout.beRoot
         return all.filter { ds in
             ds != root && !ds.hasPrefix(root + "/") && !root.hasPrefix(ds + "/") && !excluding.contains(ds)

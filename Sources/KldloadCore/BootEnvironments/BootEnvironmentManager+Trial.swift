@@ -38,13 +38,8 @@ extension BootEnvironmentManager {
     /// The trial record on the BE root: one `zfs get -Hp -s local all BEROOT` (text on every
     /// release, DESIGN item 19).
     public func trialRecord(beRoot: String) throws(KBEError) -> TrialRecord {
-        let answer = try ask(SystemQuery.localProperties(of: beRoot).textOnly, doing: "reading the trial properties of \(beRoot)")
-        let r = answer.result
-        guard r.status.isSuccess else {
-            throw KBEError(
-                .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        do { return TrialRecord.from(properties: try answer.value().map { ($0.name, $0.rawValue) }) } catch { throw KBEError.parse(error) }
+        let props = try value(SystemQuery.localProperties(of: beRoot).textOnly, doing: "reading the trial properties of \(beRoot)")
+        return TrialRecord.from(properties: props.map { ($0.name, $0.rawValue) })
     }
 
     /// The UEFI boot variables, refusing (changing nothing) where a trial cannot work.
@@ -117,13 +112,7 @@ extension BootEnvironmentManager {
 
     /// The disk that holds the partition with this GPT unique GUID (one `lsblk`).
     func disk(holdingPartition guid: String) throws(KBEError) -> String {
-        let answer = try ask(.blockDevices, doing: "finding the disk of the EFI system partition")
-        let r = answer.result
-        guard r.status.isSuccess else {
-            throw KBEError(.commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let devices: [BlockDevice]
-        do { devices = try answer.value() } catch { throw KBEError.parse(error) }
+        let devices = try value(.blockDevices, doing: "finding the disk of the EFI system partition")
         guard let part = devices.first(where: { $0.partitionUUID?.lowercased() == guid.lowercased() }), let disk = part.parent else {
             throw KBEError(
                 .refused, "no block device has the partition GUID \(guid) of the boot entry's EFI system partition",
@@ -134,14 +123,8 @@ extension BootEnvironmentManager {
 
     /// `org.zfsbootmenu:commandline` of a dataset (value, and whether it is set locally).
     func zfsBootMenuCommandLine(of dataset: String) throws(KBEError) -> (value: String?, local: Bool) {
-        let answer = try ask(.property(TrialBoot.commandLineProperty, withSourceOf: dataset),
-                             doing: "reading \(TrialBoot.commandLineProperty) of \(dataset)")
-        let r = answer.result
-        guard r.status.isSuccess else {
-            throw KBEError(.commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let props: [ZFSProperty]
-        do { props = try answer.value() } catch { throw KBEError.parse(error) }
+        let props = try value(.property(TrialBoot.commandLineProperty, withSourceOf: dataset),
+                              doing: "reading \(TrialBoot.commandLineProperty) of \(dataset)")
         guard let p = props.first(where: { $0.name == TrialBoot.commandLineProperty }), p.rawValue != "-" || p.source != .none
         else { return (nil, false) }
         return (p.rawValue, p.source == .local)

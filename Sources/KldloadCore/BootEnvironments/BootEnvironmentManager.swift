@@ -64,6 +64,18 @@ public struct BootEnvironmentManager: Sendable {
         do { return try context.ask(query) } catch { throw KBEError.from(error, doing: what) }
     }
 
+    /// The answer to `query`: a command that could not run, failed (`commandFailed` with zfs's
+    /// own message) or printed what its parser rejects is a `KBEError`.
+    func value<Value>(_ query: SystemQuery<Value>, doing what: String) throws(KBEError) -> Value {
+        let answer = try ask(query, doing: what)
+        let r = answer.result
+        guard r.status.isSuccess else {
+            throw KBEError(
+                .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        do { return try answer.value() } catch { throw KBEError.parse(error) }
+    }
+
     func fetchBootfs(pool: String) throws(KBEError) -> String? {
         let answer = try ask(.bootfs(pool: pool), doing: "reading bootfs of pool \(pool)")
         let r = answer.result
@@ -268,14 +280,7 @@ public struct BootEnvironmentManager: Sendable {
 
     /// Local `org.zfsbootmenu:*` properties of a dataset, as `-o` arguments for `zfs clone`.
     func zfsBootMenuProperties(of dataset: String) throws(KBEError) -> [String] {
-        let answer = try ask(.localProperties(of: dataset), doing: "reading local properties of \(dataset)")
-        let r = answer.result
-        guard r.status.isSuccess else {
-            throw KBEError(
-                .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let props: [ZFSProperty]
-        do { props = try answer.value() } catch { throw KBEError.parse(error) }
+        let props = try value(.localProperties(of: dataset), doing: "reading local properties of \(dataset)")
         return props.filter { $0.name.hasPrefix("org.zfsbootmenu:") }.flatMap { ["-o", "\($0.name)=\($0.rawValue)"] }
     }
 
