@@ -43,8 +43,61 @@ import Testing
             (SystemQuery.secureBootState.command.argv, ["mokutil", "--sb-state"]),
             (SystemQuery.rpmPackages(databaseDirectory: "/var/lib/rpm").command.argv,
              ["rpm", "--dbpath", "/var/lib/rpm", "-qa", "--qf", RPMQueryParser.queryFormat]),
+            // Trial boots and paired datasets.
+            (SystemQuery.blockDevices.command.argv, ["lsblk", "--pairs", "--paths", "--output", "NAME,PKNAME,PARTUUID"]),
+            (SystemQuery.property("org.zfsbootmenu:commandline", withSourceOf: "rpool/ROOT/x").command.argv,
+             ["zfs", "get", "-Hp", "-o", "name,property,value,source", "org.zfsbootmenu:commandline", "rpool/ROOT/x"]),
+            (SystemQuery.pairedDatasets(pool: "rpool").command.argv,
+             ["zfs", "get", "-Hp", "-r", "-s", "local", "-t", "filesystem,volume", "org.kldload:paired", "rpool"]),
+            (SystemQuery.properties(["type", "mountpoint", "org.kldload:paired"], of: ["rpool/srv/pg"]).command.argv,
+             ["zfs", "get", "-Hp", "type,mountpoint,org.kldload:paired", "rpool/srv/pg"]),
+            (SystemQuery.newestChange(since: "rpool/srv/pg@s").command.argv, ["zfs", "diff", "-H", "-t", "rpool/srv/pg@s"]),
+            (SystemQuery.bootEnvironmentRecords(roots: ["rpool/srv/a", "rpool/srv/b"], depth: 1).command.argv,
+             ["zfs", "list", "-Hp", "-t", "filesystem,volume,snapshot", "-d", "1", "-o", columns, "rpool/srv/a", "rpool/srv/b"]),
         ]
         for (asked, recorded) in table { #expect(asked == recorded) }
+        // The JSON forms (OpenZFS 2.3.9, Fixtures/scenarios/kupgrade-debian13-apt and the 2.3 captures).
+        let json: [([String]?, [String])] = [
+            (SystemQuery.poolProperties(SystemProbes.poolProperties, pool: "rpool").json?.command.argv,
+             ["zpool", "get", "-j", "--json-int", "bootfs,health,free,size,allocated", "rpool"]),
+            (SystemQuery.poolStatus("rpool", onlyUnhealthy: true).json?.command.argv, ["zpool", "status", "-j", "--json-int", "rpool"]),
+            (SystemQuery.bootfs(pool: "rpool").json?.command.argv, ["zpool", "get", "-j", "--json-int", "bootfs", "rpool"]),
+            (SystemQuery.localProperties(of: "rpool/ROOT/default").json?.command.argv,
+             ["zfs", "get", "-j", "--json-int", "-s", "local", "all", "rpool/ROOT/default"]),
+            (SystemQuery.bootEnvironmentRecords(root: "rpool/ROOT").json?.command.argv,
+             ["zfs", "list", "-j", "--json-int", "-t", "filesystem,volume,snapshot", "-r", "-o", columns, "rpool/ROOT"]),
+            (SystemQuery.retentionRows(of: "rpool/ROOT/default").json?.command.argv,
+             ["zfs", "list", "-j", "--json-int", "-t", "snapshot", "-d", "1", "-s", "creation",
+              "-o", "name,creation,clones,org.kldload:kupgrade-version", "rpool/ROOT/default"]),
+        ]
+        for (asked, recorded) in json { #expect(asked == recorded) }
+        // Reads that stay text on every release (DESIGN item 19) have no JSON form.
+        #expect(SystemQuery.localProperties(of: "rpool/ROOT").textOnly.json == nil)
+        #expect(SystemQuery.pairedDatasets(pool: "rpool").json == nil)
+        #expect(SystemQuery.snapshotNames(of: "rpool/var/lib").json == nil)
+        #expect(SystemQuery.blockDevices.json == nil)
+    }
+
+    /// The one place a form is chosen: a query without a JSON form never makes kldload ask
+    /// `zfs version`; one with it is asked as JSON on 2.3 and says so in its answer.
+    @Test func theFormIsChosenInAsk() throws {
+        let runner = ReplayRunner.kbe(acceptingMutations: false)
+        let local = SystemQuery.localProperties(of: "rpool/ROOT")
+        runner.on(OpenZFSOutput.versionCommand.argv,
+                  stdout: try Fixtures.text("zfs-2.3/openzfs-2.3.9-debian13/system/zfs-version.stdout"))
+        runner.on(local.text.command.argv,
+                  stdout: try Fixtures.text("zfs-2.3/openzfs-2.3.9-debian13/healthy/zfs-get-Hp-local-ROOT.stdout"))
+        runner.on(try #require(local.json).command.argv,
+                  stdout: try Fixtures.text("zfs-2.3/openzfs-2.3.9-debian13/healthy/zfs-get-j-local-ROOT.stdout"))
+        let context = SystemContext(runner: runner, files: Self.noFiles, openZFS: .probing())
+        let text = try context.ask(local.textOnly)
+        #expect(text.form == .text)
+        #expect(runner.argvs == [local.text.command.argv], "a text-only query asks no zfs version")
+        let json = try context.ask(local)
+        #expect(json.form == .json)
+        #expect(runner.argvs == [local.text.command.argv, OpenZFSOutput.versionCommand.argv, try #require(local.json).command.argv])
+        #expect(try json.value().map(\.name) == text.value().map(\.name))
+        #expect(try !json.value().isEmpty)
     }
 
     /// What an embedder writes: a context, then `run(.query)`, model values back.
