@@ -128,6 +128,46 @@ struct CheckpointMetricsTests {
         #expect(try context.files.text(of: Self.file).contains("kldload_be_checkpoints{be=\"rpool/ROOT/"))
     }
 
+    /// The VM recording of `kbe create e2e-m1` with textfile_dir configured (Debian 13, OpenZFS
+    /// 2.3.9, Tests/e2e scenario 26): the replay writes exactly the file the live run wrote, from
+    /// the listing recorded after the snapshot.
+    @Test func recordedKBECreateWritesWhatTheLiveRunWrote() throws {
+        let dir = ScenarioReplay.path("kbe-checkpoint-metrics-debian13")
+        let context = try SystemContext.replay(scenario: dir)
+        let replay = try #require(context.runner as? ReplayRunner)
+        let r = KBECommand.run(try KBEInvocation.parse(["create", "e2e-m1"]), context: context,
+                               timeZone: TimeZone(identifier: "UTC")!)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(replay.unusedRecordings.map(\.name) == [])
+        #expect(replay.invocations.map(\.argv) == replay.recordings.map(\.argv))
+        // stdout as live; live stderr holds only the progress line (`[kbe] ran: …`), no warning.
+        #expect(r.stdout == (try String(contentsOfFile: dir + "/live/kbe.stdout", encoding: .utf8)))
+        #expect(r.stderr.isEmpty)
+        #expect(!(try String(contentsOfFile: dir + "/live/kbe.stderr", encoding: .utf8)).contains("warning"))
+        let live = try String(contentsOfFile: dir + "/live/after-create.prom", encoding: .utf8)
+        #expect(try context.files.text(of: Self.file) == live)
+        #expect(live.contains("kldload_be_checkpoints{be=\"rpool/ROOT/default\"} 2\n"))
+    }
+
+    /// The VM recording of `kupgrade --metrics-dir` (scenario 26): the last two commands are the
+    /// listing the checkpoint file is made from; the replay writes the live run's file, and the
+    /// live run's kupgrade file but for the finishing time (the replay's clock stands still).
+    @Test func recordedKupgradeWritesWhatTheLiveRunWrote() throws {
+        let dir = ScenarioReplay.path("kupgrade-debian13-metrics")
+        let r = try ScenarioReplay.run(path: dir)
+        #expect(r.report.exitCode == 0)
+        #expect(Array(r.argv.suffix(2)) == [
+            ["zpool", "get", "-j", "--json-int", "bootfs", "rpool"],
+            Array(r.argv[2]),  // the BE listing, as at the start
+        ])
+        let live = try String(contentsOfFile: dir + "/live/after-kupgrade.prom", encoding: .utf8)
+        #expect(try r.files.text(of: Self.file) == live)
+        let liveRun = try String(contentsOfFile: dir + "/live/kldload_kupgrade.prom", encoding: .utf8)
+        let replayed = try r.files.text(of: Self.dir + "/kldload_kupgrade.prom")
+        func withoutTime(_ t: String) -> [Substring] { t.split(separator: "\n").filter { !$0.hasPrefix("kldload_kupgrade_last_run_timestamp_seconds ") } }
+        #expect(withoutTime(replayed) == withoutTime(liveRun))
+    }
+
     /// kupgrade writes both files; the checkpoint file from a listing made after the run.
     @Test func kupgradeWritesItNextToItsOwnFile() throws {
         let r = try ScenarioReplay.run("kupgrade-debian12-apt") { $0.metricsDirectory = Self.dir }

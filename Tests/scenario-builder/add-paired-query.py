@@ -26,6 +26,7 @@ SCENARIOS = [
     "kupgrade-debian12-apt", "kupgrade-debian12-dkms-transaction-failed",
     "kupgrade-debian12-new-kernel-zfs-dkms-fails", "kupgrade-fedora-zfs-dkms", "kupgrade-rocky9-kmod-zfs",
     "kupgrade-secureboot-unsigned-ko-xz", "kupgrade-ubuntu2404-builtin-zfs", "kupgrade-debian13-apt",
+    "kupgrade-debian13-metrics", "kbe-checkpoint-metrics-debian13",
 ]
 # kbe scenarios whose recordings are answered by argv alone (no order is checked): the query is
 # appended as the next number.

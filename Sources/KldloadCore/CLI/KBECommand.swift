@@ -64,8 +64,6 @@ public struct KBEInvocation: Sendable, Hashable {
         }
     }
 
-    /// Parses `kbe [global options] COMMAND [options] [arguments]` (options may also follow
-    /// the command and its arguments).
     /// Commands that make, destroy or move checkpoints or boot environments (kbe rewrites the
     /// checkpoint metrics after them, `CheckpointMetrics`). auto-checkpoint does it itself.
     public var changesCheckpoints: Bool {
@@ -77,6 +75,8 @@ public struct KBEInvocation: Sendable, Hashable {
         }
     }
 
+    /// Parses `kbe [global options] COMMAND [options] [arguments]` (options may also follow
+    /// the command and its arguments).
     public static func parse(_ arguments: [String]) throws(UsageError) -> KBEInvocation {
         // Find the subcommand: the first word that is not an option or a global option's value.
         let valueOptions = Set(KBECommand.globalSpecs.filter { if case .value = $0.kind { return true } else { return false } }
