@@ -311,7 +311,7 @@ enum Generate {
             try fm.copyItem(atPath: debian13 + "002/" + f, toPath: dir + "/commands/001/" + f)
         }
         let listing = dir + "/commands/002/"
-        let json = BEListing.jsonCommand(root: "rpool/ROOT").argv.joined(separator: "\n") + "\n"
+        let json = (SystemQuery<[BERecord]>.bootEnvironmentRecords(root: "rpool/ROOT").json?.command.argv ?? []).joined(separator: "\n") + "\n"
         try Data(json.utf8).write(to: URL(fileURLWithPath: listing + "argv"))
         let text = try String(contentsOfFile: listing + "stdout", encoding: .utf8)
         try Data(try zfsListJSON(fromText: text).utf8).write(to: URL(fileURLWithPath: listing + "stdout"))

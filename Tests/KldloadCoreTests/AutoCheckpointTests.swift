@@ -7,7 +7,7 @@ import Testing
 /// argv, the rate limit, retention per origin and that a hook never fails.
 @Suite struct AutoCheckpointTests {
     static let now: UInt64 = 1_763_807_000  // 2025-11-22 10:23:20 UTC
-    static let originArgv = AutoCheckpoint.listCommand(bootEnvironment: "rpool/ROOT/default").argv
+    static let originArgv = SystemQuery.autoCheckpointRows(of: "rpool/ROOT/default").command.argv
     static let expectedName = "auto-apt-20251122-102320"
 
     static func originRow(_ name: String, _ creation: UInt64, origin: String = "-", kupgrade: String = "-") -> String {
@@ -20,8 +20,9 @@ import Testing
 
     /// The standard world plus `extra` hook checkpoints (name, creation, origin property, clones).
     static func world(
-        extra: [(String, UInt64, String, String)] = [], origins: String? = nil, split: Bool = false
-    ) -> (KBEStubRunner, SystemContext) {
+        extra: [(String, UInt64, String, String)] = [], origins: String? = nil, split: Bool = false,
+        acceptingMutations: Bool = true, paired: String = ""
+    ) -> (ReplayRunner, SystemContext) {
         var listing = KBEWorld.listing
         var originText = baseOrigins
         for (name, creation, origin, clones) in extra {
@@ -30,7 +31,7 @@ import Testing
                 String(creation), "-")
             originText += originRow(name, creation, origin: origin)
         }
-        let (runner, context) = KBEWorld.make(listing: listing, split: split)
+        let (runner, context) = KBEWorld.make(listing: listing, split: split, acceptingMutations: acceptingMutations, paired: paired)
         runner.on(originArgv, stdout: origins ?? originText)
         return (runner, context)
     }
@@ -53,8 +54,7 @@ import Testing
 
     /// A hook's checkpoint is a checkpoint: the paired datasets go into the same snapshot.
     @Test func pairedDatasetsAreInTheHooksSnapshot() {
-        let (runner, context) = Self.world(split: true)
-        runner.on(KBEWorld.pairedArgv, stdout: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
+        let (runner, context) = Self.world(split: true, paired: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
         let r = Self.run(["--origin", "apt"], context)
         #expect(r.exitCode == 0)
         #expect(runner.mutations == [[
@@ -197,8 +197,7 @@ import Testing
 
     @Test func failuresNeverFailTheHook() {
         // zfs snapshot fails.
-        let (runner, context) = Self.world()
-        runner.acceptAllMutations = false
+        let (_, context) = Self.world(acceptingMutations: false)
         let r = Self.run(["--origin", "apt"], context)
         #expect(r.exitCode == 0)
         #expect(r.stderr.hasPrefix("kbe: warning: auto-checkpoint failed, the apt transaction goes on without a checkpoint"))
@@ -219,8 +218,7 @@ import Testing
     }
 
     @Test func strictReportsTheRealStatus() {
-        let (runner, context) = Self.world()
-        runner.acceptAllMutations = false
+        let (_, context) = Self.world(acceptingMutations: false)
         #expect(Self.run(["--origin", "apt", "--strict"], context).exitCode == 1)
         #expect(Self.run(["--strict"], context).exitCode == 2)
     }

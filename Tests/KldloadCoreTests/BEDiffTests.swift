@@ -184,8 +184,8 @@ import Testing
         #expect(diff?["fromPath"] as? String == "/.zfs/snapshot/pre-upgrade-20261122-101500")
         let rpm = runner?.invocations.filter { $0.argv[0] == "rpm" }.map(\.argv) ?? []
         #expect(rpm == [
-            BootEnvironmentManager.rpmQueryCommand(dbpath: "/.zfs/snapshot/pre-upgrade-20261122-101500/var/lib/rpm").argv,
-            BootEnvironmentManager.rpmQueryCommand(dbpath: "/var/lib/rpm").argv,
+            SystemQuery.rpmPackages(databaseDirectory: "/.zfs/snapshot/pre-upgrade-20261122-101500/var/lib/rpm").command.argv,
+            SystemQuery.rpmPackages(databaseDirectory: "/var/lib/rpm").command.argv,
         ])
     }
 

@@ -14,7 +14,7 @@ struct CheckpointMetricsTests {
 
     /// The standard stub world with `textfile_dir` configured and (unless told) its directory present.
     static func world(configured: Bool = true, directoryExists: Bool = true, configText: String? = nil)
-        -> (KBEStubRunner, SystemContext)
+        -> (ReplayRunner, SystemContext)
     {
         var files: [String: String] = [:]
         if configured { files[config] = configText ?? "textfile_dir = \(dir)\n" }
@@ -102,7 +102,7 @@ struct CheckpointMetricsTests {
 
     @Test func autoCheckpointRewritesIt() throws {
         let (runner, context) = Self.world()
-        runner.on(AutoCheckpoint.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: "")
+        runner.on(SystemQuery.autoCheckpointRows(of: "rpool/ROOT/default").command.argv, stdout: "")
         let r = KBEWorld.run(["auto-checkpoint", "--origin", "apt"], context)
         #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(!r.stderr.contains("warning"), "\(r.stderr)")

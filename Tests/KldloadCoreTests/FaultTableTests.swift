@@ -177,7 +177,7 @@ struct KBEFaultTableTests {
         return Outcome(exitCode: r.exitCode, ran: runner.ran, stderr: r.stderr)
     }
 
-    static func isMutation(_ argv: [String]) -> Bool { !(argv.count > 1 && KBEStubRunner.readOnly.contains(argv[1])) }
+    static func isMutation(_ argv: [String]) -> Bool { !ReplayRunner.isRead(argv) }
 
     static func table() -> String {
         var rows = ["| command | step | " + faults.map(\.rawValue).joined(separator: " | ") + " |",

@@ -142,7 +142,7 @@ import Testing
     @Test func beRootOverrideAndMissingRoot() {
         let (runner, context) = KBEWorld.make()
         runner.on(
-            BEListing.command(root: "rpool/OTHER").argv, stderr: "cannot open 'rpool/OTHER': dataset does not exist\n",
+            SystemQuery.bootEnvironmentRecords(root: "rpool/OTHER").command.argv, stderr: "cannot open 'rpool/OTHER': dataset does not exist\n",
             status: 1)
         let r = KBEWorld.run(["--be-root", "rpool/OTHER", "list"], context)
         #expect(r.exitCode == 4)
@@ -165,7 +165,7 @@ import Testing
         let mounts = "rpool/root / zfs rw,relatime,xattr,noacl 0 0\nrpool/var /var zfs rw 0 0\nrpool/home /home zfs rw 0 0\n"
         for argv in [["list"], ["destroy", "-n", "var"], ["activate", "var"], ["create", "--be", "x"]] {
             let (runner, context) = KBEWorld.make(bootfs: "rpool/root", mounts: mounts)
-            runner.on(BEListing.command(root: "rpool").argv, stdout: flat)
+            runner.on(SystemQuery.bootEnvironmentRecords(root: "rpool").command.argv, stdout: flat)
             let r = KBEWorld.run(argv, context)
             #expect(r.exitCode == 3, "\(argv)")
             #expect(r.stderr.contains("the root file system rpool/root sits directly under the pool"), "\(argv)")
@@ -175,7 +175,7 @@ import Testing
         }
         // A rescue system finds the BE root from bootfs: the same refusal.
         let (runner, context) = KBEWorld.make(bootfs: "rpool/root", mounts: "tmpfs / tmpfs rw 0 0\n")
-        runner.on(BEListing.command(root: "rpool").argv, stdout: flat)
+        runner.on(SystemQuery.bootEnvironmentRecords(root: "rpool").command.argv, stdout: flat)
         let rescue = KBEWorld.run(["--pool", "rpool", "list"], context)
         #expect(rescue.exitCode == 3)
         #expect(rescue.stderr.contains("the pool's bootfs rpool/root sits directly under the pool"))
@@ -190,7 +190,7 @@ import Testing
     @Test func beRootThatIsABootEnvironmentIsRefused() {
         let (runner, context) = KBEWorld.make()
         runner.on(
-            BEListing.command(root: "rpool/ROOT/default").argv,
+            SystemQuery.bootEnvironmentRecords(root: "rpool/ROOT/default").command.argv,
             stdout: KBEWorld.row("rpool/ROOT/default", "filesystem", "1500", "300", "1200", "9000000", "/", "noauto", "yes", "-", "-", "1763806500", "-")
                 + KBEWorld.row("rpool/ROOT/default/var", "filesystem", "100", "0", "100", "9000000", "/var", "noauto", "yes", "-", "-", "1763806500", "-"))
         let r = KBEWorld.run(["--be-root", "rpool/ROOT/default", "list"], context)

@@ -6,7 +6,7 @@ import Testing
 /// `kbe move-pkgdb`: the package database leaves the shared /var/lib dataset for the BE, after
 /// a checkpoint of both, with a dry run and a confirmation; application data stays.
 @Suite struct KBEMovePackageDatabaseTests {
-    static func world(split: Bool = true, interactive: Bool = false, held: Set<String> = []) -> (KBEStubRunner, SystemContext) {
+    static func world(split: Bool = true, interactive: Bool = false, held: Set<String> = []) -> (ReplayRunner, SystemContext) {
         var (runner, context) = KBEWorld.make(split: split, interactive: interactive)
         if split {
             try? context.files.createDirectory("/var/lib/apt")

@@ -201,8 +201,7 @@ import Testing
         let all = try PairedData.parse(Self.pairedAnswer)
         #expect(all == ["rpool/srv/pg", "rpool/ROOT/default"])
         // The BE root filter is the manager's: a BE marked by hand is not paired.
-        let (runner, context) = KBEWorld.make()
-        runner.on(KBEWorld.pairedArgv, stdout: Self.pairedAnswer)
+        let (runner, context) = KBEWorld.make(paired: Self.pairedAnswer)
         let r = KBEWorld.run(["create", "-n", "x"], context)
         #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(r.stdout.contains("zfs snapshot rpool/ROOT/default@x rpool/srv/pg@x\n"))
@@ -231,9 +230,8 @@ import Testing
     }
 
     @Test func withDataIsRefusedWhenAPairedDatasetLacksTheCheckpoint() {
-        let (runner, context) = KBEWorld.make()
-        runner.on(KBEWorld.pairedArgv, stdout: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
-        runner.on(PairedData.listQuery(["rpool/srv/pg"]).text.argv,
+        let (runner, context) = KBEWorld.make(paired: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
+        runner.on(SystemQuery.bootEnvironmentRecords(roots: ["rpool/srv/pg"], depth: 1).command.argv,
                   stdout: KBEWorld.row("rpool/srv/pg", "filesystem", "100", "0", "100", "9000000", "/srv/pg", "on", "yes", "-", "-", "1763806500", "-"))
         let r = KBEWorld.run(["rollback", "before-nginx-rewrite", "--with-data", "--yes"], context)
         #expect(r.exitCode == 3)
@@ -247,10 +245,9 @@ import Testing
     /// The data clone's name is DATASET-BENAME: checked against ZFS's 255-byte limit before
     /// anything runs.
     @Test func aDataCloneNameTooLongIsRefusedBeforeAnythingRuns() {
-        let (runner, context) = KBEWorld.make()
         let long = "rpool/srv/" + String(repeating: "d", count: 230)
-        runner.on(KBEWorld.pairedArgv, stdout: "\(long)\torg.kldload:paired\ton\tlocal\n")
-        runner.on(PairedData.listQuery([long]).text.argv,
+        let (runner, context) = KBEWorld.make(paired: "\(long)\torg.kldload:paired\ton\tlocal\n")
+        runner.on(SystemQuery.bootEnvironmentRecords(roots: [long], depth: 1).command.argv,
                   stdout: KBEWorld.row(long, "filesystem", "100", "0", "100", "9000000", "/srv/d", "on", "yes", "-", "-", "1763806500", "-")
                     + KBEWorld.row("\(long)@before-nginx-rewrite", "snapshot", "5", "-", "50", "-", "-", "-", "-", "-", "-", "1763806800", "-"))
         let r = KBEWorld.run(["activate", "before-nginx-rewrite", "--with-data"], context)
@@ -260,9 +257,8 @@ import Testing
     }
 
     @Test func destroyingACheckpointTakesItsPairedTwin() {
-        let (runner, context) = KBEWorld.make()
-        runner.on(KBEWorld.pairedArgv, stdout: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
-        runner.on(PairedData.listQuery(["rpool/srv/pg"]).text.argv,
+        let (runner, context) = KBEWorld.make(paired: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
+        runner.on(SystemQuery.bootEnvironmentRecords(roots: ["rpool/srv/pg"], depth: 1).command.argv,
                   stdout: KBEWorld.row("rpool/srv/pg", "filesystem", "100", "0", "100", "9000000", "/srv/pg", "on", "yes", "-", "-", "1763806500", "-")
                     + KBEWorld.row("rpool/srv/pg@before-nginx-rewrite", "snapshot", "5", "-", "50", "-", "-", "-", "-", "-", "-", "1763806800", "-"))
         let r = KBEWorld.run(["destroy", "before-nginx-rewrite", "--yes"], context)

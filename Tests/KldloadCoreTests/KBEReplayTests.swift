@@ -135,8 +135,9 @@ import Testing
 
     @Test func zfsBootMenuPropertiesFromTheCapturedLocalGet() throws {
         let text = try #require(FixtureLoader.text("\(Self.dir)/bes/zfs-get-Hp-local-ROOT.stdout"))
-        let props = try BEListing.parseProperties(text)
-        #expect(props.filter { $0.0.hasPrefix("org.zfsbootmenu:") }.map(\.1) == ["quiet"])
+        let props = try SystemQuery.localProperties(of: "rpool/ROOT").text.parse(
+            CommandResult(command: Command(["zfs"]), status: .exited(0), stdout: text))
+        #expect(props.filter { $0.name.hasPrefix("org.zfsbootmenu:") }.map(\.rawValue) == ["quiet"])
     }
 
     @Test func capturedMountTables() throws {

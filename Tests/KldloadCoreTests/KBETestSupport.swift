@@ -1,62 +1,14 @@
 import Foundation
 @testable import KldloadCore
 
-/// An in-memory command runner for kbe tests: maps argv to canned output and records every
-/// argv it is asked to run. It never starts a process: an argv without an answer throws
-/// `noRecording`, so a test can never reach the host.
-final class KBEStubRunner: CommandRunner, @unchecked Sendable {
-    struct Answer {
-        var stdout = ""
-        var stderr = ""
-        var status: TerminationStatus = .exited(0)
-    }
-
-    private let lock = NSLock()
-    private var answers: [[String]: Answer] = [:]
-    private var ran: [Command] = []
-    /// argv that succeed silently (mutating commands: zfs snapshot, zpool set, …).
-    var acceptAllMutations = true
-
-    init() {}
-
-    func on(_ argv: [String], stdout: String = "", stderr: String = "", status: Int32 = 0) {
-        lock.withLock { answers[argv] = Answer(stdout: stdout, stderr: stderr, status: .exited(status)) }
-    }
-
-    var invocations: [Command] { lock.withLock { ran } }
-    var argvs: [[String]] { invocations.map(\.argv) }
-
-    static let readOnly: Set<String> = ["list", "get"]
-
-    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
-        let answer: Answer? = lock.withLock {
-            ran.append(command)
-            return answers[command.argv]
-        }
-        if let answer {
-            return CommandResult(command: command, status: answer.status, stdout: answer.stdout, stderr: answer.stderr)
-        }
-        let isQuery = command.argv.count > 1 && Self.readOnly.contains(command.argv[1])
-        if acceptAllMutations && !isQuery {
-            return CommandResult(command: command, status: .exited(0))
-        }
-        throw CommandError.noRecording(command, scenario: "KBEStubRunner")
-    }
-
-    /// The commands that would change something (everything but zfs/zpool list/get).
-    var mutations: [[String]] {
-        argvs.filter { !($0.count > 1 && Self.readOnly.contains($0[1])) }
-    }
-}
-
 /// A small pool in the shape `zfs list -Hp` prints it (tab-separated, exact numbers, `-` for
 /// none; values follow OpenZFS 2.1 output captured in the VM, see Fixtures/zfs-2.1).
 enum KBEWorld {
-    static let listArgv = BEListing.command(root: "rpool/ROOT").argv
+    static let listArgv = SystemQuery.bootEnvironmentRecords(root: "rpool/ROOT").command.argv
     static let bootfsArgv = ["zpool", "get", "-Hp", "bootfs", "rpool"]
     static let localPropsArgv = ["zfs", "get", "-Hp", "-s", "local", "all", "rpool/ROOT/default"]
-    static let pkgListArgv = BEListing.command(root: "rpool/var/lib", depth: 1, types: "snapshot").argv
-    static let pairedArgv = PairedData.command(pool: "rpool").argv
+    static let pkgListArgv = SystemQuery.bootEnvironmentRecords(root: "rpool/var/lib", depth: 1, types: "snapshot").command.argv
+    static let pairedArgv = SystemQuery.pairedDatasets(pool: "rpool").command.argv
 
     static func row(_ f: String...) -> String { f.joined(separator: "\t") + "\n" }
 
@@ -90,9 +42,10 @@ enum KBEWorld {
     /// A runner and context for the standard world. `split` puts /var/lib/dpkg on rpool/var/lib.
     static func make(
         listing: String = listing, bootfs: String = "rpool/ROOT/default", mounts: String = mounts, split: Bool = false,
-        interactive: Bool = false, files extra: [String: String] = [:]
-    ) -> (KBEStubRunner, SystemContext) {
-        let runner = KBEStubRunner()
+        interactive: Bool = false, files extra: [String: String] = [:], acceptingMutations: Bool = true,
+        paired: String = ""
+    ) -> (ReplayRunner, SystemContext) {
+        let runner = ReplayRunner.kbe(acceptingMutations: acceptingMutations)
         runner.on(listArgv, stdout: listing)
         runner.on(bootfsArgv, stdout: "rpool\tbootfs\t\(bootfs)\tlocal\n")
         runner.on(
@@ -100,7 +53,7 @@ enum KBEWorld {
             stdout: "rpool/ROOT/default\tmountpoint\t/\tlocal\nrpool/ROOT/default\tcanmount\tnoauto\tlocal\n"
                 + "rpool/ROOT/default\torg.zfsbootmenu:commandline\tquiet splash\tlocal\n")
         runner.on(pkgListArgv, stdout: pkgSnapshots)
-        runner.on(pairedArgv)  // nothing paired (KBEPairTests pair datasets)
+        runner.on(pairedArgv, stdout: paired)  // the answer of the paired-datasets query (none by default)
         let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/kbe-tests-have-no-host-root"))
         try? fs.write(Data(mounts.utf8), to: "/proc/self/mounts")
         if split { try? fs.createDirectory("/var/lib/dpkg") }

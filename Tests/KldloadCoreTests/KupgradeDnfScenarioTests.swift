@@ -44,7 +44,7 @@ struct KupgradeDnfScenarioTests {
         let expected: [[String]] = [
             Self.bootfs, Self.beList, Self.poolFacts, Self.status,
             ["dnf", "upgrade", "--assumeno"],
-            Self.bootfs, Self.beList, PairedData.command(pool: "rpool").argv,
+            Self.bootfs, Self.beList, SystemQuery.pairedDatasets(pool: "rpool").command.argv,
             Self.snapshotProps + ["\(Self.be)@\(Self.checkpoint)", "rpool/var/lib@\(Self.checkpoint)"],
             ["dnf", "upgrade", "-y"],
             ["dnf", "autoremove", "-y"],
@@ -139,7 +139,7 @@ struct KupgradeDnfScenarioTests {
         let expected: [[String]] = [
             Self.bootfs, Self.beList, Self.poolFacts, Self.status,
             ["dnf", "upgrade", "--assumeno"],
-            Self.bootfs, Self.beList, PairedData.command(pool: "rpool").argv,
+            Self.bootfs, Self.beList, SystemQuery.pairedDatasets(pool: "rpool").command.argv,
             Self.snapshotProps + ["\(Self.be)@\(Self.checkpoint)"],
             ["dnf", "upgrade", "-y"],
             ["dnf", "autoremove", "-y"],

@@ -47,7 +47,7 @@ struct KupgradeNewBETests {
         let after = (rootRows + newRows()).joined(separator: "\n") + "\n"
         rig.runner.on(KupgradeRig.listing, stdout: before)  // createEnvironment's read
         rig.runner.on(KupgradeRig.listing, stdout: after)  // mount, activate, destroy
-        rig.runner.on(BEListing.localPropertiesCommand(running).argv, stdout: "rpool/ROOT/default\tmountpoint\t/\tlocal\n")
+        rig.runner.on(SystemQuery.localProperties(of: running).command.argv, stdout: "rpool/ROOT/default\tmountpoint\t/\tlocal\n")
         rig.runner.on(["zfs", "snapshot", origin])
         rig.runner.on(clone)
         rig.runner.on(["mount", "-t", "zfs", "-o", "zfsutil", dataset, dir])
@@ -93,7 +93,7 @@ struct KupgradeNewBETests {
         // While apt runs, kupgrade's policy-rc.d forbids starting services in the clone.
         let policy = Lines()
         let files = rig.files
-        rig.runner.effect(upgrade) {
+        rig.effects.on(upgrade) {
             policy.add(files.textIfPresent(Self.dir + NewBEUpgrade.policyRCDPath) ?? "(none)")
         }
         // The module step gets a context rooted at the new BE.
@@ -117,9 +117,9 @@ struct KupgradeNewBETests {
         #expect(policy.all == [NewBEUpgrade.policyRCD])
         #expect(!rig.files.exists(Self.dir + NewBEUpgrade.policyRCDPath))
         #expect(rig.files.isDirectory(Self.dir + "/var/cache/apt/archives/partial"))
-        #expect(rig.runner.invocations == [
+        #expect(rig.runner.argvs == [
             KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"],
-            KupgradeRig.bootfs, KupgradeRig.listing, BEListing.localPropertiesCommand(Self.running).argv,
+            KupgradeRig.bootfs, KupgradeRig.listing, ["zfs", "get", "-Hp", "-s", "local", "all", Self.running],
             ["zfs", "snapshot", Self.origin], Self.clone,
             KupgradeRig.bootfs, KupgradeRig.listing, ["mount", "-t", "zfs", "-o", "zfsutil", Self.dataset, Self.dir],
         ] + Self.kernelMounts + [
@@ -127,10 +127,10 @@ struct KupgradeNewBETests {
             Self.chroot(AptDriver.update.argv), Self.chroot(AptDriver.simulate.argv), upgrade,
             Self.chroot(AptDriver.autoremoveCommand.argv),
         ] + Self.unmounts + [props, KupgradeRig.bootfs, KupgradeRig.listing, ["zpool", "set", "bootfs=\(Self.dataset)", "rpool"]])
-        #expect(Self.writesToRunningBE(rig.runner.invocations) == [])
+        #expect(Self.writesToRunningBE(rig.runner.argvs) == [])
         // apt never runs on the running system, only in the chroot, non-interactively.
-        #expect(!rig.runner.invocations.contains { $0.first == "apt-get" })
-        let transaction = rig.runner.commands.first { $0.argv == upgrade }
+        #expect(!rig.runner.argvs.contains { $0.first == "apt-get" })
+        let transaction = rig.runner.invocations.first { $0.argv == upgrade }
         #expect(transaction?.environment["DEBIAN_FRONTEND"] == "noninteractive")
         let text = rig.output.text
         #expect(text.contains("[kupgrade] creating boot environment \(Self.dataset) from rpool/ROOT/default\n"))
@@ -158,9 +158,9 @@ struct KupgradeNewBETests {
             try rig.files.write(try Data(contentsOf: URL(fileURLWithPath: vars + "/" + f)), to: "/sys/firmware/efi/efivars/" + f)
         }
         func recorded(_ n: String) throws -> String { try String(contentsOfFile: scenario + "/commands/" + n + "/stdout", encoding: .utf8) }
-        rig.runner.on(BEListing.localPropertiesCommand("rpool/ROOT").argv, stdout: "rpool/ROOT\tmountpoint\tnone\tlocal\n")
-        rig.runner.on(TrialBoot.lsblkCommand.argv, stdout: try recorded("004"))
-        rig.runner.on(["zfs", "get", "-Hp", "-o", "name,property,value,source", TrialBoot.commandLineProperty, dataset],
+        rig.runner.on(SystemQuery.localProperties(of: "rpool/ROOT").command.argv, stdout: "rpool/ROOT\tmountpoint\tnone\tlocal\n")
+        rig.runner.on(SystemQuery.blockDevices.command.argv, stdout: try recorded("004"))
+        rig.runner.on(SystemQuery.property(TrialBoot.commandLineProperty, withSourceOf: dataset).command.argv,
                       stdout: "\(dataset)\t\(TrialBoot.commandLineProperty)\t-\t-\n")
         rig.runner.on(["zfs", "set", "\(TrialBoot.commandLineProperty)=panic=30", dataset])
         rig.runner.on(trialCreate, stdout: try recorded("007"))
@@ -186,9 +186,9 @@ struct KupgradeNewBETests {
         #expect(report.newBootEnvironment?.activated == true)
         #expect(report.newBootEnvironment?.trial == true)
         #expect(report.newBootEnvironment?.trialNotPossible == nil)
-        #expect(!rig.runner.invocations.contains { $0.first == "zpool" && $0.dropFirst().first == "set" }, "bootfs must not move")
-        #expect(rig.runner.invocations.contains(Self.trialCreate))
-        #expect(rig.runner.invocations.last == ["efibootmgr", "--bootnext", "0006"])
+        #expect(!rig.runner.argvs.contains { $0.first == "zpool" && $0.dropFirst().first == "set" }, "bootfs must not move")
+        #expect(rig.runner.argvs.contains(Self.trialCreate))
+        #expect(rig.runner.argvs.last == ["efibootmgr", "--bootnext", "0006"])
         let text = rig.output.text
         #expect(text.contains("  next boot: \(Self.dataset), once, as a trial (reboot to use it); the default stays rpool/ROOT/default\n"))
         #expect(text.contains("the boot after it is rpool/ROOT/default again, by itself\n"))
@@ -206,8 +206,8 @@ struct KupgradeNewBETests {
         #expect(report.newBootEnvironment?.activated == true)
         #expect(report.newBootEnvironment?.trial == false)
         #expect(report.newBootEnvironment?.trialNotPossible?.contains("did not boot through UEFI") == true)
-        #expect(rig.runner.invocations.last == ["zpool", "set", "bootfs=\(Self.dataset)", "rpool"])
-        #expect(!rig.runner.invocations.contains { $0.first == "efibootmgr" })
+        #expect(rig.runner.argvs.last == ["zpool", "set", "bootfs=\(Self.dataset)", "rpool"])
+        #expect(!rig.runner.argvs.contains { $0.first == "efibootmgr" })
         #expect(rig.output.text.contains("if \(Self.dataset) fails to boot, choose rpool/ROOT/default in the ZFSBootMenu menu\n"))
     }
 
@@ -219,7 +219,7 @@ struct KupgradeNewBETests {
         let report = rig.run()
         #expect(report.exitCode == 1)
         #expect(report.newBootEnvironment?.activated == false)
-        #expect(!rig.runner.invocations.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
+        #expect(!rig.runner.argvs.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
         #expect(rig.output.text.contains("NOT activated"))
     }
 
@@ -233,8 +233,8 @@ struct KupgradeNewBETests {
         #expect(report.exitCode == 0)
         #expect(report.newBootEnvironment?.trial == false)
         #expect(report.newBootEnvironment?.trialNotPossible == nil)
-        #expect(rig.runner.invocations.last == ["zpool", "set", "bootfs=\(Self.dataset)", "rpool"])
-        #expect(!rig.runner.invocations.contains { $0.first == "efibootmgr" || $0.first == "lsblk" })
+        #expect(rig.runner.argvs.last == ["zpool", "set", "bootfs=\(Self.dataset)", "rpool"])
+        #expect(!rig.runner.argvs.contains { $0.first == "efibootmgr" || $0.first == "lsblk" })
     }
 
     /// `--release trixie` on Debian 12: only the new BE's sources change, then the usual plan and
@@ -257,7 +257,7 @@ struct KupgradeNewBETests {
                                         strandedByPoolUpgrade: ["default"]))
         #expect(rig.files.textIfPresent("/etc/apt/sources.list.d/debian.sources") == sources)
         #expect(rig.files.textIfPresent(Self.dir + "/etc/apt/sources.list.d/debian.sources")?.contains("Suites: trixie trixie-updates") == true)
-        #expect(!rig.runner.invocations.contains { $0.first == "zpool" && $0.dropFirst().first == "upgrade" })
+        #expect(!rig.runner.argvs.contains { $0.first == "zpool" && $0.dropFirst().first == "upgrade" })
         let text = rig.output.text
         #expect(text.contains("  release: bookworm -> trixie in \(Self.dataset)\n"))
         #expect(text.contains("  pool features: kupgrade never runs zpool upgrade; upgrading rpool's features would strand the older boot environments default"))
@@ -273,7 +273,7 @@ struct KupgradeNewBETests {
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "release-unsupported")
         #expect(rig.output.text.contains("do-release-upgrade"))
-        #expect(!rig.runner.invocations.contains { $0.first == "zfs" && $0.dropFirst().first != "list" })
+        #expect(!rig.runner.argvs.contains { $0.first == "zfs" && $0.dropFirst().first != "list" })
     }
 
     /// kbe move-pkgdb's layout: /var/lib on rpool/var/lib holds `dpkg -> ../../usr/lib/sysimage/dpkg`.
@@ -296,7 +296,7 @@ struct KupgradeNewBETests {
         let report = rig.run()
         #expect(report.exitCode == 0, "\(rig.output.text)")
         #expect(report.packageDatabaseDataset == nil)
-        let argv = rig.runner.invocations
+        let argv = rig.runner.argvs
         let kernelEnd = try #require(argv.firstIndex(of: Self.kernelMounts.last!))
         #expect(argv[kernelEnd + 1] == bind)
         let firstUmount = try #require(argv.firstIndex { $0.first == "umount" })
@@ -316,7 +316,7 @@ struct KupgradeNewBETests {
         #expect(report.refusal?.message.contains("rpool/var/lib") == true)
         #expect(report.refusal?.hint.contains("kbe move-pkgdb") == true)
         #expect(report.newBootEnvironment == nil)
-        #expect(!rig.runner.invocations.contains { $0.first == "zfs" && $0.dropFirst().first != "list" })
+        #expect(!rig.runner.argvs.contains { $0.first == "zfs" && $0.dropFirst().first != "list" })
     }
 
     @Test func aFailedTransactionKeepsTheBENotActivatedAndSaysHowToRemoveIt() throws {
@@ -335,11 +335,11 @@ struct KupgradeNewBETests {
         #expect(report.newBootEnvironment?.activated == false)
         #expect(report.newBootEnvironment?.destroyed == false)
         #expect(report.newBootEnvironment?.state == "failed")
-        #expect(rig.runner.invocations.contains(props))
-        #expect(!rig.runner.invocations.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
-        #expect(!rig.runner.invocations.contains(Self.chroot(AptDriver.autoremoveCommand.argv)))
-        #expect(Array(rig.runner.invocations.filter { $0.first == "umount" }) == Self.unmounts)
-        #expect(Self.writesToRunningBE(rig.runner.invocations) == [])
+        #expect(rig.runner.argvs.contains(props))
+        #expect(!rig.runner.argvs.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
+        #expect(!rig.runner.argvs.contains(Self.chroot(AptDriver.autoremoveCommand.argv)))
+        #expect(Array(rig.runner.argvs.filter { $0.first == "umount" }) == Self.unmounts)
+        #expect(Self.writesToRunningBE(rig.runner.argvs) == [])
         #expect(!rig.files.exists(Self.dir + NewBEUpgrade.policyRCDPath))
         let text = rig.output.text
         #expect(text.contains("[kupgrade] FAILED — the package transaction in the new boot environment did not complete\n"))
@@ -363,8 +363,8 @@ struct KupgradeNewBETests {
         #expect(report.interrupted == "SIGINT")
         #expect(report.newBootEnvironment?.state == "interrupted")
         #expect(report.newBootEnvironment?.activated == false)
-        #expect(Array(rig.runner.invocations.suffix(Self.unmounts.count + 1)) == Self.unmounts + [props])
-        #expect(!rig.runner.invocations.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
+        #expect(Array(rig.runner.argvs.suffix(Self.unmounts.count + 1)) == Self.unmounts + [props])
+        #expect(!rig.runner.argvs.contains { $0.first == "zpool" && $0.dropFirst().first == "set" })
     }
 
     /// SIGTERM before the package manager ran: the untouched clone is destroyed again.
@@ -379,9 +379,9 @@ struct KupgradeNewBETests {
         #expect(report.interrupted == "SIGTERM")
         #expect(report.transaction.isEmpty)
         #expect(report.newBootEnvironment?.destroyed == true)
-        #expect(rig.runner.invocations.contains(["zfs", "destroy", "-r", Self.dataset]))
-        #expect(rig.runner.invocations.contains(["zfs", "destroy", "-r", Self.origin]))
-        #expect(!rig.runner.invocations.contains(Self.chroot(KupgradeRig.apt)))
+        #expect(rig.runner.argvs.contains(["zfs", "destroy", "-r", Self.dataset]))
+        #expect(rig.runner.argvs.contains(["zfs", "destroy", "-r", Self.origin]))
+        #expect(!rig.runner.argvs.contains(Self.chroot(KupgradeRig.apt)))
     }
 
     @Test func nothingToUpgradeRemovesTheCloneAgain() throws {
@@ -393,7 +393,7 @@ struct KupgradeNewBETests {
         #expect(report.exitCode == 0)
         #expect(report.nothingToDo)
         #expect(report.newBootEnvironment?.destroyed == true)
-        #expect(Array(rig.runner.invocations.suffix(2)) == [["zfs", "destroy", "-r", Self.dataset], ["zfs", "destroy", "-r", Self.origin]])
+        #expect(Array(rig.runner.argvs.suffix(2)) == [["zfs", "destroy", "-r", Self.dataset], ["zfs", "destroy", "-r", Self.origin]])
         #expect(rig.output.text.contains("[kupgrade] removed \(Self.dataset) (nothing was upgraded in it)\n"))
     }
 
@@ -420,7 +420,7 @@ struct KupgradeNewBETests {
         rig.healthyPool()
         let report = rig.run()
         #expect(report.exitCode == 0)
-        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"]])
+        #expect(rig.runner.argvs == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"]])
         #expect(rig.output.text.contains("[kupgrade] dry run: would plan and then run inside it: chroot \(Self.dir) apt-get -y"))
     }
 
@@ -449,7 +449,7 @@ struct KupgradeNewBETests {
         #expect(report.exitCode == 0)
         #expect(report.leftovers == [.init(dataset: "rpool/ROOT/upgrade-20260301-101010", unmounted: unmounts.map { $0[1] },
                                            action: "unmounted and marked interrupted; kept")])
-        #expect(Array(rig.runner.invocations[4..<(5 + unmounts.count + 1)]) == [get] + unmounts + [mark])
+        #expect(Array(rig.runner.argvs[4..<(5 + unmounts.count + 1)]) == [get] + unmounts + [mark])
         let text = rig.output.text
         #expect(text.contains("[kupgrade] found rpool/ROOT/upgrade-20260301-101010, left by a kupgrade --new-be that did not finish (power cut or killed); it was never activated\n"))
         #expect(text.contains("  remove it with: kbe destroy upgrade-20260301-101010\n"))
@@ -468,7 +468,7 @@ struct KupgradeNewBETests {
         let report = rig.run()
         #expect(report.exitCode == 0)
         #expect(report.leftovers.isEmpty)
-        #expect(!rig.runner.invocations.contains { $0.first == "umount" || ($0.first == "zfs" && $0.dropFirst().first == "set") })
+        #expect(!rig.runner.argvs.contains { $0.first == "umount" || ($0.first == "zfs" && $0.dropFirst().first == "set") })
     }
 
     @Test func eachManagerRunsInsideTheNewRootItsOwnWay() {
@@ -525,10 +525,10 @@ struct KupgradeNewBETests {
 
 /// An interrupt that arrives while a given command runs (seen once it returned).
 struct AfterCommand: InterruptSource {
-    let runner: KupgradeStubRunner
+    let runner: ReplayRunner
     let argv: [String]
     var signal: Int32 = SIGINT
-    var received: Int32? { runner.invocations.contains(argv) ? signal : nil }
+    var received: Int32? { runner.argvs.contains(argv) ? signal : nil }
 }
 
 /// The recorder and a mount on a directory the run created (kupgrade --new-be's /run/kbe/NAME):

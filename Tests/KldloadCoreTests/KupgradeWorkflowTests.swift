@@ -3,55 +3,6 @@ import Testing
 
 @testable import KldloadCore
 
-/// A runner that answers from canned results keyed by argv and records what ran. It never
-/// starts a process: an unknown argv throws `noRecording`, so a test cannot touch the host.
-final class KupgradeStubRunner: CommandRunner, @unchecked Sendable {
-    struct Answer {
-        var stdout = ""
-        var stderr = ""
-        var status: TerminationStatus = .exited(0)
-    }
-    private let lock = NSLock()
-    private var answers: [[String]: [Answer]] = [:]
-    private var log: [Command] = []
-    private var effects: [[String]: @Sendable () -> Void] = [:]
-
-    /// Something the command does to the machine (e.g. dkms installing a module file).
-    func effect(_ argv: [String], _ action: @escaping @Sendable () -> Void) {
-        lock.withLock { effects[argv] = action }
-    }
-
-    func on(_ argv: [String], stdout: String = "", stderr: String = "", status: Int32 = 0) {
-        lock.withLock { answers[argv, default: []].append(Answer(stdout: stdout, stderr: stderr, status: .exited(status))) }
-    }
-
-    var invocations: [[String]] { lock.withLock { log.map(\.argv) } }
-    /// What ran, with each command's environment.
-    var commands: [Command] { lock.withLock { log } }
-
-    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
-        let answer: Answer? = lock.withLock {
-            log.append(command)
-            guard var list = answers[command.argv], !list.isEmpty else { return nil }
-            let first = list[0]
-            if list.count > 1 { list.removeFirst() }
-            answers[command.argv] = list
-            return first
-        }
-        guard let answer else { throw .noRecording(command, scenario: "stub") }
-        if let action = lock.withLock({ effects[command.argv] }) { action() }
-        if let sink = options.sink {
-            // Split on the byte 0x0A as the real runners do (a "\r\n" is one Swift Character).
-            for (kind, text) in [(OutputStreamKind.stdout, answer.stdout), (.stderr, answer.stderr)] where !text.isEmpty {
-                for line in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false).dropLast(text.utf8.last == 0x0A ? 1 : 0) {
-                    sink(kind, String(decoding: line, as: UTF8.self))
-                }
-            }
-        }
-        return CommandResult(command: command, status: answer.status, stdout: answer.stdout, stderr: answer.stderr)
-    }
-}
-
 /// Reads a captured fixture (verbatim program output) from Fixtures/.
 func kupgradeFixture(_ path: String) -> String {
     guard let text = try? Fixtures.text(path) else {
@@ -64,7 +15,10 @@ func kupgradeFixture(_ path: String) -> String {
 /// One test machine: a temporary root tree, a stub runner, fixed clock, and the outcome.
 final class KupgradeRig: @unchecked Sendable {
     let dir: URL
-    let runner = KupgradeStubRunner()
+    /// What commands do to the tree (dkms installing a module file).
+    let effects = CommandEffects()
+    /// The run's commands, answered from recordings held in memory.
+    let runner: ReplayRunner
     let output = Lines()
     var uid: UInt32 = 0
     var held: Set<String> = []
@@ -80,7 +34,7 @@ final class KupgradeRig: @unchecked Sendable {
     static let apt = AptDriver.upgrade.argv
     static let zpoolGet = ["zpool", "get", "-Hp", "bootfs,health,free,size,allocated", "rpool"]
     static let bootfs = ["zpool", "get", "-Hp", "bootfs", "rpool"]
-    static let listing = BEListing.command(root: "rpool/ROOT").argv
+    static let listing = SystemQuery.bootEnvironmentRecords(root: "rpool/ROOT").command.argv
 
     /// kbe's reads (bootfs, the one listing, the paired datasets); `snapshots` are existing
     /// checkpoints of default; `paired` the answer of the paired-datasets query.
@@ -94,7 +48,7 @@ final class KupgradeRig: @unchecked Sendable {
             rows.append("rpool/ROOT/default@\(name)\tsnapshot\t1000\t-\t3900000000\t-\t-\t-\t-\t-\t-\t1774100000\t-")
         }
         runner.on(Self.listing, stdout: rows.joined(separator: "\n") + "\n")
-        runner.on(PairedData.command(pool: "rpool").argv, stdout: paired)
+        runner.on(SystemQuery.pairedDatasets(pool: "rpool").command.argv, stdout: paired)
     }
 
     /// The rest of a Debian run after `healthyPool()` and `aptPlan()`: the checkpoint, the
@@ -109,7 +63,7 @@ final class KupgradeRig: @unchecked Sendable {
         runner.on(AptDriver.autoremoveCommand.argv)
         let set = ["zfs", "set", "org.kldload:result=\(result)", "org.kldload:packages=3", "org.kldload:new-kernel=none", checkpoint]
         runner.on(set)
-        runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv)
+        runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv)
         return set
     }
 
@@ -137,6 +91,7 @@ final class KupgradeRig: @unchecked Sendable {
 
     init(distro: String = "debian") throws
     {
+        runner = ReplayRunner(name: "kupgrade test", observe: effects.observe)
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("kupgrade-rig-\(UUID().uuidString)")
         let fm = FileManager.default
         for sub in ["etc", "proc/self", "usr/bin", "var/lib/dpkg", "var/log", "run"] {
@@ -223,7 +178,7 @@ struct KupgradeWorkflowTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
         let report = rig.run()
         #expect(report.packageDatabaseDataset == "rpool/var/lib")
-        #expect(rig.runner.invocations.contains(snapshot))
+        #expect(rig.runner.argvs.contains(snapshot))
         #expect(report.rollbackCommand == "kbe rollback \(Self.checkpoint) && reboot")
         #expect(rig.output.text.contains("To roll back:\n  kbe rollback \(Self.checkpoint) && reboot\n"))
     }
@@ -251,7 +206,7 @@ struct KupgradeWorkflowTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv)
         rig.runner.on(["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv)
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv)
         let report = rig.run()
         #expect(report.exitCode == 1)
         #expect(rig.output.text.contains("  Secure Boot: enforcing; 2 modules already signed; 1 module could not be re-signed (see above)\n"))
@@ -269,7 +224,7 @@ struct KupgradeWorkflowTests {
         let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                         "rpool/ROOT/default@\(Self.checkpoint)"]
         rig.runner.on(setProps)
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
 
         let report = rig.run()
@@ -284,11 +239,11 @@ struct KupgradeWorkflowTests {
         #expect(report.plan?.keptBack == ["kldload-held"])
         #expect(report.checkpoint?.name == Self.checkpoint)
         #expect(report.rollbackCommand == "kbe activate \(Self.checkpoint) && reboot")
-        #expect(rig.runner.invocations == [
+        #expect(rig.runner.argvs == [
             KupgradeRig.bootfs, KupgradeRig.listing,
             KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv,
-            KupgradeRig.bootfs, KupgradeRig.listing, PairedData.command(pool: "rpool").argv, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
-            Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+            KupgradeRig.bootfs, KupgradeRig.listing, SystemQuery.pairedDatasets(pool: "rpool").command.argv, snapshot, KupgradeRig.apt, AptDriver.autoremoveCommand.argv, setProps,
+            SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
         ])
         let text = rig.output.text
         #expect(text.contains("[kupgrade] detected: apt (Debian bookworm)\n"))
@@ -324,7 +279,7 @@ struct KupgradeWorkflowTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: [
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
             "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
             "rpool/ROOT/default@pre-upgrade-20260102-000000\t200\trpool/ROOT/restored\t0.1.0",
             "rpool/ROOT/default@pre-upgrade-20260103-000000\t300\t-\t-",
@@ -336,7 +291,7 @@ struct KupgradeWorkflowTests {
         #expect(report.exitCode == 0)
         #expect(report.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000"])
         #expect(report.retention?.spared == ["pre-upgrade-20260102-000000"])
-        #expect(rig.runner.invocations.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
+        #expect(rig.runner.argvs.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
     }
 
     /// A paired dataset is part of every checkpoint: the checkpoint takes it in the same
@@ -355,7 +310,7 @@ struct KupgradeWorkflowTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: [
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
             "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
             "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
         ].joined(separator: "\n") + "\n")
@@ -390,7 +345,7 @@ struct KupgradeWorkflowTests {
             rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
             rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                            "rpool/ROOT/default@\(Self.checkpoint)"])
-            rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv, stdout: [
+            rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
                 "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
                 "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
             ].joined(separator: "\n") + "\n")
@@ -404,7 +359,7 @@ struct KupgradeWorkflowTests {
         let done = ok.run()
         #expect(done.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000", "rpool/var/lib@pre-upgrade-20260101-000000"])
         #expect(done.retention?.error == nil)
-        #expect(ok.runner.invocations.filter { $0.starts(with: ["zfs", "destroy"]) } == [
+        #expect(ok.runner.argvs.filter { $0.starts(with: ["zfs", "destroy"]) } == [
             ["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"],
             ["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"],
         ])
@@ -420,7 +375,7 @@ struct KupgradeWorkflowTests {
         #expect(kept.retention?.destroyed == [])
         #expect(kept.retention?.error?.contains("snapshot has dependent clones") == true)
         #expect(kept.retention?.error?.contains("rpool/ROOT/restored/var") == true)
-        #expect(!refused.runner.invocations.contains(["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"]))
+        #expect(!refused.runner.argvs.contains(["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"]))
         #expect(refused.output.text.contains("retention: could not destroy rpool/ROOT/default@pre-upgrade-20260101-000000 with its child snapshots"))
     }
 
@@ -464,7 +419,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "not-confirmed")
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
 
         // --yes: no question, straight to the checkpoint (the stub has no snapshot answer: refused there).
         let yes = try KupgradeRig()
@@ -474,7 +429,7 @@ struct KupgradeWorkflowTests {
         yes.aptPlan()
         let r2 = yes.run()
         #expect(r2.refusal?.reason == "step-failed")
-        #expect(yes.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(yes.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
     }
 
     @Test func nothingToUpgradeTakesNoSnapshot() throws {
@@ -485,8 +440,8 @@ struct KupgradeWorkflowTests {
         #expect(report.exitCode == 0)
         #expect(report.nothingToDo)
         #expect(report.checkpoint == nil)
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
-        #expect(rig.runner.invocations.last == AptDriver.simulate.argv)
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(rig.runner.argvs.last == AptDriver.simulate.argv)
         #expect(rig.output.text.contains("[kupgrade] nothing to upgrade; no snapshot taken\n"))
     }
 
@@ -496,7 +451,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "pool-unhealthy")
-        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"]])
+        #expect(rig.runner.argvs == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"]])
         #expect(rig.output.text.contains("--allow-degraded"))
     }
 
@@ -509,7 +464,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 1)
         #expect(report.warnings.contains { $0.contains("DEGRADED") })
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
 
         let faulted = try KupgradeRig()
         faulted.options.allowDegraded = true
@@ -525,7 +480,7 @@ struct KupgradeWorkflowTests {
         let report = rig.run()
         #expect(report.exitCode == 0)
         #expect(report.dryRun)
-        #expect(rig.runner.invocations == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
+        #expect(rig.runner.argvs == [KupgradeRig.bootfs, KupgradeRig.listing, KupgradeRig.zpoolGet, ["zpool", "status", "-x", "rpool"], AptDriver.update.argv, AptDriver.simulate.argv])
         #expect(rig.output.text.contains("[kupgrade] dry run: would snapshot rpool/ROOT/default@\(Self.checkpoint)\n"))
     }
 
@@ -537,7 +492,7 @@ struct KupgradeWorkflowTests {
         #expect(report.exitCode == 3)
         #expect(report.refusal?.reason == "not-enough-space")
         #expect(report.refusal?.message.contains("100M free") == true)
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
     }
 
     @Test func failingTransactionExitsFourAndStillVerifiesModules() throws {
@@ -564,9 +519,9 @@ struct KupgradeWorkflowTests {
         #expect(report.checkpoint?.name == name)
         #expect(report.autoremoveSkipped == "the package transaction failed")
         #expect(verified.all == ["ran"])
-        #expect(!rig.runner.invocations.contains(AptDriver.autoremoveCommand.argv))
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["zfs", "destroy"]) })
-        #expect(rig.runner.invocations.last == setProps)
+        #expect(!rig.runner.argvs.contains(AptDriver.autoremoveCommand.argv))
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["zfs", "destroy"]) })
+        #expect(rig.runner.argvs.last == setProps)
         let text = rig.output.text
         #expect(text.contains("[kupgrade] FAILED — the package transaction did not complete\n"))
         #expect(text.contains("E: Sub-process /usr/bin/dpkg returned an error code (1)"))
@@ -601,14 +556,14 @@ struct KupgradeWorkflowTests {
         notRoot.uid = 1000
         var report = notRoot.run()
         #expect(report.exitCode == 3 && report.refusal?.reason == "not-root")
-        #expect(notRoot.runner.invocations.isEmpty)
+        #expect(notRoot.runner.argvs.isEmpty)
 
         let busy = try KupgradeRig()
         busy.held = ["/var/lib/dpkg/lock-frontend"]
         report = busy.run()
         #expect(report.exitCode == 3 && report.refusal?.reason == "package-manager-busy")
         #expect(report.refusal?.message.contains("/var/lib/dpkg/lock-frontend") == true)
-        #expect(busy.runner.invocations.isEmpty)
+        #expect(busy.runner.argvs.isEmpty)
 
         let twice = try KupgradeRig()
         twice.held = [RunLock.defaultPath]
@@ -618,7 +573,7 @@ struct KupgradeWorkflowTests {
         let gentoo = try KupgradeRig(distro: "gentoo")
         report = gentoo.run()
         #expect(report.exitCode == 3 && report.refusal?.reason == "unsupported-distro")
-        #expect(gentoo.runner.invocations.isEmpty)
+        #expect(gentoo.runner.argvs.isEmpty)
     }
 
     @Test func debianWithDnfInstalledStillUsesApt() throws {
@@ -628,7 +583,7 @@ struct KupgradeWorkflowTests {
         rig.aptPlan()
         let report = rig.run()
         #expect(report.packageManager == "apt")
-        #expect(!rig.runner.invocations.contains { $0.first == "dnf" })
+        #expect(!rig.runner.argvs.contains { $0.first == "dnf" })
     }
 
     @Test func noZFSRootAndNoMarkerIsRefused() throws {
@@ -636,7 +591,7 @@ struct KupgradeWorkflowTests {
         try "/dev/vda1 / ext4 rw 0 0\n".write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
         let report = rig.run()
         #expect(report.refusal?.reason == "no-boot-environment")
-        #expect(!rig.runner.invocations.contains { $0.first == "apt-get" || $0.starts(with: ["zfs", "snapshot"]) })
+        #expect(!rig.runner.argvs.contains { $0.first == "apt-get" || $0.starts(with: ["zfs", "snapshot"]) })
     }
 
     @Test func rockyDnfPlanFromCapturedTransaction() throws {
@@ -702,7 +657,7 @@ struct KupgradeArchAndReplayTests {
                       stderr: kupgradeFixture(Self.pac + "Syu-ignore-linux.stderr"))
         rig.runner.on(["zfs", "set", "org.kldload:result=success-with-warnings", "org.kldload:packages=1", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@pre-upgrade-20260325-091530"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@pre-upgrade-20260325-091530\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
         // Held packages leave the system short of the repository: success with warnings.
@@ -714,9 +669,9 @@ struct KupgradeArchAndReplayTests {
         #expect(report.plan?.items.map(\.name) == ["kldload-app"])
         #expect(report.autoremoveSkipped?.contains("--autoremove") == true)
         // Planning never runs a bare `pacman -Sy` against the real databases.
-        #expect(!rig.runner.invocations.contains(["pacman", "-Sy"]))
-        #expect(rig.runner.invocations.contains(upgrade))
-        #expect(!rig.runner.invocations.contains(["pacman", "-Syu", "--noconfirm"]))
+        #expect(!rig.runner.argvs.contains(["pacman", "-Sy"]))
+        #expect(rig.runner.argvs.contains(upgrade))
+        #expect(!rig.runner.argvs.contains(["pacman", "-Syu", "--noconfirm"]))
         #expect(rig.output.text.contains("  held back: linux 6.12.1.arch1-1 (repository has 6.12.3.arch1-1): zfs-linux 2.2.7_6.12.1.arch1.1-1 requires linux=6.12.1.arch1-1\n"))
     }
 
@@ -865,7 +820,7 @@ struct KupgradeModuleIntegrationTests {
         let rig = try Self.rig(newHasZFS: true)
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
         #expect(report.exitCode == 0, "\(rig.output.text)")
@@ -875,7 +830,7 @@ struct KupgradeModuleIntegrationTests {
         let text = rig.output.text
         #expect(text.contains("[kupgrade] verifying ZFS DKMS modules...\n"))
         #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
-        #expect(!rig.runner.invocations.contains { $0.starts(with: ["dkms", "autoinstall"]) })
+        #expect(!rig.runner.argvs.contains { $0.starts(with: ["dkms", "autoinstall"]) })
     }
 
     @Test func dkmsBuildFailureForTheNextKernelIsCritical() throws {
@@ -889,7 +844,7 @@ struct KupgradeModuleIntegrationTests {
         #expect(report.exitCode == 5, "\(rig.output.text)")
         #expect(report.result == "critical-module-failure")
         #expect(report.retention == nil)
-        #expect(rig.runner.invocations.contains(["dkms", "autoinstall", "-k", Self.new]))
+        #expect(rig.runner.argvs.contains(["dkms", "autoinstall", "-k", Self.new]))
         let text = rig.output.text
         #expect(text.contains("DO NOT REBOOT until this is resolved, or use the rollback:\n  kbe activate \(Self.checkpoint) && reboot\n"))
         #expect(text.contains("  2. Keep booting the previous kernel: zfs set org.zfsbootmenu:kernel=vmlinuz-\(Self.old) rpool/ROOT/default\n"))
@@ -941,7 +896,7 @@ struct KupgradeSecureBootTests {
         #expect(text.contains("[kupgrade] SECURE BOOT FAILURE — ZFS modules for kernel \(kver) are unsigned"))
         #expect(text.contains("DO NOT REBOOT until this is resolved"))
         #expect(text.contains("  1. Provide the DKMS signing key"))
-        #expect(!rig.runner.invocations.contains { $0.first == "mokutil" })
+        #expect(!rig.runner.argvs.contains { $0.first == "mokutil" })
     }
 }
 
@@ -977,13 +932,13 @@ struct KupgradeUbuntuTests {
         rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(checkpoint)"])
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(checkpoint)\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
         #expect(report.exitCode == 0, "\(rig.output.text)")
         #expect(report.distro?.id == "ubuntu")
         #expect(report.modules?.kernels.first?.zfs.allSatisfy { $0.delivery == .builtIn } == true)
-        #expect(!rig.runner.invocations.contains { $0.first == "dkms" })
+        #expect(!rig.runner.argvs.contains { $0.first == "dkms" })
         let text = rig.output.text
         #expect(text.contains("[kupgrade] detected: apt (Ubuntu noble)\n"))
         #expect(text.contains("  ZFS modules: OK for all kernels\n"))
@@ -1020,7 +975,7 @@ struct KupgradeFedoraTests {
         let autoinstall = ["dkms", "autoinstall", "-k", new]
         rig.runner.on(autoinstall, stdout: kupgradeFixture("dkms/3.0.10-debian12/autoinstall-success.stdout"))
         let root = rig.dir.path
-        rig.runner.effect(autoinstall) {
+        rig.effects.on(autoinstall) {
             for m in ["zfs", "spl"] { _ = FileManager.default.createFile(atPath: root + "/lib/modules/\(new)/extra/\(m).ko.xz", contents: Data()) }
         }
         rig.runner.on(["mokutil", "--sb-state"],
@@ -1036,7 +991,7 @@ struct KupgradeFedoraTests {
         let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=8",
                         "org.kldload:new-kernel=\(new)", "rpool/ROOT/default@\(checkpoint)"]
         rig.runner.on(setProps)
-        rig.runner.on(Retention.listCommand(bootEnvironment: "rpool/ROOT/default").argv,
+        rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(checkpoint)\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
         #expect(report.exitCode == 0, "\(rig.output.text)")
@@ -1044,8 +999,8 @@ struct KupgradeFedoraTests {
         #expect(report.packageManager == "dnf")
         #expect(report.plan?.newKernels == [new])
         #expect(report.rebootRequired)
-        #expect(rig.runner.invocations.contains(autoinstall))
-        #expect(rig.runner.invocations.contains(setProps))
+        #expect(rig.runner.argvs.contains(autoinstall))
+        #expect(rig.runner.argvs.contains(setProps))
         let text = rig.output.text
         #expect(text.contains("[kupgrade] detected: dnf (Fedora 42)\n"))
         #expect(text.contains("[kupgrade] running: dnf upgrade -y\n"))

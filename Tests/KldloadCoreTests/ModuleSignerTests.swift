@@ -31,21 +31,21 @@ private func unsignedXZTree(key: Bool = true) -> ModuleTree {
 
 /// Simulates modinfo, xz and sign-file on the tree: modinfo reports a signer once the module
 /// file's content says "signed"; `xz -z` writes the signed copy.
-private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
+private func signingRunner(_ tree: ModuleTree) -> ReplayRunner {
     let m = ModuleFixtures.modinfo
-    return ModuleStubRunner { argv in
+    return ReplayRunner.answering { argv in
         switch argv.first {
         case "modinfo" where argv.count == 4:
             let signed = tree.text(argv[3])?.hasPrefix("signed") == true
             if argv[2] == "signer" {
-                return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(m + (signed ? "signer-dkms-ko.stdout" : "signer-unsigned-ko.stdout")))
+                return ReplayRunner.answer(argv, stdout: ModuleFixtures.text(m + (signed ? "signer-dkms-ko.stdout" : "signer-unsigned-ko.stdout")))
             }
-            return ModuleStubRunner.answer(argv, stdout: signed ? "PKCS#7\n" : "\n")
+            return ReplayRunner.answer(argv, stdout: signed ? "PKCS#7\n" : "\n")
         case "xz":
             if argv.contains("-z"), let raw = argv.last { tree.file(raw + ".xz", "signed (xz)") }
-            return ModuleStubRunner.answer(argv)
+            return ReplayRunner.answer(argv)
         case signFile, "update-initramfs", "dracut":
-            return ModuleStubRunner.answer(argv)
+            return ReplayRunner.answer(argv)
         default:
             return nil
         }
@@ -58,9 +58,9 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         tree.kernel(k56)
         tree.file("/lib/modules/\(k56)/updates/dkms/zfs.ko")
         let mo = ModuleFixtures.mokutil
-        let run = ModuleStubRunner { argv in
+        let run = ReplayRunner.answering { argv in
             argv == ["mokutil", "--sb-state"]
-                ? ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(mo + "sb-state-no-efi.stdout"),
+                ? ReplayRunner.answer(argv, stdout: ModuleFixtures.text(mo + "sb-state-no-efi.stdout"),
                                           stderr: ModuleFixtures.text(mo + "sb-state-no-efi.stderr"),
                                           status: ModuleFixtures.status(mo + "sb-state-no-efi.status"))
                 : nil
@@ -71,18 +71,18 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         #expect(!report.enforcing)
         #expect(report.severity == .ok)
         #expect(report.secureBoot.hasPrefix("not supported"))
-        #expect(run.commands == [["mokutil", "--sb-state"]])
+        #expect(run.argvs == [["mokutil", "--sb-state"]])
     }
 
     @Test func disabledOrSetupModeInEfivarsSkipsSigning() {
         for (sb, setup) in [(UInt8(0), UInt8(0)), (1, 1)] {
             let tree = ModuleTree()
             efivars(tree, secureBoot: sb, setupMode: setup)
-            let run = ModuleStubRunner { _ in nil }
+            let run = ReplayRunner.answering { _ in nil }
             let log = ModuleProgressLog()
             let report = ModuleSigner(context: tree.context(run), progress: log.sink).signModules()
             #expect(!report.enforcing)
-            #expect(run.commands.isEmpty, "efivars answer without running mokutil")
+            #expect(run.argvs.isEmpty, "efivars answer without running mokutil")
             #expect(log.lines == ["[kupgrade] Secure Boot: not active, skipping module signing"])
         }
     }
@@ -91,7 +91,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         let tree = ModuleTree()
         efivars(tree, secureBoot: 1, setupMode: 0)
         tree.bytes(ModuleSigner.mokSBStateRT, [0x06, 0, 0, 0, 1])
-        let report = ModuleSigner(context: tree.context(ModuleStubRunner { _ in nil }), progress: { _ in }).signModules()
+        let report = ModuleSigner(context: tree.context(ReplayRunner.answering { _ in nil }), progress: { _ in }).signModules()
         #expect(!report.enforcing)
         #expect(report.secureBoot.contains("shim validation disabled"))
     }
@@ -107,7 +107,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         #expect(report.enforcing)
         #expect(report.severity == .ok)
         #expect(report.modules.map(\.outcome) == [.alreadySigned(signer: "DKMS module signing key"), .alreadySigned(signer: "DKMS module signing key")])
-        #expect(run.commands.allSatisfy { $0.first == "modinfo" })
+        #expect(run.argvs.allSatisfy { $0.first == "modinfo" })
         #expect(log.contains("kernel \(k56) ... spl.ko signed (DKMS module signing key)"))
     }
 
@@ -129,7 +129,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         #expect(report.severity == .ok)
         #expect(tree.text("/lib/modules/\(k56)/updates/dkms/zavl.ko.xz") == "signed (xz)")
         #expect(tree.text("/lib/modules/\(k56)/updates/dkms/kldemo.ko.xz") == "unsigned third-party module")
-        #expect(run.commands.filter { $0.first == signFile }.compactMap(\.last) == names.map { "\(temp)/\($0.dropLast(3))" })
+        #expect(run.argvs.filter { $0.first == signFile }.compactMap(\.last) == names.map { "\(temp)/\($0.dropLast(3))" })
         #expect(report.initramfsCommands.count <= 1, "one initramfs rebuild per kernel")
     }
 
@@ -161,7 +161,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
             ]
         }
         // Module files in path order: spl before zfs.
-        #expect(run.commands == expected("spl", spl) + expected("zfs", zfs))
+        #expect(run.argvs == expected("spl", spl) + expected("zfs", zfs))
         #expect(report.modules.map(\.outcome) == [.resigned(signer: "DKMS module signing key"), .resigned(signer: "DKMS module signing key")])
         #expect(report.modules.first?.commands == Array(expected("spl", spl).dropFirst(2)))
         #expect(report.severity == .ok)
@@ -176,8 +176,8 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         tree.file("/usr/sbin/update-initramfs", "#!")
         let run = signingRunner(tree)
         let report = ModuleSigner(context: tree.context(run, now: now), progress: { _ in }).signModules()
-        #expect(run.commands.last == ["update-initramfs", "-u", "-k", k56])
-        #expect(run.commands.filter { $0.first == "update-initramfs" }.count == 1)
+        #expect(run.argvs.last == ["update-initramfs", "-u", "-k", k56])
+        #expect(run.argvs.filter { $0.first == "update-initramfs" }.count == 1)
         #expect(report.initramfsCommands == [["update-initramfs", "-u", "-k", k56]])
         #expect(report.severity == .ok)
 
@@ -185,7 +185,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         rhel.file("/usr/bin/dracut", "#!")
         let r2 = signingRunner(rhel)
         _ = ModuleSigner(context: rhel.context(r2, now: now), progress: { _ in }).signModules()
-        #expect(r2.commands.last == ["dracut", "-f", "--kver", k56])
+        #expect(r2.argvs.last == ["dracut", "-f", "--kver", k56])
     }
 
     @Test func zstdAndGzipUseTheirOwnTools() {
@@ -213,7 +213,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         #expect(report.problems == [.missingKey(key: "/var/lib/dkms/mok.key", certificate: "/var/lib/dkms/mok.pub")])
         #expect(report.severity == .critical)
         #expect(report.modules.allSatisfy { if case .failed = $0.outcome { true } else { false } })
-        #expect(!run.commands.contains { $0.first == signFile || $0.first == "xz" })
+        #expect(!run.argvs.contains { $0.first == signFile || $0.first == "xz" })
         let message = report.problems.first?.description ?? ""
         #expect(message.contains("dkms generate_mok` (dkms 3.1 and later"))
         // Debian 12's dkms 3.0.10 (the e2e guest's) has no generate_mok; the message gives the
@@ -248,7 +248,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         let run = signingRunner(tree)
         let report = ModuleSigner(context: tree.context(run, now: now), progress: { _ in }).signModules()
         #expect(report.problems.isEmpty)
-        #expect(run.commands.contains([signFile, "sha512", "/root/mok/MOK.priv", "/root/mok/MOK.der", "\(temp)/zfs.ko"]))
+        #expect(run.argvs.contains([signFile, "sha512", "/root/mok/MOK.priv", "/root/mok/MOK.der", "\(temp)/zfs.ko"]))
     }
 
     @Test func dryRunPrintsCommandsAndChangesNothing() {
@@ -256,7 +256,7 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         let run = signingRunner(tree)
         let log = ModuleProgressLog()
         let report = ModuleSigner(context: tree.context(run, now: now), progress: log.sink, dryRun: true).signModules()
-        #expect(!run.commands.contains { $0.first == "xz" || $0.first == signFile })
+        #expect(!run.argvs.contains { $0.first == "xz" || $0.first == signFile })
         #expect(report.modules.allSatisfy { $0.outcome == .wouldResign })
         #expect(report.modules.first?.commands.count == 4)
         #expect(log.contains("  xz -d -k -f \(temp)/zfs.ko.xz"))
@@ -269,10 +269,10 @@ private func signingRunner(_ tree: ModuleTree) -> ModuleStubRunner {
         let tree = unsignedXZTree()
         // xz "recompresses" without a signature: modinfo still reports no signer.
         let inner = signingRunner(tree)
-        let run = ModuleStubRunner { argv in
+        let run = ReplayRunner.answering { argv in
             if argv.first == "xz", argv.contains("-z"), let raw = argv.last {
                 tree.file(raw + ".xz", "still unsigned")
-                return ModuleStubRunner.answer(argv)
+                return ReplayRunner.answer(argv)
             }
             return try? inner.run(Command(argv))
         }

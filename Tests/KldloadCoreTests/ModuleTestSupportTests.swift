@@ -2,37 +2,8 @@ import Foundation
 import Testing
 @testable import KldloadCore
 
-// Helpers shared by the Module*Tests files: a stub runner that records every argv, a temporary
-// file tree standing in for `/`, and access to the captured fixtures.
-
-/// Answers commands from a closure and records every argv, in order. Streams the answer's stdout
-/// and stderr lines to the sink like the real runner does.
-final class ModuleStubRunner: CommandRunner, @unchecked Sendable {
-    typealias Handler = @Sendable ([String]) -> CommandResult?
-    private let lock = NSLock()
-    private var recorded: [[String]] = []
-    private let handler: Handler
-
-    init(_ handler: @escaping Handler) { self.handler = handler }
-
-    var commands: [[String]] { lock.withLock { recorded } }
-
-    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
-        lock.withLock { recorded.append(command.argv) }
-        guard let result = handler(command.argv) else {
-            throw CommandError.noRecording(command, scenario: "module test stub")
-        }
-        if let sink = options.sink {
-            for line in result.stdout.split(separator: "\n") { sink(.stdout, String(line)) }
-            for line in result.stderr.split(separator: "\n") { sink(.stderr, String(line)) }
-        }
-        return result
-    }
-
-    static func answer(_ argv: [String], stdout: String = "", stderr: String = "", status: Int32 = 0) -> CommandResult {
-        CommandResult(command: Command(argv), status: .exited(status), stdout: stdout, stderr: stderr)
-    }
-}
+// Helpers shared by the Module*Tests files: a temporary file tree standing in for `/`, progress
+// lines, and access to the captured fixtures. Commands are answered by `ReplayRunner.answering`.
 
 /// Collects progress lines.
 final class ModuleProgressLog: @unchecked Sendable {
@@ -78,7 +49,7 @@ final class ModuleTree: @unchecked Sendable {
 
     func text(_ path: String) -> String? { files.textIfPresent(path) }
 
-    func context(_ runner: ModuleStubRunner, now: Date = Date(timeIntervalSince1970: 1_790_000_000)) -> SystemContext {
+    func context(_ runner: ReplayRunner, now: Date = Date(timeIntervalSince1970: 1_790_000_000)) -> SystemContext {
         SystemContext(runner: runner, files: files, now: { now })
     }
 }
@@ -110,9 +81,9 @@ enum ModuleFixtures {
     }
 
     @Test func stubRecordsAndRefusesUnknownCommands() {
-        let runner = ModuleStubRunner { argv in argv == ["true"] ? ModuleStubRunner.answer(argv) : nil }
+        let runner = ReplayRunner.answering { argv in argv == ["true"] ? ReplayRunner.answer(argv) : nil }
         #expect((try? runner.run(Command(["true"])))?.status == .exited(0))
         #expect(throws: CommandError.self) { try runner.run(Command(["false"])) }
-        #expect(runner.commands == [["true"], ["false"]])
+        #expect(runner.argvs == [["true"], ["false"]])
     }
 }

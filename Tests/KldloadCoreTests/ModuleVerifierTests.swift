@@ -14,13 +14,13 @@ private let k56 = "6.1.0-56-amd64"
 /// A runner for the common case: `dkms status` answers `dkmsStatus`, `modinfo -F vermagic P`
 /// answers from `vermagic[P]`, `modinfo -F depends` says `spl`, anything else from `extra`.
 private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
-                    extra: @escaping @Sendable ([String]) -> CommandResult? = { _ in nil }) -> ModuleStubRunner {
-    ModuleStubRunner { argv in
-        if argv == ["dkms", "status"], let dkmsStatus { return ModuleStubRunner.answer(argv, stdout: dkmsStatus) }
+                    extra: @escaping @Sendable ([String]) -> CommandResult? = { _ in nil }) -> ReplayRunner {
+    ReplayRunner.answering { argv in
+        if argv == ["dkms", "status"], let dkmsStatus { return ReplayRunner.answer(argv, stdout: dkmsStatus) }
         if argv.count == 4, argv[0] == "modinfo", argv[2] == "vermagic" {
-            if let out = vermagic[argv[3]] { return ModuleStubRunner.answer(argv, stdout: out) }
+            if let out = vermagic[argv[3]] { return ReplayRunner.answer(argv, stdout: out) }
         }
-        if argv.count == 4, argv[0] == "modinfo", argv[2] == "depends" { return ModuleStubRunner.answer(argv, stdout: "spl,znvpair\n") }
+        if argv.count == 4, argv[0] == "modinfo", argv[2] == "depends" { return ReplayRunner.answer(argv, stdout: "spl,znvpair\n") }
         return extra(argv)
     }
 }
@@ -70,7 +70,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(report?.zfs.first?.path == "/lib/modules/\(k56)/\(layout.directory)/zfs\(layout.suffix)")
         #expect(report?.zfs.first?.delivery == layout.delivery)
         #expect(report?.zfs.first?.vermagicRelease == k56)
-        #expect(!run.commands.contains(["dkms", "status"]), "dkms is not installed in this tree")
+        #expect(!run.argvs.contains(["dkms", "status"]), "dkms is not installed in this tree")
         let note = layout.delivery == .builtIn ? " (built-in)" : " (pre-existing)"
         #expect(log.contains("kernel \(k56) ... zfs\(layout.suffix) OK\(note)"))  // the file as installed
     }
@@ -125,7 +125,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         let m = ModuleFixtures.modinfo
         let run = runner { argv in
             argv.first == "modinfo"
-                ? ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(m + "not-found-path.stdout"),
+                ? ReplayRunner.answer(argv, stdout: ModuleFixtures.text(m + "not-found-path.stdout"),
                                           stderr: ModuleFixtures.text(m + "not-found-path.stderr"),
                                           status: ModuleFixtures.status(m + "not-found-path.status"))
                 : nil
@@ -200,7 +200,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
             guard argv == ["dkms", "autoinstall", "-k", k56] else { return nil }
             // The build installs the modules.
             for m in ["zfs", "spl"] { tree.file("/lib/modules/\(k56)/updates/dkms/\(m).ko", "built") }
-            return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-success.stdout"))
+            return ReplayRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-success.stdout"))
         }
         let log = ModuleProgressLog()
         let result = ModuleVerifier(context: tree.context(run), progress: log.sink)
@@ -208,8 +208,8 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
 
         #expect(result.severity == .ok)
         #expect(result.zfsOKForAllKernels)
-        #expect(run.commands.filter { $0 == ["dkms", "status"] }.count == 1)
-        #expect(run.commands.filter { $0.starts(with: ["dkms", "autoinstall"]) } == [["dkms", "autoinstall", "-k", k56]])
+        #expect(run.argvs.filter { $0 == ["dkms", "status"] }.count == 1)
+        #expect(run.argvs.filter { $0.starts(with: ["dkms", "autoinstall"]) } == [["dkms", "autoinstall", "-k", k56]])
         let new = result.kernels.first { $0.kernel == k56 }
         #expect(new?.rebuildAttempted == true)
         #expect(new?.zfs.allSatisfy(\.rebuilt) == true)
@@ -227,7 +227,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         let d = ModuleFixtures.dkms
         let run = runner(dkmsStatus: ModuleFixtures.text(d + "status-all.stdout") + "zfs/2.1.11: added\n") { argv in
             guard argv == ["dkms", "autoinstall", "-k", k56] else { return nil }
-            return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-with-broken.stdout"),
+            return ReplayRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-with-broken.stdout"),
                                            stderr: ModuleFixtures.text(d + "autoinstall-with-broken.stderr"),
                                            status: ModuleFixtures.status(d + "autoinstall-with-broken.status"))
         }
@@ -260,7 +260,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
             guard argv == ["dkms", "autoinstall", "-k", k56] else { return nil }
             // zfs builds; the other module fails, the BUILD_EXCLUSIVE one is refused (real output).
             for m in ["zfs", "spl"] { tree.file("/lib/modules/\(k56)/updates/dkms/\(m).ko", "built") }
-            return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-with-broken.stdout"),
+            return ReplayRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-with-broken.stdout"),
                                            stderr: ModuleFixtures.text(d + "autoinstall-with-broken.stderr"),
                                            status: ModuleFixtures.status(d + "autoinstall-with-broken.status"))
         }
@@ -304,7 +304,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(finding?.severity == .warning)
         #expect(finding?.message.contains("kldload-hello 1.0 is not installed for kernel \(k56) (dkms status: added)") == true)
         #expect(finding?.buildLog == "/var/lib/dkms/kldload-hello/1.0/build/make.log")
-        #expect(!run.commands.contains { $0.count > 1 && $0[0] == "dkms" && $0[1] == "autoinstall" })
+        #expect(!run.argvs.contains { $0.count > 1 && $0[0] == "dkms" && $0[1] == "autoinstall" })
         #expect(log.contains("WARNING: DKMS module kldload-hello 1.0 is not installed for kernel \(k56) (dkms status: added)"))
     }
 
@@ -355,7 +355,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         let result = ModuleVerifier(context: tree.context(run), progress: log.sink).verify(nextBoot: nil, rebuild: true)
 
         #expect(result.severity == .ok)
-        #expect(!run.commands.contains { $0.starts(with: ["dkms", "autoinstall"]) })
+        #expect(!run.argvs.contains { $0.starts(with: ["dkms", "autoinstall"]) })
         #expect(result.findings.count == 1)
         #expect(result.findings.first?.module == "kldload-oldonly")
         #expect(result.findings.first?.message.contains("BUILD_EXCLUSIVE_KERNEL=\"^4\\.\" does not match 6.1.0-56-amd64") == true)
@@ -368,7 +368,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         let run = runner(dkmsStatus: "zfs/2.1.11: added\n")
         let log = ModuleProgressLog()
         let result = ModuleVerifier(context: tree.context(run), progress: log.sink).verify(nextBoot: nil, rebuild: false)
-        #expect(!run.commands.contains { $0.starts(with: ["dkms", "autoinstall"]) })
+        #expect(!run.argvs.contains { $0.starts(with: ["dkms", "autoinstall"]) })
         #expect(log.contains("kernel \(k56) ... zfs DKMS module missing; would run: dkms autoinstall -k \(k56)"))
         #expect(result.severity == .critical)
         #expect(result.kernels.first?.rebuildAttempted == false)
@@ -460,9 +460,9 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         #expect(needsSpl.severity == .critical)
         #expect(needsSpl.findings.first?.module == "spl")
         // A single-module build: `depends:` is empty (as in the captured full-dkms-signed modinfo).
-        let single = ModuleStubRunner { argv in
-            if argv == ["modinfo", "-F", "vermagic", "/lib/modules/\(k56)/updates/dkms/zfs.ko"] { return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.vermagic56) }
-            if argv.starts(with: ["modinfo", "-F", "depends"]) { return ModuleStubRunner.answer(argv, stdout: "\n") }
+        let single = ReplayRunner.answering { argv in
+            if argv == ["modinfo", "-F", "vermagic", "/lib/modules/\(k56)/updates/dkms/zfs.ko"] { return ReplayRunner.answer(argv, stdout: ModuleFixtures.vermagic56) }
+            if argv.starts(with: ["modinfo", "-F", "depends"]) { return ReplayRunner.answer(argv, stdout: "\n") }
             return nil
         }
         let result = ModuleVerifier(context: tree.context(single), progress: { _ in }).verify(nextBoot: nil, rebuild: true)
@@ -507,7 +507,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
     private func verifier(_ files: [String]) -> (ModuleVerifier, ModuleTree) {
         let tree = ModuleTree()
         for f in files { tree.file(f) }
-        return (ModuleVerifier(context: tree.context(ModuleStubRunner { _ in nil }), progress: { _ in }), tree)
+        return (ModuleVerifier(context: tree.context(ReplayRunner.answering { _ in nil }), progress: { _ in }), tree)
     }
 
     @Test func newestKernelWithoutInitrdWhileAnotherHasOne() {
@@ -533,7 +533,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
     /// Kernels 6.1.0-55 (zfs, spl installed) and the capture host's kernel without headers;
     /// `dkms autoinstall -k` answers dkms 3.0.10's real no-headers output
     /// (Fixtures/dkms/3.0.10-debian12/autoinstall-running-kernel-no-headers).
-    static func verify(extraStatus: String, zfsOnNewKernel: Bool) -> (ModuleVerification, ModuleStubRunner) {
+    static func verify(extraStatus: String, zfsOnNewKernel: Bool) -> (ModuleVerification, ReplayRunner) {
         let knew = Self.knew
         let tree = ModuleTree()
         tree.kernel(k55)
@@ -550,7 +550,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         let d = ModuleFixtures.dkms
         let run = runner(dkmsStatus: extraStatus + zfsInstalledOn55, vermagic: vermagic) { argv in
             guard argv == ["dkms", "autoinstall", "-k", knew] else { return nil }
-            return ModuleStubRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stdout"),
+            return ReplayRunner.answer(argv, stdout: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stdout"),
                                            stderr: ModuleFixtures.text(d + "autoinstall-running-kernel-no-headers.stderr"),
                                            status: ModuleFixtures.status(d + "autoinstall-running-kernel-no-headers.status"))
         }
@@ -567,7 +567,7 @@ private func runner(dkmsStatus: String? = nil, vermagic: [String: String] = [:],
         let (result, run) = Self.verify(
             extraStatus: "kldload-hello/1.0, 6.1.0-55-amd64, x86_64: installed\n" + zfsInstalledOn55.replacingOccurrences(of: k55, with: knew),
             zfsOnNewKernel: true)
-        #expect(run.commands.contains(["dkms", "autoinstall", "-k", knew]))
+        #expect(run.argvs.contains(["dkms", "autoinstall", "-k", knew]))
         #expect(result.zfsOKForAllKernels)
         let hello = result.findings.first { $0.module == "kldload-hello" && $0.kernel == knew }
         #expect(hello?.severity == .warning)

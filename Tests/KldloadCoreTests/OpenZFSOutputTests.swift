@@ -10,6 +10,11 @@ import Testing
     static let zfs23 = dir + "system/zfs-version.stdout"
     static let zfs21 = "zfs-2.1/openzfs-2.1.11-debian12/system/zfs-version.stdout"
     static let version = OpenZFSOutput.versionCommand.argv
+    static let listing = SystemQuery.bootEnvironmentRecords(root: "rpool/ROOT")
+    static let bootfs = SystemQuery.bootfs(pool: "rpool")
+    /// The JSON forms' argv (empty if a query had none: every comparison then fails).
+    static let listingJSON = listing.json?.command.argv ?? []
+    static let bootfsJSON = bootfs.json?.command.argv ?? []
 
     static func decide(_ answer: (Command) throws(CommandError) -> CommandResult) -> OpenZFSOutput.Decision {
         OpenZFSOutput.probing().decision(run: answer)
@@ -48,17 +53,25 @@ import Testing
     // MARK: - kbe on OpenZFS 2.3.9
 
     /// The `bes` state (Fixtures/zfs-2.3/…/bes): default with checkpoints, test cloned from one.
-    static func besWorld(json: Bool) throws -> (KBEStubRunner, SystemContext) {
-        let runner = KBEStubRunner()
+    /// `jsonListing` answers the JSON listing instead of its capture (a test that needs a failure).
+    static func besWorld(json: Bool, jsonListing: (stdout: String, stderr: String, status: Int32)? = nil) throws
+        -> (ReplayRunner, SystemContext)
+    {
+        let runner = ReplayRunner.kbe()
         let bes = Self.dir + "bes/"
         runner.on(Self.version, stdout: try Fixtures.text(Self.zfs23))
-        runner.on(BEListing.command(root: "rpool/ROOT").argv, stdout: try Fixtures.text(bes + "zfs-list-Hp-be.stdout"))
-        runner.on(BEListing.jsonCommand(root: "rpool/ROOT").argv, stdout: try Fixtures.text(bes + "zfs-list-j-be.stdout"))
-        runner.on(BEListing.bootfsCommand(pool: "rpool").argv, stdout: try Fixtures.text(bes + "zpool-get-Hp-bootfs.stdout"))
+        runner.on(Self.listing.text.command.argv, stdout: try Fixtures.text(bes + "zfs-list-Hp-be.stdout"))
+        if let jsonListing {
+            runner.on(Self.listingJSON,
+                      stdout: jsonListing.stdout, stderr: jsonListing.stderr, status: jsonListing.status)
+        } else {
+            runner.on(Self.listingJSON, stdout: try Fixtures.text(bes + "zfs-list-j-be.stdout"))
+        }
+        runner.on(Self.bootfs.text.command.argv, stdout: try Fixtures.text(bes + "zpool-get-Hp-bootfs.stdout"))
         // No capture of `zpool get -j --json-int bootfs rpool` alone: the healthy state's
         // `zpool get -j --json-int bootfs,health,free,size,allocated rpool` of the same pool
         // (bootfs rpool/ROOT/default in both states) answers it.
-        runner.on(BEListing.bootfsQuery(pool: "rpool").json.argv,
+        runner.on(Self.bootfsJSON,
                   stdout: try Fixtures.text(Self.dir + "healthy/zpool-get-j-bootfs-etc.stdout"))
         let fs = OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent/openzfs-output-tests"))
         try fs.write(try Fixtures.data(Self.dir + "system/proc-self-mounts.stdout"), to: "/proc/self/mounts")
@@ -83,8 +96,8 @@ import Testing
         // The table's listing (`report: false`): the JSON report would also ask for paired datasets.
         let (_, fromJSON) = try BootEnvironmentManager(context: jc).list(showCheckpoints: true, report: false)
         let (_, fromText) = try BootEnvironmentManager(context: tc).list(showCheckpoints: true, report: false)
-        #expect(jr.argvs == [Self.version, BEListing.bootfsQuery(pool: "rpool").json.argv, BEListing.jsonCommand(root: "rpool/ROOT").argv])
-        #expect(tr.argvs == [BEListing.bootfsCommand(pool: "rpool").argv, BEListing.command(root: "rpool/ROOT").argv])
+        #expect(jr.argvs == [Self.version, Self.bootfsJSON, Self.listingJSON])
+        #expect(tr.argvs == [Self.bootfs.text.command.argv, Self.listing.text.command.argv])
         #expect(Self.view(fromJSON) == Self.view(fromText))
         #expect(fromJSON.map(\.name) == ["default", "test"])
         #expect(fromJSON.first?.checkpoints.count ?? 0 >= 2)
@@ -102,13 +115,13 @@ import Testing
     }
 
     @Test func jsonThatCannotBeReadIsReadAgainAsTextAndKBESaysSo() throws {
-        let (runner, context) = try Self.besWorld(json: true)
         // Not JSON (the `-Hp` text of the same listing) where JSON was asked for.
-        runner.on(BEListing.jsonCommand(root: "rpool/ROOT").argv, stdout: try Fixtures.text(Self.dir + "bes/zfs-list-Hp-be.stdout"))
+        let (runner, context) = try Self.besWorld(
+            json: true, jsonListing: (try Fixtures.text(Self.dir + "bes/zfs-list-Hp-be.stdout"), "", 0))
         let r = KBEWorld.run(["list"], context)
         #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(r.stdout.contains("default"))
-        #expect(runner.argvs.suffix(2) == [BEListing.jsonCommand(root: "rpool/ROOT").argv, BEListing.command(root: "rpool/ROOT").argv])
+        #expect(runner.argvs.suffix(2) == [Self.listingJSON, Self.listing.text.command.argv])
         #expect(context.openZFS.fallbacks.count == 1)
         #expect(r.stderr.hasPrefix("[kbe] warning: `zfs list -j --json-int -t filesystem,volume,snapshot -r -o "))
         #expect(r.stderr.contains("printed JSON kldload could not read ("))
@@ -118,21 +131,19 @@ import Testing
     @Test func aUsageErrorFallsBackToTextAndARealFailureDoesNot() throws {
         // The usage error OpenZFS 2.3.9 printed for `zfs version -j --json-int` (exit 2).
         let usage = try Fixtures.text(Self.dir + "healthy/zfs-version-j.stderr")
-        let (runner, context) = try Self.besWorld(json: true)
-        runner.on(BEListing.jsonCommand(root: "rpool/ROOT").argv, stderr: usage, status: 2)
+        let (runner, context) = try Self.besWorld(json: true, jsonListing: ("", usage, 2))
         let r = KBEWorld.run(["list"], context)
         #expect(r.exitCode == 0)
-        #expect(runner.argvs.last == BEListing.command(root: "rpool/ROOT").argv)
+        #expect(runner.argvs.last == Self.listing.text.command.argv)
         #expect(r.stderr.contains("was refused (exit status 2: invalid option"))
 
         // A real failure (exit 1) is the answer: the text command is not asked the same question.
         let missing = try Fixtures.text(Self.dir + "healthy/zfs-list-nosuchdataset.stderr")
-        let (runner2, context2) = try Self.besWorld(json: true)
-        runner2.on(BEListing.jsonCommand(root: "rpool/ROOT").argv, stderr: missing, status: 1)
+        let (runner2, context2) = try Self.besWorld(json: true, jsonListing: ("", missing, 1))
         let r2 = KBEWorld.run(["list"], context2)
         #expect(r2.exitCode != 0)
         #expect(r2.stderr.contains("does not exist"))
-        #expect(!runner2.argvs.contains(BEListing.command(root: "rpool/ROOT").argv))
+        #expect(!runner2.argvs.contains(Self.listing.text.command.argv))
         #expect(context2.openZFS.fallbacks.isEmpty)
     }
 
@@ -177,14 +188,16 @@ import Testing
     // MARK: - kupgrade
 
     @Test func kupgradesPoolProbeReadsJSON() throws {
-        let runner = KBEStubRunner()
+        let runner = ReplayRunner.kbe()
         let healthy = Self.dir + "healthy/"
         runner.on(Self.version, stdout: try Fixtures.text(Self.zfs23))
-        runner.on(SystemProbes.poolGetQuery("rpool").json.argv, stdout: try Fixtures.text(healthy + "zpool-get-j-bootfs-etc.stdout"))
-        runner.on(SystemProbes.poolStatusQuery("rpool").json.argv, stdout: try Fixtures.text(healthy + "zpool-status-j-rpool.stdout"))
+        runner.on(try #require(SystemQuery.poolProperties(SystemProbes.poolProperties, pool: "rpool").json).command.argv,
+                  stdout: try Fixtures.text(healthy + "zpool-get-j-bootfs-etc.stdout"))
+        runner.on(try #require(SystemQuery.poolStatus("rpool", onlyUnhealthy: true).json).command.argv,
+                  stdout: try Fixtures.text(healthy + "zpool-status-j-rpool.stdout"))
         let context = SystemContext(runner: runner, files: OverlayFileSystem(lower: RootedFileSystem(root: "/nonexistent")), openZFS: .probing())
         let facts = try SystemProbes(context: context).pool("rpool")
-        #expect(facts.health == "ONLINE")
+        #expect(facts.health == .online)
         #expect(facts.free == ZpoolGetParser.value("free", pool: "rpool", in: try ZpoolGetParser.parse(try Fixtures.text(healthy + "zpool-get-Hp-bootfs-etc.stdout"))).flatMap { UInt64($0) })
         #expect(!facts.resilvering)
         #expect(runner.argvs == [Self.version, ["zpool", "get", "-j", "--json-int", "bootfs,health,free,size,allocated", "rpool"],

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Synchronization
 @testable import KldloadCore
 
 /// A scenario directory built by the test in a fresh temp dir (never under Fixtures/).
@@ -26,12 +27,6 @@ final class TempScenario {
         if let stderr { try file("commands/\(n)/stderr", stderr) }
         if let status { try file("commands/\(n)/status", status) }
     }
-}
-
-/// A runner that answers from a closure (RecordingRunner tests; no host processes).
-struct StubRunner: CommandRunner {
-    let answer: @Sendable (Command) throws(CommandError) -> CommandResult
-    func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult { try answer(command) }
 }
 
 @Suite struct ReplayRunnerTests {
@@ -439,5 +434,35 @@ struct StubRunner: CommandRunner {
         let fs = CopyOnReadFileSystem(lower: RootedFileSystem(root: s.path + "/host"), scenarioDirectory: s.path + "/rec")
         #expect(try fs.text(of: "/etc/os-release") == "ID=debian\n")
         #expect(try String(contentsOfFile: s.path + "/rec/root/etc/os-release", encoding: .utf8) == "ID=first-run\n")
+    }
+}
+
+/// The in-memory scenario every unit test answers from is the production replay.
+@Suite struct InMemoryScenarioTests {
+    /// A `\r\n` line (dpkg's progress) reaches the sink as the real runner delivers it: split at
+    /// the 0x0A byte, the `\r` kept. The module tests' old stub split Swift Characters, where
+    /// `\r\n` is one, and delivered it as one line.
+    @Test func linesReachTheSinkAsFromTheRealRunner() throws {
+        let replay = ReplayRunner()
+        replay.on(["dpkg", "--configure", "-a"], stdout: "Setting up a\r\nSetting up b\nlast")
+        let lines = LineLog()
+        _ = try replay.run(Command(["dpkg", "--configure", "-a"]), options: RunOptions(sink: lines.sink))
+        #expect(lines.lines(.stdout) == ["Setting up a\r", "Setting up b", "last"])
+        #expect(lines.lines(.stdout) == LineSplitter.lines(of: "Setting up a\r\nSetting up b\nlast"))
+    }
+
+    @Test func recordingsAddedLaterAnswerInOrderAndUnrecordedCommandsCanBeAnswered() throws {
+        let seen = Mutex<[String]>([])
+        let replay = ReplayRunner(
+            recordings: [Recording(name: "1", argv: ["zfs", "list"], stdout: "first\n")],
+            unrecorded: { $0.program == "zfs" ? Recording(name: "any", argv: $0.argv, stderr: "accepted\n") : nil },
+            observe: { c in seen.withLock { $0.append(c.program) } })
+        replay.on(["zfs", "list"], stdout: "second\n")
+        #expect(try replay.run(Command(["zfs", "list"])).stdout == "first\n")
+        #expect(try replay.run(Command(["zfs", "list"])).stdout == "second\n")
+        #expect(try replay.run(Command(["zfs", "snapshot", "a@b"])).stderr == "accepted\n")
+        #expect(throws: CommandError.self) { try replay.run(Command(["zpool", "status"])) }
+        #expect(seen.withLock { $0 } == ["zfs", "zfs", "zfs", "zpool"])
+        #expect(replay.unusedRecordings.isEmpty)
     }
 }

@@ -154,7 +154,7 @@ import Testing
 /// "kldload trial", BootNext consumed).
 @Suite
 struct TrialBootTests {
-    static func world(trialTarget: String = "rpool/ROOT/default") throws -> (KBEStubRunner, SystemContext) {
+    static func world(trialTarget: String = "rpool/ROOT/default") throws -> (ReplayRunner, SystemContext) {
         let (runner, context) = KBEWorld.make(bootfs: "rpool/ROOT/test")
         runner.on(
             ["zfs", "get", "-Hp", "-s", "local", "all", "rpool/ROOT"],
@@ -209,7 +209,7 @@ struct TrialBootTests {
         let (runner, context) = KBEWorld.make()
         runner.on(["zfs", "get", "-Hp", "-s", "local", "all", "rpool/ROOT"], stdout: "rpool/ROOT\tmountpoint\tnone\tlocal\n")
         let cap = FixtureLoader.root().appendingPathComponent("efi/ovmf-2022.11-debian12-kbe-commands")
-        runner.on(TrialBoot.lsblkCommand.argv, stdout: try String(contentsOf: cap.appendingPathComponent("2-commands/lsblk.stdout"), encoding: .utf8))
+        runner.on(SystemQuery.blockDevices.command.argv, stdout: try String(contentsOf: cap.appendingPathComponent("2-commands/lsblk.stdout"), encoding: .utf8))
         runner.on(
             ["zfs", "get", "-Hp", "-o", "name,property,value,source", "org.zfsbootmenu:commandline", "rpool/ROOT/default"],
             stdout: "rpool/ROOT/default\torg.zfsbootmenu:commandline\tquiet splash\tlocal\n")

@@ -2,7 +2,7 @@
 /// efivarfs: which `Boot####` option booted (`BootCurrent`), the one-shot choice for the next
 /// boot (`BootNext`, deleted by the firmware when it acts on it), the default order
 /// (`BootOrder`), and every `Boot####` option. All under the EFI global variable GUID.
-public struct EFIBootManagerState: Sendable, Hashable {
+package struct EFIBootManagerState: Sendable, Hashable {
     public var bootCurrent: UInt16?
     public var bootNext: UInt16?
     public var bootOrder: [UInt16]

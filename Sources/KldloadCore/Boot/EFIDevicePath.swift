@@ -2,7 +2,7 @@
 /// header (Type UINT8, Sub-Type UINT8, Length UINT16 little endian, the whole node including the
 /// header) followed by Length − 4 bytes. The nodes kbe needs are decoded; every other node is
 /// kept with its bytes, skipped by its Length.
-public enum EFIDevicePathNode: Sendable, Hashable, CustomStringConvertible {
+package enum EFIDevicePathNode: Sendable, Hashable, CustomStringConvertible {
     /// Media Device Path, Hard Drive (Type 4, Sub-Type 1, §10.3.5.1): a partition.
     case hardDrive(EFIHardDriveDevicePath)
     /// Media Device Path, File Path (Type 4, Sub-Type 4, §10.3.5.4): a NUL-terminated UCS-2
@@ -31,7 +31,7 @@ public enum EFIDevicePathNode: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The Hard Drive media device path node (UEFI 2.10 §10.3.5.1, Table 10-49): 42 bytes.
-public struct EFIHardDriveDevicePath: Sendable, Hashable, CustomStringConvertible {
+package struct EFIHardDriveDevicePath: Sendable, Hashable, CustomStringConvertible {
     /// 1-based partition number (0 means the whole disk).
     public var partitionNumber: UInt32
     /// Start and size of the partition in logical blocks.
@@ -69,7 +69,7 @@ public struct EFIHardDriveDevicePath: Sendable, Hashable, CustomStringConvertibl
 }
 
 /// A device path: its nodes, ending with (and including) the End node that terminates it.
-public struct EFIDevicePath: Sendable, Hashable, CustomStringConvertible {
+package struct EFIDevicePath: Sendable, Hashable, CustomStringConvertible {
     public var nodes: [EFIDevicePathNode]
 
     public init(nodes: [EFIDevicePathNode]) { self.nodes = nodes }

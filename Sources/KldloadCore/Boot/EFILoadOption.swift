@@ -8,7 +8,7 @@
 ///
 /// For a Linux EFI-stub kernel (and ZFSBootMenu's components layout) the OptionalData is the
 /// kernel command line in UCS-2, which the firmware hands to the loader as its load options.
-public struct EFILoadOption: Sendable, Hashable {
+package struct EFILoadOption: Sendable, Hashable {
     public var attributes: Attributes
     public var description: String
     public var filePathList: [EFIDevicePath]

@@ -5,7 +5,7 @@ import Foundation
 /// attributes (UINT32, little endian) and whose remaining bytes are the variable's data
 /// (Documentation/filesystems/efivarfs.rst in the kernel; attributes as in UEFI 2.10 §8.2,
 /// `GetVariable()`).
-public struct EFIVariable: Sendable, Hashable {
+package struct EFIVariable: Sendable, Hashable {
     public var name: String
     public var attributes: EFIVariableAttributes
     public var data: [UInt8]
@@ -50,7 +50,7 @@ public struct EFIVariable: Sendable, Hashable {
 }
 
 /// `EFI_VARIABLE_*` attribute bits (UEFI 2.10 §8.2.1).
-public struct EFIVariableAttributes: OptionSet, Sendable, Hashable {
+package struct EFIVariableAttributes: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
@@ -66,7 +66,7 @@ public struct EFIVariableAttributes: OptionSet, Sendable, Hashable {
 
 /// What went wrong reading or decoding a UEFI variable. Offsets count bytes from the start of
 /// the variable's data (after efivarfs' 4 attribute bytes).
-public enum EFIVariableError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum EFIVariableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `/sys/firmware/efi` is absent: the system did not boot through UEFI.
     case notBootedWithUEFI
     /// The variable's file could not be read.

@@ -39,8 +39,6 @@ public enum TrialBoot {
         Command(["efibootmgr", "--bootnum", hex4(n), "--delete-bootnum"])
     }
 
-    /// Which disk holds a partition: `lsblk --pairs --paths --output NAME,PKNAME,PARTUUID`.
-    public static let lsblkCommand = Command(["lsblk", "--pairs", "--paths", "--output", "NAME,PKNAME,PARTUUID"])
 
     // MARK: command lines
 
@@ -65,7 +63,7 @@ public enum TrialBoot {
     }
 
     /// The trial entry among the boot options: labelled `kldload trial`, parsed.
-    public static func trialEntries(in state: EFIBootManagerState) -> [UInt16] {
+    package static func trialEntries(in state: EFIBootManagerState) -> [UInt16] {
         state.options.compactMap { key, value -> UInt16? in
             if case .success(let o) = value, o.description == entryLabel { return key }
             return nil
@@ -111,7 +109,7 @@ public struct TrialRecord: Sendable, Hashable, Codable {
 /// The summary efibootmgr prints after every change (it reads the variables back):
 /// `BootNext: 0006`, `BootCurrent: 0001`, `BootOrder: 0001,0000`, `Boot0006* kldload trial`
 /// (`*` = active; two spaces when inactive). Lines it does not know are skipped.
-public struct EFIBootManagerSummary: Sendable, Hashable {
+package struct EFIBootManagerSummary: Sendable, Hashable {
     public var bootCurrent: UInt16?
     public var bootNext: UInt16?
     public var bootOrder: [UInt16] = []

@@ -92,24 +92,18 @@ public struct AutoCheckpoint: Sendable {
 
     // MARK: - Pure parts
 
+    /// The columns of the one `zfs list` call (`SystemQuery.autoCheckpointRows(of:)`).
     static let columns = ["name", "creation", originProperty, kupgradeProperty]
 
-    public static func listCommand(bootEnvironment: String) -> Command {
-        SnapshotListing.command(of: bootEnvironment, columns: columns, form: .text)
-    }
-
-    /// The listing in either form (`-j --json-int` on OpenZFS 2.3+).
-    public static func listQuery(bootEnvironment: String) -> ZFSQuery<[Row]> {
-        SnapshotListing.query(of: bootEnvironment, columns: columns) { (s: [Snapshot]) throws(ParseError) -> [Row] in try rows(s) }
-    }
-
-    /// Rows of `listCommand`'s output. A line without four tab-separated fields, a name without
+    /// Rows of `SystemQuery.autoCheckpointRows(of:)`'s output. A line without four tab-separated fields, a name without
     /// `@` or a creation that is not a number is a `ParseError` naming the line.
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
         try rows(ZFSListParser.parseSnapshots(text, columns: columns))
     }
 
+    /// The rows of the listing's snapshots, in either form (text: `parse`, JSON:
+    /// `ZFSJSONParser.snapshots`).
     static func rows(_ snapshots: [Snapshot]) throws(ParseError) -> [Row] {
         var rows: [Row] = []
         rows.reserveCapacity(snapshots.count)
@@ -240,14 +234,7 @@ public struct AutoCheckpoint: Sendable {
     }
 
     func listRows(_ dataset: String) throws(KBEError) -> [Row] {
-        let answer = try manager.read(Self.listQuery(bootEnvironment: dataset), doing: "listing checkpoints of \(dataset)")
-        let r = answer.result
-        guard r.status.isSuccess else {
-            throw KBEError(
-                .commandFailed,
-                "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        do { return try answer.value() } catch { throw KBEError.parse(error) }
+        try manager.value(.autoCheckpointRows(of: dataset), doing: "listing checkpoints of \(dataset)")
     }
 
     static func describeAge(_ seconds: UInt64) -> String {
@@ -301,7 +288,7 @@ public struct AutoCheckpoint: Sendable {
 // MARK: - The kbe subcommand
 
 extension AutoCheckpoint {
-    public static let subcommand = KBECommand.Subcommand(
+    package static let subcommand = KBECommand.Subcommand(
         name: "auto-checkpoint", aliases: [],
         usage: "kbe auto-checkpoint --origin apt|dnf|pacman [--min-interval MINUTES] [--keep N] [--quiet] [--strict]",
         summary: "checkpoint taken by a package-manager hook (rate-limited, retention per origin)",

@@ -135,13 +135,6 @@ extension BootEnvironmentManager {
         ("/var/lib/rpm", "Packages.db"),
     ]
 
-    /// `rpm --dbpath DIR -qa --qf …`: rpm reads the database in DIR (a snapshot directory, read
-    /// only) and nothing else. Only called when DIR holds a database: given a directory without
-    /// one, rpm creates an empty database there (Fixtures/pkgdb/rpm-…/PROVENANCE.md).
-    public static func rpmQueryCommand(dbpath: String) -> Command {
-        Command(["rpm", "--dbpath", dbpath, "-qa", "--qf", RPMQueryParser.queryFormat])
-    }
-
     /// One side of a diff: its label, the view of its files, and the temporary mount to undo.
     struct DiffSide {
         var label: String
@@ -243,14 +236,15 @@ extension BootEnvironmentManager {
             case .rpm:
                 guard let (dir, _) = Self.rpmDatabases.first(where: { fs.exists($0.0 + "/" + $0.1) && fs.symbolicLinkDestination($0.0) == nil })
                 else { continue }
-                let r = try run(Self.rpmQueryCommand(dbpath: fs.real(dir)), doing: "reading the rpm database of \(side.label)")
+                let answer = try ask(.rpmPackages(databaseDirectory: fs.real(dir)), doing: "reading the rpm database of \(side.label)")
+                let r = answer.result
                 guard r.status.isSuccess else {
                     throw KBEError(
                         .commandFailed,
                         "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))",
                         hint: "the host's rpm must read the database format of \(side.label) (rpm 4.16+ reads sqlite)")
                 }
-                do { return (.rpm, try RPMQueryParser.parse(r.stdout)) } catch { throw KBEError.parse(error) }
+                do { return (.rpm, try answer.value()) } catch { throw KBEError.parse(error) }
             case .pacman:
                 guard fs.isDirectory(Self.pacmanLocal), let entries = try? fs.list(Self.pacmanLocal) else { continue }
                 var packages: [Package] = []
@@ -280,13 +274,14 @@ extension BootEnvironmentManager {
                 hint: "name a checkpoint first (kbe diff BE@CHECKPOINT \(b.label.split(separator: " ").first ?? ""))")
         }
         let to = b.snapshot.map { b.dataset + "@" + $0 } ?? b.dataset
-        let r = try run(Command(["zfs", "diff", "-FH", a.dataset + "@" + snap, to]), doing: "comparing files")
+        let answer = try ask(.fileChanges(from: a.dataset + "@" + snap, to: to), doing: "comparing files")
+        let r = answer.result
         guard r.status.isSuccess else {
             throw KBEError(
                 .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))",
                 hint: "zfs diff compares a snapshot with a later snapshot of the same dataset, the dataset itself, or a clone of it")
         }
-        do { return BEDiff.grouped(try ZFSDiffParser.parse(r.stdout)) } catch { throw KBEError.parse(error) }
+        do { return BEDiff.grouped(try answer.value()) } catch { throw KBEError.parse(error) }
     }
 
     /// kupgrade's list of the transaction's packages: the checkpoint it just took (`snapshots`:

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One dataset or snapshot of the BE root as kbe needs it, from the single listing call
-/// `BEListing.command(beRoot:)`.
+/// `SystemQuery.bootEnvironmentRecords(root:)`.
 ///
 /// The text is parsed by the shared `ZFSListParser` / `ZFSGetParser` / `ZpoolGetParser`, the
 /// JSON of OpenZFS 2.3+ by `ZFSJSONParser`; this type is kbe's typed view of one row.
@@ -52,7 +52,7 @@ public struct BERecord: Sendable, Hashable {
     }
 }
 
-public enum BEListing {
+package enum BEListing {
     public static let descriptionProperty = "org.kldload:description"
     /// The columns of the one listing call, in order.
     public static let columns = [
@@ -60,31 +60,7 @@ public enum BEListing {
         "mounted", "origin", "clones", "creation", descriptionProperty,
     ]
 
-    /// The one `zfs list` call `kbe list` makes (plus `zpool get bootfs`), as text.
-    public static func command(root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot") -> Command {
-        listCommand(format: ["-Hp"], root: root, depth: depth, types: types)
-    }
-
-    /// The same listing as JSON (OpenZFS 2.3+): `-j --json-int` instead of `-Hp`.
-    public static func jsonCommand(root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot") -> Command {
-        listCommand(format: ["-j", "--json-int"], root: root, depth: depth, types: types)
-    }
-
-    static func listCommand(format: [String], root: String, depth: Int?, types: String) -> Command {
-        var argv = ["zfs", "list"] + format + ["-t", types]
-        if let depth { argv += ["-d", String(depth)] } else { argv.append("-r") }
-        argv += ["-o", columns.joined(separator: ","), root]
-        return Command(argv)
-    }
-
-    /// The listing in whichever form the OpenZFS release offers (`SystemContext.openZFS`).
-    public static func query(root: String, depth: Int? = nil, types: String = "filesystem,volume,snapshot") -> ZFSQuery<[BERecord]> {
-        ZFSQuery(text: command(root: root, depth: depth, types: types), json: jsonCommand(root: root, depth: depth, types: types),
-                 parseText: { (t: String) throws(ParseError) -> [BERecord] in try parse(t) },
-                 parseJSON: { (t: String) throws(ParseError) -> [BERecord] in try parseJSON(t) })
-    }
-
-    /// Parses the output of `command(root:)` with the shared `ZFSListParser` (tab-separated
+    /// Parses the output of `SystemQuery.bootEnvironmentRecords(root:)` with the shared `ZFSListParser` (tab-separated
     /// fields, `-` for none, exact numbers and epoch seconds with -p) and keeps what kbe needs.
     public static func parse(_ text: String) throws(ParseError) -> [BERecord] {
         // Reads the fields straight from the parser's offset table (no per-row property list,
@@ -174,34 +150,7 @@ public enum BEListing {
     }
 
     /// `zpool get -Hp bootfs POOL` → the bootfs value (nil when unset, `-`).
-    public static func bootfsCommand(pool: String) -> Command { Command(["zpool", "get", "-Hp", "bootfs", pool]) }
-
     public static func parseBootfs(_ text: String, pool: String) throws(ParseError) -> String? {
         ZpoolGetParser.value("bootfs", pool: pool, in: try ZpoolGetParser.parse(text))
-    }
-
-    /// `zpool get bootfs POOL` in either form.
-    public static func bootfsQuery(pool: String) -> ZFSQuery<String?> {
-        ZFSQuery(text: bootfsCommand(pool: pool), json: Command(["zpool", "get", "-j", "--json-int", "bootfs", pool]),
-                 parseText: { (t: String) throws(ParseError) -> String? in try parseBootfs(t, pool: pool) },
-                 parseJSON: { (t: String) throws(ParseError) -> String? in
-                     ZpoolGetParser.value("bootfs", pool: pool, in: try ZFSJSONParser.properties(t)) })
-    }
-
-    /// `zfs get -Hp -s local all DATASET` → property → value (local properties only).
-    public static func localPropertiesCommand(_ dataset: String) -> Command {
-        Command(["zfs", "get", "-Hp", "-s", "local", "all", dataset])
-    }
-
-    public static func parseProperties(_ text: String) throws(ParseError) -> [(String, String)] {
-        try ZFSGetParser.parse(text).map { ($0.name, $0.rawValue) }
-    }
-
-    /// `zfs get -s local all DATASET` in either form (property, value).
-    public static func localPropertiesQuery(_ dataset: String) -> ZFSQuery<[(String, String)]> {
-        ZFSQuery(text: localPropertiesCommand(dataset), json: Command(["zfs", "get", "-j", "--json-int", "-s", "local", "all", dataset]),
-                 parseText: { (t: String) throws(ParseError) -> [(String, String)] in try parseProperties(t) },
-                 parseJSON: { (t: String) throws(ParseError) -> [(String, String)] in
-                     try ZFSJSONParser.properties(t).map { ($0.name, $0.rawValue) } })
     }
 }

@@ -1,7 +1,7 @@
 /// What a mutating kbe command will do, decided before anything runs: the exact argv of every
 /// command, in order. `--dry-run` prints it; otherwise it runs step by step and stops at the
 /// first failure with a report of what was done, what was not, and how to finish or undo.
-public struct PlanStep: Sendable, Hashable {
+package struct PlanStep: Sendable, Hashable {
     public enum Action: Sendable, Hashable {
         case run(Command)
         /// Created through the FileSystem (a mount directory under /run/kbe).
@@ -37,7 +37,7 @@ public struct PlanStep: Sendable, Hashable {
     }
 }
 
-public struct BEPlan: Sendable, Hashable {
+package struct BEPlan: Sendable, Hashable {
     public var steps: [PlanStep]
     public init(_ steps: [PlanStep] = []) { self.steps = steps }
     public var isEmpty: Bool { steps.isEmpty }

@@ -82,7 +82,7 @@ public struct BootEnvironment: Sendable, Hashable, Codable {
 /// bytes (ZFS names are ASCII) and looks the BE up only when it differs from the previous
 /// row's (`zfs list -r` groups a BE's rows); no per-snapshot dictionary is filled unless a
 /// BE has child datasets with snapshots (profile in Docs/PERFORMANCE.md).
-public enum BootEnvironmentInventory {
+package enum BootEnvironmentInventory {
     /// Where a row's name falls under `prefix` (`rpool/ROOT/`): the end of the dataset part
     /// (the first `@`, or the end), and the end of the BE component (the first `/` after the
     /// prefix, or the dataset's end). Nil when the dataset is not strictly below the prefix.

@@ -16,39 +16,11 @@ public enum PairedData {
         case withoutData = "without-data"
     }
 
-    /// The one query for the marks: locally set values only (a child inherits the mark but is
-    /// not paired itself), filesystems and volumes of the whole pool, no snapshots.
-    public static func command(pool: String) -> Command {
-        Command(["zfs", "get", "-Hp", "-r", "-s", "local", "-t", "filesystem,volume", property, pool])
-    }
-
-    /// Datasets whose mark is `on` in the output of `command(pool:)`, in zfs order.
+    /// Datasets whose mark is `on` in the output of `SystemQuery.pairedDatasets(pool:)`, in zfs order.
     public static func parse(_ text: String) throws(ParseError) -> [String] {
         try ZFSGetParser.parse(text).filter { $0.name == property && $0.rawValue == "on" && $0.source == .local }
             .map(\.target)
     }
-
-    /// `zfs get -Hp type,mountpoint,org.kldload:paired DATASET`: what `kbe pair` checks.
-    static func inspectCommand(_ dataset: String) -> Command {
-        Command(["zfs", "get", "-Hp", "type,mountpoint,\(property)", dataset])
-    }
-
-    /// One listing of the paired datasets and their snapshots (the BE listing's columns), as
-    /// text or, on OpenZFS 2.3 and later, JSON (DESIGN item 19).
-    static func listQuery(_ datasets: [String]) -> ZFSQuery<[BERecord]> {
-        var query = BEListing.query(root: datasets[0], depth: 1)
-        query.text = Command(query.text.argv + datasets.dropFirst())
-        query.json = Command(query.json.argv + datasets.dropFirst())
-        return query
-    }
-
-    /// Bytes written since `@snapshot`, one call for all datasets that have it.
-    static func writtenCommand(snapshot: String, datasets: [String]) -> Command {
-        Command(["zfs", "get", "-Hp", "written@" + snapshot] + datasets)
-    }
-
-    /// `zfs diff -H -t DATASET@SNAP`: the changed files with their change times.
-    static func diffCommand(_ snapshot: String) -> Command { Command(["zfs", "diff", "-H", "-t", snapshot]) }
 
     /// The newest change time in `zfs diff -H -t` output (first field `seconds.nanoseconds`);
     /// nil when nothing changed. Lines that do not start with a time are skipped.
@@ -68,13 +40,7 @@ extension BootEnvironmentManager {
     /// The paired datasets of the pool (one `zfs get`), without those kbe already snapshots
     /// as part of the BE or as the split package database.
     func pairedDatasets(_ state: BootEnvironmentState, excluding: [String] = []) throws(KBEError) -> [String] {
-        let r = try run(PairedData.command(pool: state.layout.pool), doing: "reading the paired datasets")
-        guard r.status.isSuccess else {
-            throw KBEError(
-                .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let all: [String]
-        do { all = try PairedData.parse(r.stdout) } catch { throw KBEError.parse(error) }
+        let all = try value(.pairedDatasets(pool: state.layout.pool), doing: "reading the paired datasets")
         let root = state.layout.beRoot
         return all.filter { ds in
             ds != root && !ds.hasPrefix(root + "/") && !root.hasPrefix(ds + "/") && !excluding.contains(ds)
@@ -86,7 +52,7 @@ extension BootEnvironmentManager {
     func pairedSnapshots(_ state: BootEnvironmentState, checkpoint cp: Checkpoint, excluding: [String]) throws(KBEError) -> [BERecord] {
         let paired = try pairedDatasets(state, excluding: excluding)
         guard !paired.isEmpty else { return [] }
-        let records = try fetchRecords(PairedData.listQuery(paired), what: "paired datasets \(paired.joined(separator: ", "))")
+        let records = try fetchRecords(.bootEnvironmentRecords(roots: paired, depth: 1), what: "paired datasets \(paired.joined(separator: ", "))")
         let wanted = Set(paired.map { $0 + "@" + cp.name })
         return records.filter { wanted.contains($0.name) }
     }
@@ -114,7 +80,9 @@ extension BootEnvironmentManager {
                 .refused, "\(dataset) contains the boot environments (\(root)): rolling it back or cloning it would take them along",
                 hint: "pair a data dataset outside \(root)")
         }
-        let r = try run(PairedData.inspectCommand(dataset), doing: "reading \(dataset)")
+        // What `kbe pair` checks: type, mountpoint and the mark.
+        let answer = try ask(.properties(["type", "mountpoint", PairedData.property], of: [dataset]), doing: "reading \(dataset)")
+        let r = answer.result
         guard r.status.isSuccess else {
             let err = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             if err.contains("does not exist") {
@@ -123,7 +91,7 @@ extension BootEnvironmentManager {
             throw KBEError(.commandFailed, "\(r.command) failed (\(r.status)): \(err)")
         }
         let props: [ZFSProperty]
-        do { props = try ZFSGetParser.parse(r.stdout) } catch { throw KBEError.parse(error) }
+        do { props = try answer.value() } catch { throw KBEError.parse(error) }
         func prop(_ name: String) -> ZFSProperty? { props.first { $0.target == dataset && $0.name == name } }
         let type = prop("type")?.rawValue ?? "-"
         guard type == "filesystem" || type == "volume" else {
@@ -181,7 +149,7 @@ extension BootEnvironmentManager {
     ) throws(KBEError) -> PairedDecision? {
         let paired = try pairedDatasets(state, excluding: excluding)
         guard !paired.isEmpty else { return nil }
-        let records = try fetchRecords(PairedData.listQuery(paired), what: "paired datasets \(paired.joined(separator: ", "))")
+        let records = try fetchRecords(.bootEnvironmentRecords(roots: paired, depth: 1), what: "paired datasets \(paired.joined(separator: ", "))")
         let names = Set(records.lazy.map(\.name))
         let missing = paired.filter { !names.contains($0 + "@" + cp.name) }
         out.report.pairedDatasets = paired
@@ -225,8 +193,9 @@ extension BootEnvironmentManager {
         var text = ["Paired datasets (data that travels with the boot environment):"]
         let have = paired.filter { !missing.contains($0) }
         var written: [String: UInt64] = [:]
-        if !have.isEmpty, let r = try? run(PairedData.writtenCommand(snapshot: cp.name, datasets: have), doing: "reading written@"),
-            let props = try? ZFSGetParser.parse(r.stdout)
+        // Bytes written since the checkpoint, one call for all datasets that have it.
+        if !have.isEmpty, let answer = try? ask(.properties(["written@" + cp.name], of: have), doing: "reading written@"),
+            let props = try? answer.value()
         {
             for p in props { if let n = UInt64(p.rawValue) { written[p.target] = n } }
         }
@@ -239,9 +208,10 @@ extension BootEnvironmentManager {
             }
             var line = "  \(ds): " + (written[ds].map { "\(humanSize($0)) written since @\(cp.name)" } ?? "written since @\(cp.name) unknown")
             // zfs diff needs the dataset mounted ("Cannot diff an unmounted snapshot", OpenZFS 2.3.9).
-            if let r = try? run(PairedData.diffCommand(ds + "@" + cp.name), doing: "zfs diff") {
+            if let answer = try? ask(.newestChange(since: ds + "@" + cp.name), doing: "zfs diff") {
+                let r = answer.result
                 if r.status.isSuccess {
-                    line += PairedData.newestChange(r.stdout).map { ", newest change \(formatter.string(from: $0))" } ?? ", no file changed"
+                    line += (try? answer.value())?.map { ", newest change \(formatter.string(from: $0))" } ?? ", no file changed"
                 } else {
                     let why = r.stderr.split(separator: "\n").first.map { String($0) } ?? "\(r.status)"
                     line += ", newest change unknown (zfs diff: \(why))"

@@ -35,14 +35,11 @@ public struct TrialInfo: Sendable, Codable, Hashable {
 extension BootEnvironmentManager {
     // MARK: reading
 
-    /// The trial record on the BE root: one `zfs get -Hp -s local all BEROOT`.
+    /// The trial record on the BE root: one `zfs get -Hp -s local all BEROOT` (text on every
+    /// release, DESIGN item 19).
     public func trialRecord(beRoot: String) throws(KBEError) -> TrialRecord {
-        let r = try run(BEListing.localPropertiesCommand(beRoot), doing: "reading the trial properties of \(beRoot)")
-        guard r.status.isSuccess else {
-            throw KBEError(
-                .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        do { return TrialRecord.from(properties: try BEListing.parseProperties(r.stdout)) } catch { throw KBEError.parse(error) }
+        let props = try value(SystemQuery.localProperties(of: beRoot).textOnly, doing: "reading the trial properties of \(beRoot)")
+        return TrialRecord.from(properties: props.map { ($0.name, $0.rawValue) })
     }
 
     /// The UEFI boot variables, refusing (changing nothing) where a trial cannot work.
@@ -115,12 +112,7 @@ extension BootEnvironmentManager {
 
     /// The disk that holds the partition with this GPT unique GUID (one `lsblk`).
     func disk(holdingPartition guid: String) throws(KBEError) -> String {
-        let r = try run(TrialBoot.lsblkCommand, doing: "finding the disk of the EFI system partition")
-        guard r.status.isSuccess else {
-            throw KBEError(.commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let devices: [BlockDevice]
-        do { devices = try BlockDevice.parseLsblkPairs(r.stdout) } catch { throw KBEError.parse(error) }
+        let devices = try value(.blockDevices, doing: "finding the disk of the EFI system partition")
         guard let part = devices.first(where: { $0.partitionUUID?.lowercased() == guid.lowercased() }), let disk = part.parent else {
             throw KBEError(
                 .refused, "no block device has the partition GUID \(guid) of the boot entry's EFI system partition",
@@ -131,13 +123,8 @@ extension BootEnvironmentManager {
 
     /// `org.zfsbootmenu:commandline` of a dataset (value, and whether it is set locally).
     func zfsBootMenuCommandLine(of dataset: String) throws(KBEError) -> (value: String?, local: Bool) {
-        let c = Command(["zfs", "get", "-Hp", "-o", "name,property,value,source", TrialBoot.commandLineProperty, dataset])
-        let r = try run(c, doing: "reading \(TrialBoot.commandLineProperty) of \(dataset)")
-        guard r.status.isSuccess else {
-            throw KBEError(.commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let props: [ZFSProperty]
-        do { props = try ZFSGetParser.parse(r.stdout) } catch { throw KBEError.parse(error) }
+        let props = try value(.property(TrialBoot.commandLineProperty, withSourceOf: dataset),
+                              doing: "reading \(TrialBoot.commandLineProperty) of \(dataset)")
         guard let p = props.first(where: { $0.name == TrialBoot.commandLineProperty }), p.rawValue != "-" || p.source != .none
         else { return (nil, false) }
         return (p.rawValue, p.source == .local)
@@ -424,11 +411,14 @@ extension BootEnvironmentManager {
         guard context.files.isDirectory("/sys/module/zfs") else {
             throw KBEError(.refused, "unhealthy: the zfs module is not loaded (/sys/module/zfs is absent)", hint: "see dmesg and dkms status")
         }
-        let r = try run(SystemProbes.poolGet(state.layout.pool), doing: "reading the health of pool \(state.layout.pool)")
+        // Text on every release (DESIGN item 19); read whatever the exit status (a failed
+        // `zpool get` prints no health, which is "unknown").
+        let answer = try ask(SystemQuery.poolProperties(SystemProbes.poolProperties, pool: state.layout.pool).textOnly,
+                             doing: "reading the health of pool \(state.layout.pool)")
         let props: [ZFSProperty]
-        do { props = try ZpoolGetParser.parse(r.stdout) } catch { throw KBEError.parse(error) }
-        let health = ZpoolGetParser.value("health", pool: state.layout.pool, in: props) ?? "unknown"
-        guard health == "ONLINE" else {
+        do { props = try answer.value() } catch { throw KBEError.parse(error) }
+        let health = PoolState(ZpoolGetParser.value("health", pool: state.layout.pool, in: props) ?? "unknown")
+        guard health == .online else {
             throw KBEError(.refused, "unhealthy: pool \(state.layout.pool) is \(health)", hint: "zpool status \(state.layout.pool)")
         }
         out.say("[kbe] healthy: \(running) on pool \(state.layout.pool) (ONLINE), zfs module loaded")

@@ -59,13 +59,25 @@ public struct BootEnvironmentManager: Sendable {
         do { return try context.runner.run(command) } catch { throw KBEError.from(error, doing: what) }
     }
 
-    /// A read of OpenZFS state in the form the release offers (`SystemContext.openZFS`).
-    func read<Value>(_ query: ZFSQuery<Value>, doing what: String) throws(KBEError) -> ZFSAnswer<Value> {
-        do { return try context.openZFS.read(query, runner: context.runner) } catch { throw KBEError.from(error, doing: what) }
+    /// Asks `query`; a command that could not run is a `KBEError` saying what kbe was `doing`.
+    func ask<Value>(_ query: SystemQuery<Value>, doing what: String) throws(KBEError) -> QueryAnswer<Value> {
+        do { return try context.ask(query) } catch { throw KBEError.from(error, doing: what) }
+    }
+
+    /// The answer to `query`: a command that could not run, failed (`commandFailed` with zfs's
+    /// own message) or printed what its parser rejects is a `KBEError`.
+    func value<Value>(_ query: SystemQuery<Value>, doing what: String) throws(KBEError) -> Value {
+        let answer = try ask(query, doing: what)
+        let r = answer.result
+        guard r.status.isSuccess else {
+            throw KBEError(
+                .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        do { return try answer.value() } catch { throw KBEError.parse(error) }
     }
 
     func fetchBootfs(pool: String) throws(KBEError) -> String? {
-        let answer = try read(BEListing.bootfsQuery(pool: pool), doing: "reading bootfs of pool \(pool)")
+        let answer = try ask(.bootfs(pool: pool), doing: "reading bootfs of pool \(pool)")
         let r = answer.result
         guard r.status.isSuccess else {
             let err = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -79,8 +91,8 @@ public struct BootEnvironmentManager: Sendable {
         do { return try answer.value() } catch { throw KBEError.parse(error) }
     }
 
-    func fetchRecords(_ query: ZFSQuery<[BERecord]>, what: String) throws(KBEError) -> [BERecord] {
-        let answer = try read(query, doing: "listing \(what)")
+    func fetchRecords(_ query: SystemQuery<[BERecord]>, what: String) throws(KBEError) -> [BERecord] {
+        let answer = try ask(query, doing: "listing \(what)")
         let r = answer.result
         guard r.status.isSuccess else {
             let err = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -114,7 +126,7 @@ public struct BootEnvironmentManager: Sendable {
             bootfs = try fetchBootfs(pool: layout.pool)
         }
         let records = try fetchRecords(
-            BEListing.query(root: layout.beRoot), what: "boot environment root \(layout.beRoot)")
+            .bootEnvironmentRecords(root: layout.beRoot), what: "boot environment root \(layout.beRoot)")
         // `--be-root` naming a boot environment (its children would be listed as BEs).
         if let root = records.first(where: { $0.name == layout.beRoot }),
             root.mountpoint == "/" || layout.beRoot == bootfs || mounts.entry(at: "/")?.source == layout.beRoot
@@ -263,20 +275,13 @@ public struct BootEnvironmentManager: Sendable {
     /// Snapshots of the split package-database dataset (one extra `zfs list`, only when split).
     func packageDatabaseSnapshots(_ dataset: String) throws(KBEError) -> [BERecord] {
         try fetchRecords(
-            BEListing.query(root: dataset, depth: 1, types: "snapshot"), what: "package database dataset \(dataset)")
+            .bootEnvironmentRecords(root: dataset, depth: 1, types: "snapshot"), what: "package database dataset \(dataset)")
     }
 
     /// Local `org.zfsbootmenu:*` properties of a dataset, as `-o` arguments for `zfs clone`.
     func zfsBootMenuProperties(of dataset: String) throws(KBEError) -> [String] {
-        let answer = try read(BEListing.localPropertiesQuery(dataset), doing: "reading local properties of \(dataset)")
-        let r = answer.result
-        guard r.status.isSuccess else {
-            throw KBEError(
-                .commandFailed, "\(r.command) failed (\(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let props: [(String, String)]
-        do { props = try answer.value() } catch { throw KBEError.parse(error) }
-        return props.filter { $0.0.hasPrefix("org.zfsbootmenu:") }.flatMap { ["-o", "\($0.0)=\($0.1)"] }
+        let props = try value(.localProperties(of: dataset), doing: "reading local properties of \(dataset)")
+        return props.filter { $0.name.hasPrefix("org.zfsbootmenu:") }.flatMap { ["-o", "\($0.name)=\($0.rawValue)"] }
     }
 
     /// The clone steps for a new BE from `source@snap` and the source's children that have

@@ -119,7 +119,7 @@ public struct KBEOutput: Sendable {
 }
 
 /// The `kbe list` table.
-public enum BEListRenderer {
+package enum BEListRenderer {
     public static func render(
         _ envs: [BootEnvironment], scripted: Bool, exact: Bool, checkpoints: Bool, timeZone: TimeZone
     ) -> String {

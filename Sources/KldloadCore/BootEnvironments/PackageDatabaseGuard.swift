@@ -17,7 +17,7 @@ public struct PackageDatabaseStatus: Sendable, Hashable, Codable {
     public var isSplit: Bool { splitDataset != nil }
 }
 
-public enum PackageDatabaseGuard {
+package enum PackageDatabaseGuard {
     public static let candidatePaths = ["/var/lib/dpkg", "/var/lib/rpm", "/usr/lib/sysimage/rpm", "/var/lib/pacman"]
 
     /// Looks at the running system (or, in a rescue system, the pool's datasets mounted under

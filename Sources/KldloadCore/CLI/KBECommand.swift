@@ -243,7 +243,7 @@ public enum KBECommand {
         return emit(run(invocation, context: context, ask: ask, progress: progress))
     }
 
-    public struct Subcommand: Sendable {
+    package struct Subcommand: Sendable {
         public var name: String
         public var aliases: [String]
         public var usage: String
@@ -252,7 +252,7 @@ public enum KBECommand {
         public var details: String
     }
 
-    public static let globalSpecs: [OptionSpec] = [
+    package static let globalSpecs: [OptionSpec] = [
         .flag("help", "-h", "--help", help: "show help (kbe COMMAND --help for one command)"),
         .flag("version", "--version", help: "print the version and exit"),
         .flag("dry-run", "-n", "--dry-run", help: "print the exact commands that would run; change nothing"),
@@ -267,7 +267,7 @@ public enum KBECommand {
         "allow-split-pkgdb", "--allow-split-pkgdb",
         help: "proceed although the package database lives outside the BE (see kbe help)")
 
-    public static let subcommands: [Subcommand] = [
+    package static let subcommands: [Subcommand] = [
         Subcommand(
             name: "list", aliases: ["ls"], usage: "kbe list [-s] [-H] [-p] [--json]",
             summary: "list boot environments (-s: with their checkpoints)",
@@ -403,7 +403,7 @@ public enum KBECommand {
             name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
     ]
 
-    public static func subcommand(named word: String) -> Subcommand? {
+    package static func subcommand(named word: String) -> Subcommand? {
         subcommands.first { $0.name == word || $0.aliases.contains(word) }
     }
 

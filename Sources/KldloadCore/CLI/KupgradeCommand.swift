@@ -3,7 +3,7 @@ import Foundation
 /// `kupgrade`'s command line: argv → options, context (host or `--replay DIR`), run, print,
 /// exit status. The executable only calls `KupgradeCommand.main`.
 public enum KupgradeCommand {
-    public static let parser = OptionParser([
+    package static let parser = OptionParser([
         .flag("dry-run", "-n", "--dry-run", help: "plan only: refresh, simulate, report; change nothing"),
         .flag("yes", "-y", "--yes", help: "do not ask before upgrading (kupgrade only asks on a terminal)"),
         .flag("json", "--json", help: "print the report as JSON on stdout (human output goes to stderr)"),
@@ -47,7 +47,7 @@ public enum KupgradeCommand {
     }
 
     /// Options from the config file (read through `files`) and then the command line.
-    public static func options(arguments: [String], parsed: ParsedOptions, files: any FileSystem) throws(UsageError)
+    package static func options(arguments: [String], parsed: ParsedOptions, files: any FileSystem) throws(UsageError)
         -> UpgradeOptions
     {
         var options = UpgradeOptions()

@@ -5,7 +5,7 @@
 /// Accepted forms: `-n`, `--dry-run`, combined short flags `-nH`, `--keep 5`, `--keep=5`,
 /// `-e SOURCE`, `-eSOURCE`, and `--` to end options. Options may appear before or after
 /// positional arguments (as with zfs, bectl and apt).
-public struct OptionSpec: Sendable, Hashable {
+package struct OptionSpec: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case flag
         /// Takes one value; the string is the placeholder shown in help (`N`, `DIR`).
@@ -40,7 +40,7 @@ public struct OptionSpec: Sendable, Hashable {
     }
 }
 
-public struct ParsedOptions: Sendable, Hashable {
+package struct ParsedOptions: Sendable, Hashable {
     public var flags: Set<String> = []
     public var values: [String: [String]] = [:]
     public var positionals: [String] = []
@@ -69,7 +69,7 @@ public struct UsageError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { message }
 }
 
-public struct OptionParser: Sendable {
+package struct OptionParser: Sendable {
     public var specs: [OptionSpec]
     private var byName: [String: OptionSpec]
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Column output as `zfs list` prints it: a header, columns padded with two spaces, or with
 /// `-H` (scripted mode) tab-separated fields and no header.
-public struct TextTable: Sendable {
+package struct TextTable: Sendable {
     public var headers: [String]
     public var rows: [[String]]
     /// Columns whose values are right-aligned (sizes, counts).
@@ -87,7 +87,7 @@ public struct TextTable: Sendable {
 /// Sizes as `zfs list` prints them without `-p` (libzutil's `zfs_nicenum`): 1024-based,
 /// an exact multiple prints as an integer (`96K`), otherwise the most precision that fits in
 /// five characters (`4.20G`, `12.5M`, `118M`).
-public func humanSize(_ bytes: UInt64) -> String {
+package func humanSize(_ bytes: UInt64) -> String {
     let units: [Character] = ["B", "K", "M", "G", "T", "P", "E"]
     var n = bytes
     var index = 0

@@ -4,7 +4,7 @@
 /// kernel image: `/boot/vmlinuz-<release>` (Debian, Ubuntu, RHEL), or `vmlinuz` inside the module
 /// directory (Fedora, RHEL 9 and Arch ship it there). Directories without an image are leftovers
 /// of removed kernels and are reported separately, never as kernels.
-public struct KernelScanner: Sendable {
+package struct KernelScanner: Sendable {
     public var fileSystem: any FileSystem
     /// Module roots, in order; a release found under several (merged /usr) is reported once.
     public var moduleRoots: [String]

@@ -5,7 +5,7 @@ import Glibc
 
 /// Deterministic pseudo-random numbers (SplitMix64): the same seed gives the same inputs, so
 /// every fuzz failure reproduces.
-public struct FuzzRNG: RandomNumberGenerator, Sendable {
+package struct FuzzRNG: RandomNumberGenerator, Sendable {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
@@ -21,7 +21,7 @@ public struct FuzzRNG: RandomNumberGenerator, Sendable {
 /// inputs, Docs/PERFORMANCE.md "Fuzzing"): mutates real captures and feeds each input to every
 /// parser and to the renderers fed from parsed values. A target may return or throw a
 /// `ParseError`; a trap is a crash of the process, a slow input is reported as a hang.
-public enum Fuzzer {
+package enum Fuzzer {
     /// One parser (plus what consumes its values), as a closure over the input text.
     public struct Target: Sendable {
         public var name: String
@@ -61,7 +61,7 @@ public enum Fuzzer {
         },
         Target(name: "zfs/zpool -j (JSON of OpenZFS 2.3+)") { t throws(ParseError) in
             _ = try? BEListing.parseJSON(t)
-            _ = try? AutoCheckpoint.listQuery(bootEnvironment: "rpool/ROOT/default").parseJSON(t)
+            _ = try? AutoCheckpoint.rows(ZFSJSONParser.snapshots(t, columns: AutoCheckpoint.columns))
             _ = try? ZFSJSONParser.properties(t)
             for p in try ZFSJSONParser.zpoolStatus(t).pools { _ = (p.isHealthy, p.isResilvering, p.scan?.sentence, p.allVDevs.count) }
         },

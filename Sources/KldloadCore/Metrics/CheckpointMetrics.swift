@@ -5,7 +5,7 @@ import Foundation
 /// that makes, destroys or moves checkpoints or boot environments, and by kupgrade after its
 /// run (Docs/KUPGRADE.md "Metrics"). The figures come from a listing made after the change,
 /// never from a guess of what the change did.
-public enum CheckpointMetrics {
+package enum CheckpointMetrics {
     /// The file name inside the textfile directory (next to kupgrade's `kldload_kupgrade.prom`).
     public static let fileName = "kldload_checkpoints.prom"
 

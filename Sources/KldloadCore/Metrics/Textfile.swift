@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Names follow the Prometheus conventions: the `kldload_` namespace, base units (`_seconds`),
 /// gauges only (no `_total`: a state, not counters).
-public enum Textfile {
+package enum Textfile {
     /// One sample: its labels (name, value) in order, and its value as printed.
     public typealias Sample = (labels: [(String, String)], value: String)
 

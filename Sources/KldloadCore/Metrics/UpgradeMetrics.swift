@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The file is rewritten whole after every run that is not a `--dry-run`, by `Textfile.write`
 /// (the writer and format kbe's `CheckpointMetrics` share).
-public enum UpgradeMetrics {
+package enum UpgradeMetrics {
     /// The file name inside the textfile directory (the collector reads `*.prom`).
     public static let fileName = "kldload_kupgrade.prom"
 

@@ -22,7 +22,7 @@ import Foundation
 /// - headers missing, every version (`prepare_kernel`): `Error! Your kernel headers for kernel
 ///   KVER cannot be found at …` followed by `Please install the linux-headers-KVER package …`. It
 ///   names no module: every module autoinstall would have built for KVER failed for this reason.
-public enum DKMSAutoinstallOutput {
+package enum DKMSAutoinstallOutput {
     public struct Parsed: Sendable, Hashable {
         /// Outcomes per module name, in the order first seen.
         public var outcomes: [DKMSBuildOutcome]

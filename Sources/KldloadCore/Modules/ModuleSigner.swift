@@ -26,7 +26,7 @@ import Foundation
 ///   its own copy of zfs.ko, and that copy is what imports the root pool.
 /// - `weak-updates/` entries are symlinks to another kernel's module and are checked there.
 /// - `dryRun`: prints the commands, changes nothing.
-public struct ModuleSigner: Sendable {
+package struct ModuleSigner: Sendable {
     public let context: SystemContext
     public let progress: ProgressSink
     public let dryRun: Bool
@@ -175,8 +175,7 @@ public struct ModuleSigner: Sendable {
             }
         }
         do {
-            let r = try context.runner.run(Command(["mokutil", "--sb-state"]))
-            let state = try SecureBootParser.parseMokutil(stdout: r.stdout, stderr: r.stderr)
+            let state = try context.ask(.secureBootState).value()
             return (state, Self.describe(state))
         } catch let error as ParseError {
             return (nil, "unknown: \(error.description)")
@@ -204,8 +203,7 @@ public struct ModuleSigner: Sendable {
     /// The signer (or `sig_id` when the signer is empty), nil when the module carries no signature.
     private func signature(of path: String) -> String? {
         for field in ["signer", "sig_id"] {
-            if let r = try? context.runner.run(Command(["modinfo", "-F", field, path])), r.status.isSuccess {
-                let v = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let v = try? context.run(.moduleField(field, of: path)) {
                 if !v.isEmpty { return field == "signer" ? v : "sig_id \(v)" }
             }
         }
@@ -339,7 +337,8 @@ public struct ModuleSigner: Sendable {
         let kver = kernel.release.string
         let name = (file.path as NSString).lastPathComponent
         let plan = Self.commands(for: file, temp: temp, signFile: signFile, hash: hash, key: key, certificate: certificate)
-        let verify = ["modinfo", "-F", "signer", file.path]
+        let signerQuery = SystemQuery<String>.moduleField("signer", of: file.path)
+        let verify = signerQuery.command.argv
         let all = plan.steps + [verify]
         if dryRun {
             progress("kernel \(kver) ... \(name) unsigned: would re-sign with \(key):")
@@ -380,9 +379,7 @@ public struct ModuleSigner: Sendable {
             return fail("cannot replace \(file.path): \(error)", ran: ran)
         }
         ran.append(verify)
-        let signer = (try? context.runner.run(Command(verify))).flatMap { r in
-            r.status.isSuccess ? r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
-        } ?? ""
+        let signer = (try? context.run(signerQuery)) ?? ""
         guard !signer.isEmpty else {
             try? context.files.write(original, to: file.path)
             return fail("after signing, modinfo shows no signer; the original module was put back", ran: ran)

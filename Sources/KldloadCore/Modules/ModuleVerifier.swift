@@ -25,7 +25,7 @@ import Foundation
 ///    warning; another DKMS module failing = warning; `BUILD_EXCLUSIVE` = skipped (ok).
 ///
 /// Never throws: every failure becomes a finding in the report.
-public struct ModuleVerifier: Sendable {
+package struct ModuleVerifier: Sendable {
     public let context: SystemContext
     public let progress: ProgressSink
 
@@ -77,8 +77,9 @@ public struct ModuleVerifier: Sendable {
         var dkms = DKMSStatus()
         if report.dkmsPresent {
             do {
-                let result = try context.runner.run(Command(["dkms", "status"]))
-                dkms = (try? DKMSStatusParser.parse(result.stdout, stderr: result.stderr)) ?? DKMSStatus(warnings: [result.stdout])
+                let answer = try context.ask(.dkmsStatus)
+                let result = answer.result
+                dkms = (try? answer.value()) ?? DKMSStatus(warnings: [result.stdout])
                 report.dkmsWarnings = dkms.warnings
                 if !result.status.isSuccess {
                     report.findings.append(ModuleFinding(severity: .warning,
@@ -380,8 +381,8 @@ public struct ModuleVerifier: Sendable {
         // OpenZFS that ships a single module: no spl file at all, and zfs does not depend on it.
         if let spl = checks.firstIndex(where: { $0.module == "spl" }), checks[spl].state == .missing,
            let zfs = checks.first(where: { $0.module == "zfs" }), zfs.state.isUsable, let path = zfs.path,
-           let deps = try? context.runner.run(Command(["modinfo", "-F", "depends", path])), deps.status.isSuccess,
-           !deps.stdout.split(whereSeparator: { $0 == "," || $0.isWhitespace }).contains("spl") {
+           let deps = try? context.run(.moduleField("depends", of: path)),
+           !deps.split(whereSeparator: { $0 == "," || $0.isWhitespace }).contains("spl") {
             checks.remove(at: spl)
         }
         return checks
@@ -406,13 +407,14 @@ public struct ModuleVerifier: Sendable {
 
     private func vermagic(of path: String) -> VermagicResult {
         do {
-            let r = try context.runner.run(Command(["modinfo", "-F", "vermagic", path]))
+            let answer = try context.ask(.vermagic(of: path))
+            let r = answer.result
             guard r.status.isSuccess else {
                 let why = r.stderr.split(separator: "\n").last.map(String.init) ?? "\(r.status)"
                 return .failure("modinfo failed: \(why)")
             }
             do {
-                return .success(try ModinfoParser.parseVermagic(r.stdout).release.string)
+                return .success(try answer.value().release.string)
             } catch {
                 return .failure(error.description)
             }

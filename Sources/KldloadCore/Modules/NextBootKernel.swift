@@ -9,7 +9,7 @@ import Foundation
 /// that value wins (ZFSBootMenu matches the property as a substring of the kernel file name, so
 /// `6.1.0-18` picks `vmlinuz-6.1.0-18-amd64`). When the property matches nothing, ZFSBootMenu falls
 /// back to the newest kernel, and so does this function.
-public enum NextBootKernel {
+package enum NextBootKernel {
     /// - Parameters:
     ///   - kernels: the releases of the installed kernels (those with an image).
     ///   - kernelProperty: the BE's `org.zfsbootmenu:kernel` value; `nil`, empty or `-` when unset.

@@ -52,7 +52,7 @@ public struct AptSimulation: Sendable, Hashable, Codable {
 /// Parses `apt-get -s dist-upgrade` (run with `LC_ALL=C`), following apt's `pkgSimulate`
 /// (apt-pkg/algorithms.cc: `Inst`/`Conf`/`Remv`/`Purg` with `Describe`) and
 /// apt-private/private-output.cc (`ShowList` blocks and the `Stats` summary line).
-public enum AptParser {
+package enum AptParser {
     public static let source = "apt-get -s"
 
     static let progressLines: Set<String> = [

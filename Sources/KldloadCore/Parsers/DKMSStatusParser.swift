@@ -16,7 +16,7 @@
 /// `dkms.conf: Warning! …`) is kept verbatim in `warnings`. When stderr is merged into stdout a
 /// message can be glued to the end of a status line (`…: installedDeprecated feature: REMAKE_INITRD`);
 /// it is split off into `warnings` too.
-public enum DKMSStatusParser {
+package enum DKMSStatusParser {
     public static let source = "dkms status"
 
     /// Message starts dkms writes with `warn`, `error`, `deprecated` and plain echos.

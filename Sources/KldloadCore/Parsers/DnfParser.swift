@@ -57,7 +57,7 @@ public struct DnfTransaction: Sendable, Hashable, Codable {
 /// (`fmtColumns`, `simpleList`, `updatesObsoletesList`, `list_transaction`) and dnf5's
 /// `check-upgrade.cpp` / `PackageListSections`. Run dnf with `LC_ALL=C`. Terminal colour escapes
 /// (present when dnf ran on a tty) are removed first.
-public enum DnfParser {
+package enum DnfParser {
     /// dnf check-update exits 100 when updates are available, 0 when there are none.
     public static func checkUpdateHasUpdates(exitStatus: Int32) -> Bool? {
         switch exitStatus {

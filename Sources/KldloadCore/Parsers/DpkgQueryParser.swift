@@ -44,7 +44,7 @@ public struct DpkgEntry: Sendable, Hashable, Codable {
 /// `${binary:Package}` carries a `:arch` suffix for Multi-Arch: same packages and foreign-arch
 /// packages (`libc6:amd64`); the suffix is dropped from `name` (the arch is its own field).
 /// `${Version}` is `[epoch:]upstream[-revision]`; packages in `un`/`pn` state have an empty one.
-public enum DpkgQueryParser {
+package enum DpkgQueryParser {
     public static let source = "dpkg-query -W"
 
     public static let showFormat = "${db:Status-Abbrev}\\t${binary:Package}\\t${Version}\\t${Architecture}\\n"

@@ -33,7 +33,7 @@ public struct ModuleInfo: Sendable, Hashable, Codable {
 
 /// Parsers for kmod's `modinfo` output (tools/modinfo.c: `%-16s%s\n` with `key:` padded, hex
 /// signature values wrapped onto following lines that start with a tab).
-public enum ModinfoParser {
+package enum ModinfoParser {
     /// `modinfo -F vermagic FILE`: `6.1.0-18-amd64 SMP preempt mod_unload modversions `.
     public static func parseVermagic(_ text: String) throws(ParseError) -> Vermagic {
         var lineNumber = 0

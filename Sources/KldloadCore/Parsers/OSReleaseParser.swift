@@ -3,7 +3,7 @@
 /// or enclosed in double or single quotes; inside double quotes (and bare) a backslash escapes
 /// `\`, `"`, `$`, `` ` `` and `'`; single quotes are literal. Lines starting with `#` and blank
 /// lines are ignored. This mirrors systemd's `parse_env_file`, the reference implementation.
-public enum OSReleaseParser {
+package enum OSReleaseParser {
     public static let source = "os-release"
 
     public static func parse(_ text: String) throws(ParseError) -> OSRelease {

@@ -7,7 +7,7 @@ import Foundation
 /// `not-installed` and `config-files` (dpkg-query's `ii`, `iU`, `iF`, `iH`, `iW`, `iT`, `hi`, …).
 /// Names are dpkg-query's `${binary:Package}`: `name:arch` for `Multi-Arch: same`, else `name`.
 /// Linear: one pass over the bytes, only the five fields are decoded.
-public enum DpkgStatusParser {
+package enum DpkgStatusParser {
     public static let source = "var/lib/dpkg/status"
 
     public static func parse(_ data: Data) -> [Package] {
@@ -72,7 +72,7 @@ public enum DpkgStatusParser {
 /// pacman's local database entry `var/lib/pacman/local/NAME-VERSION/desc` (alpm's
 /// be_local.c format): `%FIELD%` header lines, each followed by its values, one per line,
 /// until a blank line. kbe reads `%NAME%`, `%VERSION%` (`[epoch:]pkgver-pkgrel`) and `%ARCH%`.
-public enum PacmanLocalParser {
+package enum PacmanLocalParser {
     public static let source = "var/lib/pacman/local/*/desc"
 
     /// nil when the entry has no `%NAME%` or `%VERSION%` (a damaged or half-written entry).

@@ -64,7 +64,7 @@ public struct PacmanPackageInfo: Sendable, Hashable, Codable {
 }
 
 /// Parsers for pacman's query output (pacman's src/pacman/package.c and query.c).
-public enum PacmanParser {
+package enum PacmanParser {
     /// `pacman -Q`: `name version` per line.
     public static func parseInstalled(_ text: String) throws(ParseError) -> [Package] {
         var packages: [Package] = []

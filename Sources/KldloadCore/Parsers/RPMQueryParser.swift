@@ -2,7 +2,7 @@
 ///
 /// rpm prints `(none)` for a tag the header lacks: EPOCH on most packages, ARCH on
 /// `gpg-pubkey`. Those become `nil`.
-public enum RPMQueryParser {
+package enum RPMQueryParser {
     public static let source = "rpm -qa"
 
     /// The `--qf` format this parser expects (pass as one argv element).

@@ -27,7 +27,7 @@ public struct RaidzExpansion: Sendable, Hashable, Codable {
     public var endedText: String?
 }
 
-public enum RaidzExpansionParser {
+package enum RaidzExpansionParser {
     /// Never fails: unknown wording gives state `.unknown` with whatever was recognized.
     public static func parse(_ section: String) -> RaidzExpansion {
         var r = RaidzExpansion(state: .unknown)

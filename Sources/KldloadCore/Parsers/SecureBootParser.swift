@@ -8,7 +8,7 @@ import Foundation
 /// without EFI variables it prints `EFI variables are not supported on this system` to stderr
 /// (older versions: `This system doesn't support Secure Boot`). Newer versions colour the lines
 /// with ANSI escapes, which are ignored here.
-public enum SecureBootParser {
+package enum SecureBootParser {
     public static let efiGlobalGUID = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
     public static let secureBootVariable = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
     public static let setupModeVariable = "/sys/firmware/efi/efivars/SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c"

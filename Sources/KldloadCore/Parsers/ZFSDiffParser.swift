@@ -23,7 +23,7 @@ public struct FileChange: Sendable, Hashable, Codable {
 /// less, a backslash, DEL or above as `\` and four octal digits (`\0040` for a space), so a
 /// path never contains a TAB or newline and the split is unambiguous; those escapes are
 /// decoded here. Linear; never crashes; a line that fits no form is a `ParseError`.
-public enum ZFSDiffParser {
+package enum ZFSDiffParser {
     public static let source = "zfs diff -FH"
 
     public static func parse(_ text: String) throws(ParseError) -> [FileChange] {

@@ -4,7 +4,7 @@ import Foundation
 /// nvlists, whose order is the order of the pool's datasets and vdevs; Foundation's
 /// `JSONSerialization` returns unordered dictionaries, so the tree order of `zpool status -j`
 /// would be lost. Numbers keep their literal text (`--json-int` sizes are exact 64-bit integers).
-public indirect enum JSONValue: Sendable, Hashable {
+package indirect enum JSONValue: Sendable, Hashable {
     case object([JSONMember])
     case array([JSONValue])
     case string(String)
@@ -36,14 +36,14 @@ public indirect enum JSONValue: Sendable, Hashable {
     public var uint64: UInt64? { text.flatMap { UInt64($0) } }
 }
 
-public struct JSONMember: Sendable, Hashable {
+package struct JSONMember: Sendable, Hashable {
     public var key: String
     public var value: JSONValue
 }
 
 /// A small JSON reader (RFC 8259): one pass over the UTF-8 bytes, linear time, nesting limited
 /// to `maxDepth`, every malformed input a `ParseError` naming the byte offset.
-public enum JSONScanner {
+package enum JSONScanner {
     public static let maxDepth = 64
 
     public static func parse(_ text: String, source: String) throws(ParseError) -> JSONValue {
@@ -265,7 +265,7 @@ public enum JSONScanner {
 ///                {"vdev_type": "root", "state", "read_errors", ..., "vdevs": {...}}}, "logs",
 ///                "l2cache", "spares", "special", "dedup", "scan_stats"}}}
 /// ```
-public enum ZFSJSONParser {
+package enum ZFSJSONParser {
     public static let source = "zfs/zpool -j"
 
     /// The objects under `datasets` (zfs) or `pools` (zpool), in output order.

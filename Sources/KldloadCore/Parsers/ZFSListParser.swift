@@ -20,7 +20,7 @@ import Darwin
 /// on a line can only belong to it and are kept in its value. A newline cannot be told apart
 /// from the end of a row: the short line after it is a `ParseError` naming the dataset and
 /// the property to fix (Docs/DESIGN.md, "Tabs and newlines in property values").
-public enum ZFSListParser {
+package enum ZFSListParser {
     public static let source = "zfs list -H"
 
     /// `columns` is the `-o` list the caller passed (e.g. `["name","used","avail","mountpoint"]`);
@@ -139,7 +139,7 @@ public enum ZFSListParser {
 /// Parses `zfs get -H [-p] [-o fields] <props> <datasets>`: `name TAB property TAB value TAB
 /// source`. Only the value can contain a TAB (user properties), so surplus fields are joined
 /// back into the value.
-public enum ZFSGetParser {
+package enum ZFSGetParser {
     public static let source = "zfs get -H"
     public static let defaultFields = ["name", "property", "value", "source"]
 

@@ -4,7 +4,7 @@
 /// fields in `-o` order separated by one TAB. With `-p`: exact byte counts, `fragmentation`
 /// and `capacity` without `%`, `dedupratio` without `x`; `-` for no value
 /// (`expandsize`, `checkpoint`, `altroot`). A field-count mismatch is a `ParseError`.
-public enum ZpoolListParser {
+package enum ZpoolListParser {
     public static let source = "zpool list -H"
 
     /// The default column set of OpenZFS 0.8 and later (`zpool list` without `-o`).
@@ -33,7 +33,7 @@ public enum ZpoolListParser {
 
 /// Parses `zpool get -H [-p] [-o fields] <props> [pools]`: `name TAB property TAB value TAB source`
 /// (values like `-`; `bootfs`, `health`, `free`, `size`, `feature@…`).
-public enum ZpoolGetParser {
+package enum ZpoolGetParser {
     public static let source = "zpool get -H"
 
     public static func parse(_ text: String, fields: [String] = ZFSGetParser.defaultFields) throws(ParseError) -> [ZFSProperty] {

@@ -29,7 +29,7 @@ import Foundation
 /// whitespace relative to the pool's line (TAB = next multiple of 8), never from fixed
 /// widths, so both TAB and space-mangled copies parse. Vdev names may contain spaces: the
 /// name ends at the first word that is a vdev state.
-public enum ZpoolStatusParser {
+package enum ZpoolStatusParser {
     public static let source = "zpool status"
 
     static let knownLabels: Set<String> = [

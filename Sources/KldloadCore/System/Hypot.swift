@@ -13,7 +13,7 @@
 /// Algorithm for hypot(a, b)", arXiv:1904.09481, 2019, fused-free variant). The tests compare
 /// it with the system's libm bit for bit. Unlike libm it does not set `errno` on overflow
 /// (nothing in the runtime reads it).
-public enum Hypot {
+package enum Hypot {
     /// √(x² + y²) without undue overflow or underflow; ±∞ beats NaN, as C requires.
     public static func hypot(_ x: Double, _ y: Double) -> Double {
         if !x.isFinite || !y.isFinite {

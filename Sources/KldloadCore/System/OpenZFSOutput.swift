@@ -10,43 +10,9 @@ public enum ZFSOutputForm: String, Sendable, Hashable, Codable {
     case text
 }
 
-/// One read of OpenZFS state in both forms: the text command and its parser, the JSON command
-/// and its parser. Both parsers give the same values for the same state (ZFS23CaptureTests).
-public struct ZFSQuery<Value>: Sendable {
-    public var text: Command
-    public var json: Command
-    public var parseText: @Sendable (String) throws(ParseError) -> Value
-    public var parseJSON: @Sendable (String) throws(ParseError) -> Value
-
-    public init(text: Command, json: Command,
-                parseText: @escaping @Sendable (String) throws(ParseError) -> Value,
-                parseJSON: @escaping @Sendable (String) throws(ParseError) -> Value) {
-        self.text = text
-        self.json = json
-        self.parseText = parseText
-        self.parseJSON = parseJSON
-    }
-}
-
-/// What a `ZFSQuery` got: the command that answered (the JSON one, or the text one) and, when
-/// it succeeded, its parsed value. Check `result.status` first, as for any command.
-public struct ZFSAnswer<Value> {
-    public var result: CommandResult
-    public var form: ZFSOutputForm
-    let parsed: Result<Value, ParseError>?
-
-    /// The parsed value; the parser's error when the output could not be read.
-    public func value() throws(ParseError) -> Value {
-        guard let parsed else {
-            throw ParseError(source: result.command.description, line: 0, text: "",
-                             reason: "the command failed (\(result.status)), so there is nothing to read")
-        }
-        return try parsed.get()
-    }
-}
-
 /// The OpenZFS release of the userland and so the output form kldload reads, learned once per
-/// run (`zfs version`) and shared by every copy of the run's `SystemContext`.
+/// run (`zfs version`) and shared by every copy of the run's `SystemContext`. Queries with a
+/// `json` form are asked in that form (`SystemQuery.ask(openZFS:using:)`).
 ///
 /// - OpenZFS 2.3 or later: JSON (`-j --json-int`). A JSON answer that cannot be used (output the
 ///   parser rejects, or a usage error, exit status 2) is read again as text, and a note says so.
@@ -149,60 +115,11 @@ public final class OpenZFSOutput: Sendable {
         return line.isEmpty ? "" : ": \(line.prefix(200))"
     }
 
-    /// Runs the query in the decided form. JSON that cannot be used falls back to the text
-    /// command (noted); any other failure of either command is returned for the caller to report.
-    public func read<Value>(_ query: ZFSQuery<Value>,
-                            run: (Command) throws(CommandError) -> CommandResult) throws(CommandError) -> ZFSAnswer<Value> {
-        if decision(run: run).form == .json {
-            let r = try run(query.json)
-            if r.status.isSuccess {
-                do throws(ParseError) {
-                    return ZFSAnswer(result: r, form: .json, parsed: .success(try query.parseJSON(r.stdout)))
-                } catch {
-                    fallBack("`\(query.json)` printed JSON kldload could not read (\(error)); read `\(query.text)` instead")
-                }
-            } else if r.status == .exited(2) {
-                // zfs/zpool exit 2 on a usage error: this build does not take an option we gave.
-                fallBack("`\(query.json)` was refused (\(r.status)\(Self.firstLine(r.stderr))); read `\(query.text)` instead")
-            } else {
-                // A real failure (no such pool or dataset): the same message the text prints.
-                return ZFSAnswer(result: r, form: .json, parsed: nil)
-            }
-        }
-        let r = try run(query.text)
-        guard r.status.isSuccess else { return ZFSAnswer(result: r, form: .text, parsed: nil) }
-        let parsed: Result<Value, ParseError>
-        do throws(ParseError) { parsed = .success(try query.parseText(r.stdout)) } catch { parsed = .failure(error) }
-        return ZFSAnswer(result: r, form: .text, parsed: parsed)
-    }
-
-    /// `read` through a runner.
-    public func read<Value>(_ query: ZFSQuery<Value>, runner: any CommandRunner) throws(CommandError) -> ZFSAnswer<Value> {
-        try read(query) { (c: Command) throws(CommandError) -> CommandResult in try runner.run(c) }
-    }
-
-    private func fallBack(_ note: String) {
+    /// Notes a JSON answer read again as text (`SystemQuery.ask(openZFS:using:)`).
+    func fallBack(_ note: String) {
         state.withLock {
             $0.notes.append(note)
             $0.fallbacks.append(note)
         }
-    }
-}
-
-/// The snapshots of one dataset, oldest first (`zfs list -t snapshot -d 1 -s creation -o
-/// COLUMNS DATASET`), in both forms: the listing retention and `kbe auto-checkpoint` read.
-public enum SnapshotListing {
-    public static func command(of dataset: String, columns: [String], form: ZFSOutputForm) -> Command {
-        Command(["zfs", "list"] + (form == .json ? ["-j", "--json-int"] : ["-Hp"])
-                + ["-t", "snapshot", "-d", "1", "-s", "creation", "-o", columns.joined(separator: ","), dataset])
-    }
-
-    /// `rows` turns the snapshots (text: `ZFSListParser.parseSnapshots`, JSON:
-    /// `ZFSJSONParser.snapshots`) into the caller's values.
-    public static func query<Row>(of dataset: String, columns: [String],
-                                  rows: @escaping @Sendable ([Snapshot]) throws(ParseError) -> [Row]) -> ZFSQuery<[Row]> {
-        ZFSQuery(text: command(of: dataset, columns: columns, form: .text), json: command(of: dataset, columns: columns, form: .json),
-                 parseText: { (t: String) throws(ParseError) -> [Row] in try rows(ZFSListParser.parseSnapshots(t, columns: columns)) },
-                 parseJSON: { (t: String) throws(ParseError) -> [Row] in try rows(ZFSJSONParser.snapshots(t, columns: columns)) })
     }
 }

@@ -125,7 +125,7 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
 /// created or removed, are not copied. What the recording already holds from before the write
 /// stays. The replay sees the run's own writes through its in-memory overlay instead, so it
 /// starts from the same state the live run started from.
-public struct CopyOnReadFileSystem: FileSystem {
+package struct CopyOnReadFileSystem: FileSystem {
     public let lower: any FileSystem
     public let copy: RootedFileSystem
     private let state = CopyState()
@@ -251,7 +251,7 @@ public struct CopyOnReadFileSystem: FileSystem {
 
 /// A recorded `root/` tree as the replay reads it: `CopyOnReadFileSystem`'s directory markers
 /// are not there (not listed, not found); everything else is the tree as recorded.
-public struct RecordedTreeFileSystem: FileSystem {
+package struct RecordedTreeFileSystem: FileSystem {
     public let tree: RootedFileSystem
 
     public init(root: String) { tree = RootedFileSystem(root: root) }

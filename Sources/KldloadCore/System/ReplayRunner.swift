@@ -213,29 +213,64 @@ public struct ScenarioConfiguration: Sendable, Hashable {
     }
 }
 
-/// Answers commands from a recorded scenario directory instead of running anything.
-/// The contract (directory layout, matching rules) is in Docs/REPLAY.md.
+/// Answers commands from a recorded scenario instead of running anything: a scenario
+/// directory (`init(scenario:)`, contract in Docs/REPLAY.md) or recordings held in memory
+/// (`init(recordings:)`, what the tests use, with the same matching and the same line splitting
+/// as a directory replay and the real runner).
 ///
-/// Everything is read and decoded once, at init; a run only looks up its argv.
+/// A directory is read and decoded once, at init; a run only looks up its argv.
 public final class ReplayRunner: CommandRunner, Sendable {
-    /// The scenario directory as given.
+    /// The scenario directory as given (a name for an in-memory scenario).
     public let scenario: String
-    /// All recordings, in replay order (numeric order of their directory names).
-    public let recordings: [Recording]
     /// The parsed `scenario.conf` (defaults when absent).
     public let configuration: ScenarioConfiguration
+    /// Answers a command no recording matches (in-memory scenarios only; nil: `noRecording`).
+    private let unrecorded: (@Sendable (Command) -> Recording?)?
+    /// Told of every command before it is answered (an in-memory scenario's side effects).
+    private let observe: (@Sendable (Command) -> Void)?
 
-    private let byArgv: [[String]: [Int]]
-    /// What the runs so far changed: how often each argv was asked, which recordings answered,
-    /// every command in order.
+    /// The recordings, how often each argv was asked, which recordings answered, every command
+    /// in order.
     private struct RunState {
+        var recordings: [Recording] = []
+        var byArgv: [[String]: [Int]] = [:]
         var used: [[String]: Int] = [:]
         var answered: Set<Int> = []
         var log: [Command] = []
+
+        mutating func add(_ recording: Recording) {
+            byArgv[recording.argv, default: []].append(recordings.count)
+            recordings.append(recording)
+        }
     }
     private let state = Mutex(RunState())
 
+    /// All recordings, in replay order (numeric order of their directory names, or as added).
+    public var recordings: [Recording] { state.withLock { $0.recordings } }
+
+    /// A scenario held in memory. `recordings` answer as a directory's do (same argv in order,
+    /// then the last repeats); `add(_:)` appends more. `unrecorded` may answer what no recording
+    /// matches (a test's "every other command succeeds"); `observe` sees every command first.
+    public init(
+        recordings: [Recording] = [], configuration: ScenarioConfiguration = ScenarioConfiguration(),
+        name: String = "in-memory", unrecorded: (@Sendable (Command) -> Recording?)? = nil,
+        observe: (@Sendable (Command) -> Void)? = nil
+    ) {
+        scenario = name
+        self.configuration = configuration
+        self.unrecorded = unrecorded
+        self.observe = observe
+        state.withLock { s in for r in recordings { s.add(r) } }
+    }
+
+    /// Appends a recording (in-memory scenarios; a directory's recordings are fixed at init).
+    public func add(_ recording: Recording) {
+        state.withLock { $0.add(recording) }
+    }
+
     public init(scenario: String) throws(ScenarioError) {
+        unrecorded = nil
+        observe = nil
         self.scenario = scenario
         let fm = FileManager.default
         var isDir: ObjCBool = false
@@ -268,10 +303,7 @@ public final class ReplayRunner: CommandRunner, Sendable {
                 loaded.append(try Self.loadRecording(name: name, dir: dir))
             }
         }
-        recordings = loaded
-        var index: [[String]: [Int]] = [:]
-        for (i, r) in loaded.enumerated() { index[r.argv, default: []].append(i) }
-        byArgv = index
+        state.withLock { s in for r in loaded { s.add(r) } }
     }
 
     /// Directory names made of digits only, sorted by their numeric value (`2` before `10`);
@@ -327,16 +359,17 @@ public final class ReplayRunner: CommandRunner, Sendable {
     // MARK: - CommandRunner
 
     public func run(_ command: Command, options: RunOptions) throws(CommandError) -> CommandResult {
-        let recording: Recording? = state.withLock { state in
+        observe?(command)
+        let recorded: Recording? = state.withLock { state in
             state.log.append(command)
-            guard let candidates = byArgv[command.argv], let last = candidates.last else { return nil }
+            guard let candidates = state.byArgv[command.argv], let last = candidates.last else { return nil }
             let n = state.used[command.argv, default: 0]
             state.used[command.argv] = n + 1
             let pick = n < candidates.count ? candidates[n] : last
             state.answered.insert(pick)
-            return recordings[pick]
+            return state.recordings[pick]
         }
-        guard let recording else { throw .noRecording(command, scenario: scenario) }
+        guard let recording = recorded ?? unrecorded?(command) else { throw .noRecording(command, scenario: scenario) }
         if let recorded = recording.environment, recorded != command.environmentAdditions {
             throw .environmentMismatch(command, recorded: recorded, scenario: scenario)
         }
@@ -357,7 +390,6 @@ public final class ReplayRunner: CommandRunner, Sendable {
 
     /// Recordings no command has used yet (a scenario that records more than the code runs).
     public var unusedRecordings: [Recording] {
-        let answered = state.withLock { $0.answered }
-        return recordings.indices.filter { !answered.contains($0) }.map { recordings[$0] }
+        state.withLock { s in s.recordings.indices.filter { !s.answered.contains($0) }.map { s.recordings[$0] } }
     }
 }

@@ -39,7 +39,7 @@ private func forwardingSignalHandler(_ signal: Int32) {
 /// SIGINT blocked. See Docs/REPLAY.md, "Process traps".)
 // @unchecked: holds `sigaction` values (not Sendable) and is shared with a signal handler; all state
 // is under `lock`, and the handler itself only writes to the self-pipe.
-public final class SignalForwarder: @unchecked Sendable {
+package final class SignalForwarder: @unchecked Sendable {
     public static let shared = SignalForwarder()
 
     /// The signals forwarded to children.

@@ -2,7 +2,7 @@
 ///
 /// Never destroyed: a checkpoint a user made (no `org.kldload:kupgrade-version` property, even
 /// if it is called `pre-upgrade-…`), one with clones (a BE was made from it), the newest one.
-public enum Retention {
+package enum Retention {
     public struct Row: Sendable, Hashable {
         /// The snapshot name after `@`.
         public var name: String
@@ -25,19 +25,10 @@ public enum Retention {
         public var hasClones: Bool { clones != "-" && !clones.isEmpty }
     }
 
+    /// The columns of the one `zfs list` call retention makes (`SystemQuery.retentionRows(of:)`).
     static let columns = ["name", "creation", "clones", "org.kldload:kupgrade-version"]
 
-    /// The columns of the one `zfs list` call retention makes.
-    public static func listCommand(bootEnvironment: String) -> Command {
-        SnapshotListing.command(of: bootEnvironment, columns: columns, form: .text)
-    }
-
-    /// The listing in either form (`-j --json-int` on OpenZFS 2.3+).
-    public static func listQuery(bootEnvironment: String) -> ZFSQuery<[Row]> {
-        SnapshotListing.query(of: bootEnvironment, columns: columns) { (s: [Snapshot]) throws(ParseError) -> [Row] in try rows(s) }
-    }
-
-    /// Rows of `listCommand`'s output; lines that do not have four tab-separated fields are
+    /// Rows of `SystemQuery.retentionRows(of:)`'s output; lines that do not have four tab-separated fields are
     /// a `ParseError` naming the line (retention must not act on a misread listing).
     public static func parse(_ text: String) throws(ParseError) -> [Row] {
         // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.

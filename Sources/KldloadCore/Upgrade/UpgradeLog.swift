@@ -9,7 +9,7 @@ import Foundation
 /// for its stderr. A failing write is remembered (and reported once), never fatal: losing the
 /// log must not abort an upgrade half way.
 // @unchecked: ISO8601DateFormatter is not Sendable; it and `failure` are used only under `lock`.
-public final class UpgradeLog: @unchecked Sendable {
+package final class UpgradeLog: @unchecked Sendable {
     public let path: String
     private let files: any FileSystem
     private let now: @Sendable () -> Date

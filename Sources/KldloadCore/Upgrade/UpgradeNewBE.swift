@@ -4,7 +4,7 @@ import Foundation
 /// which then boots next; the running BE does not change (Docs/KUPGRADE.md, "Out-of-place
 /// upgrades"; Docs/DESIGN.md decision 17). Names and fixed values live here; the steps are the
 /// `Session` extension below.
-public enum NewBEUpgrade {
+package enum NewBEUpgrade {
     /// User property on the new BE: `in-progress` from its `zfs clone` until the run ends, then
     /// `done`, `failed` or `interrupted`. A BE still `in-progress` when no kupgrade runs was left
     /// by a power cut or `kill -9`; the next kupgrade finds it (`handleLeftovers`).
@@ -57,7 +57,7 @@ public enum NewBEUpgrade {
 
 /// A `FileSystem` seen from a directory of another one: `/lib/modules` reads
 /// `ROOT/lib/modules` of `base`. The module verifier reads the new BE through it.
-public struct SubtreeFileSystem: FileSystem {
+package struct SubtreeFileSystem: FileSystem {
     public let base: any FileSystem
     public let root: String
 
@@ -86,7 +86,7 @@ public struct SubtreeFileSystem: FileSystem {
 
 /// Runs every command inside `root` (`chroot ROOT argv…`) through another runner: the module
 /// verifier's `dkms status`, `modinfo` and `dkms autoinstall -k` see the new BE's kernels.
-public struct ChrootRunner: CommandRunner {
+package struct ChrootRunner: CommandRunner {
     public let base: any CommandRunner
     public let root: String
 
@@ -540,10 +540,10 @@ extension Session {
     mutating func handleLeftovers(state: BootEnvironmentState) {
         for env in state.environments
         where env.description?.hasPrefix(NewBEUpgrade.inProgressDescription) == true && !env.isActiveNow {
-            let get = Command(["zfs", "get", "-H", "-o", "value", NewBEUpgrade.markerProperty, env.dataset])
-            guard let r = try? exec(get, stream: false), r.status.isSuccess,
-                r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "in-progress"
-            else { continue }
+            let marker = try? context.ask(.property(NewBEUpgrade.markerProperty, of: env.dataset)) {
+                (c: Command) throws(CommandError) -> CommandResult in try exec(c, stream: false)
+            }
+            guard let marker, marker.result.status.isSuccess, (try? marker.value()) == "in-progress" else { continue }
             let datasets = Set([env.dataset] + env.children)
             let roots = state.mounts.entries.filter { $0.fstype == "zfs" && datasets.contains($0.source) }.map(\.mountpoint)
             let under = state.mounts.entries.filter { e in

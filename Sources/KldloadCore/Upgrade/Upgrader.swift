@@ -250,17 +250,17 @@ struct Session {
         let pool: SystemProbes.PoolFacts
         do { pool = try probes.pool(poolName) } catch { logOpenZFSNotes(); throw refuse(error) }
         logOpenZFSNotes()
-        report.pool = .init(name: pool.name, health: pool.health, freeBytes: pool.free, resilvering: pool.resilvering)
+        report.pool = .init(name: pool.name, health: pool.health.description, freeBytes: pool.free, resilvering: pool.resilvering)
         say("checking pool health... \(pool.name) \(pool.health)")
         switch pool.health {
-        case "ONLINE":
+        case .online:
             break
-        case "DEGRADED" where options.allowDegraded:
+        case .degraded where options.allowDegraded:
             warn("pool \(pool.name) is DEGRADED; continuing because of --allow-degraded")
         default:
             for l in pool.statusLines { line("  " + l) }
-            throw refuse(.poolUnhealthy(pool: pool.name, state: pool.health,
-                                        detail: pool.health == "DEGRADED" ? "a device is missing or failing" : ""))
+            throw refuse(.poolUnhealthy(pool: pool.name, state: pool.health.description,
+                                        detail: pool.health == .degraded ? "a device is missing or failing" : ""))
         }
         if pool.resilvering {
             warn("pool \(pool.name) is resilvering; the upgrade will be slower and the redundancy is not complete yet")
@@ -752,8 +752,8 @@ struct Session {
         }
         let rows: [Retention.Row]
         do {
-            let answer = try context.openZFS.read(Retention.listQuery(bootEnvironment: be)) {
-                (c: Command) throws(CommandError) -> CommandResult in try exec(c, stream: false)
+            let answer = try context.ask(.retentionRows(of: be)) { (c: Command) throws(CommandError) -> CommandResult in
+                try exec(c, stream: false)
             }
             logOpenZFSNotes()
             guard answer.result.status.isSuccess else {

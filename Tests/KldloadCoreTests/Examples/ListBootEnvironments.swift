@@ -1,0 +1,1 @@
+../../../Docs/examples/ListBootEnvironments/Sources/ListBootEnvironments/ListBootEnvironments.swift
