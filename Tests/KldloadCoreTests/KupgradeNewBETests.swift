@@ -193,7 +193,11 @@ struct KupgradeNewBETests {
         #expect(text.contains("  next boot: \(Self.dataset), once, as a trial (reboot to use it); the default stays rpool/ROOT/default\n"))
         #expect(text.contains("the boot after it is rpool/ROOT/default again, by itself\n"))
         #expect(text.contains("To keep it by hand: kbe confirm (in the new BE)   To cancel before rebooting: kbe activate --cancel-trial\n"))
-        #expect(UpgradeMetrics.render(report, finishedAt: Date(timeIntervalSince1970: 0)).contains("kldload_trial_pending 1\n"))
+        // The trial's own textfile (one writer per metric): pending, with target and fallback.
+        #expect(!UpgradeMetrics.render(report, finishedAt: Date(timeIntervalSince1970: 0)).contains("kldload_trial_pending"))
+        let prom = TrialMetrics.render(pending: true, trial: report.newBootEnvironment?.trialInfo)
+        #expect(prom.contains("kldload_trial_pending 1\n"))
+        #expect(prom.contains("kldload_trial_info{target=\"\(Self.dataset)\",from=\"rpool/ROOT/default\"} 1\n"))
     }
 
     /// Without UEFI the default activates the ordinary way, with exactly the commands it ran

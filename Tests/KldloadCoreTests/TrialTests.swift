@@ -50,6 +50,26 @@ import Testing
         #expect(r.stdout.contains("The default stays rpool/ROOT/default"))
     }
 
+    /// kbe rewrites kldload_trial.prom after a trial command when kupgrade's textfile_dir exists:
+    /// pending with its target and fallback after arming, 0 after a cancel.
+    @Test func trialCommandsRewriteTheTrialTextfile() throws {
+        func run(_ argv: [String]) throws -> (KBECommand.Result, SystemContext) {
+            let context = try SystemContext.replay(scenario: KBEReplayTests.scenario(argv.contains("--cancel-trial") ? "kbe-trial-armed" : "kbe-trial-arm"))
+            try context.files.write(Data("textfile_dir = /m\n".utf8), to: UpgradeOptions.configPath)
+            try context.files.createDirectory("/m")
+            return (KBECommand.run(try KBEInvocation.parse(argv), context: context, timeZone: TimeZone(identifier: "UTC")!), context)
+        }
+        let (armed, c1) = try run(["activate", "--trial", "test"])
+        #expect(armed.exitCode == 0, "\(armed.stderr)")
+        let prom = try c1.files.text(of: "/m/" + TrialMetrics.fileName)
+        #expect(prom.contains("kldload_trial_pending 1\n"))
+        #expect(prom.contains("kldload_trial_info{target=\"rpool/ROOT/test\",from=\"rpool/ROOT/default\"} 1\n"))
+        let (cancelled, c2) = try run(["activate", "--cancel-trial"])
+        #expect(cancelled.exitCode == 0, "\(cancelled.stderr)")
+        #expect(try c2.files.text(of: "/m/" + TrialMetrics.fileName).contains("kldload_trial_pending 0\n"))
+        #expect(TrialMetrics.pendingAfter(.list(checkpoints: false, scripted: false, exact: false), report: KBEReport(command: "list", dryRun: false)) == nil)
+    }
+
     @Test func activateTrialJSON() throws {
         let (r, _) = try Self.run("kbe-trial-arm", ["activate", "--trial", "test", "--json"])
         #expect(r.exitCode == 0)

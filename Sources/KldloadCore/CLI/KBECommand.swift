@@ -523,6 +523,17 @@ public enum KBECommand {
             if inv.changesCheckpoints {
                 for warning in CheckpointMetrics.refreshAfterKBE(manager) { output.warn(warning) }
             }
+            // The trial's textfile, after a command that armed, settled or dropped one.
+            if let pending = TrialMetrics.pendingAfter(inv.action, report: output.report) {
+                switch CheckpointMetrics.kbeDirectory(manager) {
+                case .failure(let warning): output.warn(warning.description)
+                case .success(nil): break
+                case .success(let dir?):
+                    if let failure = TrialMetrics.write(pending: pending, trial: output.report.trial, directory: dir, files: manager.context.files) {
+                        output.warn("[kbe] warning: " + failure)
+                    }
+                }
+            }
             let stderr = output.warnings.map { $0 + "\n" }.joined()
             if inv.json { return Result(stdout: output.report.json() + "\n", stderr: stderr, exitCode: 0) }
             let stdout = (table ?? "") + output.lines.map { $0 + "\n" }.joined()

@@ -41,14 +41,31 @@ package enum CheckpointMetrics {
     /// /etc/kldload/kupgrade.conf), used only when that directory exists (kbe does not create
     /// a directory for a collector that is not installed). Returns the warnings to print.
     public static func refreshAfterKBE(_ manager: BootEnvironmentManager) -> [String] {
+        switch kbeDirectory(manager) {
+        case .failure(let warning): return [warning.description]
+        case .success(nil): return []
+        case .success(let dir?): return refresh(manager, directory: dir).map { ["[kbe] warning: " + $0] } ?? []
+        }
+    }
+
+    /// The textfile directory kbe writes to, nil when there is none (a dry run, no
+    /// configuration, or a directory that does not exist); a warning when the configuration
+    /// cannot be read. Shared by the checkpoint and trial files.
+    public static func kbeDirectory(_ manager: BootEnvironmentManager) -> Result<String?, KBEMetricsWarning> {
         guard !manager.options.dryRun,
             let text = manager.context.files.textIfPresent(UpgradeOptions.configPath)
-        else { return [] }
+        else { return .success(nil) }
         let config: KupgradeConfig
         do { config = try KupgradeConfig.parse(text) } catch {
-            return ["[kbe] warning: metrics not written: \(error)"]
+            return .failure(KBEMetricsWarning("[kbe] warning: metrics not written: \(error)"))
         }
-        guard let dir = config.textfileDir, manager.context.files.isDirectory(dir) else { return [] }
-        return refresh(manager, directory: dir).map { ["[kbe] warning: " + $0] } ?? []
+        guard let dir = config.textfileDir, manager.context.files.isDirectory(dir) else { return .success(nil) }
+        return .success(dir)
     }
+}
+
+/// A metrics file kbe could not write: a warning line, never a change of the result.
+package struct KBEMetricsWarning: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }

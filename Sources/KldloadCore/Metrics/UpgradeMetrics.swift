@@ -26,8 +26,6 @@ package enum UpgradeMetrics {
                               [([], String(report.exitCode))])
         out += Textfile.gauge("kldload_reboot_required", help: "1 when the last upgrade needs a reboot to take effect.",
                               [([], report.rebootRequired ? "1" : "0")])
-        out += Textfile.gauge("kldload_trial_pending", help: "1 while a trial boot is pending (trial boots: Docs/TRIAL.md).",
-                              [([], report.newBootEnvironment?.trial == true ? "1" : "0")])
         if let be = report.bootEnvironment, let checkpoint = report.checkpoint {
             out += Textfile.gauge("kldload_kupgrade_last_checkpoint_info", help: "The checkpoint the last run took, by boot environment.",
                                   [([("be", be), ("checkpoint", checkpoint.name)], "1")])

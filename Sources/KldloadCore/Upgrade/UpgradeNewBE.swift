@@ -436,6 +436,7 @@ extension Session {
                     let out = try beManager.activateTrial(name)
                     for argv in out.report.plan ?? [] { log.record("ran: \(Command(argv))") }
                     report.newBootEnvironment?.trial = true
+                    report.newBootEnvironment?.trialInfo = out.report.trial
                     return true
                 } catch {
                     guard error.kind == .refused, options.trial == .whenPossible else {

@@ -63,6 +63,8 @@ public struct UpgradeReport: Sendable, Hashable, Codable {
         public var trial: Bool = false
         /// Why an ordinary activation was used instead of a trial (the default `--new-be`).
         public var trialNotPossible: String?
+        /// The armed trial as kbe reported it (target, fallback, boot entry, BootNext).
+        public var trialInfo: TrialInfo?
         /// Removed again (nothing to upgrade, or planning failed before any package changed).
         public var destroyed: Bool
         /// Mounts that could not be unmounted (the run says how to unmount them).

@@ -527,6 +527,13 @@ struct Session {
         {
             failures.append(failure)
         }
+        // An out-of-place run that armed its new BE as a trial: the trial's own file (kbe rewrites
+        // it when the trial is confirmed, cancelled or falls back).
+        if report.newBootEnvironment?.trial == true, let trial = report.newBootEnvironment?.trialInfo,
+            let failure = TrialMetrics.write(pending: true, trial: trial, directory: dir, files: context.files)
+        {
+            failures.append(failure)
+        }
         for failure in failures {
             report.warnings.append(failure)
             log.record("WARNING: " + failure)
