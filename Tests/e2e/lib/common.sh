@@ -132,6 +132,19 @@ vdisk() { # file serial [format]
 # the guest never reported, 126 if its kernel crashed (Oops or panic) before the agent
 # reported. Tests/e2e/run boots a phase once more when it crashed before the agent started
 # (the phase script never ran).
+# Stops a qemu_boot started in the background and waits until its QEMU is gone. $! of that
+# background call is a subshell's pid: signalling only it leaves `timeout` and QEMU running, and
+# QEMU keeps its write lock on the disk images, so a retried boot fails with 'Failed to get
+# "write" lock' (seen 20:03 on 2026-12-05). The signal goes to the subshell's children too
+# (`timeout`, which passes it on to QEMU), then we wait for the QEMU that writes $2 to exit.
+stop_qemu() { # pid serial-log
+    local c w=0
+    for c in $(pgrep -P "$1" 2>/dev/null); do kill "$c" 2>/dev/null || true; done
+    kill "$1" 2>/dev/null || true
+    while pgrep -f -- "file:$2" >/dev/null 2>&1 && ((w < 60)); do sleep 1; w=$((w + 1)); done
+    pkill -KILL -f -- "file:$2" 2>/dev/null || true
+}
+
 run_guest() {
     local name=$1 wd=$2 tmo=$3 kernel=$4 initrd=$5 cmdline=$6 src=$7; shift 7
     [[ ${1:-} == -- ]] && shift
@@ -154,13 +167,13 @@ run_guest() {
            grep -aq 'Kernel panic - not syncing' "$serial" 2>/dev/null; then
             sleep 2
             log "$name: guest kernel panicked; stopping QEMU"
-            kill "$qpid" 2>/dev/null || true
+            stop_qemu "$qpid" "$serial"
             break
         fi
         if [[ -z $asked ]] && grep -aq 'E2E-AGENT: poweroff' "$serial" 2>/dev/null; then asked=$(date +%s); fi
         if [[ -n $asked ]] && (( $(date +%s) - asked > grace )); then
             log "$name: guest asked to power off ${grace} s ago and is still running; stopping QEMU"
-            kill "$qpid" 2>/dev/null || true
+            stop_qemu "$qpid" "$serial"
             break
         fi
         # E2E_PROGRESS=N: every N seconds, the guest's latest serial line (TCG noise left out),
