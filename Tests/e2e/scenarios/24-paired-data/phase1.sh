@@ -29,7 +29,7 @@ rec_kbe rec-create create before-kldb
 expect_eq "kbe create: exit" 0 "$rc"
 zfs list -H -o name rpool/srv/kldb@before-kldb >/dev/null 2>&1 || fail "kbe create did not snapshot rpool/srv/kldb"
 # kupgrade: the checkpoint includes the paired dataset; kldload-db 2.0 migrates the data.
-rec_kupgrade rec-kupgrade --yes
+rec_run rec-kupgrade --yes
 expect_eq "kupgrade exit" 0 "$rc"
 snap=$(zfs list -H -t snapshot -o name -s createtxg | grep '^rpool/ROOT/default@pre-upgrade-' | tail -n 1)
 [ -n "$snap" ] || fail "no pre-upgrade checkpoint"
