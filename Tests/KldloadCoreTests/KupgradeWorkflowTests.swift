@@ -146,6 +146,12 @@ final class KupgradeRig: @unchecked Sendable {
         runner.on(AptDriver.simulate.argv, stdout: kupgradeFixture(simulation))
     }
 
+    /// The captured apt transaction (confold dist-upgrade, then autoremove), answered in order.
+    func aptTransaction() {
+        runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
+        runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+    }
+
     func run() -> UpgradeReport {
         let context = SystemContext(runner: runner, files: files, now: { Date(timeIntervalSince1970: 1_774_430_130) },
                                     userID: uid, isInteractive: interactive, console: console)
@@ -174,8 +180,7 @@ struct KupgradeWorkflowTests {
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)",
                         "rpool/var/lib@\(Self.checkpoint)"]
         rig.runner.on(snapshot)
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.aptTransaction()
         let report = rig.run()
         #expect(report.packageDatabaseDataset == "rpool/var/lib")
         #expect(rig.runner.argvs.contains(snapshot))
@@ -219,8 +224,7 @@ struct KupgradeWorkflowTests {
         let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"]
         rig.runner.on(snapshot)
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.aptTransaction()
         let setProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                         "rpool/ROOT/default@\(Self.checkpoint)"]
         rig.runner.on(setProps)
@@ -275,8 +279,7 @@ struct KupgradeWorkflowTests {
         let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"]
         rig.runner.on(snapshot)
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.aptTransaction()
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
         rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
@@ -306,8 +309,7 @@ struct KupgradeWorkflowTests {
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)",
                         "rpool/srv/pg@\(Self.checkpoint)"]
         rig.runner.on(snapshot)
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.aptTransaction()
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(Self.checkpoint)"])
         rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
@@ -341,8 +343,7 @@ struct KupgradeWorkflowTests {
             rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                            "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)",
                            "rpool/var/lib@\(Self.checkpoint)"])
-            rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-            rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+            rig.aptTransaction()
             rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                            "rpool/ROOT/default@\(Self.checkpoint)"])
             rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
@@ -535,8 +536,7 @@ struct KupgradeWorkflowTests {
         rig.aptPlan()
         rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"])
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.aptTransaction()
         rig.runner.on(["zfs", "set", "org.kldload:result=critical-module-failure", "org.kldload:packages=3",
                        "org.kldload:new-kernel=none", "rpool/ROOT/default@\(Self.checkpoint)"])
         let report = rig.run()
@@ -811,8 +811,7 @@ struct KupgradeModuleIntegrationTests {
         rig.aptPlan()
         rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.aptTransaction()
         return rig
     }
 
@@ -881,8 +880,7 @@ struct KupgradeSecureBootTests {
         rig.aptPlan()
         rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.aptTransaction()
         rig.runner.on(["zfs", "set", "org.kldload:result=critical-module-failure", "org.kldload:packages=3",
                        "org.kldload:new-kernel=none", "rpool/ROOT/default@\(checkpoint)"])
         let report = rig.run()
@@ -928,8 +926,7 @@ struct KupgradeUbuntuTests {
         rig.aptPlan()
         rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                        "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(checkpoint)"])
-        rig.runner.on(KupgradeRig.apt, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-dist-upgrade-confold.stdout"))
-        rig.runner.on(AptDriver.autoremoveCommand.argv, stdout: kupgradeFixture("apt/2.6.1-debian12-chroot/apt-get-autoremove.stdout"))
+        rig.aptTransaction()
         rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                        "rpool/ROOT/default@\(checkpoint)"])
         rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
