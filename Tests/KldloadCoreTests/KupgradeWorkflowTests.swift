@@ -166,6 +166,9 @@ final class KupgradeRig: @unchecked Sendable {
 @Suite("kupgrade workflow")
 struct KupgradeWorkflowTests {
     static let checkpoint = "pre-upgrade-20260325-091530"
+    /// The result kupgrade records on its checkpoint after the captured 3-package transaction.
+    static let successProps = ["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
+                               "rpool/ROOT/default@\(checkpoint)"]
 
     /// The seeds' own layout: /var/lib (and so /var/lib/dpkg) on rpool/var/lib, outside the BE.
     /// The checkpoint covers both datasets in one snapshot call, and the rollback command printed
@@ -280,8 +283,7 @@ struct KupgradeWorkflowTests {
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"]
         rig.runner.on(snapshot)
         rig.aptTransaction()
-        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
-                       "rpool/ROOT/default@\(Self.checkpoint)"])
+        rig.runner.on(Self.successProps)
         rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
             "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
             "rpool/ROOT/default@pre-upgrade-20260102-000000\t200\trpool/ROOT/restored\t0.1.0",
@@ -310,8 +312,7 @@ struct KupgradeWorkflowTests {
                         "rpool/srv/pg@\(Self.checkpoint)"]
         rig.runner.on(snapshot)
         rig.aptTransaction()
-        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
-                       "rpool/ROOT/default@\(Self.checkpoint)"])
+        rig.runner.on(Self.successProps)
         rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv, stdout: [
             "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
             "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
@@ -817,8 +818,7 @@ struct KupgradeModuleIntegrationTests {
 
     @Test func allKernelsOK() throws {
         let rig = try Self.rig(newHasZFS: true)
-        rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
-                       "rpool/ROOT/default@\(Self.checkpoint)"])
+        rig.runner.on(KupgradeWorkflowTests.successProps)
         rig.runner.on(SystemQuery.retentionRows(of: "rpool/ROOT/default").command.argv,
                       stdout: "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0\n")
         let report = rig.run()
