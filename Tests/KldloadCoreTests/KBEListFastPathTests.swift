@@ -71,4 +71,59 @@ import Testing
         #expect(envs[1].checkpoints.map(\.fullName) == ["rpool/ROOT/b@x"])
         #expect(envs[0].activeFlags == "N" && envs[1].activeFlags == "R")
     }
+
+    /// A BE cloned from a child dataset's snapshot, the snapshot's row after the clone's: the
+    /// builder fed row by row needs its second look and finds the same space as `build`.
+    @Test func streamedInventoryFindsAChildSnapshotOrigin() {
+        func fs(_ n: String, used: UInt64 = 10, origin: String? = nil) -> BERecord {
+            BERecord(name: n, kind: .filesystem, used: used, origin: origin)
+        }
+        func snap(_ n: String, used: UInt64) -> BERecord { BERecord(name: n, kind: .snapshot, used: used) }
+        let records = [
+            fs("rpool/ROOT"), fs("rpool/ROOT/a"), fs("rpool/ROOT/a/var"), fs("rpool/ROOT/b", origin: "rpool/ROOT/a/var@s1"),
+            snap("rpool/ROOT/a@s1", used: 1), snap("rpool/ROOT/a/var@s1", used: 5),
+            fs("rpool/ROOT/c", origin: "rpool/ROOT/a@s1"),
+        ]
+        var builder = BootEnvironmentInventory.Builder(
+            beRoot: "rpool/ROOT", runningBE: "rpool/ROOT/a", bootfs: nil, mounts: MountTable(entries: []))
+        for r in records { builder.add(r) }
+        #expect(builder.needsOriginPass)
+        for r in records { builder.addOriginCandidate(r) }
+        let envs = builder.finish()
+        #expect(envs.map(\.name) == ["a", "b", "c"])
+        #expect(envs[1].originUsed == 5)
+        #expect(envs[2].originUsed == 1)
+        #expect(envs == BootEnvironmentInventory.build(
+            records: records, beRoot: "rpool/ROOT", runningBE: "rpool/ROOT/a", bootfs: nil, mounts: MountTable(entries: [])))
+    }
+
+    /// Every recorded `zfs list` of a BE root (text and JSON): the listing query, which builds
+    /// the inventory while parsing and keeps no rows, gives what `build` gives from all rows.
+    @Test func listingQueryMatchesBuildOnEveryRecording() throws {
+        var compared = 0
+        for argvPath in Fixtures.files(under: "scenarios", where: { $0 == "argv" }) {
+            let argv = try Fixtures.text(argvPath).split(separator: "\n").map(String.init)
+            guard argv.count > 3, argv[0] == "zfs", argv[1] == "list", argv.contains("-r"),
+                  argv.contains(BEListing.columns.joined(separator: ",")), let root = argv.last, !root.isEmpty else { continue }
+            let dir = String(argvPath.dropLast("argv".count))
+            guard Fixtures.exists(dir + "status"), try Fixtures.text(dir + "status").trimmingCharacters(in: .whitespacesAndNewlines) == "0",
+                  Fixtures.exists(dir + "stdout") else { continue }
+            let out = try Fixtures.text(dir + "stdout")
+            let json = argv.contains("-j")
+            let records = try json ? BEListing.parseJSON(out) : BEListing.parse(out)
+            for keep in [false, true] {
+                let query = SystemQuery.bootEnvironmentListing(
+                    root: root, runningBE: root + "/default", bootfs: root + "/default", mounts: MountTable(entries: []), keepRecords: keep)
+                let form = try #require(json ? query.json : query.text)
+                let listing = try form.parse(CommandResult(command: form.command, status: .exited(0), stdout: out))
+                #expect(listing.environments == BootEnvironmentInventory.build(
+                    records: records, beRoot: root, runningBE: root + "/default", bootfs: root + "/default",
+                    mounts: MountTable(entries: [])), "\(argvPath)")
+                #expect(listing.records == (keep ? records : []), "\(argvPath)")
+                #expect(listing.root == records.first { $0.name == root }, "\(argvPath)")
+            }
+            compared += 1
+        }
+        #expect(compared >= 10)
+    }
 }

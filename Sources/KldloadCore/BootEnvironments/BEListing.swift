@@ -63,19 +63,24 @@ package enum BEListing {
     /// Parses the output of `SystemQuery.bootEnvironmentRecords(root:)` with the shared `ZFSListParser` (tab-separated
     /// fields, `-` for none, exact numbers and epoch seconds with -p) and keeps what kbe needs.
     public static func parse(_ text: String) throws(ParseError) -> [BERecord] {
-        // Reads the fields straight from the parser's offset table (no per-row property list,
-        // numbers decoded from the bytes): 100k rows in well under the time `awk` needs to
-        // split them (Docs/PERFORMANCE.md).
-        let table = try ZFSListParser.parseTable(text, columns: columns)
         var records: [BERecord] = []
-        records.reserveCapacity(table.rowCount)
-        for i in 0..<table.rowCount {
-            func str(_ k: Int) -> String { table.string(row: i, column: k) }
-            func isDash(_ k: Int) -> Bool { table.withField(row: i, column: k) { $0.count == 1 && $0[0] == 0x2D } }
+        try forEachRecord(text) { (r: BERecord) throws(ParseError) in records.append(r) }
+        return records
+    }
+
+    /// `parse` one record at a time, in list order, without an array of all rows: what
+    /// `BootEnvironmentInventory.Builder` consumes (Docs/PERFORMANCE.md, peak memory).
+    public static func forEachRecord(_ text: String, _ body: (BERecord) throws(ParseError) -> Void) throws(ParseError) {
+        // Reads the fields in place (no per-row property list, numbers decoded from the bytes):
+        // 100k rows in well under the time `awk` needs to split them (Docs/PERFORMANCE.md).
+        try ZFSListParser.forEachRow(text, columns: columns) { (row: ZFSListRow) throws(ParseError) in
+            let i = row.index
+            func str(_ k: Int) -> String { row.string(k) }
+            func isDash(_ k: Int) -> Bool { row.withField(k) { $0.count == 1 && $0[0] == 0x2D } }
             func num(_ k: Int) throws(ParseError) -> UInt64? {
                 // `-` → nil; otherwise what `UInt64(String)` accepts: an optional `+`, then
                 // one or more ASCII digits, no overflow.
-                let value: UInt64?? = table.withField(row: i, column: k) { b in
+                let value: UInt64?? = row.withField(k) { b in
                     if b.count == 1 && b[0] == 0x2D { return .some(nil) }
                     var j = 0
                     if j < b.count && b[j] == 0x2B { j += 1 }
@@ -99,21 +104,26 @@ package enum BEListing {
                 }
                 return value
             }
-            let mounted: Bool? = table.withField(row: i, column: 8) { b in
+            let mounted: Bool? = row.withField(8) { b in
                 if b.elementsEqual("yes".utf8) { return true }
                 if b.elementsEqual("no".utf8) { return false }
                 return nil
             }
-            records.append(try record(row: i, source: "zfs list -Hp", string: str, isDash: isDash, number: num, mounted: mounted))
+            try body(try record(row: i, source: "zfs list -Hp", string: str, isDash: isDash, number: num, mounted: mounted))
         }
-        return records
     }
 
     /// The output of `jsonCommand(root:)` → the records `parse` gives for the `-Hp` text of the
     /// same state. A value is read as it is, newlines and TABs included: JSON escapes them.
     public static func parseJSON(_ text: String) throws(ParseError) -> [BERecord] {
-        let source = "zfs list -j"
         var records: [BERecord] = []
+        try forEachRecordJSON(text) { (r: BERecord) throws(ParseError) in records.append(r) }
+        return records
+    }
+
+    /// `parseJSON` one record at a time, in list order.
+    public static func forEachRecordJSON(_ text: String, _ body: (BERecord) throws(ParseError) -> Void) throws(ParseError) {
+        let source = "zfs list -j"
         try ZFSListJSONParser.forEachDataset(text, columns: columns) { (i: Int, name: String, v: [String]) throws(ParseError) in
             func num(_ k: Int) throws(ParseError) -> UInt64? {
                 if v[k] == "-" { return nil }
@@ -124,10 +134,9 @@ package enum BEListing {
                 return n
             }
             let mounted: Bool? = v[8] == "yes" ? true : v[8] == "no" ? false : nil
-            records.append(try record(row: i, source: source, string: { v[$0] }, isDash: { v[$0] == "-" },
-                                      number: num, mounted: mounted))
+            try body(try record(row: i, source: source, string: { v[$0] }, isDash: { v[$0] == "-" },
+                                number: num, mounted: mounted))
         }
-        return records
     }
 
     /// One record from the fields of one row, in `columns` order (both forms).

@@ -115,12 +115,30 @@ package enum BootEnvironmentInventory {
     public static func build(
         records: [BERecord], beRoot: String, runningBE: String?, bootfs: String?, mounts: MountTable
     ) -> [BootEnvironment] {
-        let prefix = Array((beRoot + "/").utf8)
+        var builder = Builder(beRoot: beRoot, runningBE: runningBE, bootfs: bootfs, mounts: mounts)
+        for r in records { builder.add(r) }
+        if builder.needsOriginPass {
+            for r in records { builder.addOriginCandidate(r) }
+        }
+        return builder.finish()
+    }
+
+    /// `build`, fed one record at a time (`BEListing.forEachRecord`), so that no array of all
+    /// rows has to exist: `add` every record in list order; when `needsOriginPass` is then true
+    /// (a BE cloned from a child dataset's snapshot, rare), feed the records once more to
+    /// `addOriginCandidate`; then `finish`.
+    package struct Builder {
+        let prefix: [UInt8]
+        let runningBE: String?
+        let bootfs: String?
+        let mounts: MountTable
         struct Slot {
             var dataset: String
             var be: BootEnvironment? = nil
             // In list order = createtxg order, see libzfs zfs_compare.
             var checkpoints: [Checkpoint] = []
+            /// `used` of each checkpoint's own snapshot (its children's are added to `checkpoints`).
+            var ownUsed: [UInt64] = []
             var children: [String] = []
             var childMountpoints: [String: String] = [:]
             var childCanmount: [String: String] = [:]
@@ -131,9 +149,19 @@ package enum BootEnvironmentInventory {
         var order: [Int] = []
         var childSnapshots: [(slot: Int, snap: String, used: UInt64, clones: [String])] = []
         var last: (dataset: String, slot: Int)? = nil
+        /// `used` of origin snapshots that are not a BE's own (filled by `addOriginCandidate`).
+        var childOriginUsed: [String: UInt64] = [:]
+        var childOrigins: Set<String>? = nil
 
-        for r in records {
-            guard let sp = split(r.name, prefix: prefix) else { continue }
+        package init(beRoot: String, runningBE: String?, bootfs: String?, mounts: MountTable) {
+            self.prefix = Array((beRoot + "/").utf8)
+            self.runningBE = runningBE
+            self.bootfs = bootfs
+            self.mounts = mounts
+        }
+
+        package mutating func add(_ r: BERecord) {
+            guard let sp = split(r.name, prefix: prefix) else { return }
             // The BE dataset is the name's first componentEnd bytes: reuse the previous row's.
             let slot: Int
             if let l = last, l.dataset.utf8.count == sp.componentEnd,
@@ -152,7 +180,7 @@ package enum BootEnvironmentInventory {
             }
             let beDataset = slots[slot].dataset
             if r.kind == .snapshot {
-                guard sp.datasetEnd < sp.count else { continue }  // a snapshot row without `@`
+                guard sp.datasetEnd < sp.count else { return }  // a snapshot row without `@`
                 let snap = substring(r.name, sp.datasetEnd + 1, sp.count)
                 if sp.isBEItself {
                     let n = slots[slot].checkpoints.count
@@ -160,12 +188,13 @@ package enum BootEnvironmentInventory {
                         Checkpoint(
                             name: snap, dataset: beDataset, used: r.used, referenced: r.referenced,
                             creation: r.creation, description: r.description, clones: r.clones, order: n))
+                    slots[slot].ownUsed.append(r.used)
                 } else {
                     childSnapshots.append((slot, snap, r.used, r.clones))
                 }
-                continue
+                return
             }
-            guard r.kind == .filesystem else { continue }
+            guard r.kind == .filesystem else { return }
             if sp.isBEItself {
                 order.append(slot)
                 let component = substring(r.name, prefix.count, sp.componentEnd)
@@ -181,44 +210,74 @@ package enum BootEnvironmentInventory {
                 if let cm = r.canmount { slots[slot].childCanmount[r.name] = cm }
             }
         }
-        if !childSnapshots.isEmpty {
-            // (BE, snapshot name) → index in its checkpoints, only for BEs with child snapshots.
-            var index: [Int: [String: Int]] = [:]
-            for s in childSnapshots where index[s.slot] == nil {
-                var names: [String: Int] = [:]
-                for (i, c) in slots[s.slot].checkpoints.enumerated() { names[c.name] = i }
-                index[s.slot] = names
-            }
-            for s in childSnapshots {
-                guard let idx = index[s.slot]?[s.snap] else { continue }
-                slots[s.slot].checkpoints[idx].addChild(used: s.used, clones: s.clones)
-            }
+
+        /// Where an origin under the BE root is a BE's own snapshot: (slot, checkpoint index),
+        /// the last of that name (a repeated row: its last row wins).
+        func checkpointOfOrigin(_ origin: String) -> (slot: Int, index: Int)? {
+            guard let sp = split(origin, prefix: prefix), sp.isBEItself, sp.datasetEnd < sp.count,
+                  let slot = slotOf[substring(origin, 0, sp.componentEnd)] else { return nil }
+            let snap = substring(origin, sp.datasetEnd + 1, sp.count)
+            guard let i = slots[slot].checkpoints.lastIndex(where: { $0.name == snap }) else { return nil }
+            return (slot, i)
         }
-        // `used` of each BE's origin snapshot, when it is under the BE root (last row wins).
-        let origins = Set(order.compactMap { slots[$0].be?.origin })
-        var originUsed: [String: UInt64] = [:]
-        if !origins.isEmpty {
-            let lengths = Set(origins.map(\.utf8.count))
-            for r in records where r.kind == .snapshot && lengths.contains(r.name.utf8.count) && origins.contains(r.name) {
-                if split(r.name, prefix: prefix) != nil { originUsed[r.name] = r.used }
+
+        /// Origins under the BE root that are not a BE's own snapshot (a child dataset's).
+        func pendingChildOrigins() -> Set<String> {
+            var c: Set<String> = []
+            for i in order {
+                guard let o = slots[i].be?.origin, split(o, prefix: prefix) != nil,
+                      checkpointOfOrigin(o) == nil else { continue }
+                c.insert(o)
             }
+            return c
         }
-        return order.compactMap { i -> BootEnvironment? in
-            guard var be = slots[i].be else { return nil }
-            be.children = slots[i].children
-            be.childMountpoints = slots[i].childMountpoints
-            be.childCanmount = slots[i].childCanmount
-            be.checkpoints = slots[i].checkpoints
-            // A snapshot inherits user properties from its filesystem (OpenZFS 2.1 shows
-            // `test@t1` with the description of `test`): the same text as the BE's is the
-            // BE's description, not the checkpoint's own.
-            if let d = be.description {
-                for i in be.checkpoints.indices where be.checkpoints[i].description == d {
-                    be.checkpoints[i].description = nil
+
+        /// True when some BE's origin is a child dataset's snapshot: its `used` needs a second
+        /// look at the rows (`addOriginCandidate`).
+        package var needsOriginPass: Bool { !pendingChildOrigins().isEmpty }
+
+        package mutating func addOriginCandidate(_ r: BERecord) {
+            guard r.kind == .snapshot else { return }
+            if childOrigins == nil { childOrigins = pendingChildOrigins() }
+            if childOrigins?.contains(r.name) == true { childOriginUsed[r.name] = r.used }
+        }
+
+        package consuming func finish() -> [BootEnvironment] {
+            if !childSnapshots.isEmpty {
+                // (BE, snapshot name) → index in its checkpoints, only for BEs with child snapshots.
+                var index: [Int: [String: Int]] = [:]
+                for s in childSnapshots where index[s.slot] == nil {
+                    var names: [String: Int] = [:]
+                    for (i, c) in slots[s.slot].checkpoints.enumerated() { names[c.name] = i }
+                    index[s.slot] = names
+                }
+                for s in childSnapshots {
+                    guard let idx = index[s.slot]?[s.snap] else { continue }
+                    slots[s.slot].checkpoints[idx].addChild(used: s.used, clones: s.clones)
                 }
             }
-            if let origin = be.origin { be.originUsed = originUsed[origin] ?? 0 }
-            return be
+            // `used` of each BE's origin snapshot, when it is under the BE root.
+            func originUsed(_ origin: String) -> UInt64 {
+                if let (slot, i) = checkpointOfOrigin(origin) { return slots[slot].ownUsed[i] }
+                return childOriginUsed[origin] ?? 0
+            }
+            return order.compactMap { i -> BootEnvironment? in
+                guard var be = slots[i].be else { return nil }
+                be.children = slots[i].children
+                be.childMountpoints = slots[i].childMountpoints
+                be.childCanmount = slots[i].childCanmount
+                be.checkpoints = slots[i].checkpoints
+                // A snapshot inherits user properties from its filesystem (OpenZFS 2.1 shows
+                // `test@t1` with the description of `test`): the same text as the BE's is the
+                // BE's description, not the checkpoint's own.
+                if let d = be.description {
+                    for i in be.checkpoints.indices where be.checkpoints[i].description == d {
+                        be.checkpoints[i].description = nil
+                    }
+                }
+                if let origin = be.origin { be.originUsed = originUsed(origin) }
+                return be
+            }
         }
     }
 }

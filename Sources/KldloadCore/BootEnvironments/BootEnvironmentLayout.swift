@@ -134,12 +134,20 @@ public struct BootEnvironmentState: Sendable {
     private var index: [String: Int]
 
     init(layout: BootEnvironmentLayout, mounts: MountTable, bootfs: String?, records: [BERecord]) {
+        self.init(
+            layout: layout, mounts: mounts, bootfs: bootfs, records: records,
+            environments: BootEnvironmentInventory.build(
+                records: records, beRoot: layout.beRoot, runningBE: layout.runningBE, bootfs: bootfs, mounts: mounts))
+    }
+
+    /// `records` may be empty when the command needs only the environments (`kbe list`).
+    init(layout: BootEnvironmentLayout, mounts: MountTable, bootfs: String?, records: [BERecord],
+         environments: [BootEnvironment]) {
         self.layout = layout
         self.mounts = mounts
         self.bootfs = bootfs
         self.records = records
-        self.environments = BootEnvironmentInventory.build(
-            records: records, beRoot: layout.beRoot, runningBE: layout.runningBE, bootfs: bootfs, mounts: mounts)
+        self.environments = environments
         var index: [String: Int] = [:]
         for (i, be) in environments.enumerated() { index[be.dataset] = i }
         self.index = index

@@ -8,7 +8,7 @@ extension BootEnvironmentManager {
     /// `bootEnvironments` out of the report (the table is printed instead; with 100,000
     /// checkpoints the report's copies cost time and memory, Docs/PERFORMANCE.md).
     public func list(showCheckpoints: Bool, report: Bool = true) throws(KBEError) -> (KBEOutput, [BootEnvironment]) {
-        let state = try loadState()
+        let state = try loadState(keepRecords: false)
         var out = newReport("list", state: state)
         var envs = state.environments
         var trial: TrialInfo? = nil

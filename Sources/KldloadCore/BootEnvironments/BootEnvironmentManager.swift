@@ -92,6 +92,11 @@ public struct BootEnvironmentManager: Sendable {
     }
 
     func fetchRecords(_ query: SystemQuery<[BERecord]>, what: String) throws(KBEError) -> [BERecord] {
+        try fetchListing(query, what: what)
+    }
+
+    /// The answer to a listing of `what`: a missing dataset is `notFound` with a hint.
+    func fetchListing<Value>(_ query: SystemQuery<Value>, what: String) throws(KBEError) -> Value {
         let answer = try ask(query, doing: "listing \(what)")
         let r = answer.result
         guard r.status.isSuccess else {
@@ -107,7 +112,13 @@ public struct BootEnvironmentManager: Sendable {
     }
 
     /// Mount table, layout, bootfs and the one listing: at most two subprocesses.
+    /// `keepRecords: false` leaves `records` empty (the listing's rows go straight into the
+    /// environments): for commands that need only those, as `kbe list`.
     public func loadState() throws(KBEError) -> BootEnvironmentState {
+        try loadState(keepRecords: true)
+    }
+
+    package func loadState(keepRecords: Bool) throws(KBEError) -> BootEnvironmentState {
         let mountsText = context.files.textIfPresent(BootEnvironmentLayout.mountTablePath) ?? ""
         let mounts: MountTable
         do { mounts = try MountTable.parse(mountsText) } catch { throw KBEError.parse(error) }
@@ -125,10 +136,12 @@ public struct BootEnvironmentManager: Sendable {
         } else {
             bootfs = try fetchBootfs(pool: layout.pool)
         }
-        let records = try fetchRecords(
-            .bootEnvironmentRecords(root: layout.beRoot), what: "boot environment root \(layout.beRoot)")
+        let listing = try fetchListing(
+            SystemQuery.bootEnvironmentListing(
+                root: layout.beRoot, runningBE: layout.runningBE, bootfs: bootfs, mounts: mounts, keepRecords: keepRecords),
+            what: "boot environment root \(layout.beRoot)")
         // `--be-root` naming a boot environment (its children would be listed as BEs).
-        if let root = records.first(where: { $0.name == layout.beRoot }),
+        if let root = listing.root,
             root.mountpoint == "/" || layout.beRoot == bootfs || mounts.entry(at: "/")?.source == layout.beRoot
         {
             throw KBEError(
@@ -137,7 +150,8 @@ public struct BootEnvironmentManager: Sendable {
                 hint: BootEnvironmentLayout.parent(of: layout.beRoot).flatMap { $0.contains("/") ? "name its parent: --be-root \($0)" : nil }
                     ?? BootEnvironmentLayout.containerHint(pool: layout.pool, root: layout.beRoot))
         }
-        let state = BootEnvironmentState(layout: layout, mounts: mounts, bootfs: bootfs, records: records)
+        let state = BootEnvironmentState(
+            layout: layout, mounts: mounts, bootfs: bootfs, records: listing.records, environments: listing.environments)
         if layout.runningSource == .markerFile, let marked = layout.runningBE, state.environment(named: marked) == nil {
             throw KBEError(
                 .notFound,

@@ -53,19 +53,58 @@ package enum ZFSListParser {
         return ZFSListTable(text: text, columns: columns, nameColumn: nameIndex, offsets: offsets, rowCount: rowCount)
     }
 
-    /// One pass over the bytes: for every non-empty line, the start of each field and the
-    /// line end + 1. A line with another field count, or an empty name, is a ParseError;
-    /// with `lastIsFreeText`, surplus fields are part of the last one.
+    /// Calls `body` for every row, in order, with the row's fields read in place: no table of
+    /// all rows is kept (what `BEListing` streams into the inventory). Same strictness as
+    /// `parseTable`; the first error, the scanner's or `body`'s, ends the scan.
+    public static func forEachRow(
+        _ text: String, columns: [String], _ body: (ZFSListRow) throws(ParseError) -> Void
+    ) throws(ParseError) {
+        guard let nameIndex = columns.firstIndex(of: "name") else {
+            throw ParseError(source: source, line: 0, text: columns.joined(separator: ","),
+                             reason: "the column list has no 'name'; pass the -o list used, including name")
+        }
+        var text = text
+        text.makeContiguousUTF8()
+        let userColumns = columns.filter(ZFSPropertyList.isUserProperty)
+        let lastIsFreeText = userColumns.count == 1 && columns.last == userColumns.first
+        let result = text.utf8.withContiguousStorageIfAvailable { buf -> Result<Int, ParseError> in
+            scanRows(buf, columnCount: columns.count, nameIndex: nameIndex, lastIsFreeText: lastIsFreeText,
+                     userColumns: userColumns) { (row: ZFSListRow) -> ParseError? in
+                do throws(ParseError) { try body(row) } catch { return error }
+                return nil
+            }
+        } ?? .failure(ParseError(source: source, line: 0, text: "", reason: "input is not contiguous UTF-8"))
+        _ = try result.get()
+    }
+
+    /// `scanRows` into one offset table: `columnCount + 1` offsets per row.
     static func scanOffsets(_ buf: UnsafeBufferPointer<UInt8>, columnCount: Int, nameIndex: Int,
                             lastIsFreeText: Bool = false, userColumns: [String] = []) -> Result<([Int], Int), ParseError> {
         var offsets: [Int] = []
-        guard let base = buf.baseAddress, buf.count > 0 else { return .success((offsets, 0)) }
+        offsets.reserveCapacity((buf.count / 48 + 1) * (columnCount + 1))
+        let r = scanRows(buf, columnCount: columnCount, nameIndex: nameIndex, lastIsFreeText: lastIsFreeText,
+                         userColumns: userColumns) { row in
+            offsets.append(contentsOf: row.starts)
+            return nil
+        }
+        return r.map { (offsets, $0) }
+    }
+
+    /// One pass over the bytes: for every non-empty line, the start of each field and the
+    /// line end + 1, handed to `row` in one reused buffer. A line with another field count, or
+    /// an empty name, is a ParseError; with `lastIsFreeText`, surplus fields are part of the
+    /// last one. Returns the number of rows.
+    static func scanRows(_ buf: UnsafeBufferPointer<UInt8>, columnCount: Int, nameIndex: Int,
+                         lastIsFreeText: Bool = false, userColumns: [String] = [],
+                         row: (ZFSListRow) -> ParseError?) -> Result<Int, ParseError> {
+        guard let base = buf.baseAddress, buf.count > 0 else { return .success(0) }
         let n = buf.count
-        let stride = columnCount + 1
-        offsets.reserveCapacity((n / 48 + 1) * stride)
+        var starts = [Int](repeating: 0, count: columnCount + 1)
         var rows = 0
         var lineStart = 0
         var lineNo = 0
+        // The previous row's name, for the error about a newline inside a value.
+        var prevName = 0..<0
         while lineStart < n {
             lineNo += 1
             let lineEnd: Int
@@ -78,7 +117,7 @@ package enum ZFSListParser {
                 lineStart = lineEnd + 1
                 continue
             }
-            offsets.append(lineStart)
+            starts[0] = lineStart
             var fields = 1
             var i = lineStart
             while i < lineEnd {
@@ -86,8 +125,8 @@ package enum ZFSListParser {
                 if lastIsFreeText && fields == columnCount { break }
                 if let p = memchr(base + i, 0x09, lineEnd - i) {
                     let t = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                    if fields < columnCount { starts[fields] = t + 1 }
                     fields += 1
-                    if fields <= columnCount { offsets.append(t + 1) }
                     i = t + 1
                 } else {
                     break
@@ -96,28 +135,28 @@ package enum ZFSListParser {
             let lineText = { String(decoding: UnsafeBufferPointer(rebasing: buf[lineStart..<lineEnd]), as: UTF8.self) }
             if fields < columnCount, rows > 0, !userColumns.isEmpty {
                 // A row that ends early right after a complete one: a newline inside a value.
-                let prevBase = (rows - 1) * stride
-                let prevName = String(decoding: UnsafeBufferPointer(
-                    rebasing: buf[offsets[prevBase + nameIndex]..<(offsets[prevBase + nameIndex + 1] - 1)]), as: UTF8.self)
+                let name = String(decoding: UnsafeBufferPointer(rebasing: buf[prevName]), as: UTF8.self)
                 let props = userColumns.joined(separator: " or ")
                 return .failure(ParseError(
                     source: source, line: lineNo, text: lineText(),
-                    reason: "the value of \(props) on \(prevName) contains a newline, which `zfs list -H` cannot print "
-                        + "unambiguously; change it (zfs set \(userColumns[0])=… \(prevName), or zfs inherit \(userColumns[0]) \(prevName))"))
+                    reason: "the value of \(props) on \(name) contains a newline, which `zfs list -H` cannot print "
+                        + "unambiguously; change it (zfs set \(userColumns[0])=… \(name), or zfs inherit \(userColumns[0]) \(name))"))
             }
             guard fields == columnCount else {
                 return .failure(ParseError(source: source, line: lineNo, text: lineText(),
                                            reason: "expected \(columnCount) tab-separated fields, found \(fields); was the -o column list passed to the parser the one used?"))
             }
-            offsets.append(lineEnd + 1)
-            let rowBase = rows * stride
-            if offsets[rowBase + nameIndex + 1] - 1 == offsets[rowBase + nameIndex] {
+            starts[columnCount] = lineEnd + 1
+            prevName = starts[nameIndex]..<(starts[nameIndex + 1] - 1)
+            if prevName.isEmpty {
                 return .failure(ParseError(source: source, line: lineNo, text: lineText(), reason: "empty dataset name"))
             }
+            let failure = starts.withUnsafeBufferPointer { row(ZFSListRow(buf: buf, starts: $0, index: rows, line: lineNo)) }
+            if let failure { return .failure(failure) }
             rows += 1
             lineStart = lineEnd + 1
         }
-        return .success((offsets, rows))
+        return .success(rows)
     }
 
     /// Like `parse`, for `zfs list -t snapshot`: every row must be a snapshot (`ds@snap`).
@@ -133,6 +172,30 @@ package enum ZFSListParser {
             out.append(s)
         }
         return out
+    }
+}
+
+/// One row of `zfs list -H` output inside `ZFSListParser.forEachRow`: the fields are read in
+/// place from the text, so a row is valid only during the call that receives it.
+package struct ZFSListRow {
+    let buf: UnsafeBufferPointer<UInt8>
+    /// Start of each field, then the line end + 1.
+    let starts: UnsafeBufferPointer<Int>
+    /// 0-based among the rows (empty lines not counted).
+    package let index: Int
+    /// 1-based line number in the text.
+    package let line: Int
+
+    /// Bytes of one field (without the TAB or newline).
+    @inline(__always)
+    package func withField<R>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let start = starts[column]
+        let end = starts[column + 1] - 1  // the separator that follows
+        return body(UnsafeBufferPointer(rebasing: buf[start..<max(start, end)]))
+    }
+
+    package func string(_ column: Int) -> String {
+        withField(column) { String(decoding: $0, as: UTF8.self) }
     }
 }
 

@@ -96,6 +96,46 @@ extension SystemQuery where Value == [BERecord] {
     }
 }
 
+/// The one listing of the BE root read straight into boot environments (`records` only when
+/// asked for): no array of all rows exists unless a command needs the rows themselves.
+package struct BootEnvironmentListing: Sendable {
+    package var records: [BERecord]
+    package var environments: [BootEnvironment]
+    /// The first row naming the BE root itself.
+    package var root: BERecord?
+}
+
+extension SystemQuery where Value == BootEnvironmentListing {
+    /// `bootEnvironmentRecords(root:)`'s command, parsed into `BootEnvironmentInventory` as the
+    /// rows arrive (Docs/PERFORMANCE.md, peak memory).
+    package static func bootEnvironmentListing(
+        root: String, runningBE: String?, bootfs: String?, mounts: MountTable, keepRecords: Bool
+    ) -> Self {
+        let records = SystemQuery<[BERecord]>.bootEnvironmentRecords(root: root)
+        typealias Each = (String, (BERecord) throws(ParseError) -> Void) throws(ParseError) -> Void
+        @Sendable func listing(_ text: String, _ each: Each) throws(ParseError) -> BootEnvironmentListing {
+            var builder = BootEnvironmentInventory.Builder(beRoot: root, runningBE: runningBE, bootfs: bootfs, mounts: mounts)
+            var out = BootEnvironmentListing(records: [], environments: [], root: nil)
+            try each(text) { (r: BERecord) throws(ParseError) in
+                if out.root == nil && r.name == root { out.root = r }
+                builder.add(r)
+                if keepRecords { out.records.append(r) }
+            }
+            if builder.needsOriginPass {
+                try each(text) { (r: BERecord) throws(ParseError) in builder.addOriginCandidate(r) }
+            }
+            out.environments = builder.finish()
+            return out
+        }
+        return Self(
+            text: Form(records.text.command, parse: { (t: String) throws(ParseError) -> BootEnvironmentListing in
+                try listing(t, BEListing.forEachRecord) }),
+            json: records.json.map { j in
+                Form(j.command, parse: { (t: String) throws(ParseError) -> BootEnvironmentListing in
+                    try listing(t, BEListing.forEachRecordJSON) }) })
+    }
+}
+
 extension SystemQuery {
     /// `zfs list -Hp -t snapshot -d 1 -s creation -o COLUMNS DATASET` (JSON: `-j --json-int`):
     /// the snapshots of one dataset, oldest first, in the shared `Snapshot` shape
