@@ -1,0 +1,74 @@
+# Times commands in the guest (bash for its `time` keyword); called by phase1.sh with $OUT.
+set -euo pipefail
+. ./scenario-lib.sh
+export TZ=UTC LC_ALL=C DEBIAN_FRONTEND=noninteractive
+TIMEFORMAT='%3R %3U %3S'
+# t LABEL CMD...: one run, stdout to /dev/null; appends "LABEL<TAB>wall user sys" (seconds) to times.tsv.
+t() {
+    local label=$1; shift
+    local f
+    f=$( { time "$@" >/dev/null 2>"$OUT/last.stderr"; } 2>&1 ) || fail "$label: '$*' failed: $(tail -2 "$OUT/last.stderr")"
+    printf '%s\t%s\n' "$label" "$f" >>"$OUT/times.tsv"
+}
+# replay DIR: runs every recorded argv of a KLDLOAD_RECORD directory, in order.
+replay() {
+    local n a
+    for n in $(ls "$1/commands" | sort -n); do
+        mapfile -t a <"$1/commands/$n/argv"
+        "${a[@]}" >/dev/null 2>&1 || true   # as kbe ran it, whatever its status
+    done
+}
+# The image's own Debian source cannot be reached from the guest: apt would spend seconds on
+# its retries in both runs; the local repository alone is the upgrade's source.
+for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+    [ -e "$f" ] && mv "$f" "$f.e2e-disabled"
+done
+apt-get update -qq >/dev/null 2>&1
+demo_at_1() { apt-get install -y -qq --allow-downgrades kldload-demo=1.0 >/dev/null 2>&1; }
+# 1. kupgrade against apt-get.
+demo_at_1
+for i in 1 2 3; do
+    demo_at_1
+    t "apt-get-update.$i" apt-get update
+    t "apt-get-dist-upgrade.$i" apt-get -y dist-upgrade
+    [ "$(dpkg-query -W -f '${Version}' kldload-demo)" = 2.0 ] || fail "apt-get did not upgrade kldload-demo"
+    demo_at_1
+    t "kupgrade.$i" /usr/local/bin/kupgrade --log "$OUT/kupgrade.$i.log"
+    [ "$(dpkg-query -W -f '${Version}' kldload-demo)" = 2.0 ] || fail "kupgrade did not upgrade kldload-demo"
+done
+# 2. kbe list against its own commands.
+snapshots() { # FROM TO: rpool/ROOT/default@perf-FROM .. @perf-TO, 1000 per call
+    local s=$1 e
+    while [ "$s" -le "$2" ]; do
+        e=$(( s + 999 )); [ "$e" -le "$2" ] || e=$2
+        zfs snapshot $(seq -f "rpool/ROOT/default@perf-%06g" "$s" "$e")
+        s=$(( e + 1 ))
+    done
+}
+for size in 10000 100000; do
+    have=$(zfs list -H -t snapshot -d 1 -o name rpool/ROOT/default | grep -c '@perf-' || true)
+    t "zfs-snapshot-to.$size" snapshots $(( have + 1 )) "$size"
+    rm -rf "/root/rec-list-$size"
+    KLDLOAD_RECORD="/root/rec-list-$size" /usr/local/bin/kbe list >/dev/null
+    cp -a "/root/rec-list-$size" "$OUT/rec-list-$size.argv-only" 2>/dev/null || true
+    find "$OUT/rec-list-$size.argv-only" -name stdout -delete 2>/dev/null || true
+    rounds=5; [ "$size" -lt 100000 ] || rounds=3
+    for i in $(seq "$rounds"); do
+        t "commands.$size.$i" replay "/root/rec-list-$size"
+        t "kbe-list.$size.$i" /usr/local/bin/kbe list
+        t "kbe-list-s.$size.$i" /usr/local/bin/kbe list -s
+    done
+done
+# Figures: medians and ratios.
+awk -F'\t' '
+    { split($2, v, " "); label = $1; sub(/\.[0-9]+$/, "", label); n[label]++; w[label, n[label]] = v[1]; u[label, n[label]] = v[2] + v[3] }
+    function median(a, l, k,   i, j, x, m) { m = n[l]; for (i = 1; i <= m; i++) x[i] = a[l, i]; for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (x[j] < x[i]) { k = x[i]; x[i] = x[j]; x[j] = k } return (m % 2) ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2 }
+    END {
+        for (l in n) { mw[l] = median(w, l); mu[l] = median(u, l); printf "%-28s runs %d  median wall %.3f s  median cpu %.3f s\n", l, n[l], mw[l], mu[l] }
+        printf "ratio kupgrade / (apt-get update + dist-upgrade), median wall: %.2f\n", mw["kupgrade"] / (mw["apt-get-update"] + mw["apt-get-dist-upgrade"])
+        for (s = 10000; s <= 100000; s *= 10) {
+            printf "ratio kbe list / its commands at %d snapshots, median wall: %.2f (cpu %.2f)\n", s, mw["kbe-list." s] / mw["commands." s], mu["kbe-list." s] / mu["commands." s]
+            printf "ratio kbe list -s / its commands at %d snapshots, median wall: %.2f\n", s, mw["kbe-list-s." s] / mw["commands." s]
+        }
+    }' "$OUT/times.tsv" | sort >"$OUT/figures"
+for i in 1 2 3; do grep -h 'checkpoint' "$OUT/kupgrade.$i.log" | head -3 >>"$OUT/kupgrade-checkpoint-lines" || true; done
