@@ -131,6 +131,11 @@ public struct KBEInvocation: Sendable, Hashable {
     }
 }
 
+/// The `kbe` program as a library: `main` (argv → exit status, what the executables call),
+/// `run` (an invocation against a `SystemContext` → stdout, stderr and status, for embedders
+/// and tests), the help texts, and the command table.
+///
+///     let result = KBECommand.run(try KBEInvocation.parse(["list"]), context: .host())
 public enum KBECommand {
     /// The whole `kbe` program: parse argv (without argv[0]), build the `SystemContext`
     /// (`--replay DIR` or the host), run, write stdout/stderr, return the exit status.
