@@ -21,7 +21,7 @@ import Testing
     }
 
     static var kbeOptionNames: [String] {
-        (KBECommand.globalSpecs + KBECommand.subcommands.flatMap(\.specs)).flatMap(\.names)
+        (KBECommand.globalOptions + KBECommand.subcommands.flatMap(\.options)).flatMap(\.spec.names)
     }
 
     @Test func kbeManPageCoversEveryCommandOptionAndExitCode() throws {

@@ -1,24 +1,33 @@
 import Testing
 @testable import KldloadCore
 
+/// A tool's option table as the CLIs declare theirs (`KBEOption`, `KupgradeOption`).
+enum SampleOption: OptionKey {
+    case dryRun, scripted, keep, source
+
+    var spec: OptionSpec {
+        switch self {
+        case .dryRun: .flag("-n", "--dry-run", help: "print what would run")
+        case .scripted: .flag("-H", help: "tab-separated")
+        case .keep: .value("--keep", metavar: "N", help: "keep N")
+        case .source: .value("-e", metavar: "SOURCE", help: "clone from")
+        }
+    }
+}
+
 @Suite struct OptionParserTests {
-    let parser = OptionParser([
-        .flag("dry-run", "-n", "--dry-run", help: "print what would run"),
-        .flag("scripted", "-H", help: "tab-separated"),
-        .value("keep", "--keep", metavar: "N", help: "keep N"),
-        .value("source", "-e", metavar: "SOURCE", help: "clone from"),
-    ])
+    let parser = OptionParser(SampleOption.allCases)
 
     @Test func longShortCombinedAndValues() throws {
         let p = try parser.parse(["create", "-nH", "--keep=5", "-e", "rpool/ROOT/a@x", "new"])
-        #expect(p.has("dry-run") && p.has("scripted"))
-        #expect(p.value("keep") == "5")
-        #expect(p.value("source") == "rpool/ROOT/a@x")
+        #expect(p.has(.dryRun) && p.has(.scripted))
+        #expect(p.value(.keep) == "5")
+        #expect(p.value(.source) == "rpool/ROOT/a@x")
         #expect(p.positionals == ["create", "new"])
         let q = try parser.parse(["-eold", "--keep", "3", "--", "-weird"])
-        #expect(q.value("source") == "old")
+        #expect(q.value(.source) == "old")
         #expect(q.positionals == ["-weird"])
-        #expect(try q.integer("keep", option: "--keep") == 3)
+        #expect(try q.integer(.keep) == 3)
     }
 
     @Test func errorsNameTheOption() {
@@ -32,7 +41,7 @@ import Testing
         #expect(throws: UsageError("option --keep given more than once")) {
             try parser.parse(["--keep", "1", "--keep", "2"])
         }
-        let bad = try? parser.parse(["--keep", "-1"]).integer("keep", option: "--keep")
+        let bad = try? parser.parse(["--keep", "-1"]).integer(.keep)
         #expect(bad == nil)
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// the `zbm.prefer=` argument, the trial's kernel command line additions, and the ZFS user
 /// properties that record a pending trial on the BE root. Every argv here was captured on OVMF
 /// (Fixtures/efi/ovmf-2022.11-debian12-kbe-commands).
-public enum TrialBoot {
+package enum TrialBoot {
     /// The label of the one boot entry kbe creates for trials (never in `BootOrder`).
     public static let entryLabel = "kldload trial"
 
@@ -71,7 +71,10 @@ public enum TrialBoot {
     }
 }
 
-/// A pending trial and the last trial's result, as recorded on the BE root.
+/// A pending trial and the last trial's result, as recorded on the BE root (Docs/TRIAL.md).
+///
+///     let record = try manager.trialRecord(beRoot: "rpool/ROOT")
+///     if record.isPending { print("next boot tries", record.target!) }
 public struct TrialRecord: Sendable, Hashable, Codable {
     /// The BE the trial boots (a dataset).
     public var target: String?
@@ -91,7 +94,7 @@ public struct TrialRecord: Sendable, Hashable, Codable {
     public var isPending: Bool { target != nil }
 
     /// From the local properties of the BE root (`zfs get -Hp -s local all BEROOT`).
-    public static func from(properties: [(String, String)]) -> TrialRecord {
+    package static func from(properties: [(String, String)]) -> TrialRecord {
         var r = TrialRecord()
         for (k, v) in properties {
             switch k {
@@ -161,6 +164,11 @@ package struct EFIBootManagerSummary: Sendable, Hashable {
     }
 }
 
+/// A disk or partition as lsblk names it, the value of the query `SystemQuery.blockDevices`
+/// (kbe finds the disk of the EFI system partition with it for a trial boot entry):
+///
+///     let esp = try context.run(.blockDevices).first { $0.partitionUUID == uuid }
+///
 /// One line of `lsblk --pairs --paths --output NAME,PKNAME,PARTUUID`:
 /// `NAME="/dev/vda1" PKNAME="/dev/vda" PARTUUID="6b6c…"`.
 public struct BlockDevice: Sendable, Hashable {
@@ -170,7 +178,7 @@ public struct BlockDevice: Sendable, Hashable {
 
     /// lsblk's `--pairs` format (`KEY="value"`, values with `"`, `\` and unprintable bytes as
     /// `\xHH`). Linear; a line it cannot read is a `ParseError` naming it.
-    public static func parseLsblkPairs(_ text: String) throws(ParseError) -> [BlockDevice] {
+    package static func parseLsblkPairs(_ text: String) throws(ParseError) -> [BlockDevice] {
         var devices: [BlockDevice] = []
         var lineNumber = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {

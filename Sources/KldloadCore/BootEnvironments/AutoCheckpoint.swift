@@ -288,45 +288,6 @@ public struct AutoCheckpoint: Sendable {
 // MARK: - The kbe subcommand
 
 extension AutoCheckpoint {
-    package static let subcommand = KBECommand.Subcommand(
-        name: "auto-checkpoint", aliases: [],
-        usage: "kbe auto-checkpoint --origin apt|dnf|pacman [--min-interval MINUTES] [--keep N] [--quiet] [--strict]",
-        summary: "checkpoint taken by a package-manager hook (rate-limited, retention per origin)",
-        specs: [
-            .value("origin", "--origin", metavar: "NAME", help: "who calls: apt, dnf or pacman (property org.kldload:origin=NAME-hook)"),
-            .value("min-interval", "--min-interval", metavar: "MINUTES",
-                   help: "no checkpoint if this origin's (or kupgrade's) newest is younger (default 10; 0: always)"),
-            .value("keep", "--keep", metavar: "N", help: "keep the newest N checkpoints of this origin (default 10)"),
-            .flag("quiet", "-q", "--quiet", help: "print nothing but warnings"),
-            .flag("strict", "--strict", help: "fail with kbe's exit status instead of always exiting 0"),
-        ],
-        details: """
-            Meant for the apt, dnf and pacman hooks installed with kbe. Takes auto-ORIGIN-YYYYMMDD-HHMMSS of the
-            running BE (with its children and a split package database, like kbe create), unless a checkpoint of
-            this origin or a kupgrade checkpoint is younger than --min-interval. Then destroys this origin's
-            checkpoints beyond the newest --keep (never one with clones, never one without the origin property).
-            Exits 0 even when it fails (a warning on stderr), so the package transaction always goes on;
-            --strict exits with kbe's status.
-            """)
-
-    /// Parsed subcommand options (`kbe auto-checkpoint …`).
-    static func parsedAction(_ p: ParsedOptions) throws(UsageError) -> KBEInvocation.Action {
-        guard let origin = p.value("origin") else {
-            throw UsageError("auto-checkpoint needs --origin (apt, dnf or pacman)")
-        }
-        func number(_ key: String, default value: Int, minimum: Int) throws(UsageError) -> Int {
-            guard let text = p.value(key) else { return value }
-            guard let n = Int(text), n >= minimum, n <= 1_000_000 else {
-                throw UsageError("--\(key) needs a whole number from \(minimum) to 1000000, not '\(text)'")
-            }
-            return n
-        }
-        let options = Options(
-            origin: origin, minInterval: try number("min-interval", default: 10, minimum: 0),
-            keep: try number("keep", default: 10, minimum: 1), quiet: p.has("quiet"))
-        return .autoCheckpoint(options, strict: p.has("strict"))
-    }
-
     /// A usage error in hook mode: a warning, exit 0 (a broken hook line must not stop apt).
     static func usageFailure(_ error: UsageError) -> KBECommand.Result {
         KBECommand.Result(

@@ -5,6 +5,8 @@ import Foundation
 /// `org.kldload:paired=on` is snapshotted in every checkpoint's one atomic `zfs snapshot`, under
 /// the same name; rollback and activation of a checkpoint take it along only when asked
 /// (`--with-data`) and say what stays behind otherwise (`--without-data`).
+///
+/// Public for its property names and `Choice`: `KBEOptions(pairedData: .withData)`.
 public enum PairedData {
     public static let property = "org.kldload:paired"
     /// Set on a clone `kbe activate --with-data` makes: the BE the clone belongs to.
@@ -17,14 +19,14 @@ public enum PairedData {
     }
 
     /// Datasets whose mark is `on` in the output of `SystemQuery.pairedDatasets(pool:)`, in zfs order.
-    public static func parse(_ text: String) throws(ParseError) -> [String] {
+    package static func parse(_ text: String) throws(ParseError) -> [String] {
         try ZFSGetParser.parse(text).filter { $0.name == property && $0.rawValue == "on" && $0.source == .local }
             .map(\.target)
     }
 
     /// The newest change time in `zfs diff -H -t` output (first field `seconds.nanoseconds`);
     /// nil when nothing changed. Lines that do not start with a time are skipped.
-    public static func newestChange(_ text: String) -> Date? {
+    package static func newestChange(_ text: String) -> Date? {
         var newest: Double? = nil
         for line in text.split(separator: "\n") {
             guard let tab = line.firstIndex(of: "\t"), let t = Double(line[..<tab]), t.isFinite else { continue }

@@ -10,12 +10,18 @@ public enum TrialCheckMode: String, Sendable, Hashable, Codable {
     case timeout
 }
 
-/// The trial as `--json` shows it (`"trial": {…}`).
+/// The trial as `--json` shows it (`"trial": {…}`), in `KBEReport.trial` and kupgrade's
+/// report: a `TrialRecord` plus the boot entry it uses.
 public struct TrialInfo: Sendable, Codable, Hashable {
+    /// The BE the trial boots.
     public var target: String?
+    /// The BE that was the default when the trial was armed (the fallback).
     public var from: String?
+    /// When the trial was armed.
     public var since: Date?
+    /// `failed DATASET` after a fallback.
     public var result: String?
+    /// A trial is armed and not yet confirmed or fallen back.
     public var pending: Bool
     /// The trial boot entry (`Boot####` number, four hex digits) and `BootNext`, when read.
     public var entry: String?

@@ -79,8 +79,7 @@ public struct KBEInvocation: Sendable, Hashable {
     /// the command and its arguments).
     public static func parse(_ arguments: [String]) throws(UsageError) -> KBEInvocation {
         // Find the subcommand: the first word that is not an option or a global option's value.
-        let valueOptions = Set(KBECommand.globalSpecs.filter { if case .value = $0.kind { return true } else { return false } }
-            .flatMap(\.names))
+        let valueOptions = Set(KBECommand.globalOptions.filter(\.spec.takesValue).flatMap(\.spec.names))
         var subIndex: Int? = nil
         var i = 0
         while i < arguments.count {
@@ -106,19 +105,19 @@ public struct KBEInvocation: Sendable, Hashable {
             sub = found
             rest.remove(at: subIndex)
         }
-        let parser = OptionParser(KBECommand.globalSpecs + (sub?.specs ?? []))
+        let parser = OptionParser(KBECommand.globalOptions + (sub?.options ?? []))
         let p = try parser.parse(rest)
         var options = KBEOptions(
-            pool: p.value("pool"), beRoot: p.value("be-root"), dryRun: p.has("dry-run"), assumeYes: p.has("yes"),
-            allowSplitPackageDatabase: p.has("allow-split-pkgdb"))
+            pool: p.value(.pool), beRoot: p.value(.beRoot), dryRun: p.has(.dryRun), assumeYes: p.has(.yes),
+            allowSplitPackageDatabase: p.has(.allowSplitPackageDatabase))
         if options.pool?.isEmpty == true { options.pool = nil }
         options.pairedData = try KBECommand.pairedDataChoice(p)
-        var inv = KBEInvocation(action: .version, options: options, json: p.has("json"), replay: p.value("replay"))
-        if p.has("help") {
+        var inv = KBEInvocation(action: .version, options: options, json: p.has(.json), replay: p.value(.replay))
+        if p.has(.help) {
             inv.action = .help(sub?.name)
             return inv
         }
-        if p.has("version") {
+        if p.has(.version) {
             inv.action = .version
             return inv
         }
@@ -126,83 +125,17 @@ public struct KBEInvocation: Sendable, Hashable {
             if !p.positionals.isEmpty { throw UsageError("unknown command '\(p.positionals[0])'") }
             throw UsageError("missing command")
         }
-        let args = p.positionals
-        func need(_ n: ClosedRange<Int>) throws(UsageError) {
-            if !n.contains(args.count) {
-                throw UsageError("usage: \(sub.usage)")
-            }
-        }
-        switch sub.name {
-        case "help":
-            try need(0...1)
-            if let topic = args.first, KBECommand.subcommand(named: topic) == nil {
-                throw UsageError("no help for unknown command '\(topic)'")
-            }
-            inv.action = .help(args.first.flatMap { KBECommand.subcommand(named: $0)?.name })
-        case "list":
-            try need(0...0)
-            if p.has("scripted") && inv.json { throw UsageError("-H and --json cannot be combined") }
-            inv.action = .list(checkpoints: p.has("snapshots"), scripted: p.has("scripted"), exact: p.has("parsable"))
-        case "create":
-            try need(1...1)
-            if p.has("be") {
-                inv.action = .createEnvironment(name: args[0], source: p.value("source"), description: p.value("description"))
-            } else {
-                inv.action = .createCheckpoint(name: args[0], source: p.value("source"), description: p.value("description"))
-            }
-        case "activate":
-            if p.has("cancel-trial") {
-                if p.has("trial") { throw UsageError("--trial and --cancel-trial cannot be combined") }
-                if !args.isEmpty { throw UsageError("--cancel-trial takes no target (it cancels the pending trial)") }
-                inv.action = .cancelTrial
-            } else {
-                try need(1...1)
-                inv.action = p.has("trial") ? .activateTrial(args[0]) : .activate(args[0])
-            }
-        case "confirm":
-            try need(0...0)
-            inv.action = .confirm
-        case "trial-check":
-            try need(0...0)
-            if p.has("health") && p.has("timeout") { throw UsageError("--health and --timeout cannot be combined") }
-            inv.action = .trialCheck(p.has("health") ? .health : p.has("timeout") ? .timeout : .settle)
-        case "rollback":
-            try need(1...1)
-            inv.action = .rollback(args[0])
-        case "destroy":
-            try need(1...1)
-            inv.action = .destroy(args[0], keepOrigin: p.has("keep-origin"))
-        case "rename":
-            try need(2...2)
-            inv.action = .rename(args[0], args[1])
-        case "mount":
-            try need(1...2)
-            inv.action = .mount(args[0], directory: args.count > 1 ? args[1] : nil, readOnly: p.has("read-only"))
-        case "umount":
-            try need(1...1)
-            inv.action = .umount(args[0])
-        case "describe":
-            try need(2...2)
-            inv.action = .describe(args[0], args[1])
-        case "diff":
-            try need(1...2)
-            inv.action = .diff(args[0], args.count > 1 ? args[1] : nil, files: p.has("files"))
-        case "move-pkgdb":
-            try need(0...0)
-            inv.action = .movePackageDatabase
-        case "auto-checkpoint":
-            try need(0...0)
-            inv.action = try AutoCheckpoint.parsedAction(p)
-        case "pair", "unpair":
-            try need(1...1)
-            inv.action = .pair(args[0], on: sub.name == "pair")
-        default:
-            throw UsageError("unknown command '\(sub.name)'")
-        }
+        // The table row decides what the options and arguments mean.
+        inv.action = try sub.action(.init(options: p, arguments: p.positionals, json: inv.json, usage: sub.usage))
         return inv
     }
 }
 
+/// The `kbe` program as a library: `main` (argv → exit status, what the executables call),
+/// `run` (an invocation against a `SystemContext` → stdout, stderr and status, for embedders
+/// and tests), the help texts, and the command table.
+///
+///     let result = KBECommand.run(try KBEInvocation.parse(["list"]), context: .host())
 public enum KBECommand {
     /// The whole `kbe` program: parse argv (without argv[0]), build the `SystemContext`
     /// (`--replay DIR` or the host), run, write stdout/stderr, return the exit status.
@@ -210,7 +143,7 @@ public enum KBECommand {
     public static func main(_ arguments: [String]) -> Int32 {
         // JSON is printed as encoded (JSON escapes control characters itself); human output
         // has them made visible (`TerminalText`): descriptions and names are outside text.
-        var json = arguments.contains("--json")  // until the invocation is parsed
+        var json = KBEOption.json.spec.names.contains(where: arguments.contains)  // until the invocation is parsed
         func emit(_ result: Result) -> Int32 {
             // ConsoleStream, not FileHandle: `kbe list | head` must not trap. The exit status
             // stays the command's own when a reader went away.
@@ -243,69 +176,77 @@ public enum KBECommand {
         return emit(run(invocation, context: context, ask: ask, progress: progress))
     }
 
+    /// One row of kbe's command table: the subcommand's names and help, the options it takes
+    /// (besides the global ones), and the function that turns what was parsed into an action.
     package struct Subcommand: Sendable {
         public var name: String
         public var aliases: [String]
         public var usage: String
         public var summary: String
-        public var specs: [OptionSpec]
+        public var options: [KBEOption]
         public var details: String
+        /// Checks the arguments and builds the action; a usage error says what is wrong.
+        public var action: @Sendable (Input) throws(UsageError) -> KBEInvocation.Action
+
+        /// What `action` reads: the parsed options (global and the subcommand's), the
+        /// positional arguments, and whether `--json` was given.
+        package struct Input: Sendable {
+            public var options: ParsedOptions<KBEOption>
+            public var arguments: [String]
+            public var json: Bool
+            var usage: String
+
+            /// A usage error (the subcommand's usage line) unless there are `count` arguments.
+            public func need(_ count: ClosedRange<Int>) throws(UsageError) {
+                if !count.contains(arguments.count) { throw UsageError("usage: \(usage)") }
+            }
+        }
     }
 
-    package static let globalSpecs: [OptionSpec] = [
-        .flag("help", "-h", "--help", help: "show help (kbe COMMAND --help for one command)"),
-        .flag("version", "--version", help: "print the version and exit"),
-        .flag("dry-run", "-n", "--dry-run", help: "print the exact commands that would run; change nothing"),
-        .flag("json", "--json", help: "print the result as a JSON object (\"version\": 1)"),
-        .flag("yes", "-y", "--yes", help: "confirm destructive commands without asking (for scripts)"),
-        .value("pool", "--pool", metavar: "POOL", help: "the pool (default: the pool of the dataset mounted at /)"),
-        .value("be-root", "--be-root", metavar: "DATASET", help: "the BE root (default: the parent of the running BE)"),
-        .value("replay", "--replay", metavar: "DIR", help: "answer from a recorded scenario instead of the system"),
-    ]
-
-    static let splitFlag = OptionSpec.flag(
-        "allow-split-pkgdb", "--allow-split-pkgdb",
-        help: "proceed although the package database lives outside the BE (see kbe help)")
+    /// The options every subcommand takes, in `--help` order.
+    package static let globalOptions: [KBEOption] = [.help, .version, .dryRun, .json, .yes, .pool, .beRoot, .replay]
 
     package static let subcommands: [Subcommand] = [
         Subcommand(
             name: "list", aliases: ["ls"], usage: "kbe list [-s] [-H] [-p] [--json]",
             summary: "list boot environments (-s: with their checkpoints)",
-            specs: [
-                .flag("snapshots", "-s", "--snapshots", help: "list each BE's checkpoints under it"),
-                .flag("scripted", "-H", help: "scripted mode: no header, fields separated by one tab"),
-                .flag("parsable", "-p", help: "exact numbers: SPACE in bytes, CREATED in seconds since 1970"),
-            ],
+            options: [.snapshots, .scripted, .parsable],
             details: """
                 ACTIVE: N = mounted at / now, R = the pool's bootfs (boots next), NR = both.
                 SPACE: the BE's used space plus, for a BE cloned from a checkpoint, that checkpoint's
                 used space (as bectl counts it). Makes two calls: zpool get bootfs and one zfs list.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                try i.need(0...0)
+                let p = i.options
+                if p.has(.scripted) && i.json { throw UsageError("-H and --json cannot be combined") }
+                return .list(checkpoints: p.has(.snapshots), scripted: p.has(.scripted), exact: p.has(.parsable))
+            }),
         Subcommand(
             name: "create", aliases: [],
             usage: "kbe create NAME [-e BE] [-d TEXT] | kbe create --be NAME [-e SOURCE] [-d TEXT]",
             summary: "take a checkpoint, or (--be) create a boot environment",
-            specs: [
-                .flag("be", "--be", help: "create a boot environment instead of a checkpoint"),
-                .value("source", "-e", "--source", metavar: "SOURCE", help: "BE or checkpoint to start from (default: the running BE)"),
-                .value("description", "-d", "--description", metavar: "TEXT", help: "store a description"),
-            ],
+            options: [.be, .source, .description],
             details: """
                 kbe create NAME snapshots the running BE, its child datasets and a package-database dataset
                 outside the BE in one atomic zfs snapshot call, all named NAME.
                 kbe create --be NAME clones SOURCE (a BE: snapshotted first as BE@kbe-NAME; or a checkpoint)
                 into POOL/ROOT/NAME with canmount=noauto, mountpoint=/ and the source's local
                 org.zfsbootmenu:* properties. It does not activate it.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                try i.need(1...1)
+                let p = i.options, name = i.arguments[0]
+                if p.has(.be) {
+                    return .createEnvironment(name: name, source: p.value(.source), description: p.value(.description))
+                }
+                return .createCheckpoint(name: name, source: p.value(.source), description: p.value(.description))
+            }),
         Subcommand(
             name: "activate", aliases: [],
             usage: "kbe activate [--trial] BE|BE@CHECKPOINT|CHECKPOINT [--allow-split-pkgdb] [--with-data|--without-data] | kbe activate --cancel-trial",
             summary: "choose what boots next (a checkpoint is cloned into a new BE first); --trial: the next boot only",
-            specs: [
-                splitFlag,
-                .flag("trial", "--trial", help: "boot TARGET once (UEFI BootNext); a failed boot falls back to the default"),
-                .flag("cancel-trial", "--cancel-trial", help: "cancel the pending trial (BootNext, the trial entry, the record)"),
-            ] + pairedDataFlags,
+            options: [.allowSplitPackageDatabase, .trial, .cancelTrial] + pairedDataOptions,
             details: """
                 A BE: zpool set bootfs (and canmount=noauto, mountpoint=/ if they are wrong).
                 A checkpoint (full name, or the bare name of a checkpoint of the running BE): cloned into a new
@@ -318,89 +259,148 @@ public enum KBECommand {
                 A healthy trial (boot-complete.target) is confirmed by kldload-trial-confirm.service; any failure
                 falls back to the default on the next boot. Refused: the running BE, a trial already pending,
                 no UEFI, efivarfs read-only, an unidentifiable BootCurrent, a bundle entry under Secure Boot.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                let p = i.options
+                if p.has(.cancelTrial) {
+                    if p.has(.trial) { throw UsageError("--trial and --cancel-trial cannot be combined") }
+                    if !i.arguments.isEmpty { throw UsageError("--cancel-trial takes no target (it cancels the pending trial)") }
+                    return .cancelTrial
+                }
+                try i.need(1...1)
+                return p.has(.trial) ? .activateTrial(i.arguments[0]) : .activate(i.arguments[0])
+            }),
         Subcommand(
             name: "confirm", aliases: [], usage: "kbe confirm",
-            summary: "keep the running trial: it becomes the default (bootfs)", specs: [],
+            summary: "keep the running trial: it becomes the default (bootfs)", options: [],
             details: """
                 In a trial boot: zpool set bootfs=TRIAL, clear the trial record (org.kldload:trial*) and delete the
                 "kldload trial" boot entry. kldload-trial-confirm.service does this by itself after boot-complete.target.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                try i.need(0...0)
+                return .confirm
+            }),
         Subcommand(
             name: "trial-check", aliases: [], usage: "kbe trial-check [--health | --timeout]",
             summary: "boot-time trial bookkeeping (run by kldload's systemd units)",
-            specs: [
-                .flag("health", "--health", help: "check this boot (root is a BE, pool ONLINE, zfs loaded); non-zero if not"),
-                .flag("timeout", "--timeout", help: "reboot if this is a trial boot that is still not confirmed"),
-            ],
+            options: [.health, .timeout],
             details: """
                 Without options (kldload-trial-confirm.service, after boot-complete.target): in the trial boot, confirm
                 it (as kbe confirm); after a fallback (BootCurrent is not the trial entry), record
                 org.kldload:trial-result=failed TARGET on the BE root and clear the trial. No trial: nothing to do.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                try i.need(0...0)
+                let p = i.options
+                if p.has(.health) && p.has(.timeout) { throw UsageError("--health and --timeout cannot be combined") }
+                return .trialCheck(p.has(.health) ? .health : p.has(.timeout) ? .timeout : .settle)
+            }),
         Subcommand(
             name: "rollback", aliases: [], usage: "kbe rollback CHECKPOINT [--yes] [--allow-split-pkgdb] [--with-data|--without-data]",
             summary: "destructively roll a BE back to a checkpoint",
-            specs: [splitFlag] + pairedDataFlags,
+            options: [.allowSplitPackageDatabase] + pairedDataOptions,
             details: """
                 Runs zfs rollback -r on the BE, its children and a split package-database dataset: every newer
                 checkpoint is destroyed (refused if one of them has clones). Asks for confirmation on a terminal,
                 after showing what the rollback undoes (kbe diff);
                 needs --yes otherwise. For the running BE, prefer kbe activate CHECKPOINT && reboot.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                try i.need(1...1)
+                return .rollback(i.arguments[0])
+            }),
         Subcommand(
             name: "destroy", aliases: ["delete"], usage: "kbe destroy BE|BE@CHECKPOINT|CHECKPOINT [-o] [--yes]",
             summary: "destroy a boot environment or a checkpoint",
-            specs: [.flag("keep-origin", "-o", "--keep-origin", help: "keep the BE's origin checkpoint")],
+            options: [.keepOrigin],
             details: """
                 Refuses the BE running now or booting next, and anything other datasets were cloned from.
                 A BE's origin checkpoint is destroyed with it when nothing else depends on it (-o keeps it).
                 No % ranges. Asks for confirmation on a terminal; needs --yes otherwise.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                try i.need(1...1)
+                return .destroy(i.arguments[0], keepOrigin: i.options.has(.keepOrigin))
+            }),
         Subcommand(
             name: "rename", aliases: [], usage: "kbe rename OLD NEW", summary: "rename a boot environment",
-            specs: [],
+            options: [],
             details: """
                 Refused for the running BE. When OLD boots next, bootfs is set to NEW in the same plan.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                try i.need(2...2)
+                return .rename(i.arguments[0], i.arguments[1])
+            }),
         Subcommand(
             name: "mount", aliases: [], usage: "kbe mount BE [DIR] [-r]",
             summary: "mount a boot environment (default: a new directory under /run/kbe)",
-            specs: [.flag("read-only", "-r", "--read-only", help: "mount read-only")],
-            details: "Uses mount -t zfs -o zfsutil for the BE and its child datasets. A checkpoint mounts read-only."),
+            options: [.readOnly],
+            details: "Uses mount -t zfs -o zfsutil for the BE and its child datasets. A checkpoint mounts read-only.",
+            action: { i throws(UsageError) in
+                try i.need(1...2)
+                let args = i.arguments
+                return .mount(args[0], directory: args.count > 1 ? args[1] : nil, readOnly: i.options.has(.readOnly))
+            }),
         Subcommand(
             name: "umount", aliases: ["unmount"], usage: "kbe umount BE", summary: "unmount a boot environment",
-            specs: [], details: "Unmounts the BE and its child datasets, deepest first."),
+            options: [], details: "Unmounts the BE and its child datasets, deepest first.",
+            action: { i throws(UsageError) in
+                try i.need(1...1)
+                return .umount(i.arguments[0])
+            }),
         Subcommand(
             name: "describe", aliases: [], usage: "kbe describe BE|CHECKPOINT TEXT",
-            summary: "set (or with \"\" clear) a description", specs: [],
-            details: "Stored in the user property org.kldload:description."),
+            summary: "set (or with \"\" clear) a description", options: [],
+            details: "Stored in the user property org.kldload:description.",
+            action: { i throws(UsageError) in
+                try i.need(2...2)
+                return .describe(i.arguments[0], i.arguments[1])
+            }),
         Subcommand(
             name: "diff", aliases: [], usage: "kbe diff A [B] [--files] [--json]",
             summary: "what changed from A to B (default: the running BE): packages, kernels, files",
-            specs: [.flag("files", "--files", help: "also list the changed files (zfs diff; A must be a checkpoint)")],
+            options: [.files],
             details: """
                 A and B are boot environments or checkpoints. Packages (dpkg, rpm, pacman) are read from each side's
                 own database in its snapshot (.zfs/snapshot) or mount, never through its package manager: added,
                 removed, upgraded, downgraded, in the distribution's version order. Kernels: the kernels each side
                 has and whether each has a zfs module. A side that is not mounted is mounted read-only under /run/kbe
                 for the read. Nothing is changed.
-                """),
+                """,
+            action: { i throws(UsageError) in
+                try i.need(1...2)
+                let args = i.arguments
+                return .diff(args[0], args.count > 1 ? args[1] : nil, files: i.options.has(.files))
+            }),
         Subcommand(
             name: "move-pkgdb", aliases: [], usage: "kbe move-pkgdb [--dry-run] [--yes]",
             summary: "move the package database from a shared dataset into the boot environment",
-            specs: [],
+            options: [],
             details: """
                 For a layout with /var/lib on its own dataset (rpool/var/lib): takes one checkpoint of the
                 running BE and that dataset, copies /var/lib/{dpkg,apt,rpm,dnf,pacman} to /usr/lib/sysimage/
                 inside the BE and replaces each by a relative link (as Fedora does for rpm). Application data
                 under /var/lib stays on the shared dataset. kbe rollback CHECKPOINT undoes it. Needed by
                 kupgrade --new-be.
-                """),
-        AutoCheckpoint.subcommand,
+                """,
+            action: { i throws(UsageError) in
+                try i.need(0...0)
+                return .movePackageDatabase
+            }),
+        autoCheckpointSubcommand,
     ] + pairSubcommands + [
         Subcommand(
-            name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", specs: [], details: ""),
+            name: "help", aliases: [], usage: "kbe help [COMMAND]", summary: "show help", options: [], details: "",
+            action: { i throws(UsageError) in
+                try i.need(0...1)
+                guard let topic = i.arguments.first else { return .help(nil) }
+                guard let sub = KBECommand.subcommand(named: topic) else {
+                    throw UsageError("no help for unknown command '\(topic)'")
+                }
+                return .help(sub.name)
+            }),
     ]
 
     package static func subcommand(named word: String) -> Subcommand? {
@@ -413,8 +413,8 @@ public enum KBECommand {
         if let name, let sub = subcommand(named: name) {
             var text = "usage: \(sub.usage)\n\n\(sub.summary)\n"
             if !sub.details.isEmpty { text += "\n" + sub.details + "\n" }
-            if !sub.specs.isEmpty { text += "\noptions:\n" + OptionParser(sub.specs).helpText() + "\n" }
-            text += "\nglobal options:\n" + OptionParser(globalSpecs).helpText() + "\n"
+            if !sub.options.isEmpty { text += "\noptions:\n" + OptionParser(sub.options).helpText() + "\n" }
+            text += "\nglobal options:\n" + OptionParser(globalOptions).helpText() + "\n"
             return text
         }
         let width = subcommands.map(\.name.count).max() ?? 8
@@ -432,7 +432,7 @@ public enum KBECommand {
             \(commands)
 
             options:
-            \(OptionParser(globalSpecs).helpText())
+            \(OptionParser(globalOptions).helpText())
 
             exit status: 0 success; 1 a zfs/zpool/mount command failed (state reported); 2 usage error or
             invalid name; 3 refused for safety; 4 not found.
@@ -554,7 +554,7 @@ public enum KBECommand {
     /// Usage errors as the executable prints them (exit 2).
     public static func usageFailure(_ error: UsageError, arguments: [String]) -> Result {
         let sub = arguments.first { !$0.hasPrefix("-") }.flatMap(subcommand(named:))
-        if arguments.contains(AutoCheckpoint.subcommand.name), !arguments.contains("--strict") {
+        if arguments.contains(autoCheckpointSubcommand.name), !KBEOption.strict.spec.names.contains(where: arguments.contains) {
             return AutoCheckpoint.usageFailure(error)
         }
         let hint = sub.map { "kbe \($0.name) --help" } ?? "kbe --help"

@@ -3,24 +3,8 @@ import Foundation
 /// `kupgrade`'s command line: argv → options, context (host or `--replay DIR`), run, print,
 /// exit status. The executable only calls `KupgradeCommand.main`.
 public enum KupgradeCommand {
-    package static let parser = OptionParser([
-        .flag("dry-run", "-n", "--dry-run", help: "plan only: refresh, simulate, report; change nothing"),
-        .flag("yes", "-y", "--yes", help: "do not ask before upgrading (kupgrade only asks on a terminal)"),
-        .flag("json", "--json", help: "print the report as JSON on stdout (human output goes to stderr)"),
-        .flag("allow-degraded", "--allow-degraded", help: "upgrade even if the pool is DEGRADED (never FAULTED/SUSPENDED/UNAVAIL)"),
-        .flag("no-autoremove", "--no-autoremove", help: "do not remove orphaned packages afterwards"),
-        .flag("autoremove", "--autoremove", help: "also remove orphans on Arch (pacman -Qdtq, pacman -Rns)"),
-        .flag("trial", "--trial", help: "with --new-be: boot the new boot environment once, falling back by itself; not activated if the machine cannot (the default tries a trial and falls back to bootfs)"),
-        .flag("no-trial", "--no-trial", help: "with --new-be: make the new boot environment the default (bootfs) at once, without a trial"),
-        .flag("new-be", "--new-be", help: "upgrade a clone of the running boot environment (NAME, default upgrade-YYYYMMDD-HHMMSS) and boot it next; the running one does not change"),
-        .value("release", "--release", metavar: "CODENAME|VERSION", help: "with --new-be: upgrade the new boot environment to this release (Debian codename or version, Fedora version, EL minor)"),
-        .value("keep", "--keep", metavar: "N", help: "keep the newest N pre-upgrade checkpoints (default 10)"),
-        .value("log", "--log", metavar: "PATH", help: "append the run log here (default /var/log/kupgrade.log)"),
-        .value("metrics-dir", "--metrics-dir", metavar: "DIR", help: "write kldload_kupgrade.prom here for node_exporter's textfile collector"),
-        .value("replay", "--replay", metavar: "DIR", help: "replay a recorded scenario instead of touching this machine"),
-        .flag("help", "-h", "--help", help: "show this help"),
-        .flag("version", "-V", "--version", help: "show the version"),
-    ])
+    /// The option table (`KupgradeOption`), in `--help` order.
+    package static let parser = OptionParser(KupgradeOption.allCases)
 
     public static var helpText: String {
         """
@@ -47,7 +31,7 @@ public enum KupgradeCommand {
     }
 
     /// Options from the config file (read through `files`) and then the command line.
-    package static func options(arguments: [String], parsed: ParsedOptions, files: any FileSystem) throws(UsageError)
+    package static func options(arguments: [String], parsed: ParsedOptions<KupgradeOption>, files: any FileSystem) throws(UsageError)
         -> UpgradeOptions
     {
         var options = UpgradeOptions()
@@ -55,12 +39,13 @@ public enum KupgradeCommand {
         // of it (and would make recordings depend on where the scenario lives), nor is `--json`,
         // which changes only how the report is printed, not what was done; so a run recorded as
         // `kupgrade` replays with `--json` too.
+        let replay = KupgradeOption.replay.spec.names, json = KupgradeOption.json.spec.names
         var recorded: [String] = []
         var skipNext = false
         for arg in arguments {
             if skipNext { skipNext = false; continue }
-            if arg == "--replay" { skipNext = true; continue }
-            if arg.hasPrefix("--replay=") || arg == "--json" { continue }
+            if replay.contains(arg) { skipNext = true; continue }
+            if replay.contains(where: { arg.hasPrefix($0 + "=") }) || json.contains(arg) { continue }
             recorded.append(arg)
         }
         options.commandLine = ["kupgrade"] + recorded
@@ -69,7 +54,7 @@ public enum KupgradeCommand {
                 throw UsageError(error.description)
             }
         }
-        if parsed.has("new-be") {
+        if parsed.has(.newBE) {
             options.newBE = true
             if let name = parsed.positionals.first {
                 do { try BENames.validate(name, as: "boot environment name (--new-be NAME)") } catch {
@@ -78,43 +63,43 @@ public enum KupgradeCommand {
                 options.newBEName = name
             }
         }
-        if let release = parsed.value("release") {
+        if let release = parsed.value(.release) {
             guard options.newBE else { throw UsageError("--release needs --new-be (a release upgrade is only done in a new boot environment)") }
             guard !release.isEmpty, release.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." }) else {
                 throw UsageError("--release takes a codename or version such as trixie or 13, not '\(release)'")
             }
             options.release = release
         }
-        options.dryRun = parsed.has("dry-run")
-        options.assumeYes = parsed.has("yes")
-        options.json = parsed.has("json")
-        if parsed.has("allow-degraded") { options.allowDegraded = true }
-        if parsed.has("no-autoremove") {
+        options.dryRun = parsed.has(.dryRun)
+        options.assumeYes = parsed.has(.yes)
+        options.json = parsed.has(.json)
+        if parsed.has(.allowDegraded) { options.allowDegraded = true }
+        if parsed.has(.noAutoremove) {
             options.autoremove = false
             options.archAutoremove = false
         }
-        if parsed.has("autoremove") {
-            if parsed.has("no-autoremove") { throw UsageError("--autoremove and --no-autoremove contradict each other") }
+        if parsed.has(.autoremove) {
+            if parsed.has(.noAutoremove) { throw UsageError("--autoremove and --no-autoremove contradict each other") }
             options.autoremove = true
             options.archAutoremove = true
         }
-        if let keep = try parsed.integer("keep", option: "--keep") {
+        if let keep = try parsed.integer(.keep) {
             guard keep >= 1 else { throw UsageError("--keep needs at least 1 (the newest checkpoint is always kept)") }
             options.keep = keep
         }
-        if parsed.has("trial") || parsed.has("no-trial") {
-            if parsed.has("trial") && parsed.has("no-trial") { throw UsageError("--trial and --no-trial contradict each other") }
+        if parsed.has(.trial) || parsed.has(.noTrial) {
+            if parsed.has(.trial) && parsed.has(.noTrial) { throw UsageError("--trial and --no-trial contradict each other") }
             guard options.newBE else {
                 throw UsageError(
-                    "\(parsed.has("trial") ? "--trial" : "--no-trial") needs --new-be: in place, kupgrade upgrades the running boot environment and the next boot is the same BE, so there is nothing to try; use kupgrade --new-be --trial (kbe activate --trial TARGET arms a trial of another BE)")
+                    "\(parsed.has(.trial) ? "--trial" : "--no-trial") needs --new-be: in place, kupgrade upgrades the running boot environment and the next boot is the same BE, so there is nothing to try; use kupgrade --new-be --trial (kbe activate --trial TARGET arms a trial of another BE)")
             }
-            options.trial = parsed.has("trial") ? .required : .never
+            options.trial = parsed.has(.trial) ? .required : .never
         }
-        if let dir = parsed.value("metrics-dir") {
+        if let dir = parsed.value(.metricsDirectory) {
             guard dir.hasPrefix("/") else { throw UsageError("--metrics-dir needs an absolute path, not '\(dir)'") }
             options.metricsDirectory = dir
         }
-        if let log = parsed.value("log") {
+        if let log = parsed.value(.log) {
             guard log.hasPrefix("/") else { throw UsageError("--log needs an absolute path, not '\(log)'") }
             options.logPath = log
         }
@@ -135,28 +120,28 @@ public enum KupgradeCommand {
         // report is printed through `rawStdout`: JSONEncoder escapes what JSON requires.
         let stdout: @Sendable (String) -> Void = { rawStdout(TerminalText.sanitized($0)) }
         let stderr: @Sendable (String) -> Void = { rawStderr(TerminalText.sanitized($0)) }
-        let parsed: ParsedOptions
+        let parsed: ParsedOptions<KupgradeOption>
         do { parsed = try parser.parse(arguments) } catch {
             stderr("kupgrade: error: \(error.message)")
             stderr("try 'kupgrade --help'")
             return ExitStatus.usage.rawValue
         }
-        if parsed.has("help") {
+        if parsed.has(.help) {
             stdout(helpText)
             return 0
         }
-        if parsed.has("version") {
+        if parsed.has(.version) {
             stdout("kupgrade \(KldloadVersion.current)")
             return 0
         }
-        if let extra = parsed.positionals.dropFirst(parsed.has("new-be") ? 1 : 0).first {
+        if let extra = parsed.positionals.dropFirst(parsed.has(.newBE) ? 1 : 0).first {
             stderr("kupgrade: error: unexpected argument '\(extra)'")
             stderr("try 'kupgrade --help'")
             return ExitStatus.usage.rawValue
         }
 
         let context: SystemContext
-        if let dir = parsed.value("replay") {
+        if let dir = parsed.value(.replay) {
             do { context = try SystemContext.replay(scenario: dir) } catch {
                 stderr("kupgrade: error: \(error)")
                 stderr("a scenario is a directory with commands/NNN/{argv,stdout,stderr,status}, root/ and scenario.conf (Docs/REPLAY.md)")
@@ -187,7 +172,7 @@ public enum KupgradeCommand {
         // On the host, SIGINT/SIGTERM are caught for the whole run (not only while a child
         // runs): they are forwarded to the package manager and recorded, and the Upgrader stops
         // at its next safe point instead of the process dying between two steps.
-        let isHost = parsed.value("replay") == nil
+        let isHost = parsed.value(.replay) == nil
         let report = isHost ? SignalForwarder.shared.catchingInterrupts { upgrader.run() } : upgrader.run()
         if options.json { rawStdout(report.json()) }
         return report.exitCode

@@ -1,10 +1,18 @@
 /// A small table-driven command-line parser shared by `kbe` and `kupgrade` (in the spirit of
-/// swift-driver's option table): each option is declared once, with its names, whether it takes
-/// a value, and its help text; parsing and `--help` come from the same table.
+/// swift-driver's option table): each tool's options are one enum conforming to `OptionKey`,
+/// and each case declares its spec once (names, whether it takes a value, help text); parsing,
+/// lookups (`p.has(.dryRun)`, `p.value(.keep)`: a misspelt option does not compile) and
+/// `--help` come from that one declaration.
 ///
 /// Accepted forms: `-n`, `--dry-run`, combined short flags `-nH`, `--keep 5`, `--keep=5`,
 /// `-e SOURCE`, `-eSOURCE`, and `--` to end options. Options may appear before or after
 /// positional arguments (as with zfs, bectl and apt).
+package protocol OptionKey: Hashable, Sendable, CaseIterable {
+    /// The option's names, kind and help: its one declaration.
+    var spec: OptionSpec { get }
+}
+
+/// How one option is written and shown in `--help`.
 package struct OptionSpec: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case flag
@@ -12,8 +20,6 @@ package struct OptionSpec: Sendable, Hashable {
         case value(String)
     }
 
-    /// The key the parsed result is looked up by (usually the long name without dashes).
-    public var key: String
     /// All spellings, e.g. `["-n", "--dry-run"]`.
     public var names: [String]
     public var kind: Kind
@@ -21,42 +27,49 @@ package struct OptionSpec: Sendable, Hashable {
     /// May be given more than once (values accumulate).
     public var repeatable: Bool
 
-    public init(_ key: String, names: [String], _ kind: Kind = .flag, help: String, repeatable: Bool = false) {
-        self.key = key
+    public init(names: [String], _ kind: Kind = .flag, help: String, repeatable: Bool = false) {
         self.names = names
         self.kind = kind
         self.help = help
         self.repeatable = repeatable
     }
 
-    public static func flag(_ key: String, _ names: String..., help: String) -> OptionSpec {
-        OptionSpec(key, names: names, .flag, help: help)
+    public static func flag(_ names: String..., help: String) -> OptionSpec {
+        OptionSpec(names: names, .flag, help: help)
     }
 
-    public static func value(_ key: String, _ names: String..., metavar: String, help: String, repeatable: Bool = false)
-        -> OptionSpec
-    {
-        OptionSpec(key, names: names, .value(metavar), help: help, repeatable: repeatable)
+    public static func value(_ names: String..., metavar: String, help: String, repeatable: Bool = false) -> OptionSpec {
+        OptionSpec(names: names, .value(metavar), help: help, repeatable: repeatable)
+    }
+
+    /// The name messages use: the long form (`--keep`), or the only one there is.
+    public var displayName: String { names.last { $0.hasPrefix("--") } ?? names.last ?? "" }
+
+    public var takesValue: Bool {
+        if case .value = kind { return true }
+        return false
     }
 }
 
-package struct ParsedOptions: Sendable, Hashable {
-    public var flags: Set<String> = []
-    public var values: [String: [String]] = [:]
+/// The result of `OptionParser.parse`: the options given, looked up by their key, and the
+/// positional arguments in order.
+package struct ParsedOptions<Key: OptionKey>: Sendable, Hashable {
+    public var flags: Set<Key> = []
+    public var values: [Key: [String]] = [:]
     public var positionals: [String] = []
 
     public init() {}
 
-    public func has(_ key: String) -> Bool { flags.contains(key) }
+    public func has(_ key: Key) -> Bool { flags.contains(key) }
     /// The last value given for the option, if any.
-    public func value(_ key: String) -> String? { values[key]?.last }
-    public func allValues(_ key: String) -> [String] { values[key] ?? [] }
+    public func value(_ key: Key) -> String? { values[key]?.last }
+    public func allValues(_ key: Key) -> [String] { values[key] ?? [] }
 
     /// The value parsed as a non-negative integer, or a usage error naming the option.
-    public func integer(_ key: String, option: String) throws(UsageError) -> Int? {
+    public func integer(_ key: Key) throws(UsageError) -> Int? {
         guard let raw = value(key) else { return nil }
         guard let n = Int(raw), n >= 0 else {
-            throw UsageError("\(option) needs a non-negative whole number, not '\(raw)'")
+            throw UsageError("\(key.spec.displayName) needs a non-negative whole number, not '\(raw)'")
         }
         return n
     }
@@ -69,38 +82,40 @@ public struct UsageError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { message }
 }
 
-package struct OptionParser: Sendable {
-    public var specs: [OptionSpec]
-    private var byName: [String: OptionSpec]
+/// Parses argv against a list of one tool's options (the order is the order of `--help`).
+package struct OptionParser<Key: OptionKey>: Sendable {
+    public var options: [Key]
+    private var byName: [String: Key]
 
-    public init(_ specs: [OptionSpec]) {
-        self.specs = specs
-        var map: [String: OptionSpec] = [:]
-        for spec in specs {
-            for name in spec.names {
+    public init(_ options: [Key]) {
+        self.options = options
+        var map: [String: Key] = [:]
+        for key in options {
+            for name in key.spec.names {
                 precondition(map[name] == nil, "option \(name) declared twice")
-                map[name] = spec
+                map[name] = key
             }
         }
         self.byName = map
     }
 
-    public func parse(_ arguments: [String]) throws(UsageError) -> ParsedOptions {
-        var result = ParsedOptions()
+    public func parse(_ arguments: [String]) throws(UsageError) -> ParsedOptions<Key> {
+        var result = ParsedOptions<Key>()
         var i = 0
         var onlyPositionals = false
 
-        func record(_ spec: OptionSpec, value: String?, as written: String) throws(UsageError) {
+        func record(_ key: Key, value: String?, as written: String) throws(UsageError) {
+            let spec = key.spec
             switch spec.kind {
             case .flag:
                 if let value { throw UsageError("option \(written) takes no value (got '\(value)')") }
-                result.flags.insert(spec.key)
+                result.flags.insert(key)
             case .value:
                 guard let value else { throw UsageError("option \(written) needs a value") }
-                if !spec.repeatable, result.values[spec.key] != nil {
+                if !spec.repeatable, result.values[key] != nil {
                     throw UsageError("option \(written) given more than once")
                 }
-                result.values[spec.key, default: []].append(value)
+                result.values[key, default: []].append(value)
             }
         }
 
@@ -122,13 +137,13 @@ package struct OptionParser: Sendable {
                     name = String(arg[..<eq])
                     inline = String(arg[arg.index(after: eq)...])
                 }
-                guard let spec = byName[name] else { throw unknown(name) }
-                if case .value = spec.kind, inline == nil {
+                guard let key = byName[name] else { throw unknown(name) }
+                if key.spec.takesValue, inline == nil {
                     guard i < arguments.count else { throw UsageError("option \(name) needs a value") }
                     inline = arguments[i]
                     i += 1
                 }
-                try record(spec, value: inline, as: name)
+                try record(key, value: inline, as: name)
                 continue
             }
             // Short options, possibly combined: -nH, -e SOURCE, -eSOURCE.
@@ -136,9 +151,9 @@ package struct OptionParser: Sendable {
             var j = 0
             while j < letters.count {
                 let name = "-" + String(letters[j])
-                guard let spec = byName[name] else { throw unknown(name) }
+                guard let key = byName[name] else { throw unknown(name) }
                 j += 1
-                if case .value = spec.kind {
+                if key.spec.takesValue {
                     var value: String
                     if j < letters.count {
                         value = String(letters[j...])
@@ -147,10 +162,10 @@ package struct OptionParser: Sendable {
                         value = arguments[i]
                         i += 1
                     }
-                    try record(spec, value: value, as: name)
+                    try record(key, value: value, as: name)
                     j = letters.count
                 } else {
-                    try record(spec, value: nil, as: name)
+                    try record(key, value: nil, as: name)
                 }
             }
         }
@@ -158,7 +173,7 @@ package struct OptionParser: Sendable {
     }
 
     private func unknown(_ name: String) -> UsageError {
-        let known = specs.flatMap(\.names)
+        let known = options.flatMap(\.spec.names)
         func squeeze(_ s: String) -> String { s.filter { $0 != "-" && $0 != "_" } }
         if name.count > 2,
             let close = known.first(where: { $0.count > 2 && (squeeze($0) == squeeze(name) || $0.hasPrefix(name)) })
@@ -170,7 +185,8 @@ package struct OptionParser: Sendable {
 
     /// The option table as help text, aligned, one option a line.
     public func helpText(indent: Int = 2) -> String {
-        let rendered: [(String, String)] = specs.map { spec in
+        let rendered: [(String, String)] = options.map { key in
+            let spec = key.spec
             var left = spec.names.joined(separator: ", ")
             if case .value(let metavar) = spec.kind { left += " " + metavar }
             return (left, spec.help)

@@ -65,6 +65,7 @@ public struct KernelRelease: Sendable, Hashable, Codable, Comparable, CustomStri
     }
 }
 
+/// How a kernel module file is compressed, from its name (`zfs.ko`, `zfs.ko.xz`, `.zst`, `.gz`).
 public enum ModuleCompression: String, Sendable, Hashable, Codable {
     case none, xz, zstd, gzip
 

@@ -28,6 +28,7 @@ public enum ScanKind: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
+/// Where a pool's last scrub or resilver stands (the `scan:` line of `zpool status`).
 public enum ScanState: String, Sendable, Hashable, Codable {
     /// `scan: none requested` (OpenZFS ≤ 0.8; 2.0+ prints no scan line instead).
     case noneRequested

@@ -15,6 +15,8 @@ public enum SecureBootSource: String, Sendable, Hashable, Codable {
     case mokutil
 }
 
+/// Whether Secure Boot enforces module signatures on this machine, and who said so (the
+/// `SecureBoot` EFI variable, or `mokutil --sb-state`).
 public struct SecureBootState: Sendable, Hashable, Codable {
     public var mode: SecureBootMode
     public var source: SecureBootSource

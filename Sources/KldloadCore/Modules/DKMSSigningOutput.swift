@@ -17,6 +17,8 @@
 /// MOK list: under Secure Boot the kernel refuses every module signed with it until it is.
 /// (Ubuntu's dkms makes its pair with `update-secureboot-policy --new-key` and queues the
 /// enrollment itself, `--enroll-key`; that path prints another sentence and is not an event here.)
+///
+/// Public for its `Event`, which kupgrade's report carries: `ModuleVerification.dkmsSigningKey`.
 public enum DKMSSigningOutput {
     public enum Event: Sendable, Hashable, Codable {
         /// dkms made a new key pair (and signed the modules it built afterwards with it).
@@ -29,7 +31,7 @@ public enum DKMSSigningOutput {
 
     /// The event of one output: a successful generation wins over a failed one (a later build in
     /// the same output found the pair made), nil when dkms made no attempt.
-    public static func scan(_ output: String) -> Event? {
+    package static func scan(_ output: String) -> Event? {
         var key = "/var/lib/dkms/mok.key"
         var certificate = "/var/lib/dkms/mok.pub"
         var generated: Event?
@@ -57,7 +59,7 @@ public enum DKMSSigningOutput {
     }
 
     /// The event of a whole run: the first output's unless a later one made the pair.
-    public static func combine(_ events: [Event?]) -> Event? {
+    package static func combine(_ events: [Event?]) -> Event? {
         let all = events.compactMap { $0 }
         return all.last { if case .generated = $0 { return true } else { return false } } ?? all.first
     }

@@ -34,6 +34,7 @@ public struct DpkgStatus: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
+/// One line of `dpkg-query -W`: a package and its dpkg status.
 public struct DpkgEntry: Sendable, Hashable, Codable {
     public var status: DpkgStatus
     public var package: Package

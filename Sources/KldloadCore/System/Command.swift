@@ -99,6 +99,7 @@ public struct CommandResult: Sendable, Hashable {
     }
 }
 
+/// Which of a command's two output streams a line came from.
 public enum OutputStreamKind: String, Sendable, Hashable {
     case stdout, stderr
 }
@@ -106,6 +107,7 @@ public enum OutputStreamKind: String, Sendable, Hashable {
 /// A line-oriented live view of a running command (the terminal, a log file).
 public typealias OutputSink = @Sendable (_ stream: OutputStreamKind, _ line: String) -> Void
 
+/// How a command is run beyond its argv: a live view of its output, and its standard input.
 public struct RunOptions: Sendable {
     /// Receives every complete line as it arrives, in addition to the captured output.
     public var sink: OutputSink?
@@ -138,6 +140,7 @@ extension CommandRunner {
     }
 }
 
+/// Why a command could not be run or did not succeed; `description` says which command and what to do.
 public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The program is not on PATH (or the absolute path does not exist / is not executable).
     case notFound(program: String, searched: [String])

@@ -64,6 +64,7 @@ extension FileSystem {
     }
 }
 
+/// Why a `FileSystem` read or write failed, naming the path.
 public enum FileSystemError: Error, Sendable, Hashable, CustomStringConvertible {
     case notFound(String)
     case ioError(path: String, reason: String)

@@ -19,6 +19,8 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
     private let observe: @Sendable (Command, CommandResult) -> Void
 
     /// - Parameters:
+    ///   - inner: the runner that really runs the commands.
+    ///   - directory: the scenario directory the commands are recorded into (`commands/N/`).
     ///   - warn: where problems with the recording go (default: our stderr).
     ///   - observe: told of every command that ran and its result.
     public init(wrapping inner: any CommandRunner, into directory: String,

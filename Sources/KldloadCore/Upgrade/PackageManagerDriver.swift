@@ -60,6 +60,7 @@ func isErrorLine(_ line: Substring) -> Bool {
     line.hasPrefix("E: ") || line.hasPrefix("error: ") || line.hasPrefix("Error: ")
 }
 
+/// The driver of each package manager: `PackageManagerDrivers.driver(for: .apt)`.
 public enum PackageManagerDrivers {
     public static func driver(for manager: PackageManager) -> any PackageManagerDriver {
         switch manager {
