@@ -78,6 +78,31 @@ public struct KBEReport: Sendable, Codable, Hashable {
     }
 
     public func json() -> String {
+        // The checkpoints (100,000 of them on a busy pool) are written by `CheckpointJSON`, byte
+        // for byte what the encoder writes (KBEReportJSONTests), at a fraction of its cost;
+        // everything else goes through `JSONEncoder` (Docs/PERFORMANCE.md).
+        guard let envs = bootEnvironments, envs.contains(where: { !($0.checkpoints ?? []).isEmpty }),
+              let arrays = CheckpointJSON.arrays(envs.compactMap(\.checkpoints))
+        else { return encodedJSON() }
+        var skeleton = self
+        for i in envs.indices where envs[i].checkpoints != nil { skeleton.bootEnvironments?[i].checkpoints = [] }
+        let text = skeleton.encodedJSON()
+        var out = ""
+        out.reserveCapacity(text.utf8.count + arrays.reduce(0) { $0 + $1.utf8.count })
+        var rest = text[...]
+        for array in arrays {
+            guard let r = rest.range(of: CheckpointJSON.emptyArrayMarker) else { return encodedJSON() }
+            out += rest[..<r.lowerBound]
+            out += CheckpointJSON.key
+            out += array
+            rest = rest[r.upperBound...]
+        }
+        out += rest
+        return out
+    }
+
+    /// The report as `JSONEncoder` writes it (the schema's one definition of the format).
+    func encodedJSON() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -226,5 +251,132 @@ package enum BEListRenderer {
             return v < 10 ? "0\(v)" : "\(v)"
         }
         return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))"
+    }
+}
+
+/// `KBEReport.EnvironmentInfo.checkpoints` as `JSONEncoder` writes it with the report's options
+/// (pretty-printed, sorted keys, slashes unescaped, ISO 8601 dates), at the depth the report puts
+/// it: the key at six spaces, each checkpoint at eight.
+enum CheckpointJSON {
+    static let key = "      \"checkpoints\" : "
+    /// What the encoder writes for `checkpoints: []` of a BE (spliced over).
+    static let emptyArrayMarker = key + "[\n\n      ]"
+
+    /// One text per array, in order, starting at `[`; nil when a value is outside what this
+    /// writer reproduces exactly (a date with fractions of a second, or outside years 1583–9999):
+    /// the caller then encodes everything the ordinary way.
+    static func arrays(_ lists: [[KBEReport.CheckpointInfo]]) -> [String]? {
+        var out: [String] = []
+        out.reserveCapacity(lists.count)
+        for list in lists {
+            if list.isEmpty { out.append("[\n\n      ]"); continue }
+            var s = ""
+            s.reserveCapacity(list.count * 330)
+            s += "[\n"
+            for (i, c) in list.enumerated() {
+                s += "        {\n          \"clones\" : ["
+                if c.clones.isEmpty {
+                    s += "\n\n          ],\n"
+                } else {
+                    s += "\n"
+                    for (j, clone) in c.clones.enumerated() {
+                        s += "            "
+                        string(clone, into: &s)
+                        s += j == c.clones.count - 1 ? "\n" : ",\n"
+                    }
+                    s += "          ],\n"
+                }
+                if let d = c.created {
+                    guard let stamp = iso8601(d) else { return nil }
+                    s += "          \"created\" : \""
+                    s += stamp
+                    s += "\",\n"
+                }
+                if let d = c.description {
+                    s += "          \"description\" : "
+                    string(d, into: &s)
+                    s += ",\n"
+                }
+                s += "          \"name\" : "
+                string(c.name, into: &s)
+                s += ",\n          \"referenced\" : "
+                s += String(c.referenced)
+                s += ",\n          \"snapshot\" : "
+                string(c.snapshot, into: &s)
+                s += ",\n          \"used\" : "
+                s += String(c.used)
+                s += i == list.count - 1 ? "\n        }\n" : "\n        },\n"
+            }
+            s += "      ]"
+            out.append(s)
+        }
+        return out
+    }
+
+    /// A JSON string as the encoder escapes it: `"` and `\\`, the control characters
+    /// (`\\b \\f \\n \\r \\t`, the others as `\\u00XX`), nothing else (`/` left as it is).
+    static func string(_ value: String, into s: inout String) {
+        s += "\""
+        var plainStart = value.utf8.startIndex
+        var i = plainStart
+        let utf8 = value.utf8
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C {
+                // Scalar views: a String subscript would round to Character boundaries.
+                s.unicodeScalars.append(contentsOf: value.unicodeScalars[plainStart..<i])
+                switch b {
+                case 0x22: s += "\\\""
+                case 0x5C: s += "\\\\"
+                case 0x08: s += "\\b"
+                case 0x0C: s += "\\f"
+                case 0x0A: s += "\\n"
+                case 0x0D: s += "\\r"
+                case 0x09: s += "\\t"
+                default:
+                    let hex: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+                    s += "\\u00"
+                    s.append(hex[Int(b >> 4)])
+                    s.append(hex[Int(b & 0xF)])
+                }
+                i = utf8.index(after: i)
+                plainStart = i
+            } else {
+                i = utf8.index(after: i)
+            }
+        }
+        if plainStart == utf8.startIndex {
+            s += value
+        } else {
+            s.unicodeScalars.append(contentsOf: value.unicodeScalars[plainStart..<utf8.endIndex])
+        }
+        s += "\""
+    }
+
+    /// `2026-11-22T03:53:36Z` for whole seconds in the years 1583–9999 (UTC, Gregorian, as
+    /// `ISO8601DateFormatter` writes them; before 1583 it switches to the Julian calendar);
+    /// nil otherwise.
+    static func iso8601(_ date: Date) -> String? {
+        let t = date.timeIntervalSince1970
+        guard t == t.rounded(.down), t >= -12_212_553_600, t < 253_402_300_800 else { return nil }
+        let secs = Int64(t)
+        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let rem = secs - days * 86_400
+        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T" + pad(rem / 3600, 2) + ":"
+            + pad(rem % 3600 / 60, 2) + ":" + pad(rem % 60, 2) + "Z"
     }
 }
