@@ -22,7 +22,7 @@ package enum NewBEUpgrade {
 
     /// `upgrade-YYYYMMDD-HHMMSS` in `timeZone` (the checkpoint's clock and format).
     public static func defaultName(at date: Date, timeZone: TimeZone) -> String {
-        "upgrade-" + Upgrader.checkpointName(at: date, timeZone: timeZone).dropFirst("pre-upgrade-".count)
+        Checkpoints.name(Checkpoints.Prefix.upgradeBootEnvironment, at: date, timeZone: timeZone)
     }
 
     /// Mountpoints of shared datasets (outside the BE root) that hold a link to the package
@@ -171,8 +171,8 @@ extension Session {
             let out = try beManager.createEnvironment(
                 named: name, from: nil, description: NewBEUpgrade.inProgressDescription,
                 properties: [(NewBEUpgrade.markerProperty, "in-progress"),
-                             ("org.kldload:kupgrade-version", KldloadVersion.current),
-                             ("org.kldload:command", safeCommandLine)])
+                             (Checkpoints.kupgradeVersionProperty, KldloadVersion.current),
+                             (Checkpoints.commandProperty, safeCommandLine)])
             for line in out.report.plan ?? [] { log.record("ran: \(Command(line))") }
         } catch {
             if let signal = interruption {

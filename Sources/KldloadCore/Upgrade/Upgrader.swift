@@ -42,23 +42,6 @@ public struct Upgrader: Sendable {
         session.writeMetrics()
         return session.report
     }
-
-    /// The checkpoint name for a moment: `pre-upgrade-YYYYMMDD-HHMMSS` in `timeZone`.
-    public static func checkpointName(at date: Date, timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
-        return "pre-upgrade-\(c.year ?? 1970)\(two(c.month))\(two(c.day))-\(two(c.hour))\(two(c.minute))\(two(c.second))"
-    }
-
-    /// `base`, or `base-2`, `base-3`… whichever is not taken.
-    public static func uniqueName(_ base: String, taken: Set<String>) -> String {
-        if !taken.contains(base) { return base }
-        var n = 2
-        while taken.contains("\(base)-\(n)") { n += 1 }
-        return "\(base)-\(n)"
-    }
 }
 
 /// Steps 9 (ZFS modules of every kernel, DKMS rebuild) and 10 (Secure Boot re-signing).
@@ -282,7 +265,7 @@ struct Session {
         guard let plan = try planUpgrade(driver: driver, runner: runner, pool: pool, place: nil,
                                          nothingToDo: "nothing to upgrade; no snapshot taken") else { return }
 
-        let base = Upgrader.checkpointName(at: context.now(), timeZone: options.timeZone)
+        let base = Checkpoints.name(Checkpoints.Prefix.preUpgrade, at: context.now(), timeZone: options.timeZone)
         let transaction = driver.upgradeCommands(for: plan)
         if options.dryRun {
             say("dry run: would snapshot \(be)@\(base)\(pkgdb.map { " and \($0)@\(base)" } ?? "")")
@@ -308,7 +291,7 @@ struct Session {
         do {
             created = try beManager.createCheckpoint(
                 named: base,
-                properties: [("org.kldload:kupgrade-version", KldloadVersion.current), ("org.kldload:command", safeCommand)],
+                properties: [(Checkpoints.kupgradeVersionProperty, KldloadVersion.current), (Checkpoints.commandProperty, safeCommand)],
                 uniquify: true)
         } catch {
             if let signal = interruption {
@@ -757,7 +740,7 @@ struct Session {
             report.retention = result
             noteInterruption("during retention")
         }
-        let rows: [Retention.Row]
+        let rows: [Checkpoints.Row]
         do {
             let answer = try context.ask(.retentionRows(of: be)) { (c: Command) throws(CommandError) -> CommandResult in
                 try exec(c, stream: false)
@@ -773,7 +756,7 @@ struct Session {
             say("retention skipped: \(error)")
             return
         }
-        let (destroy, spared) = Retention.select(rows, keep: options.keep, current: current)
+        let (destroy, spared) = Checkpoints.retention(rows, owner: .kupgrade, keep: options.keep, current: current)
         result.spared = spared
         for name in spared { say("retention: keeping \(be)@\(name) (it has clones)") }
         // The twins: the package-database dataset's and the paired datasets' snapshots of the
