@@ -1,10 +1,47 @@
 import Foundation
 
-/// Step 11 of a run: the summary and the way back.
+/// Step 11 of a run: the summary and the way back. `UpgradeSummary.lines` is a pure function of
+/// the run's outcome (tested against the output documented in Docs/KUPGRADE.md); the session
+/// prints its lines.
 extension Session {
-    mutating func printSummary(plan: UpgradePlan, verification: ModuleVerification, signing: SigningReport,
-                               checkpoint: String, be: String, driver: any PackageManagerDriver)
-    {
+    func printSummary(plan: UpgradePlan, verification: ModuleVerification, signing: SigningReport, checkpoint: String, be: String) {
+        let lines = UpgradeSummary.lines(
+            report: report, plan: plan, verification: verification, signing: signing, reboot: reboot,
+            checkpoint: checkpoint, be: be, logPath: options.logPath)
+        for l in lines {
+            switch l {
+            case .tagged(let text): say(text)
+            case .plain(let text): line(text)
+            }
+        }
+    }
+}
+
+/// The summary kupgrade prints at the end of an in-place run (Docs/KUPGRADE.md, "Output").
+enum UpgradeSummary {
+    /// One line: `tagged` is printed after `[kupgrade] `, `plain` as it is.
+    enum Line: Sendable, Hashable {
+        case tagged(String)
+        case plain(String)
+
+        var text: String {
+            switch self {
+            case .tagged(let t): return "[kupgrade] " + t
+            case .plain(let t): return t
+            }
+        }
+    }
+
+    /// The summary's lines for the outcome of a run: what was upgraded, what needs a reboot,
+    /// the modules and signatures, the warnings, and the way back (`report.rollbackCommand`,
+    /// else `kbe activate CHECKPOINT && reboot`).
+    static func lines(
+        report: UpgradeReport, plan: UpgradePlan, verification: ModuleVerification, signing: SigningReport,
+        reboot: RebootRequirement, checkpoint: String, be: String, logPath: String
+    ) -> [Line] {
+        var out: [Line] = []
+        func say(_ text: String) { out.append(.tagged(text)) }
+        func line(_ text: String) { out.append(.plain(text)) }
         let rollback = report.rollbackCommand ?? "kbe activate \(checkpoint) && reboot"
         let critical = verification.severity == .critical || signing.severity == .critical
         if critical {
@@ -47,7 +84,7 @@ extension Session {
                 line("  2. Re-sign by hand (Docs/MODULES.md) once the key exists, then check: modinfo -F signer MODULE")
             }
             line("  3. Roll back: \(rollback)")
-            return
+            return out
         }
         if let signal = report.interrupted {
             say("INTERRUPTED (\(signal)) — stopped at a safe point; autoremove and retention were skipped")
@@ -65,9 +102,9 @@ extension Session {
             say("DONE")
         }
         if report.interrupted != nil && (report.transaction.isEmpty || report.transactionFailed) {
-            line("  upgraded: 0 packages (interrupted; see \(options.logPath))")
+            line("  upgraded: 0 packages (interrupted; see \(logPath))")
         } else if report.transactionFailed {
-            line("  upgraded: 0 packages (transaction failed; see \(options.logPath))")
+            line("  upgraded: 0 packages (transaction failed; see \(logPath))")
         } else {
             var extra: [String] = []
             if plan.count(.install) > 0 { extra.append("\(plan.count(.install)) new") }
@@ -130,5 +167,6 @@ extension Session {
         line("  boot env: \(checkpoint) (rollback available)")
         line("To roll back:")
         line("  \(rollback)")
+        return out
     }
 }

@@ -329,8 +329,7 @@ struct Session {
 
         // 11. summary.
         finish(status)
-        printSummary(plan: plan, verification: verification, signing: signing, checkpoint: name, be: be,
-                     driver: driver)
+        printSummary(plan: plan, verification: verification, signing: signing, checkpoint: name, be: be)
 
         // 12. retention, after a successful, uninterrupted run only. An interrupt that comes
         // after the result was recorded skips only retention; the exit status stays that result.
