@@ -5,10 +5,9 @@ import Foundation
 extension Session {
     /// Step 6, the checkpoint: kbe's one atomic `zfs snapshot` of the BE, its children and a split
     /// package-database dataset, with kupgrade's user properties; `-2`, `-3` if the name is taken.
-    /// Returns the name it got, its snapshots and the paired datasets it took along; sets the
-    /// report's checkpoint and rollback command.
+    /// Returns the name it got and its snapshots; sets the report's checkpoint and rollback command.
     mutating func takeCheckpoint(_ base: String, beManager: BootEnvironmentManager, be: String, pkgdb: String?)
-        throws(Stop) -> (name: String, snapshots: [String], paired: [String])
+        throws(Stop) -> (name: String, snapshots: [String])
     {
         let commandText = options.commandLine.map(Command.quoteForDisplay).joined(separator: " ")
         let safeCommand = String(String.UnicodeScalarView(commandText.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(1000))
@@ -43,7 +42,7 @@ extension Session {
         let withData = (created.report.pairedDatasets ?? []).isEmpty ? "" : " --with-data"
         report.rollbackCommand = pkgdb == nil ? "kbe activate \(name)\(withData) && reboot" : "kbe rollback \(name)\(withData) && reboot"
         say("snapshot: \(snapshots.joined(separator: ", ")) (instant)")
-        return (name, snapshots, created.report.pairedDatasets ?? [])
+        return (name, snapshots)
     }
 
     /// The run's result, recorded on the checkpoint (`org.kldload:result`, `packages`,
@@ -72,7 +71,8 @@ extension Session {
         return status
     }
 
-    mutating func retention(be: String, pkgdb: String?, paired: [String], current: String) {
+    /// Step 12: keep the newest `--keep` of kupgrade's checkpoints; destroy older ones with kbe's plan.
+    mutating func retention(be: String, pkgdb: String?, current: String) {
         var result = UpgradeReport.Retention(keep: options.keep, destroyed: [], spared: [], error: nil)
         defer {
             report.retention = result
@@ -97,45 +97,38 @@ extension Session {
         let (destroy, spared) = Checkpoints.retention(rows, owner: .kupgrade, keep: options.keep, current: current)
         result.spared = spared
         for name in spared { say("retention: keeping \(be)@\(name) (it has clones)") }
-        // The twins: the package-database dataset's and the paired datasets' snapshots of the
-        // same name (one listing each; a paired dataset's only when something is destroyed).
-        let probes = SystemProbes(context: context)
-        let twins = (pkgdb.map { [($0, probes.snapshotNames(of: $0))] } ?? [])
-            + (destroy.isEmpty ? [] : paired.map { ($0, probes.snapshotNames(of: $0)) })
+        // Recorded runs list the package-database dataset's snapshots here (kbe's destroy plan
+        // below reads its own listing); kept so that every recorded run replays command for command.
+        if let pkgdb { _ = SystemProbes(context: context).snapshotNames(of: pkgdb) }
+        guard !destroy.isEmpty else { return }
+        // Each old checkpoint goes with kbe's own plan (`kbe destroy BE@NAME`, which
+        // `kbe destroy --dry-run BE@NAME` prints): the BE's and its children's snapshots of that
+        // name in one `zfs destroy [-r]` (all or nothing: zfs checks each for dependent clones
+        // first), then the package-database dataset's and the paired datasets' snapshots of that
+        // name. A failure stops that checkpoint with kbe's report: what was done, what was not,
+        // and the hint for the refusal zfs gave.
+        let log = self.log
+        let destroyer = BootEnvironmentManager(
+            context: context, options: KBEOptions(assumeYes: true), progress: { log.record($0) })
         for name in destroy {
             if let signal = interruption {
                 report.interrupted = signal
                 say("INTERRUPTED (\(signal)) during retention: no more checkpoints destroyed")
                 break
             }
-            // The checkpoint is the BE and its children, so its destruction is recursive too:
-            // `zfs destroy -r BE@NAME` takes the same-named snapshots of every child, all or
-            // nothing (zfs checks each for dependent clones before destroying any).
             let target = "\(be)@\(name)"
-            let failure: String?
             do {
-                let r = try exec(Command(["zfs", "destroy", "-r", target]), stream: false)
-                failure = r.status.isSuccess ? nil : "\(r.status)" + (r.stderr.isEmpty ? "" : ": \(ZFSFailure(stderr: r.stderr))")
+                let out = try destroyer.destroy(target, keepOrigin: false)
+                let gone = out.report.destroyed ?? [target]
+                result.destroyed += gone
+                say("retention: destroyed \(gone.joined(separator: ", ")) (keeping the newest \(options.keep))")
+                for w in out.warnings { say("retention: " + w.replacingOccurrences(of: "[kbe] ", with: "")) }
             } catch {
-                failure = "\(error)"
-            }
-            if let failure {
-                // The package-database twin is kept with it, so the checkpoint stays whole.
-                result.error = "could not destroy \(target) with its child snapshots: \(failure)"
-                say("retention: could not destroy \(target) with its child snapshots: \(failure)")
-                continue
-            }
-            result.destroyed.append(target)
-            say("retention: destroyed \(target) with its children's snapshots of that name (keeping the newest \(options.keep))")
-            for (dataset, snapshots) in twins where snapshots.contains(name) {
-                let twin = "\(dataset)@\(name)"
-                if let r = try? exec(Command(["zfs", "destroy", twin]), stream: false), r.status.isSuccess {
-                    result.destroyed.append(twin)
-                    say("retention: destroyed \(twin) (keeping the newest \(options.keep))")
-                } else {
-                    result.error = "could not destroy \(twin)"
-                    say("retention: could not destroy \(twin)")
-                }
+                result.error = "could not destroy \(target): \(error.message); hint: \(error.effectiveHint)"
+                say("retention: could not destroy \(target): \(error.message)")
+                for d in error.details { line("  " + d) }
+                line("  hint: \(error.effectiveHint)")
+                line("  (kupgrade's next successful run tries again; kbe destroy \(target) does it now)")
             }
         }
     }

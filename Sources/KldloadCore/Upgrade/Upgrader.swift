@@ -337,7 +337,7 @@ struct Session {
         if report.interrupted != nil {
             say("retention skipped: the run was interrupted")
         } else if status == .success || status == .warnings {
-            retention(be: be, pkgdb: pkgdb, paired: checkpoint.paired, current: name)
+            retention(be: be, pkgdb: pkgdb, current: name)
         }
     }
 
