@@ -1,8 +1,81 @@
 import Foundation
 
-/// Steps 2 and 5 of a run: the package manager of this distribution, and the plan (refresh,
-/// simulate, print, check the free space).
+/// Steps 1–5 of a run: root and locks, the package manager of this distribution, the running
+/// boot environment, the pool's health, and the plan (refresh, simulate, print, check the free space).
 extension Session {
+    /// What steps 1–4 found: the package manager's driver, kbe's view of the boot environments
+    /// with the running one, the pool's facts, and a split package-database dataset.
+    struct Preflight {
+        var driver: any PackageManagerDriver
+        var beManager: BootEnvironmentManager
+        var state: BootEnvironmentState
+        var running: BootEnvironment
+        var pool: SystemProbes.PoolFacts
+        var packageDatabase: String?
+    }
+
+    /// Steps 1–4, before anything changes: root and kupgrade's lock, the distribution's package
+    /// manager and its locks, the running boot environment, the pool's health. A refusal or an
+    /// interrupt ends the run here.
+    mutating func preflight() throws(Stop) -> Preflight {
+        // 1. root, our own lock.
+        guard context.userID == 0 else { throw refuse(.notRoot(uid: context.userID)) }
+        do { runLock = try upgrader.locks.acquireRunLock(at: RunLock.defaultPath) } catch { throw refuse(error) }
+
+        // 2. distro → package manager, confirmed installed; then its locks (step 1's second half).
+        let driver = try detectDriver()
+        for lock in driver.locks {
+            if let holder = upgrader.locks.holder(of: lock) {
+                throw refuse(.packageManagerBusy(owner: lock.owner, lockPath: lock.path, holder: holder))
+            }
+        }
+        try stopIfInterruptedBeforeChange()
+
+        // 3. the running boot environment (kbe's discovery: the mount table, then the marker).
+        let probes = SystemProbes(context: context)
+        let beManager = BootEnvironmentManager(context: context, options: KBEOptions(assumeYes: true))
+        let beState: BootEnvironmentState
+        do { beState = try beManager.loadState() } catch {
+            logOpenZFSNotes()
+            // Output that cannot be parsed is not a missing ZFS root: say what it is.
+            if error.parseFailure != nil { throw refuse(.stepFailed(step: "listing the boot environments", error: error.message)) }
+            throw refuse(.noBootEnvironment(error.message))
+        }
+        logOpenZFSNotes()
+        guard let running = beState.running else {
+            throw refuse(.noBootEnvironment("no boot environment under \(beState.layout.beRoot) is mounted at /"))
+        }
+        let be = running.dataset
+        report.bootEnvironment = be
+        let pkgdb = beManager.packageDatabase(beState).splitDataset
+        report.packageDatabaseDataset = pkgdb
+        say("boot environment: \(be)" + (pkgdb.map { " (package database on \($0), checkpointed with it)" } ?? ""))
+
+        // 4. pool health.
+        let poolName = beState.layout.pool
+        let pool: SystemProbes.PoolFacts
+        do { pool = try probes.pool(poolName) } catch { logOpenZFSNotes(); throw refuse(error) }
+        logOpenZFSNotes()
+        report.pool = .init(name: pool.name, health: pool.health.description, freeBytes: pool.free, resilvering: pool.resilvering)
+        say("checking pool health... \(pool.name) \(pool.health)")
+        switch pool.health {
+        case .online:
+            break
+        case .degraded where options.allowDegraded:
+            warn("pool \(pool.name) is DEGRADED; continuing because of --allow-degraded")
+        default:
+            for l in pool.statusLines { line("  " + l) }
+            throw refuse(.poolUnhealthy(pool: pool.name, state: pool.health.description,
+                                        detail: pool.health == .degraded ? "a device is missing or failing" : ""))
+        }
+        if pool.resilvering {
+            warn("pool \(pool.name) is resilvering; the upgrade will be slower and the redundancy is not complete yet")
+        }
+        try stopIfInterruptedBeforeChange()
+        return Preflight(driver: driver, beManager: beManager, state: beState, running: running, pool: pool,
+                         packageDatabase: pkgdb)
+    }
+
     mutating func detectDriver() throws(Stop) -> any PackageManagerDriver {
         guard let text = context.files.textIfPresent("/etc/os-release") ?? context.files.textIfPresent("/usr/lib/os-release")
         else { throw refuse(.osReleaseUnreadable("neither /etc/os-release nor /usr/lib/os-release exists")) }
