@@ -4,8 +4,11 @@ import Foundation
 /// and their Secure Boot signatures (`ModuleStep`).
 extension Session {
     /// Skipped when the package manager did not run (interrupted before it: nothing changed the
-    /// kernels or modules).
-    mutating func verifyModules(packageManagerRan: Bool, newKernels: [String]) -> (ModuleVerification, SigningReport) {
+    /// kernels or modules). `system` is the machine whose kernels are checked (the running one,
+    /// or `--new-be`'s clone, rooted at its mountpoint).
+    mutating func verifyModules(packageManagerRan: Bool, newKernels: [String], in system: SystemContext? = nil,
+                                announceSkip: Bool = true) -> (ModuleVerification, SigningReport)
+    {
         let sink: ProgressSink = { [log, progress = upgrader.progress] text in
             progress(text)
             // The log adds its own `[kupgrade]` tag; do not print it twice.
@@ -15,12 +18,12 @@ extension Session {
         let verification: ModuleVerification
         var signing: SigningReport
         if packageManagerRan {
-            (verification, signing) = upgrader.moduleStep.run(context, sink, newKernels)
+            (verification, signing) = upgrader.moduleStep.run(system ?? context, sink, newKernels)
             noteDKMSSigningKey(&signing, verification: verification, sink: sink)
             report.modules = verification
             report.signing = signing
         } else {
-            say("skipping module verification: the package manager did not run")
+            if announceSkip { say("skipping module verification: the package manager did not run") }
             (verification, signing) = (ModuleVerification(), SigningReport(secureBoot: "not checked", enforcing: false))
         }
         noteInterruption("during module verification")
