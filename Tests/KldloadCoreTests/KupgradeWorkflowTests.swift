@@ -463,6 +463,22 @@ struct KupgradeWorkflowTests {
         #expect(yes.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
     }
 
+    /// kbe takes the checkpoint; when zfs refuses, kbe's hint for that refusal is kupgrade's hint.
+    @Test func aRefusedCheckpointKeepsKbesHint() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"],
+                      stderr: "cannot create snapshot 'rpool/ROOT/default@\(Self.checkpoint)': out of space\n", status: 1)
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "step-failed")
+        #expect(report.refusal?.message.contains("out of space") == true)
+        #expect(report.refusal?.hint == "nothing was changed; the pool is full: free space (kbe list -s shows the checkpoints and their space) and retry; then run kupgrade again")
+        #expect(rig.output.text.contains("  nothing was changed; the pool is full"))
+    }
+
     @Test func nothingToUpgradeTakesNoSnapshot() throws {
         let rig = try KupgradeRig()
         rig.healthyPool()

@@ -27,7 +27,10 @@ extension Session {
                 say("nothing was upgraded; if zfs snapshot had run, the checkpoint may exist (kbe list -s shows it)")
                 throw Stop()
             }
-            throw refuse(.stepFailed(step: "zfs snapshot", error: error.message))
+            // kbe's hint for a refusal zfs explained (out of space, a busy dataset) survives.
+            throw refuse(.stepFailed(
+                step: "zfs snapshot", error: error.message,
+                hint: error.hint.map { $0.replacingOccurrences(of: PlanExecutor.retry, with: "run kupgrade again") }))
         }
         let target = created.report.target ?? "\(be)@\(base)"
         let name = target.split(separator: "@", maxSplits: 1).last.map(String.init) ?? base
