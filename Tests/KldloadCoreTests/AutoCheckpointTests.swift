@@ -177,16 +177,6 @@ import Testing
         #expect(r.stderr.contains("rpool/ROOT/default/var@auto-apt-20251120-000000"))
     }
 
-    @Test func retentionSelectionIsPure() {
-        let options = AutoCheckpoint.Options(origin: "apt", keep: 2)
-        let rows = (0..<4).map { AutoCheckpoint.Row(name: "auto-apt-\($0)", creation: UInt64(100 + $0), origin: "apt-hook", kupgradeVersion: "-") }
-        let sel = AutoCheckpoint.selectForRetention(rows, options: options, new: "auto-apt-new", hasClones: { $0 == "auto-apt-0" })
-        #expect(sel.destroy == ["auto-apt-1", "auto-apt-2"])
-        #expect(sel.spared == ["auto-apt-0"])
-        let none = AutoCheckpoint.selectForRetention(Array(rows.prefix(1)), options: options, new: "auto-apt-new", hasClones: { _ in false })
-        #expect(none.destroy.isEmpty && none.spared.isEmpty)
-    }
-
     @Test func dryRunChangesNothing() {
         let (runner, context) = Self.world()
         let r = Self.run(["--origin", "apt", "-n"], context)
@@ -221,25 +211,5 @@ import Testing
         let (_, context) = Self.world(acceptingMutations: false)
         #expect(Self.run(["--origin", "apt", "--strict"], context).exitCode == 1)
         #expect(Self.run(["--strict"], context).exitCode == 2)
-    }
-
-    @Test func parserRejectsBadLinesByNumberAndNeverTraps() {
-        #expect(throws: ParseError.self) { try AutoCheckpoint.parse("a@b\t1\t-\t-\nno-at-sign\t1\t-\t-\n") }
-        do {
-            _ = try AutoCheckpoint.parse("a@b\t1\t-\t-\nx@y\t99999999999999999999999\t-\t-\n")
-            Issue.record("expected a ParseError")
-        } catch {
-            #expect(error.line == 2)
-        }
-        let rows = try? AutoCheckpoint.parse("rpool/ROOT/default@auto-apt-1\t1763807000\tapt-hook\t-\n\n")
-        #expect(rows == [AutoCheckpoint.Row(name: "auto-apt-1", creation: 1_763_807_000, origin: "apt-hook", kupgradeVersion: "-")])
-    }
-
-    @Test func checkpointNameUsesTheGivenZone() {
-        let date = Date(timeIntervalSince1970: TimeInterval(Self.now))
-        #expect(AutoCheckpoint.checkpointName(origin: "dnf", at: date, timeZone: TimeZone(identifier: "UTC")!)
-            == "auto-dnf-20251122-102320")
-        #expect(AutoCheckpoint.checkpointName(origin: "dnf", at: date, timeZone: TimeZone(identifier: "Asia/Tokyo")!)
-            == "auto-dnf-20251122-192320")
     }
 }

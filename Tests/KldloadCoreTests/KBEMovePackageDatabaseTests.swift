@@ -17,7 +17,7 @@ import Testing
     }
 
     static func expectedPlan(_ context: SystemContext) -> [[String]] {
-        let name = "pre-move-pkgdb-" + BootEnvironmentManager.stamp(context.now(), context.timeZone)
+        let name = Checkpoints.name(Checkpoints.Prefix.preMovePackageDatabase, at: context.now(), timeZone: context.timeZone)
         var plan: [[String]] = [
             ["zfs", "snapshot", "-o", "org.kldload:description=before kbe move-pkgdb",
              "rpool/ROOT/default@\(name)", "rpool/var/lib@\(name)"],

@@ -76,17 +76,6 @@ struct KupgradeUnitTests {
         #expect(version.text == "kupgrade \(KldloadVersion.current)\n")
     }
 
-    @Test func checkpointNamesAreLocalTimeAndUnique() {
-        let date = Date(timeIntervalSince1970: 1_774_430_130)  // 2026-03-25T09:15:30Z
-        let utc = TimeZone(identifier: "UTC")!
-        #expect(Upgrader.checkpointName(at: date, timeZone: utc) == "pre-upgrade-20260325-091530")
-        let paris = TimeZone(identifier: "Europe/Paris")!
-        #expect(Upgrader.checkpointName(at: date, timeZone: paris) == "pre-upgrade-20260325-101530")
-        #expect(Upgrader.uniqueName("pre-upgrade-20260325-091530", taken: []) == "pre-upgrade-20260325-091530")
-        #expect(Upgrader.uniqueName("a", taken: ["a"]) == "a-2")
-        #expect(Upgrader.uniqueName("a", taken: ["a", "a-2", "a-3"]) == "a-4")
-    }
-
     @Test func kernelPackageNames() {
         #expect(KernelPackages.kernelRelease(package: "linux-image-6.1.0-21-amd64", version: "6.1.0-21", arch: "amd64", manager: "apt", isNewInstall: true) == "6.1.0-21-amd64")
         #expect(KernelPackages.kernelRelease(package: "linux-image-amd64", version: "6.1.90-1", arch: "amd64", manager: "apt", isNewInstall: false) == nil)
@@ -120,29 +109,6 @@ struct KupgradeUnitTests {
         #expect(SizeText.bytes("812 k", base: 1024) == 831_488)
         #expect(SizeText.bytes("lots", base: 1024) == nil)
         #expect(SizeText.bytes("9e99 G", base: 1024) == nil)
-    }
-
-    @Test func retentionKeepsUserClonedAndNewest() throws {
-        let text = [
-            "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
-            "rpool/ROOT/default@pre-upgrade-20260102-000000\t200\trpool/ROOT/restored\t0.1.0",
-            "rpool/ROOT/default@pre-upgrade-20260103-000000\t300\t-\t-",
-            "rpool/ROOT/default@before-nginx\t350\t-\t-",
-            "rpool/ROOT/default@pre-upgrade-20260104-000000\t400\t-\t0.1.0",
-            "rpool/ROOT/default@pre-upgrade-20260105-000000\t500\t-\t0.1.0",
-        ].joined(separator: "\n") + "\n"
-        let rows = try Retention.parse(text)
-        #expect(rows.count == 6)
-        let (destroy, spared) = Retention.select(rows, keep: 2, current: "pre-upgrade-20260105-000000")
-        #expect(destroy == ["pre-upgrade-20260101-000000"])
-        #expect(spared == ["pre-upgrade-20260102-000000"])
-        let none = Retention.select(rows, keep: 10, current: nil)
-        #expect(none.destroy.isEmpty && none.spared.isEmpty)
-        // keep is never below one: the newest stays.
-        let one = Retention.select(rows, keep: 0, current: nil)
-        #expect(!one.destroy.contains("pre-upgrade-20260105-000000"))
-        #expect(throws: ParseError.self) { try Retention.parse("rpool/ROOT/default@x\tnot-a-number\t-\t-\n") }
-        #expect(throws: ParseError.self) { try Retention.parse("only one field\n") }
     }
 
     @Test func scenarioLocksKey() {

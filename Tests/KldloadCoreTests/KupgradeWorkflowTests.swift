@@ -38,7 +38,7 @@ final class KupgradeRig: @unchecked Sendable {
 
     /// kbe's reads (bootfs, the one listing, the paired datasets); `snapshots` are existing
     /// checkpoints of default; `paired` the answer of the paired-datasets query.
-    func bootEnvironments(snapshots: [String] = [], paired: String = "") {
+    func bootEnvironments(snapshots: [String] = [], paired: String = "", children: [String] = []) {
         runner.on(Self.bootfs, stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\n")
         var rows = [
             "rpool/ROOT\tfilesystem\t4000000000\t0\t98304\t20000000000\tnone\toff\tno\t-\t-\t1774000000\t-",
@@ -46,6 +46,12 @@ final class KupgradeRig: @unchecked Sendable {
         ]
         for name in snapshots {
             rows.append("rpool/ROOT/default@\(name)\tsnapshot\t1000\t-\t3900000000\t-\t-\t-\t-\t-\t-\t1774100000\t-")
+        }
+        for child in children {
+            rows.append("rpool/ROOT/default/\(child)\tfilesystem\t100000\t0\t100000\t20000000000\t/\(child)\ton\tyes\t-\t-\t1774000000\t-")
+            for name in snapshots {
+                rows.append("rpool/ROOT/default/\(child)@\(name)\tsnapshot\t1000\t-\t100000\t-\t-\t-\t-\t-\t-\t1774100000\t-")
+            }
         }
         runner.on(Self.listing, stdout: rows.joined(separator: "\n") + "\n")
         runner.on(SystemQuery.pairedDatasets(pool: "rpool").command.argv, stdout: paired)
@@ -124,8 +130,8 @@ final class KupgradeRig: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(at: dir) }
 
     func healthyPool(free: UInt64 = 20_000_000_000, health: String = "ONLINE", status: String? = nil,
-                     snapshots: [String] = [], paired: String = "") {
-        bootEnvironments(snapshots: snapshots, paired: paired)
+                     snapshots: [String] = [], paired: String = "", children: [String] = []) {
+        bootEnvironments(snapshots: snapshots, paired: paired, children: children)
         runner.on(Self.zpoolGet, stdout: "rpool\tbootfs\trpool/ROOT/default\tlocal\nrpool\thealth\t\(health)\t-\nrpool\tfree\t\(free)\t-\nrpool\tsize\t32212254720\t-\nrpool\tallocated\t\(32212254720 - min(free, 32212254720))\t-\n")
         runner.on(["zpool", "status", "-x", "rpool"], stdout: status ?? """
               pool: rpool
@@ -277,7 +283,7 @@ struct KupgradeWorkflowTests {
     @Test func retentionDestroysOnlyOldKupgradeCheckpoints() throws {
         let rig = try KupgradeRig()
         rig.options.keep = 2
-        rig.healthyPool()
+        rig.healthyPool(snapshots: (1...4).map { "pre-upgrade-2026010\($0)-000000" })
         rig.aptPlan()
         let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"]
@@ -291,12 +297,14 @@ struct KupgradeWorkflowTests {
             "rpool/ROOT/default@pre-upgrade-20260104-000000\t400\t-\t0.1.0",
             "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
         ].joined(separator: "\n") + "\n")
-        rig.runner.on(["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"])
+        rig.runner.on(["zfs", "destroy", "rpool/ROOT/default@pre-upgrade-20260101-000000"])
         let report = rig.run()
         #expect(report.exitCode == 0)
         #expect(report.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000"])
+        #expect(report.retention?.error == nil)
         #expect(report.retention?.spared == ["pre-upgrade-20260102-000000"])
-        #expect(rig.runner.argvs.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
+        // kbe's own destroy plan: no children, so no -r (`kbe destroy --dry-run` prints the same).
+        #expect(rig.runner.argvs.filter { $0.starts(with: ["zfs", "destroy"]) } == [["zfs", "destroy", "rpool/ROOT/default@pre-upgrade-20260101-000000"]])
     }
 
     /// A paired dataset is part of every checkpoint: the checkpoint takes it in the same
@@ -305,7 +313,7 @@ struct KupgradeWorkflowTests {
     @Test func pairedDatasetsTravelWithTheCheckpointAndItsRetention() throws {
         let rig = try KupgradeRig()
         rig.options.keep = 1
-        rig.healthyPool(paired: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
+        rig.healthyPool(snapshots: ["pre-upgrade-20260101-000000"], paired: "rpool/srv/pg\torg.kldload:paired\ton\tlocal\n")
         rig.aptPlan()
         let snapshot = ["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                         "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)",
@@ -317,9 +325,13 @@ struct KupgradeWorkflowTests {
             "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
             "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
         ].joined(separator: "\n") + "\n")
-        rig.runner.on(["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"])
-        rig.runner.on(["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", "rpool/srv/pg"],
-                      stdout: "rpool/srv/pg@pre-upgrade-20260101-000000\nrpool/srv/pg@\(Self.checkpoint)\n")
+        // kbe's destroy plan reads the paired datasets' snapshots in its own listing.
+        rig.runner.on(SystemQuery.bootEnvironmentRecords(roots: ["rpool/srv/pg"], depth: 1).command.argv, stdout: [
+            "rpool/srv/pg\tfilesystem\t5000000\t1000\t5000000\t20000000000\t/srv/pg\ton\tyes\t-\t-\t1774000000\t-",
+            "rpool/srv/pg@pre-upgrade-20260101-000000\tsnapshot\t1000\t-\t5000000\t-\t-\t-\t-\t-\t-\t1774100000\t-",
+            "rpool/srv/pg@\(Self.checkpoint)\tsnapshot\t0\t-\t5000000\t-\t-\t-\t-\t-\t-\t1774430130\t-",
+        ].joined(separator: "\n") + "\n")
+        rig.runner.on(["zfs", "destroy", "rpool/ROOT/default@pre-upgrade-20260101-000000"])
         rig.runner.on(["zfs", "destroy", "rpool/srv/pg@pre-upgrade-20260101-000000"])
         let report = rig.run()
         #expect(report.exitCode == 0, "\(rig.output.text)")
@@ -339,11 +351,11 @@ struct KupgradeWorkflowTests {
             rig.options.keep = 1
             try "rpool/ROOT/default / zfs rw,relatime,xattr,posixacl 0 0\nrpool/var/lib /var/lib zfs rw,relatime,xattr,posixacl 0 0\n"
                 .write(to: rig.dir.appendingPathComponent("proc/self/mounts"), atomically: true, encoding: .utf8)
-            rig.healthyPool()
+            rig.healthyPool(snapshots: ["pre-upgrade-20260101-000000"], children: ["var"])
             rig.aptPlan()
             rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
                            "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)",
-                           "rpool/var/lib@\(Self.checkpoint)"])
+                           "rpool/ROOT/default/var@\(Self.checkpoint)", "rpool/var/lib@\(Self.checkpoint)"])
             rig.aptTransaction()
             rig.runner.on(["zfs", "set", "org.kldload:result=success", "org.kldload:packages=3", "org.kldload:new-kernel=none",
                            "rpool/ROOT/default@\(Self.checkpoint)"])
@@ -353,18 +365,31 @@ struct KupgradeWorkflowTests {
             ].joined(separator: "\n") + "\n")
             rig.runner.on(["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", "rpool/var/lib"],
                           stdout: "rpool/var/lib@pre-upgrade-20260101-000000\nrpool/var/lib@\(Self.checkpoint)\n")
+            // kbe's destroy plan reads the package database dataset's snapshots in its own listing.
+            rig.runner.on(SystemQuery.bootEnvironmentRecords(root: "rpool/var/lib", depth: 1, types: "snapshot").command.argv, stdout: [
+                "rpool/var/lib@pre-upgrade-20260101-000000\tsnapshot\t1000\t-\t5000000\t-\t-\t-\t-\t-\t-\t1774100000\t-",
+                "rpool/var/lib@\(Self.checkpoint)\tsnapshot\t0\t-\t5000000\t-\t-\t-\t-\t-\t-\t1774430130\t-",
+            ].joined(separator: "\n") + "\n")
             rig.runner.on(["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"], stderr: stderr, status: destroyStatus)
             rig.runner.on(["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"])
             return rig
         }
         let ok = try rig(destroyStatus: 0, stderr: "")
         let done = ok.run()
-        #expect(done.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000", "rpool/var/lib@pre-upgrade-20260101-000000"])
+        #expect(done.retention?.destroyed == ["rpool/ROOT/default@pre-upgrade-20260101-000000",
+                                              "rpool/ROOT/default/var@pre-upgrade-20260101-000000",
+                                              "rpool/var/lib@pre-upgrade-20260101-000000"])
         #expect(done.retention?.error == nil)
         #expect(ok.runner.argvs.filter { $0.starts(with: ["zfs", "destroy"]) } == [
             ["zfs", "destroy", "-r", "rpool/ROOT/default@pre-upgrade-20260101-000000"],
             ["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"],
         ])
+        // It is kbe's plan: `kbe destroy --dry-run` on the same system prints exactly what retention ran.
+        let dryRun = BootEnvironmentManager(
+            context: SystemContext(runner: ok.runner, files: ok.files, now: { Date(timeIntervalSince1970: 1_774_430_130) }),
+            options: KBEOptions(dryRun: true))
+        let plan = try dryRun.destroy("rpool/ROOT/default@pre-upgrade-20260101-000000", keepOrigin: false).report.plan
+        #expect(plan == ok.runner.argvs.filter { $0.starts(with: ["zfs", "destroy"]) })
 
         // zfs's own wording for a child snapshot with a dependent clone (zfs_main.c, destroy_check_dependent).
         let refused = try rig(destroyStatus: 1, stderr: """
@@ -378,7 +403,11 @@ struct KupgradeWorkflowTests {
         #expect(kept.retention?.error?.contains("snapshot has dependent clones") == true)
         #expect(kept.retention?.error?.contains("rpool/ROOT/restored/var") == true)
         #expect(!refused.runner.argvs.contains(["zfs", "destroy", "rpool/var/lib@pre-upgrade-20260101-000000"]))
-        #expect(refused.output.text.contains("retention: could not destroy rpool/ROOT/default@pre-upgrade-20260101-000000 with its child snapshots"))
+        #expect(refused.output.text.contains("retention: could not destroy rpool/ROOT/default@pre-upgrade-20260101-000000: step 1 of 2 failed"))
+        // kbe's failure report and its hint for the refusal survive into kupgrade's output and report.
+        #expect(refused.output.text.contains("  not run:\n    zfs destroy rpool/var/lib@pre-upgrade-20260101-000000\n"))
+        #expect(refused.output.text.contains("  hint: boot environments were cloned from that snapshot"))
+        #expect(kept.retention?.error?.contains("hint: boot environments were cloned from that snapshot") == true)
     }
 
     @Test func resilverIsAWarning() throws {
@@ -432,6 +461,22 @@ struct KupgradeWorkflowTests {
         let r2 = yes.run()
         #expect(r2.refusal?.reason == "step-failed")
         #expect(yes.runner.argvs.contains { $0.starts(with: ["zfs", "snapshot"]) })
+    }
+
+    /// kbe takes the checkpoint; when zfs refuses, kbe's hint for that refusal is kupgrade's hint.
+    @Test func aRefusedCheckpointKeepsKbesHint() throws {
+        let rig = try KupgradeRig()
+        rig.healthyPool()
+        rig.aptPlan()
+        rig.runner.on(["zfs", "snapshot", "-o", "org.kldload:kupgrade-version=\(KldloadVersion.current)",
+                       "-o", "org.kldload:command=kupgrade --yes", "rpool/ROOT/default@\(Self.checkpoint)"],
+                      stderr: "cannot create snapshot 'rpool/ROOT/default@\(Self.checkpoint)': out of space\n", status: 1)
+        let report = rig.run()
+        #expect(report.exitCode == 3)
+        #expect(report.refusal?.reason == "step-failed")
+        #expect(report.refusal?.message.contains("out of space") == true)
+        #expect(report.refusal?.hint == "nothing was changed; the pool is full: free space (kbe list -s shows the checkpoints and their space) and retry; then run kupgrade again")
+        #expect(rig.output.text.contains("  nothing was changed; the pool is full"))
     }
 
     @Test func nothingToUpgradeTakesNoSnapshot() throws {

@@ -15,9 +15,6 @@ import Foundation
 ///   a snapshot a user made is never touched.
 /// - `AutoCheckpoint.runAsHook` never fails: a hook must not abort the package transaction.
 public struct AutoCheckpoint: Sendable {
-    public static let originProperty = "org.kldload:origin"
-    public static let kupgradeProperty = "org.kldload:kupgrade-version"
-
     public struct Options: Sendable, Hashable {
         /// `apt`, `dnf`, `pacman` (any lowercase word of letters, digits and `-`).
         public var origin: String
@@ -34,30 +31,9 @@ public struct AutoCheckpoint: Sendable {
             self.quiet = quiet
         }
 
-        public var propertyValue: String { origin + "-hook" }
-        public var namePrefix: String { "auto-" + origin + "-" }
-    }
-
-    /// One snapshot of the BE as the origin listing shows it.
-    public struct Row: Sendable, Hashable {
-        public var name: String
-        public var creation: UInt64
-        /// `org.kldload:origin` (`-` when unset).
-        public var origin: String
-        /// `org.kldload:kupgrade-version` (`-` when unset).
-        public var kupgradeVersion: String
-
-        public init(name: String, creation: UInt64, origin: String, kupgradeVersion: String) {
-            self.name = name
-            self.creation = creation
-            self.origin = origin
-            self.kupgradeVersion = kupgradeVersion
-        }
-
-        func isOurs(_ options: Options) -> Bool {
-            name.hasPrefix(options.namePrefix) && origin == options.propertyValue
-        }
-        var isKupgrade: Bool { name.hasPrefix("pre-upgrade-") && kupgradeVersion != "-" && !kupgradeVersion.isEmpty }
+        public var propertyValue: String { Checkpoints.originValue(hook: origin) }
+        /// Whose checkpoints retention and the rate limit count (`auto-ORIGIN-…` with the property).
+        public var owner: Checkpoints.Owner { .hook(origin: origin) }
     }
 
     public enum Outcome: Sendable, Hashable {
@@ -92,73 +68,17 @@ public struct AutoCheckpoint: Sendable {
 
     // MARK: - Pure parts
 
-    /// The columns of the one `zfs list` call (`SystemQuery.autoCheckpointRows(of:)`).
-    static let columns = ["name", "creation", originProperty, kupgradeProperty]
-
-    /// Rows of `SystemQuery.autoCheckpointRows(of:)`'s output. A line without four tab-separated fields, a name without
-    /// `@` or a creation that is not a number is a `ParseError` naming the line.
-    public static func parse(_ text: String) throws(ParseError) -> [Row] {
-        // The shared `zfs list -Hp` parser (field counts, snapshot names); only the columns are ours.
-        try rows(ZFSListParser.parseSnapshots(text, columns: columns))
-    }
-
-    /// The rows of the listing's snapshots, in either form (text: `parse`, JSON:
-    /// `ZFSJSONParser.snapshots`).
-    static func rows(_ snapshots: [Snapshot]) throws(ParseError) -> [Row] {
-        var rows: [Row] = []
-        rows.reserveCapacity(snapshots.count)
-        for (i, s) in snapshots.enumerated() {
-            guard let creation = s["creation"].flatMap({ UInt64($0) }) else {
-                throw ParseError(source: "zfs list -Hp (auto-checkpoint)", line: i + 1, text: s.fullName,
-                                 reason: "creation is not a number of seconds")
-            }
-            rows.append(Row(name: s.name, creation: creation, origin: s[originProperty] ?? "-",
-                            kupgradeVersion: s[kupgradeProperty] ?? "-"))
-        }
-        return rows
-    }
-
     /// The newest checkpoint (ours or kupgrade's) younger than the interval, with its age.
-    public static func rateLimit(_ rows: [Row], options: Options, now: Date) -> (name: String, age: UInt64)? {
+    public static func rateLimit(_ rows: [Checkpoints.Row], options: Options, now: Date) -> (name: String, age: UInt64)? {
         guard options.minInterval > 0 else { return nil }
         let nowSeconds = now.timeIntervalSince1970
         guard nowSeconds.isFinite, nowSeconds >= 0, nowSeconds < 1e15 else { return nil }
         let current = UInt64(nowSeconds)
         let limit = UInt64(min(options.minInterval, 1_000_000)) * 60
-        let recent = rows.filter { $0.isOurs(options) || $0.isKupgrade }.max { ($0.creation, $0.name) < ($1.creation, $1.name) }
+        let recent = rows.filter { options.owner.owns($0) || Checkpoints.Owner.kupgrade.owns($0) }.max { ($0.creation, $0.name) < ($1.creation, $1.name) }
         // A checkpoint dated in the future (clock set back) does not block: better one too many.
         guard let recent, recent.creation <= current, current - recent.creation < limit else { return nil }
         return (recent.name, current - recent.creation)
-    }
-
-    /// `auto-apt-20261122-035341` in the given zone.
-    public static func checkpointName(origin: String, at date: Date, timeZone: TimeZone) -> String {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = timeZone
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func pad(_ n: Int?, _ width: Int) -> String {
-            let s = String(n ?? 0)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "auto-\(origin)-\(pad(c.year, 4))\(pad(c.month, 2))\(pad(c.day, 2))-\(pad(c.hour, 2))\(pad(c.minute, 2))\(pad(c.second, 2))"
-    }
-
-    /// Which of our checkpoints to destroy (oldest first) once `new` exists, and which old ones
-    /// are spared because of clones. `new` and the newest `keep - 1` existing ones are kept.
-    public static func selectForRetention(
-        _ rows: [Row], options: Options, new: String?, hasClones: (String) -> Bool
-    ) -> (destroy: [String], spared: [String]) {
-        let keep = max(options.keep, 1)
-        let ours = rows.filter { $0.isOurs(options) && $0.name != new }
-            .sorted { ($0.creation, $0.name) < ($1.creation, $1.name) }
-        let keepExisting = new == nil ? keep : keep - 1
-        guard ours.count > keepExisting else { return ([], []) }
-        var destroy: [String] = []
-        var spared: [String] = []
-        for row in ours.dropLast(keepExisting) {
-            if hasClones(row.name) { spared.append(row.name) } else { destroy.append(row.name) }
-        }
-        return (destroy, spared)
     }
 
     public static func validateOrigin(_ origin: String) throws(KBEError) {
@@ -192,10 +112,10 @@ public struct AutoCheckpoint: Sendable {
                 "[kbe] auto-checkpoint: skipped, \(be.dataset)@\(recent.name) is \(Self.describeAge(recent.age)) old (--min-interval \(options.minInterval) minutes)")
             return result
         }
-        let name = Self.checkpointName(origin: options.origin, at: now, timeZone: timeZone)
+        let name = Checkpoints.name(Checkpoints.Prefix.hook(options.origin), at: now, timeZone: timeZone)
         let created = try manager.createCheckpoint(
             named: name, of: be.name, description: "automatic checkpoint before a package transaction (\(options.origin))",
-            properties: [(Self.originProperty, options.propertyValue)], uniquify: true)
+            properties: [(Checkpoints.originProperty, options.propertyValue)], uniquify: true)
         let target = created.report.target ?? (be.dataset + "@" + name)
         let finalName = target.split(separator: "@", maxSplits: 1).last.map(String.init) ?? name
         result.outcome = .created(snapshot: target)
@@ -207,8 +127,8 @@ public struct AutoCheckpoint: Sendable {
                 : "[kbe] auto-checkpoint: \(target) taken before the \(options.origin) transaction")
         // Retention: the clone information comes from kbe's own listing (children included).
         let clones = Dictionary(be.checkpoints.map { ($0.name, !$0.clones.isEmpty) }, uniquingKeysWith: { $0 || $1 })
-        let (destroy, spared) = Self.selectForRetention(
-            rows, options: options, new: finalName, hasClones: { clones[$0] ?? false })
+        let (destroy, spared) = Checkpoints.retention(
+            rows, owner: options.owner, keep: options.keep, new: finalName, hasClones: { clones[$0.name] ?? false })
         result.spared = spared.map { be.dataset + "@" + $0 }
         for old in destroy {
             do {
@@ -233,7 +153,7 @@ public struct AutoCheckpoint: Sendable {
         return result
     }
 
-    func listRows(_ dataset: String) throws(KBEError) -> [Row] {
+    func listRows(_ dataset: String) throws(KBEError) -> [Checkpoints.Row] {
         try manager.value(.autoCheckpointRows(of: dataset), doing: "listing checkpoints of \(dataset)")
     }
 

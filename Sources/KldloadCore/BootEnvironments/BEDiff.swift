@@ -198,7 +198,7 @@ extension BootEnvironmentManager {
 
     /// Mounts a BE or snapshot read-only under /run/kbe for reading; undone by `unmountTemporary`.
     func temporaryMount(_ dataset: String, label: String) throws(KBEError) -> String {
-        let dir = Self.uniquify("/run/kbe/diff-" + label) { context.files.exists($0) }
+        let dir = Checkpoints.unique("/run/kbe/diff-" + label) { context.files.exists($0) }
         do { try context.files.createDirectory(dir) } catch {
             throw KBEError(.commandFailed, "cannot create \(dir): \(error)")
         }

@@ -88,6 +88,10 @@ enum PlanExecutor {
         return results
     }
 
+    /// How a failure report whose first step failed ends its hint; a caller that ran kbe's plan
+    /// for its own command (kupgrade) puts its own command in its place.
+    static let retry = "run the same kbe command again"
+
     static func failureReport(plan: BEPlan, failedAt i: Int, reason: String, zfsHint: String? = nil) -> KBEError {
         let done = plan.steps[..<i]
         let failed = plan.steps[i]
@@ -114,8 +118,7 @@ enum PlanExecutor {
         let cause = zfsHint.map { $0 + "; then" } ?? "fix the cause above, then"
         let hint: String
         if done.isEmpty {
-            hint = zfsHint.map { $0 + "; then run the same kbe command again" }
-                ?? "fix the cause above and run the same kbe command again"
+            hint = zfsHint.map { $0 + "; then " + retry } ?? "fix the cause above and " + retry
         } else {
             hint = "\(cause) run the failed and not-run commands in order to finish"
                 + (undo.isEmpty ? "" : ", or the undo commands to go back")

@@ -68,7 +68,7 @@ extension BootEnvironmentManager {
                     .usage, "checkpoint \(be.dataset)@\(name) already exists",
                     hint: "choose another name (kbe list -s shows the existing ones)")
             }
-            final = Self.uniquify(name) { taken.contains($0) }
+            final = Checkpoints.unique(name) { taken.contains($0) }
         }
         let pkg = packageDatabase(state)
         out.report.packageDatabase = pkg
@@ -147,7 +147,7 @@ extension BootEnvironmentManager {
         case .environment(let b):
             be = b
             let taken = Set(b.checkpoints.map(\.name))
-            snap = Self.uniquify(Self.cloneSnapshotName(for: name)) { taken.contains($0) }
+            snap = Checkpoints.unique(Self.cloneSnapshotName(for: name)) { taken.contains($0) }
             let datasets = [b.dataset] + b.children
             let snaps = datasets.map { $0 + "@" + snap }
             plan.append(.run(["zfs", "snapshot"] + snaps, undo: snaps.map { ["zfs", "destroy", $0] }))
@@ -286,7 +286,7 @@ extension BootEnvironmentManager {
                 split, doing: what, alternative: "kbe rollback \(cp.fullName) rolls the BE and \(split) back together")
         }
         let taken = Set(state.environments.map(\.name))
-        let name = Self.uniquify(cp.name) { taken.contains($0) }
+        let name = Checkpoints.unique(cp.name) { taken.contains($0) }
         let next = state.layout.beRoot + "/" + name
         try BENames.validate(name, as: "boot environment name (from the checkpoint name)", fullName: next)
         try beforeReading(next)
@@ -595,7 +595,7 @@ extension BootEnvironmentManager {
             dir = try Self.mountDirectory(directory, mounts: state.mounts, files: context.files)
         } else {
             let base = "/run/kbe/" + label.replacingOccurrences(of: "@", with: "_")
-            dir = Self.uniquify(base) { context.files.exists($0) }
+            dir = Checkpoints.unique(base) { context.files.exists($0) }
         }
         var plan = BEPlan()
         if !context.files.isDirectory(dir) { plan.append(PlanStep(.createDirectory(dir))) }

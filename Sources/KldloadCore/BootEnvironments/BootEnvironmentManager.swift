@@ -209,7 +209,7 @@ public struct BootEnvironmentManager: Sendable {
 
     /// The snapshot `kbe create --be NAME` takes of the source to clone it: `kbe-NAME`
     /// (`kbe-NAME-2`, … when taken). It is the only origin `kbe destroy NAME` destroys implicitly.
-    static func cloneSnapshotName(for beName: String) -> String { "kbe-" + beName }
+    static func cloneSnapshotName(for beName: String) -> String { Checkpoints.Prefix.cloneSource + beName }
 
     /// Whether `snapshot` is `kbe-NAME` or a uniquified `kbe-NAME-N` for BE `beName`.
     static func isCloneSnapshot(_ snapshot: String, of beName: String) -> Bool {
@@ -218,13 +218,6 @@ public struct BootEnvironmentManager: Sendable {
         guard snapshot.hasPrefix(base + "-") else { return false }
         let suffix = snapshot.dropFirst(base.count + 1)
         return !suffix.isEmpty && suffix.count < 10 && suffix.allSatisfy(\.isASCII) && suffix.allSatisfy(\.isNumber)
-    }
-
-    static func uniquify(_ base: String, taken: (String) -> Bool) -> String {
-        if !taken(base) { return base }
-        var n = 2
-        while taken("\(base)-\(n)") { n += 1 }
-        return "\(base)-\(n)"
     }
 
     func newReport(_ command: String, state: BootEnvironmentState?) -> KBEOutput {

@@ -65,7 +65,9 @@ extension BootEnvironmentManager {
         // 1. One atomic checkpoint of the BE, its children, the shared dataset and the paired ones (kbe rollback
         // of it undoes the move).
         let taken = Set(running.checkpoints.map(\.name))
-        let name = Self.uniquify("pre-move-pkgdb-" + Self.stamp(context.now(), context.timeZone)) { taken.contains($0) }
+        let name = Checkpoints.unique(
+            Checkpoints.name(Checkpoints.Prefix.preMovePackageDatabase, at: context.now(), timeZone: context.timeZone)
+        ) { taken.contains($0) }
         let paired = try pairedDatasets(state, excluding: [split])
         let snapshots = ([running.dataset] + running.children + [split] + paired).map { $0 + "@" + name }
         for s in snapshots { try BENames.validate(name, as: "checkpoint name", fullName: s) }
@@ -106,10 +108,5 @@ extension BootEnvironmentManager {
             }
         }
         return out
-    }
-
-    /// `YYYYMMDD-HHMMSS` in `zone`.
-    static func stamp(_ date: Date, _ zone: TimeZone) -> String {
-        String(Upgrader.checkpointName(at: date, timeZone: zone).dropFirst("pre-upgrade-".count))
     }
 }

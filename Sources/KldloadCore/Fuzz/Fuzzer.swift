@@ -51,8 +51,8 @@ package enum Fuzzer {
             _ = try? ZFSListParser.parseSnapshots(t, columns: columns)
         },
         Target(name: "auto-checkpoint and retention listings") { t throws(ParseError) in
-            _ = try? AutoCheckpoint.parse(t)
-            _ = try Retention.parse(t)
+            _ = try? Checkpoints.parse(t, columns: Checkpoints.hookColumns)
+            _ = try Checkpoints.parse(t, columns: Checkpoints.retentionColumns)
         },
         Target(name: "zfs get / zpool get") { t throws(ParseError) in
             _ = try? ZFSGetParser.parseDatasets(t)
@@ -61,12 +61,12 @@ package enum Fuzzer {
         },
         Target(name: "zfs/zpool -j (JSON of OpenZFS 2.3+)") { t throws(ParseError) in
             _ = try? BEListing.parseJSON(t)
-            _ = try? AutoCheckpoint.rows(ZFSJSONParser.snapshots(t, columns: AutoCheckpoint.columns))
+            _ = try? Checkpoints.rows(ZFSJSONParser.snapshots(t, columns: Checkpoints.hookColumns), source: "zfs list -j")
             _ = try? ZFSJSONParser.properties(t)
             for p in try ZFSJSONParser.zpoolStatus(t).pools { _ = (p.isHealthy, p.isResilvering, p.scan?.sentence, p.allVDevs.count) }
         },
         Target(name: "zfs list -j (one-pass reader: kbe listing, snapshot columns)") { t throws(ParseError) in
-            _ = try? ZFSJSONParser.snapshots(t, columns: ["name", "creation", "clones", "org.kldload:kupgrade-version"])
+            _ = try? ZFSJSONParser.snapshots(t, columns: Checkpoints.retentionColumns)
             _ = try BEListing.parseJSON(t)
         },
         Target(name: "zpool list") { t throws(ParseError) in _ = try ZpoolListParser.parse(t) },

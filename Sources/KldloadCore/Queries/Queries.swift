@@ -158,19 +158,21 @@ extension SystemQuery {
     }
 }
 
-extension SystemQuery where Value == [Retention.Row] {
-    /// The checkpoints kupgrade's retention chooses from (`Retention.columns`).
+extension SystemQuery where Value == [Checkpoints.Row] {
+    /// The checkpoints kupgrade's retention chooses from (`Checkpoints.retentionColumns`).
     public static func retentionRows(of bootEnvironment: String) -> Self {
-        snapshots(of: bootEnvironment, columns: Retention.columns,
-                  rows: { (s: [Snapshot]) throws(ParseError) -> [Retention.Row] in try Retention.rows(s) })
+        snapshots(of: bootEnvironment, columns: Checkpoints.retentionColumns,
+                  rows: { (s: [Snapshot]) throws(ParseError) -> [Checkpoints.Row] in
+                      try Checkpoints.rows(s, source: "zfs list -Hp (retention)")
+                  })
     }
-}
 
-extension SystemQuery where Value == [AutoCheckpoint.Row] {
-    /// The checkpoints `kbe auto-checkpoint` rate-limits and prunes (`AutoCheckpoint.columns`).
+    /// The checkpoints `kbe auto-checkpoint` rate-limits and prunes (`Checkpoints.hookColumns`).
     public static func autoCheckpointRows(of bootEnvironment: String) -> Self {
-        snapshots(of: bootEnvironment, columns: AutoCheckpoint.columns,
-                  rows: { (s: [Snapshot]) throws(ParseError) -> [AutoCheckpoint.Row] in try AutoCheckpoint.rows(s) })
+        snapshots(of: bootEnvironment, columns: Checkpoints.hookColumns,
+                  rows: { (s: [Snapshot]) throws(ParseError) -> [Checkpoints.Row] in
+                      try Checkpoints.rows(s, source: "zfs list -Hp (auto-checkpoint)")
+                  })
     }
 }
 

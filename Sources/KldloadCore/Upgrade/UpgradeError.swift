@@ -12,7 +12,9 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
     case poolUnhealthy(pool: String, state: String, detail: String)
     case notEnoughSpace(pool: String, freeBytes: UInt64, neededBytes: UInt64)
     /// A command kupgrade needs before any change failed (refresh, simulate, zpool, snapshot).
-    case stepFailed(step: String, error: String)
+    /// `hint`: what the failing part said to do (kbe's hint for a refusal zfs explained), when it said more
+    /// than "fix the cause".
+    case stepFailed(step: String, error: String, hint: String? = nil)
     case notConfirmed
     /// `--new-be` on a layout whose package database is on a dataset outside the BE.
     case splitPackageDatabase(dataset: String, be: String)
@@ -68,7 +70,7 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notEnoughSpace(let pool, let free, let needed):
             return "not enough free space on \(pool): the upgrade needs about \(humanSize(needed)) (with margin), "
                 + "the pool has \(humanSize(free)) free"
-        case .stepFailed(let step, let error):
+        case .stepFailed(let step, let error, _):
             return "\(step) failed: \(error)"
         case .notConfirmed:
             return "upgrade not confirmed; nothing was changed"
@@ -106,8 +108,8 @@ public enum UpgradeError: Error, Sendable, Hashable, CustomStringConvertible {
             return "repair the pool first (zpool status -v \(pool)); kupgrade never upgrades a \(state) pool"
         case .notEnoughSpace(let pool, _, _):
             return "free space on \(pool) (old checkpoints: kbe list -s; apt-get clean / dnf clean all), then run kupgrade again"
-        case .stepFailed:
-            return "nothing was changed; fix the cause shown above and run kupgrade again"
+        case .stepFailed(_, _, let hint):
+            return "nothing was changed; " + (hint ?? "fix the cause shown above and run kupgrade again")
         case .notConfirmed:
             return "run kupgrade --yes to upgrade without asking"
         case .splitPackageDatabase:

@@ -22,7 +22,7 @@ package enum NewBEUpgrade {
 
     /// `upgrade-YYYYMMDD-HHMMSS` in `timeZone` (the checkpoint's clock and format).
     public static func defaultName(at date: Date, timeZone: TimeZone) -> String {
-        "upgrade-" + Upgrader.checkpointName(at: date, timeZone: timeZone).dropFirst("pre-upgrade-".count)
+        Checkpoints.name(Checkpoints.Prefix.upgradeBootEnvironment, at: date, timeZone: timeZone)
     }
 
     /// Mountpoints of shared datasets (outside the BE root) that hold a link to the package
@@ -171,8 +171,8 @@ extension Session {
             let out = try beManager.createEnvironment(
                 named: name, from: nil, description: NewBEUpgrade.inProgressDescription,
                 properties: [(NewBEUpgrade.markerProperty, "in-progress"),
-                             ("org.kldload:kupgrade-version", KldloadVersion.current),
-                             ("org.kldload:command", safeCommandLine)])
+                             (Checkpoints.kupgradeVersionProperty, KldloadVersion.current),
+                             (Checkpoints.commandProperty, safeCommandLine)])
             for line in out.report.plan ?? [] { log.record("ran: \(Command(line))") }
         } catch {
             if let signal = interruption {
@@ -310,24 +310,11 @@ extension Session {
         runAutoremove(driver: driver, runner: runner, wrap: wrap)
 
         // 9–10. the new BE's kernels, with the existing verifier, rooted at its mountpoint.
-        let verification: ModuleVerification
-        var signing: SigningReport
-        if ran {
-            var rooted = context
-            rooted.files = inside
-            rooted.runner = ChrootRunner(base: context.runner, root: dir)
-            let sink: ProgressSink = { [log, progress = upgrader.progress] text in
-                progress(text)
-                log.record(text.hasPrefix("[kupgrade] ") ? String(text.dropFirst("[kupgrade] ".count)) : text)
-            }
-            (verification, signing) = upgrader.moduleStep.run(rooted, sink, plan.newKernels)
-            noteDKMSSigningKey(&signing, verification: verification, sink: sink)
-            report.modules = verification
-            report.signing = signing
-        } else {
-            (verification, signing) = (ModuleVerification(), SigningReport(secureBoot: "not checked", enforcing: false))
-        }
-        noteInterruption("during module verification")
+        var rooted = context
+        rooted.files = inside
+        rooted.runner = ChrootRunner(base: context.runner, root: dir)
+        let (verification, signing) = verifyModules(
+            packageManagerRan: ran, newKernels: plan.newKernels, in: rooted, announceSkip: false)
         return NewBEOutcome(plan: plan, verification: verification, signing: signing, packageManagerRan: ran,
                             transactionLength: transaction.count)
     }
