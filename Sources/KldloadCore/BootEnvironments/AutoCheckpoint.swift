@@ -33,7 +33,7 @@ public struct AutoCheckpoint: Sendable {
 
         public var propertyValue: String { Checkpoints.originValue(hook: origin) }
         /// Whose checkpoints retention and the rate limit count (`auto-ORIGIN-…` with the property).
-        public var owner: Checkpoints.Owner { .hook(origin: origin) }
+        package var owner: Checkpoints.Owner { .hook(origin: origin) }
     }
 
     public enum Outcome: Sendable, Hashable {
@@ -69,7 +69,7 @@ public struct AutoCheckpoint: Sendable {
     // MARK: - Pure parts
 
     /// The newest checkpoint (ours or kupgrade's) younger than the interval, with its age.
-    public static func rateLimit(_ rows: [Checkpoints.Row], options: Options, now: Date) -> (name: String, age: UInt64)? {
+    package static func rateLimit(_ rows: [Checkpoints.Row], options: Options, now: Date) -> (name: String, age: UInt64)? {
         guard options.minInterval > 0 else { return nil }
         let nowSeconds = now.timeIntervalSince1970
         guard nowSeconds.isFinite, nowSeconds >= 0, nowSeconds < 1e15 else { return nil }

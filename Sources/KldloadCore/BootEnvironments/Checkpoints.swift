@@ -8,7 +8,7 @@ import Foundation
 ///
 /// The prefix convention: every name kldload makes is `PREFIX` + `YYYYMMDD-HHMMSS` (local time
 /// of the context's zone), with `-2`, `-3`… appended when the name is taken.
-public enum Checkpoints {
+package enum Checkpoints {
     /// The prefixes of the names kldload makes (`Prefix.preUpgrade + stamp`).
     public enum Prefix {
         /// kupgrade's checkpoint before a package transaction.

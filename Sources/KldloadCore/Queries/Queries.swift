@@ -160,7 +160,7 @@ extension SystemQuery {
 
 extension SystemQuery where Value == [Checkpoints.Row] {
     /// The checkpoints kupgrade's retention chooses from (`Checkpoints.retentionColumns`).
-    public static func retentionRows(of bootEnvironment: String) -> Self {
+    package static func retentionRows(of bootEnvironment: String) -> Self {
         snapshots(of: bootEnvironment, columns: Checkpoints.retentionColumns,
                   rows: { (s: [Snapshot]) throws(ParseError) -> [Checkpoints.Row] in
                       try Checkpoints.rows(s, source: "zfs list -Hp (retention)")
@@ -168,7 +168,7 @@ extension SystemQuery where Value == [Checkpoints.Row] {
     }
 
     /// The checkpoints `kbe auto-checkpoint` rate-limits and prunes (`Checkpoints.hookColumns`).
-    public static func autoCheckpointRows(of bootEnvironment: String) -> Self {
+    package static func autoCheckpointRows(of bootEnvironment: String) -> Self {
         snapshots(of: bootEnvironment, columns: Checkpoints.hookColumns,
                   rows: { (s: [Snapshot]) throws(ParseError) -> [Checkpoints.Row] in
                       try Checkpoints.rows(s, source: "zfs list -Hp (auto-checkpoint)")
