@@ -132,7 +132,7 @@ struct KupgradeArchScenarioTests {
             "  held back: linux-headers 6.12.1.arch1-1 (repository has 6.12.3.arch1-1): kept with linux (headers must match the kernel)",
             "  ZFS modules: OK for all kernels",
             "  warning: held back linux, linux-headers until the repository's zfs-linux supports the new kernel; run kupgrade again then",
-            "  boot env: pre-upgrade-20261122-051036 (rollback available)",
+            "  checkpoint: pre-upgrade-20261122-051036 (rollback available)",
             "  kbe activate pre-upgrade-20261122-051036 && reboot",
         ] {
             #expect(r.lines.all.contains(line), "missing line: \(line)\n\(text)")

@@ -40,7 +40,8 @@ struct KupgradeDebian13ScenarioTests {
         let r = try ScenarioReplay.run(Self.name)
         let simulation = try String(contentsOfFile: ScenarioReplay.path(Self.name) + "/commands/007/stdout", encoding: .utf8)
         #expect(simulation.contains("Inst kldload-demo [1.0] (2.0 localhost [all])\n"))
-        let live = try String(contentsOfFile: ScenarioReplay.path(Self.name) + "/live/kupgrade.stdout", encoding: .utf8)
+        let live = OutputRenames.kupgradeNow(
+            try String(contentsOfFile: ScenarioReplay.path(Self.name) + "/live/kupgrade.stdout", encoding: .utf8))
         // kupgrade's own lines (not the package manager's, which the replay streams stdout first)
         // are the live run's, in the same order.
         func own(_ text: String) -> [Substring] {

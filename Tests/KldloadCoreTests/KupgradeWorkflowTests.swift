@@ -261,12 +261,12 @@ struct KupgradeWorkflowTests {
         let text = rig.output.text
         #expect(text.contains("[kupgrade] detected: apt (Debian bookworm)\n"))
         #expect(text.contains("[kupgrade] checking pool health... rpool ONLINE\n"))
-        #expect(text.contains("[kupgrade] creating boot environment: \(Self.checkpoint)\n"))
+        #expect(text.contains("[kupgrade] taking checkpoint: \(Self.checkpoint)\n"))
         #expect(text.contains("[kupgrade] running: apt-get -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold dist-upgrade\n"))
         #expect(text.contains("Setting up kldload-demo (2.0) ...\r\n"))  // dpkg's CRLF, passed through
         #expect(text.contains("[kupgrade] DONE\n  upgraded: 2 packages (1 new, 1 removed)\n"))
         #expect(text.contains("  ZFS DKMS: OK for all kernels\n"))
-        #expect(text.contains("  boot env: \(Self.checkpoint) (rollback available)\nTo roll back:\n  kbe activate \(Self.checkpoint) && reboot\n"))
+        #expect(text.contains("  checkpoint: \(Self.checkpoint) (rollback available)\nTo roll back:\n  kbe activate \(Self.checkpoint) && reboot\n"))
         // The log got timestamped lines, through the (overlay) file system only.
         let log = String(decoding: rig.files.writtenFiles["/var/log/kupgrade.log"] ?? Data(), as: UTF8.self)
         #expect(log.contains("2026-03-25T09:15:30Z [kupgrade] checking pool health... rpool ONLINE\n"))

@@ -11,7 +11,7 @@ extension Session {
     {
         let commandText = options.commandLine.map(Command.quoteForDisplay).joined(separator: " ")
         let safeCommand = String(String.UnicodeScalarView(commandText.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(1000))
-        say("creating boot environment: \(base)")
+        say("taking checkpoint: \(base)")
         let created: KBEOutput
         do {
             created = try beManager.createCheckpoint(
@@ -44,7 +44,7 @@ extension Session {
         // the data along (activation clones it, nothing is destroyed).
         let withData = (created.report.pairedDatasets ?? []).isEmpty ? "" : " --with-data"
         report.rollbackCommand = pkgdb == nil ? "kbe activate \(name)\(withData) && reboot" : "kbe rollback \(name)\(withData) && reboot"
-        say("snapshot: \(snapshots.joined(separator: ", ")) (instant)")
+        say("checkpoint taken: \(snapshots.joined(separator: ", ")) (instant)")
         return (name, snapshots)
     }
 

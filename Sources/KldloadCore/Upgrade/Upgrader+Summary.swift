@@ -164,7 +164,7 @@ enum UpgradeSummary {
             line("  warning: \(f.message)" + (f.buildLog.map { " (build log: \($0))" } ?? ""))
         }
         for w in report.warnings { line("  warning: \(w)") }
-        line("  boot env: \(checkpoint) (rollback available)")
+        line("  checkpoint: \(checkpoint) (rollback available)")
         line("To roll back:")
         line("  \(rollback)")
         return out
