@@ -121,4 +121,34 @@ struct KupgradeNewBEScenarioTests {
         let audit = try String(contentsOfFile: ScenarioReplay.path("kupgrade-new-be-after-power-cut") + "/live/dpkg-audit", encoding: .utf8)
         #expect(audit == "")
     }
+
+    /// Debian 12 -> 13 in a new BE (VM, scenario 27, Debian 12 pool booted through the
+    /// ZFSBootMenu stand-in): only the new BE's sources are rewritten (bookworm -> trixie), apt
+    /// runs in the clone, the modules of its new 6.12 kernel are read there, the summary says
+    /// kupgrade never runs zpool upgrade and which BE a pool upgrade would strand, and no
+    /// command writes the running BE or the pool's features.
+    @Test func debian12To13ReleaseUpgradeInANewBE() throws {
+        let fixture = "kupgrade-new-be-release-debian12-13"
+        let r = try ScenarioReplay.run(fixture)
+        let name = "upgrade-20261205-215244"
+        let dir = "/run/kbe/" + name
+        let live = try String(contentsOfFile: ScenarioReplay.path(fixture) + "/live/kupgrade.stdout", encoding: .utf8)
+        #expect(r.report.release == .init(from: "bookworm", to: "trixie",
+                                          rewrittenSources: ["/etc/apt/sources.list.d/kldload-e2e-release.list"],
+                                          strandedByPoolUpgrade: ["default"]))
+        #expect(r.report.newBootEnvironment?.activated == true)
+        #expect(r.report.newBootEnvironment?.state == "done")
+        #expect(r.report.modules?.kernels.contains { $0.kernel == "6.12.117+deb13-amd64" && $0.bootsNext && $0.zfsUsable } == true)
+        // The rewrite happened in the clone, not in the running BE.
+        #expect(r.files.textIfPresent(dir + "/etc/apt/sources.list.d/kldload-e2e-release.list")?.contains(" trixie main contrib") == true)
+        #expect(KupgradeNewBETests.writesToRunningBE(r.argv).filter { $0 != ["zfs", "snapshot", "rpool/ROOT/default@kbe-" + name] } == [])
+        #expect(!r.argv.contains { $0.first == "zpool" && $0.dropFirst().first == "upgrade" })
+        #expect(!r.argv.contains { $0.first == "apt-get" || $0.first == "dpkg" })
+        #expect(r.argv.last == ["zpool", "set", "bootfs=rpool/ROOT/" + name, "rpool"])
+        for line in ["  release: bookworm -> trixie in rpool/ROOT/\(name)",
+                     "  pool features: kupgrade never runs zpool upgrade; upgrading rpool's features would strand the older boot environments default (their OpenZFS may not import the pool then)"] {
+            #expect(live.contains(line + "\n"))
+            #expect(r.output.contains(line + "\n"))
+        }
+    }
 }
