@@ -191,6 +191,22 @@ package enum BEListRenderer {
     /// once per interval between its transitions, and the date computed with integer
     /// arithmetic; same text as `stamp`. Dates before 1971 or after 9998 (a pool can hold any
     /// value) go through `stamp`: Foundation's Gregorian calendar is Julian before 1582.
+    /// Proleptic Gregorian year, month, day and second of the day of `seconds` since
+    /// 1970-01-01T00:00 (H. Hinnant, "chrono-compatible low-level date algorithms",
+    /// civil_from_days): the one integer civil date of the list's stamps and the JSON's dates.
+    static func civil(_ seconds: Int64) -> (year: Int64, month: Int64, day: Int64, secondOfDay: Int64) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day, seconds - days * 86_400)
+    }
+
     struct Stamper {
         let timeZone: TimeZone
         var offset = 0
@@ -208,19 +224,7 @@ package enum BEListRenderer {
                 validUntil = timeZone.nextDaylightSavingTimeTransition(after: date) ?? .distantFuture
             }
             let local = Int64(t.rounded(.down)) + Int64(offset)
-            let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-            let secondOfDay = local - days * 86_400
-            // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-compatible low-level
-            // date algorithms", civil_from_days).
-            let z = days + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let doe = z - era * 146_097
-            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-            let mp = (5 * doy + 2) / 153
-            let day = doy - (153 * mp + 2) / 5 + 1
-            let month = mp < 10 ? mp + 3 : mp - 9
-            let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+            let (year, month, day, secondOfDay) = BEListRenderer.civil(local)
             let hour = secondOfDay / 3600
             let minute = secondOfDay % 3600 / 60
             return String(unsafeUninitializedCapacity: 16) { b in
@@ -359,19 +363,7 @@ enum CheckpointJSON {
     static func iso8601(_ date: Date) -> String? {
         let t = date.timeIntervalSince1970
         guard t == t.rounded(.down), t >= -12_212_553_600, t < 253_402_300_800 else { return nil }
-        let secs = Int64(t)
-        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
-        let rem = secs - days * 86_400
-        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d, rem) = BEListRenderer.civil(Int64(t))
         func pad(_ v: Int64, _ width: Int) -> String {
             let s = String(v)
             return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
