@@ -36,6 +36,31 @@ for i in 1 2 3; do
     t "kupgrade.$i" /usr/local/bin/kupgrade --log "$OUT/kupgrade.$i.log"
     [ "$(dpkg-query -W -f '${Version}' kldload-demo)" = 2.0 ] || fail "kupgrade did not upgrade kldload-demo"
 done
+# 3 (before the snapshots of 2). What kupgrade adds: one more kupgrade run (untimed) recorded
+# with KLDLOAD_RECORD; the recording's status files, written as each command ends, give every command's share
+# (kupgrade-recorded.commands: seconds since the previous command ended, or since the start,
+# then the argv), and the module verification's own commands (dkms, modinfo) are each run
+# again alone, three times.
+demo_at_1
+rm -rf /root/rec-kupgrade
+prev=$(date +%s.%N)
+KLDLOAD_RECORD=/root/rec-kupgrade /usr/local/bin/kupgrade --log "$OUT/kupgrade-recorded.log" >/dev/null 2>&1 \
+    || fail "recorded kupgrade run failed: $(tail -3 "$OUT/kupgrade-recorded.log")"
+for n in $(ls /root/rec-kupgrade/commands | sort -n); do
+    end=$(stat -c %.6Y "/root/rec-kupgrade/commands/$n/status")
+    printf '%s\t%s\n' "$(awk -v a="$prev" -v b="$end" 'BEGIN { printf "%.3f", b - a }')" \
+        "$(tr '\n' ' ' <"/root/rec-kupgrade/commands/$n/argv")" >>"$OUT/kupgrade-recorded.commands"
+    prev=$end
+done
+for i in 1 2 3; do
+    t "bash-c-true.$i" bash -c true
+    for n in $(ls /root/rec-kupgrade/commands | sort -n); do
+        mapfile -t a <"/root/rec-kupgrade/commands/$n/argv"
+        case ${a[0]} in
+            dkms|modinfo) t "verify: ${a[*]}.$i" "${a[@]}" ;;
+        esac
+    done
+done
 # 2. kbe list against its own commands.
 snapshots() { # FROM TO: rpool/ROOT/default@perf-FROM .. @perf-TO, 1000 per call
     local s=$1 e
@@ -66,6 +91,8 @@ awk -F'\t' '
     END {
         for (l in n) { mw[l] = median(w, l); mu[l] = median(u, l); printf "%-28s runs %d  median wall %.3f s  median cpu %.3f s\n", l, n[l], mw[l], mu[l] }
         printf "ratio kupgrade / (apt-get update + dist-upgrade), median wall: %.2f\n", mw["kupgrade"] / (mw["apt-get-update"] + mw["apt-get-dist-upgrade"])
+        for (l in n) if (l ~ /^verify: /) { vw += mw[l]; vu += mu[l] }
+        printf "verification commands (every verify: line), sum of medians: wall %.3f s, cpu %.3f s; share of kupgrade median wall: %.2f\n", vw, vu, vw / mw["kupgrade"]
         for (s = 10000; s <= 100000; s *= 10) {
             printf "ratio kbe list / its commands at %d snapshots, median wall: %.2f (cpu %.2f)\n", s, mw["kbe-list." s] / mw["commands." s], mu["kbe-list." s] / mu["commands." s]
             printf "ratio kbe list -s / its commands at %d snapshots, median wall: %.2f\n", s, mw["kbe-list-s." s] / mw["commands." s]
