@@ -75,6 +75,11 @@ for size in 10000 100000; do
     t "zfs-snapshot-to.$size" snapshots $(( have + 1 )) "$size"
     rm -rf "/root/rec-list-$size"
     KLDLOAD_RECORD="/root/rec-list-$size" /usr/local/bin/kbe list >/dev/null
+    # What the listing held: bytes of each recorded output, and how many snapshots the pool has.
+    for f in "/root/rec-list-$size"/commands/*/stdout; do
+        printf '%s\t%s bytes\n' "$(tr '\n' ' ' <"${f%/stdout}/argv" | cut -c1-60)" "$(wc -c <"$f")"
+    done >"$OUT/listing-bytes.$size"
+    printf 'snapshots of rpool/ROOT/default: %s\n' "$(zfs list -H -t snapshot -d 1 -o name rpool/ROOT/default | wc -l)" >>"$OUT/listing-bytes.$size"
     cp -a "/root/rec-list-$size" "$OUT/rec-list-$size.argv-only" 2>/dev/null || true
     find "$OUT/rec-list-$size.argv-only" -name stdout -delete 2>/dev/null || true
     rounds=5; [ "$size" -lt 100000 ] || rounds=3
