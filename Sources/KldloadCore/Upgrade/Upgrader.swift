@@ -64,11 +64,11 @@ public struct ModuleStep: Sendable {
     }
 }
 
-/// Ends a run early; the report is already filled.
-struct Stop: Error {}
-
 /// One run's state (`Upgrader.run`). The out-of-place steps are in UpgradeNewBE.swift.
 struct Session {
+    /// Ends a run early; the report is already filled.
+    struct Stop: Error {}
+
     let upgrader: Upgrader
     let log: UpgradeLog
     var report = UpgradeReport()
