@@ -19,13 +19,12 @@ extension Session {
                 properties: [(Checkpoints.kupgradeVersionProperty, KldloadVersion.current), (Checkpoints.commandProperty, safeCommand)],
                 uniquify: true)
         } catch {
-            if let signal = interruption {
-                // zfs snapshot is atomic, but a signal can arrive after it took the snapshot.
-                report.interrupted = signal
-                finish(.interrupted)
-                say("INTERRUPTED (\(signal)) while taking the checkpoint \(be)@\(base)")
-                say("nothing was upgraded; if zfs snapshot had run, the checkpoint may exist (kbe list -s shows it)")
-                throw Stop()
+            // zfs snapshot is atomic, but a signal can arrive after it took the snapshot.
+            if let stop = stopIfInterrupted(
+                "while taking the checkpoint \(be)@\(base)",
+                then: "nothing was upgraded; if zfs snapshot had run, the checkpoint may exist (kbe list -s shows it)")
+            {
+                throw stop
             }
             // kbe's hint for a refusal zfs explained (out of space, a busy dataset) survives.
             throw refuse(.stepFailed(
