@@ -289,7 +289,7 @@ struct Session {
         if report.interrupted != nil {
             say("retention skipped: the run was interrupted")
         } else if status == .success || status == .warnings {
-            retention(be: be, pkgdb: pkgdb, current: name)
+            retention(be: be, current: name)
         }
     }
 
