@@ -62,6 +62,43 @@ struct KupgradeInterruptTests {
         #expect(!out.text.contains("zfs snapshot"))
     }
 
+    /// A command killed by the interrupt fails its step: that is an interrupt (exit 130), not a
+    /// refusal, and the line says what was being done.
+    @Test(arguments: [
+        (3, "before any change (", "nothing was changed"),
+        (9, "while taking the checkpoint rpool/ROOT/default@pre-upgrade-",
+         "nothing was upgraded; if zfs snapshot had run, the checkpoint may exist (kbe list -s shows it)"),
+    ])
+    func commandKilledByTheInterrupt(command: Int, what: String, outcome: String) throws {
+        let dir = try Self.interruptedCopy(signal: "SIGINT", during: command)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let status = dir.appendingPathComponent("commands/" + RecordingRunner.name(command) + "/status")
+        try "signal 2\n".write(to: status, atomically: true, encoding: .utf8)
+        let r = try ScenarioReplay.run(path: dir.path)
+        #expect(r.report.exitCode == 130)
+        #expect(r.report.result == "interrupted")
+        #expect(r.report.refusal == nil)
+        #expect(r.output.contains("[kupgrade] INTERRUPTED (SIGINT) " + what))
+        #expect(r.output.contains("[kupgrade] " + outcome + "\n"))
+        #expect(!r.argv.contains { $0.first == "apt-get" && $0.contains("dist-upgrade") && !$0.contains("-s") })
+    }
+
+    /// A known key with a value it cannot take names the key, what it wants and what it found.
+    @Test func scenarioConfigurationValueErrors() {
+        let cases = [
+            ("now=yesterday", "now= wants an ISO 8601 time such as 2026-04-08T14:30:22Z, found: yesterday"),
+            ("uid=-1", "uid= wants a number 0-4294967295, found: -1"),
+            ("interactive=maybe", "interactive= wants true or false, found: maybe"),
+            ("interrupt=SIGHUP", "interrupt= wants SIGINT or SIGTERM, found: SIGHUP"),
+            ("interrupt_during=0", "interrupt_during= wants a command number 1 or more, found: 0"),
+        ]
+        for (line, reason) in cases {
+            #expect(throws: ScenarioError.invalidFile(path: "scenario.conf", line: 2, reason: reason)) {
+                try ScenarioConfiguration.parse("uid=0\n" + line + "\n", path: "scenario.conf")
+            }
+        }
+    }
+
     @Test func scenarioConfigurationKeys() throws {
         let conf = try ScenarioConfiguration.parse("interrupt=SIGTERM\ninterrupt_during=7\n", path: "scenario.conf")
         #expect(conf.interrupt?.signal == SIGTERM)

@@ -6,7 +6,8 @@ import Testing
 /// Replays every recorded scenario under Fixtures/scenarios/kupgrade-*/ (built from real captures by
 /// Tests/scenario-builder/build-scenarios.py) and checks the exit status the scenario
 /// declares (`expect_exit=` in scenario.conf), that the commands run are exactly the recorded
-/// ones in order, and that no recording is left unused.
+/// ones in order, and that no recording is left unused (but the retired ones,
+/// Support/RetiredRecordings.swift).
 @Suite("kupgrade recorded scenarios")
 struct KupgradeScenarioTests {
     static var scenarios: [String] {
@@ -24,11 +25,28 @@ struct KupgradeScenarioTests {
         let (report, replay, output) = (r.report, r.replay, r.lines)
         let expected = try #require(replay.configuration.values["expect_exit"].flatMap { Int32($0) }, "scenario.conf needs expect_exit=")
         #expect(report.exitCode == expected, "\(output.text)")
-        #expect(replay.unusedRecordings.map(\.name) == [], "recorded but not run")
+        #expect(replay.unusedRecordingsInUse.map(\.name) == [], "recorded but not run")
         // A recording made live (KLDLOAD_RECORD) has one recording per command run, repeats
         // included (kupgrade reads bootfs and the BE listing again before the checkpoint), so
         // the replay must run exactly the recorded sequence.
-        #expect(replay.invocations.map(\.argv) == replay.recordings.map(\.argv), "commands run differ from the recordings")
+        #expect(replay.invocations.map(\.argv) == replay.recordingsInUse.map(\.argv), "commands run differ from the recordings")
+    }
+
+    /// Each retired command is still held by a recorded run (else the entry goes), and no
+    /// replay above runs it (the sequence check compares with the recordings without them).
+    @Test func everyRetiredRecordingIsInARecordedRun() throws {
+        var held = Array(repeating: 0, count: RetiredRecordings.all.count)
+        for path in Self.scenarios {
+            for recording in try ReplayRunner(scenario: path).recordings {
+                for (i, retired) in RetiredRecordings.all.enumerated() where RetiredRecordings.isRetired(recording.argv)
+                    && recording.argv.dropLast().elementsEqual(retired.argvBeforeDataset)
+                {
+                    held[i] += 1
+                }
+            }
+        }
+        // Six recorded kupgrade runs listed the package-database snapshots in retention.
+        #expect(held == [6])
     }
 }
 

@@ -22,8 +22,8 @@ struct KupgradeVMScenarioTests {
     @Test func secureBootReplayExitsZeroWithEveryRecordingUsed() throws {
         let r = try Self.run(Self.secureBoot)
         #expect(r.report.exitCode == 0, "\(r.output)")
-        #expect(r.replay.unusedRecordings.map(\.name) == [], "recorded but not run")
-        #expect(r.argv == r.replay.recordings.map(\.argv), "commands run differ from the recordings")
+        #expect(r.replay.unusedRecordingsInUse.map(\.name) == [], "recorded but not run")
+        #expect(r.argv == r.replay.recordingsInUse.map(\.argv), "commands run differ from the recordings")
         #expect(r.report.plan?.items.map(\.name) == ["kldload-demo"])
     }
 
@@ -89,8 +89,8 @@ struct KupgradeVMScenarioTests {
     @Test func ubuntuReplayExitsZeroWithEveryRecordingUsed() throws {
         let r = try Self.run(Self.ubuntu)
         #expect(r.report.exitCode == 0, "\(r.output)")
-        #expect(r.replay.unusedRecordings.map(\.name) == [], "recorded but not run")
-        #expect(r.argv == r.replay.recordings.map(\.argv), "commands run differ from the recordings")
+        #expect(r.replay.unusedRecordingsInUse.map(\.name) == [], "recorded but not run")
+        #expect(r.argv == r.replay.recordingsInUse.map(\.argv), "commands run differ from the recordings")
         #expect(r.report.distro?.id == "ubuntu")
         #expect(r.report.distro?.idLike == ["debian"])
         #expect(r.report.packageManager == "apt")

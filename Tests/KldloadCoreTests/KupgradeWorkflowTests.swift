@@ -363,8 +363,6 @@ struct KupgradeWorkflowTests {
                 "rpool/ROOT/default@pre-upgrade-20260101-000000\t100\t-\t0.1.0",
                 "rpool/ROOT/default@\(Self.checkpoint)\t1774430130\t-\t0.1.0",
             ].joined(separator: "\n") + "\n")
-            rig.runner.on(["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-d", "1", "rpool/var/lib"],
-                          stdout: "rpool/var/lib@pre-upgrade-20260101-000000\nrpool/var/lib@\(Self.checkpoint)\n")
             // kbe's destroy plan reads the package database dataset's snapshots in its own listing.
             rig.runner.on(SystemQuery.bootEnvironmentRecords(root: "rpool/var/lib", depth: 1, types: "snapshot").command.argv, stdout: [
                 "rpool/var/lib@pre-upgrade-20260101-000000\tsnapshot\t1000\t-\t5000000\t-\t-\t-\t-\t-\t-\t1774100000\t-",

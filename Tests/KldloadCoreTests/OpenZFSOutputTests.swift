@@ -209,7 +209,7 @@ import Testing
     @Test func oldRecordingsReplayAsTextWithoutAsking() throws {
         let r = try ScenarioReplay.run("kupgrade-debian12-apt")
         #expect(!r.argv.contains(Self.version))
-        #expect(r.argv == r.replay.recordings.map(\.argv))
+        #expect(r.argv == r.replay.recordingsInUse.map(\.argv))
         let log = try r.files.text(of: "/var/log/kupgrade.log")
         #expect(log.contains("[kupgrade] OpenZFS: the replayed recording has no `zfs version` (made before kldload asked): reading the text output\n"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,8 +23,7 @@ public enum ConsoleWriteResult: Sendable, Hashable {
 ///
 /// Every executable writes its human output and its JSON through the two shared streams,
 /// `ConsoleStream.standardOutput` and `.standardError` (never through `FileHandle` or `print`).
-// @unchecked: `lock` also serialises the write(2) calls, so lines from two threads never interleave.
-public final class ConsoleStream: @unchecked Sendable {
+public final class ConsoleStream: Sendable {
     /// Why a stream was given up.
     public struct Loss: Sendable, Hashable, CustomStringConvertible {
         public var stream: String
@@ -41,9 +41,13 @@ public final class ConsoleStream: @unchecked Sendable {
     /// The file descriptor, or nil for a stream that is not a descriptor (tests).
     public let fileDescriptor: Int32?
     private let rawWrite: @Sendable (UnsafeRawBufferPointer) -> ConsoleWriteResult
-    private let lock = NSLock()
-    private var lost: Loss?
-    private var written = 0
+    /// Held for a whole `write`, so lines from two threads never interleave.
+    private let state = Mutex(State())
+    private struct State {
+        var lost: Loss?
+        /// Bytes written so far.
+        var written = 0
+    }
 
     /// A stream over a file descriptor (1 or 2 for the process's own). Ignores SIGPIPE for the
     /// whole process so a closed reader gives EPIPE here instead of killing us.
@@ -68,7 +72,7 @@ public final class ConsoleStream: @unchecked Sendable {
     public static let standardError = ConsoleStream(fileDescriptor: 2, name: "stderr")
 
     /// Set once the first write failed; nil while the stream works.
-    public var loss: Loss? { lock.withLock { lost } }
+    public var loss: Loss? { state.withLock { $0.lost } }
 
     /// True when this stream is a terminal (outside text is then sanitized before printing).
     public var isTerminal: Bool { fileDescriptor.map { isatty($0) == 1 } ?? false }
@@ -78,9 +82,9 @@ public final class ConsoleStream: @unchecked Sendable {
     @discardableResult
     public func write(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        if bytes.isEmpty { return lock.withLock { lost == nil } }
-        return lock.withLock { () -> Bool in
-            guard lost == nil else { return false }
+        if bytes.isEmpty { return state.withLock { $0.lost == nil } }
+        return state.withLock { state -> Bool in
+            guard state.lost == nil else { return false }
             var offset = 0
             var zeroWrites = 0
             var wouldBlock = 0
@@ -91,27 +95,27 @@ public final class ConsoleStream: @unchecked Sendable {
                 switch result {
                 case .wrote(let n) where n > 0:
                     offset += n
-                    written += n
+                    state.written += n
                     zeroWrites = 0
                     wouldBlock = 0
                 case .wrote:
                     // write(2) returning 0 for a non-empty buffer: give it a few chances, then
                     // treat the stream as gone rather than spinning.
                     zeroWrites += 1
-                    if zeroWrites > 8 { lost = Loss(stream: name, errno: EIO, bytesWritten: written); return false }
+                    if zeroWrites > 8 { state.lost = Loss(stream: name, errno: EIO, bytesWritten: state.written); return false }
                 case .failed(let e) where e == EINTR:
                     continue
                 case .failed(let e) where e == EAGAIN || e == EWOULDBLOCK:
                     // A non-blocking descriptor (a terminal someone set O_NONBLOCK on): wait until
                     // it can take more, a bounded number of times.
                     wouldBlock += 1
-                    if wouldBlock > 100 { lost = Loss(stream: name, errno: e, bytesWritten: written); return false }
+                    if wouldBlock > 100 { state.lost = Loss(stream: name, errno: e, bytesWritten: state.written); return false }
                     if let fd = fileDescriptor {
                         var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                         _ = poll(&p, 1, 100)
                     }
                 case .failed(let e):
-                    lost = Loss(stream: name, errno: e, bytesWritten: written)
+                    state.lost = Loss(stream: name, errno: e, bytesWritten: state.written)
                     return false
                 }
             }

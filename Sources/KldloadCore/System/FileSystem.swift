@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -197,13 +198,22 @@ public struct RootedFileSystem: FileSystem {
 
 /// Reads from a real tree (a replay scenario's `root/`), keeps every write in memory so a
 /// replay never changes the scenario or the host. Reads see earlier writes.
-// @unchecked: NSLock-guarded maps; not yet converted to `Mutex` (no reason but time).
-public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
+public final class OverlayFileSystem: FileSystem, Sendable {
     private let lower: any FileSystem
-    private let lock = NSLock()
-    private var files: [String: Data] = [:]
-    private var directories: Set<String> = []
-    private var removed: Set<String> = []
+    private let state = Mutex(Written())
+
+    /// What the run wrote, created and removed (normalized paths).
+    private struct Written {
+        var files: [String: Data] = [:]
+        var directories: Set<String> = []
+        var removed: Set<String> = []
+
+        /// Whether a written file or created directory lies below `p`.
+        func holdsWrittenPath(below p: String) -> Bool {
+            let prefix = p == "/" ? "/" : p + "/"
+            return files.keys.contains { $0.hasPrefix(prefix) } || directories.contains { $0.hasPrefix(prefix) }
+        }
+    }
 
     public init(lower: any FileSystem) { self.lower = lower }
 
@@ -211,7 +221,7 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
 
     public func contents(of path: String) throws(FileSystemError) -> Data {
         let p = Self.normalize(path)
-        let (data, gone): (Data?, Bool) = lock.withLock { (files[p], removed.contains(p)) }
+        let (data, gone): (Data?, Bool) = state.withLock { ($0.files[p], $0.removed.contains(p)) }
         if let data { return data }
         if gone { throw .notFound(path) }
         return try lower.contents(of: p)
@@ -219,8 +229,8 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
 
     public func exists(_ path: String) -> Bool {
         let p = Self.normalize(path)
-        let (hit, gone) = lock.withLock {
-            (files[p] != nil || directories.contains(p) || holdsWrittenPath(below: p), removed.contains(p))
+        let (hit, gone) = state.withLock {
+            ($0.files[p] != nil || $0.directories.contains(p) || $0.holdsWrittenPath(below: p), $0.removed.contains(p))
         }
         return hit || (!gone && lower.exists(p))
     }
@@ -229,19 +239,15 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
     /// written here (a write makes its parents exist, as `mkdir -p` then a write would).
     public func isDirectory(_ path: String) -> Bool {
         let p = Self.normalize(path)
-        let (hit, gone) = lock.withLock { (directories.contains(p) || holdsWrittenPath(below: p), removed.contains(p)) }
+        let (hit, gone) = state.withLock {
+            ($0.directories.contains(p) || $0.holdsWrittenPath(below: p), $0.removed.contains(p))
+        }
         return hit || (!gone && lower.isDirectory(p))
-    }
-
-    /// Whether a written file or created directory lies below `p`. Call with the lock held.
-    private func holdsWrittenPath(below p: String) -> Bool {
-        let prefix = p == "/" ? "/" : p + "/"
-        return files.keys.contains { $0.hasPrefix(prefix) } || directories.contains { $0.hasPrefix(prefix) }
     }
 
     public func symbolicLinkDestination(_ path: String) -> String? {
         let p = Self.normalize(path)
-        let shadowed = lock.withLock { files[p] != nil || directories.contains(p) || removed.contains(p) }
+        let shadowed = state.withLock { $0.files[p] != nil || $0.directories.contains(p) || $0.removed.contains(p) }
         return shadowed ? nil : lower.symbolicLinkDestination(p)
     }
 
@@ -249,7 +255,7 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
         let p = Self.normalize(path)
         let prefix = p == "/" ? "/" : p + "/"
         var names = Set((try? lower.list(p)) ?? [])
-        let (added, gone) = lock.withLock { (Array(files.keys) + Array(directories), removed) }
+        let (added, gone) = state.withLock { (Array($0.files.keys) + Array($0.directories), $0.removed) }
         for q in added where q.hasPrefix(prefix) {
             let rest = q.dropFirst(prefix.count)
             if let first = rest.split(separator: "/").first { names.insert(String(first)) }
@@ -262,38 +268,38 @@ public final class OverlayFileSystem: FileSystem, @unchecked Sendable {
     public func append(_ data: Data, to path: String) throws(FileSystemError) {
         let p = Self.normalize(path)
         // As on the host: never append through a symbolic link of the tree below.
-        let shadowed = lock.withLock { files[p] != nil || removed.contains(p) }
+        let shadowed = state.withLock { $0.files[p] != nil || $0.removed.contains(p) }
         if !shadowed, lower.symbolicLinkDestination(p) != nil { throw .unsafe(path: path, reason: "is a symbolic link") }
         let existing = (try? contents(of: p)) ?? Data()
-        lock.withLock {
-            files[p] = existing + data
-            removed.remove(p)
+        state.withLock {
+            $0.files[p] = existing + data
+            $0.removed.remove(p)
         }
     }
 
     public func write(_ data: Data, to path: String) throws(FileSystemError) {
         let p = Self.normalize(path)
-        lock.withLock {
-            files[p] = data
-            removed.remove(p)
+        state.withLock {
+            $0.files[p] = data
+            $0.removed.remove(p)
         }
     }
 
     public func createDirectory(_ path: String) throws(FileSystemError) {
         let p = Self.normalize(path)
-        _ = lock.withLock { directories.insert(p) }
+        _ = state.withLock { $0.directories.insert(p) }
     }
 
     public func remove(_ path: String) throws(FileSystemError) {
         let p = Self.normalize(path)
         guard exists(p) else { throw .notFound(path) }
-        lock.withLock {
-            files[p] = nil
-            directories.remove(p)
-            removed.insert(p)
+        state.withLock {
+            $0.files[p] = nil
+            $0.directories.remove(p)
+            $0.removed.insert(p)
         }
     }
 
     /// What was written during the run (for tests: the log, the lock file).
-    public var writtenFiles: [String: Data] { lock.withLock { files } }
+    public var writtenFiles: [String: Data] { state.withLock { $0.files } }
 }

@@ -5,15 +5,19 @@ import Synchronization
 /// `ReplayRunner` reads (`commands/<n>/argv|env|stdout|stderr|status`, Docs/REPLAY.md). The
 /// wrapped run's result (or error) is returned unchanged; a recording that cannot be written
 /// is reported once on stderr and never fails the run.
-// @unchecked: `lock` also serialises the file writes of one recording (numbering and files together).
-public final class RecordingRunner: CommandRunner, @unchecked Sendable {
+public final class RecordingRunner: CommandRunner, Sendable {
     public let inner: any CommandRunner
     /// The scenario directory being written.
     public let directory: String
 
-    private let lock = NSLock()
-    private var next: Int?
-    private var warned = false
+    /// Held while a command's files are written, so numbering and files go together.
+    private let state = Mutex(State())
+    private struct State {
+        /// The number of the next command directory, once the existing ones were counted.
+        var next: Int?
+        /// A problem was reported (later ones are not, except unrecordable commands).
+        var warned = false
+    }
     private let warn: @Sendable (String) -> Void
     /// Called after every command that ran (the recorder's file system learns of mounts).
     private let observe: @Sendable (Command, CommandResult) -> Void
@@ -63,30 +67,30 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
             problem("not recorded (an argument contains a newline, which the argv file cannot hold): \(command)")
             return
         }
-        lock.lock()
-        defer { lock.unlock() }
-        let commands = directory + "/commands"
-        do {
-            let fm = FileManager.default
-            try fm.createDirectory(atPath: commands, withIntermediateDirectories: true)
-            if next == nil {
-                // Continue after what is there, so several runs can record into one scenario.
-                let existing = (try? fm.contentsOfDirectory(atPath: commands)) ?? []
-                next = (ReplayRunner.numericOrder(existing).last.flatMap { Int($0) } ?? 0) + 1
+        state.withLock { state in
+            let commands = directory + "/commands"
+            do {
+                let fm = FileManager.default
+                try fm.createDirectory(atPath: commands, withIntermediateDirectories: true)
+                if state.next == nil {
+                    // Continue after what is there, so several runs can record into one scenario.
+                    let existing = (try? fm.contentsOfDirectory(atPath: commands)) ?? []
+                    state.next = (ReplayRunner.numericOrder(existing).last.flatMap { Int($0) } ?? 0) + 1
+                }
+                let n = state.next ?? 1
+                state.next = n + 1
+                let dir = commands + "/" + Self.name(n)
+                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try Data(argvText.utf8).write(to: URL(fileURLWithPath: dir + "/argv"), options: .atomic)
+                if let envText = Recording.environmentFileText(command.environmentAdditions) {
+                    try Data(envText.utf8).write(to: URL(fileURLWithPath: dir + "/env"), options: .atomic)
+                }
+                try Data(stdout.utf8).write(to: URL(fileURLWithPath: dir + "/stdout"), options: .atomic)
+                if !stderr.isEmpty { try Data(stderr.utf8).write(to: URL(fileURLWithPath: dir + "/stderr"), options: .atomic) }
+                try Data(status.fileText.utf8).write(to: URL(fileURLWithPath: dir + "/status"), options: .atomic)
+            } catch {
+                problem("cannot record into \(commands): \(error.localizedDescription)", state: &state)
             }
-            let n = next ?? 1
-            next = n + 1
-            let dir = commands + "/" + Self.name(n)
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try Data(argvText.utf8).write(to: URL(fileURLWithPath: dir + "/argv"), options: .atomic)
-            if let envText = Recording.environmentFileText(command.environmentAdditions) {
-                try Data(envText.utf8).write(to: URL(fileURLWithPath: dir + "/env"), options: .atomic)
-            }
-            try Data(stdout.utf8).write(to: URL(fileURLWithPath: dir + "/stdout"), options: .atomic)
-            if !stderr.isEmpty { try Data(stderr.utf8).write(to: URL(fileURLWithPath: dir + "/stderr"), options: .atomic) }
-            try Data(status.fileText.utf8).write(to: URL(fileURLWithPath: dir + "/status"), options: .atomic)
-        } catch {
-            problemLocked("cannot record into \(commands): \(error.localizedDescription)")
         }
     }
 
@@ -97,14 +101,12 @@ public final class RecordingRunner: CommandRunner, @unchecked Sendable {
     }
 
     private func problem(_ message: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        problemLocked(message)
+        state.withLock { problem(message, state: &$0) }
     }
 
-    private func problemLocked(_ message: String) {
-        if warned && !message.hasPrefix("not recorded") { return }
-        warned = true
+    private func problem(_ message: String, state: inout State) {
+        if state.warned && !message.hasPrefix("not recorded") { return }
+        state.warned = true
         warn("KLDLOAD_RECORD: " + message)
     }
 }

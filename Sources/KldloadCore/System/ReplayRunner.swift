@@ -164,15 +164,19 @@ public struct ScenarioConfiguration: Sendable, Hashable {
                 throw .invalidFile(path: path, line: index + 1, reason: "empty key before '='")
             }
             conf.values[key] = value
+            // `KEY= wants WHAT, found: VALUE`: a known key with a value it cannot take.
+            func wrong(_ wants: String) -> ScenarioError {
+                .invalidFile(path: path, line: index + 1, reason: "\(key)= wants \(wants), found: \(value.prefix(80))")
+            }
             switch key {
             case "now":
                 guard let date = parseDate(value) else {
-                    throw .invalidFile(path: path, line: index + 1, reason: "now= wants an ISO 8601 time such as 2026-04-08T14:30:22Z, found: \(value.prefix(80))")
+                    throw wrong("an ISO 8601 time such as 2026-04-08T14:30:22Z")
                 }
                 conf.now = date
             case "uid":
                 guard let uid = UInt32(value) else {
-                    throw .invalidFile(path: path, line: index + 1, reason: "uid= wants a number 0-4294967295, found: \(value.prefix(80))")
+                    throw wrong("a number 0-4294967295")
                 }
                 conf.userID = uid
             case "interactive":
@@ -180,19 +184,19 @@ public struct ScenarioConfiguration: Sendable, Hashable {
                 case "true", "yes", "1": conf.isInteractive = true
                 case "false", "no", "0": conf.isInteractive = false
                 default:
-                    throw .invalidFile(path: path, line: index + 1, reason: "interactive= wants true or false, found: \(value.prefix(80))")
+                    throw wrong("true or false")
                 }
             case "interrupt":
                 switch value.uppercased() {
                 case "SIGINT", "INT", "2": conf.interruptSignal = SIGINT
                 case "SIGTERM", "TERM", "15": conf.interruptSignal = SIGTERM
                 default:
-                    throw .invalidFile(path: path, line: index + 1, reason: "interrupt= wants SIGINT or SIGTERM, found: \(value.prefix(80))")
+                    throw wrong("SIGINT or SIGTERM")
                 }
                 if conf.interruptDuring == nil { conf.interruptDuring = 1 }
             case "interrupt_during":
                 guard let n = Int(value), n >= 1 else {
-                    throw .invalidFile(path: path, line: index + 1, reason: "interrupt_during= wants a command number 1 or more, found: \(value.prefix(80))")
+                    throw wrong("a command number 1 or more")
                 }
                 conf.interruptDuring = n
             default:

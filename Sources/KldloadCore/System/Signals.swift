@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -37,44 +38,47 @@ private func forwardingSignalHandler(_ signal: Int32) {
 /// handler once per process and blocks the signal in whichever thread it lands on, which
 /// does not survive restoring the previous disposition and leaves the main thread with
 /// SIGINT blocked. See Docs/REPLAY.md, "Process traps".)
-// @unchecked: holds `sigaction` values (not Sendable) and is shared with a signal handler; all state
-// is under `lock`, and the handler itself only writes to the self-pipe.
-package final class SignalForwarder: @unchecked Sendable {
+// Plainly Sendable: the signal handler never touches this object (only the self-pipe above);
+// `Mutex` is Sendable whatever it holds, so the non-Sendable `sigaction` values live in it.
+package final class SignalForwarder: Sendable {
     public static let shared = SignalForwarder()
 
     /// The signals forwarded to children.
     public static let forwardedSignals: [Int32] = [SIGINT, SIGTERM]
 
-    private let lock = NSLock()
-    private var children: Set<pid_t> = []
-    private var activeRuns = 0
-    private var savedActions: [Int32: sigaction] = [:]
-    /// Signals that arrived after a run began but before its child was registered.
-    private var undelivered: [Int32] = []
-    /// Runs begun whose child is not registered yet.
-    private var starting = 0
-    private var received: [Int32] = []
-    private var pipeReady = false
+    private let state = Mutex(State())
+
+    private struct State {
+        var children: Set<pid_t> = []
+        var activeRuns = 0
+        var savedActions: [Int32: sigaction] = [:]
+        /// Signals that arrived after a run began but before its child was registered.
+        var undelivered: [Int32] = []
+        /// Runs begun whose child is not registered yet.
+        var starting = 0
+        var received: [Int32] = []
+        var pipeReady = false
+    }
 
     private init() {}
 
     /// True once SIGINT or SIGTERM arrived while a child was running (sticky until reset).
-    public var interruptReceived: Bool { lock.withLock { !received.isEmpty } }
+    public var interruptReceived: Bool { state.withLock { !$0.received.isEmpty } }
 
     /// The signals received while children were running, in order.
-    public var receivedSignals: [Int32] { lock.withLock { received } }
+    public var receivedSignals: [Int32] { state.withLock { $0.received } }
 
     /// Forgets received interrupts (tests; a long-lived caller starting a new phase).
-    public func resetInterrupt() { lock.withLock { received.removeAll() } }
+    public func resetInterrupt() { state.withLock { $0.received.removeAll() } }
 
     /// Children currently registered (for diagnostics and tests).
-    public var runningChildren: Set<pid_t> { lock.withLock { children } }
+    public var runningChildren: Set<pid_t> { state.withLock { $0.children } }
 
     /// Call before starting a child. Installs the handlers when this is the first active run.
     func beginRun() {
-        lock.withLock {
-            holdHandlers()
-            starting += 1
+        state.withLock {
+            holdHandlers(&$0)
+            $0.starting += 1
         }
     }
 
@@ -83,18 +87,18 @@ package final class SignalForwarder: @unchecked Sendable {
     /// process half way. kupgrade wraps its whole run in this; it then stops at its next safe
     /// point. Outside `body` the previous dispositions are back.
     public func catchingInterrupts<T>(_ body: () throws -> T) rethrows -> T {
-        lock.withLock { holdHandlers() }
+        state.withLock { holdHandlers(&$0) }
         defer { endRun(nil, started: false) }
         return try body()
     }
 
     /// Call right after the child started. Delivers any signal that arrived while it started.
     func register(_ pid: pid_t) {
-        let late: [Int32] = lock.withLock {
-            children.insert(pid)
-            starting = max(0, starting - 1)
-            defer { if starting == 0 { undelivered.removeAll() } }
-            return undelivered
+        let late: [Int32] = state.withLock { state in
+            state.children.insert(pid)
+            state.starting = max(0, state.starting - 1)
+            defer { if state.starting == 0 { state.undelivered.removeAll() } }
+            return state.undelivered
         }
         for sig in late { kill(pid, sig) }
     }
@@ -103,26 +107,26 @@ package final class SignalForwarder: @unchecked Sendable {
     func endRun(_ pid: pid_t?) { endRun(pid, started: true) }
 
     private func endRun(_ pid: pid_t?, started: Bool) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let pid { children.remove(pid) } else if started { starting = max(0, starting - 1) }
-        activeRuns -= 1
-        if activeRuns <= 0 {
-            activeRuns = 0
-            starting = 0
-            undelivered.removeAll()
-            for sig in Self.forwardedSignals { restore(sig) }
+        state.withLock { state in
+            if let pid { state.children.remove(pid) } else if started { state.starting = max(0, state.starting - 1) }
+            state.activeRuns -= 1
+            if state.activeRuns <= 0 {
+                state.activeRuns = 0
+                state.starting = 0
+                state.undelivered.removeAll()
+                for sig in Self.forwardedSignals { Self.restore(sig, &state) }
+            }
         }
     }
 
-    // MARK: - internals (called with the lock held unless noted)
+    // MARK: - internals (called with the lock held, `state` being the locked value, unless noted)
 
-    private func holdHandlers() {
-        if !pipeReady { pipeReady = makePipeAndThread() }
-        if activeRuns == 0 && pipeReady {
-            for sig in Self.forwardedSignals { install(sig) }
+    private func holdHandlers(_ state: inout State) {
+        if !state.pipeReady { state.pipeReady = makePipeAndThread() }
+        if state.activeRuns == 0 && state.pipeReady {
+            for sig in Self.forwardedSignals { Self.install(sig, &state) }
         }
-        activeRuns += 1
+        state.activeRuns += 1
     }
 
     private func makePipeAndThread() -> Bool {
@@ -154,29 +158,30 @@ package final class SignalForwarder: @unchecked Sendable {
         }
     }
 
+    /// Without the lock (takes it).
     private func deliver(_ sig: Int32) {
-        let targets: [pid_t] = lock.withLock {
-            received.append(sig)
+        let targets: [pid_t] = state.withLock { state in
+            state.received.append(sig)
             // A child being started right now gets it as soon as it is registered.
-            if starting > 0 { undelivered.append(sig) }
-            return Array(children)
+            if state.starting > 0 { state.undelivered.append(sig) }
+            return Array(state.children)
         }
         for pid in targets { kill(pid, sig) }
     }
 
-    private func install(_ sig: Int32) {
+    private static func install(_ sig: Int32, _ state: inout State) {
         var current = sigaction()
         guard sigaction(sig, nil, &current) == 0 else { return }
         // Started with the signal ignored (nohup, background job): keep it that way; the
         // children inherit the ignore, which is what whoever started us asked for.
-        if Self.bits(current.__sigaction_handler.sa_handler) == Self.bits(SIG_IGN) { return }
+        if bits(current.__sigaction_handler.sa_handler) == bits(SIG_IGN) { return }
         var action = sigaction()
         action.__sigaction_handler.sa_handler = forwardingSignalHandler
         sigemptyset(&action.sa_mask)
         // SA_RESTART: our pipe readers and Foundation's waitpid must not see EINTR.
         action.sa_flags = SA_RESTART
         var previous = sigaction()
-        if sigaction(sig, &action, &previous) == 0 { savedActions[sig] = previous }
+        if sigaction(sig, &action, &previous) == 0 { state.savedActions[sig] = previous }
     }
 
     static func bits(_ handler: __sighandler_t?) -> Int {
@@ -184,8 +189,8 @@ package final class SignalForwarder: @unchecked Sendable {
         return unsafeBitCast(handler, to: Int.self)
     }
 
-    private func restore(_ sig: Int32) {
-        guard var previous = savedActions.removeValue(forKey: sig) else { return }
+    private static func restore(_ sig: Int32, _ state: inout State) {
+        guard var previous = state.savedActions.removeValue(forKey: sig) else { return }
         _ = sigaction(sig, &previous, nil)
     }
 }

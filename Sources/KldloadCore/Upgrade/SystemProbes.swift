@@ -47,9 +47,4 @@ struct SystemProbes {
         }
         return facts
     }
-
-    /// Snapshot names of a dataset (one `zfs list` call); none when it cannot be listed.
-    func snapshotNames(of dataset: String) -> Set<String> {
-        (try? context.run(.snapshotNames(of: dataset))) ?? []
-    }
 }

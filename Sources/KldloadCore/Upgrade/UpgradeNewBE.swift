@@ -175,11 +175,10 @@ extension Session {
                              (Checkpoints.commandProperty, safeCommandLine)])
             for line in out.report.plan ?? [] { log.record("ran: \(Command(line))") }
         } catch {
-            if let signal = interruption {
-                report.interrupted = signal
-                finish(.interrupted)
-                say("INTERRUPTED (\(signal)) while creating \(dataset); if zfs clone had run, kbe list shows it (kbe destroy \(name) removes it)")
-                throw Stop()
+            if let stop = stopIfInterrupted(
+                "while creating \(dataset); if zfs clone had run, kbe list shows it (kbe destroy \(name) removes it)")
+            {
+                throw stop
             }
             throw refuse(.stepFailed(step: "creating boot environment \(dataset)", error: ([error.message] + error.details).joined(separator: "; ")))
         }

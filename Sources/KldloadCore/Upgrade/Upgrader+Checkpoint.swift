@@ -19,13 +19,12 @@ extension Session {
                 properties: [(Checkpoints.kupgradeVersionProperty, KldloadVersion.current), (Checkpoints.commandProperty, safeCommand)],
                 uniquify: true)
         } catch {
-            if let signal = interruption {
-                // zfs snapshot is atomic, but a signal can arrive after it took the snapshot.
-                report.interrupted = signal
-                finish(.interrupted)
-                say("INTERRUPTED (\(signal)) while taking the checkpoint \(be)@\(base)")
-                say("nothing was upgraded; if zfs snapshot had run, the checkpoint may exist (kbe list -s shows it)")
-                throw Stop()
+            // zfs snapshot is atomic, but a signal can arrive after it took the snapshot.
+            if let stop = stopIfInterrupted(
+                "while taking the checkpoint \(be)@\(base)",
+                then: "nothing was upgraded; if zfs snapshot had run, the checkpoint may exist (kbe list -s shows it)")
+            {
+                throw stop
             }
             // kbe's hint for a refusal zfs explained (out of space, a busy dataset) survives.
             throw refuse(.stepFailed(
@@ -75,7 +74,7 @@ extension Session {
     }
 
     /// Step 12: keep the newest `--keep` of kupgrade's checkpoints; destroy older ones with kbe's plan.
-    mutating func retention(be: String, pkgdb: String?, current: String) {
+    mutating func retention(be: String, current: String) {
         var result = UpgradeReport.Retention(keep: options.keep, destroyed: [], spared: [], error: nil)
         defer {
             report.retention = result
@@ -100,9 +99,6 @@ extension Session {
         let (destroy, spared) = Checkpoints.retention(rows, owner: .kupgrade, keep: options.keep, current: current)
         result.spared = spared
         for name in spared { say("retention: keeping \(be)@\(name) (it has clones)") }
-        // Recorded runs list the package-database dataset's snapshots here (kbe's destroy plan
-        // below reads its own listing); kept so that every recorded run replays command for command.
-        if let pkgdb { _ = SystemProbes(context: context).snapshotNames(of: pkgdb) }
         guard !destroy.isEmpty else { return }
         // Each old checkpoint goes with kbe's own plan (`kbe destroy BE@NAME`, which
         // `kbe destroy --dry-run BE@NAME` prints): the BE's and its children's snapshots of that

@@ -64,11 +64,11 @@ public struct ModuleStep: Sendable {
     }
 }
 
-/// Ends a run early; the report is already filled.
-struct Stop: Error {}
-
 /// One run's state (`Upgrader.run`). The out-of-place steps are in UpgradeNewBE.swift.
 struct Session {
+    /// Ends a run early; the report is already filled.
+    struct Stop: Error {}
+
     let upgrader: Upgrader
     let log: UpgradeLog
     var report = UpgradeReport()
@@ -131,12 +131,19 @@ struct Session {
 
     /// A safe point before anything changed: an interrupt ends the run here, exit 130.
     mutating func stopIfInterruptedBeforeChange() throws(Stop) {
-        guard let signal = interruption else { return }
+        if let stop = stopIfInterrupted("before any change", then: "nothing was changed") { throw stop }
+    }
+
+    /// When an interrupt arrived: ends the run as interrupted (exit 130), says
+    /// `INTERRUPTED (SIGNAL) what` and the `then` lines, and returns the `Stop` to throw.
+    /// nil when there was no interrupt.
+    mutating func stopIfInterrupted(_ what: String, then outcome: String...) -> Stop? {
+        guard let signal = interruption else { return nil }
         report.interrupted = signal
         finish(.interrupted)
-        say("INTERRUPTED (\(signal)) before any change")
-        say("nothing was changed")
-        throw Stop()
+        say("INTERRUPTED (\(signal)) \(what)")
+        for text in outcome { say(text) }
+        return Stop()
     }
 
     /// Remembers (once) that the run was interrupted after the checkpoint.
@@ -149,13 +156,7 @@ struct Session {
     mutating func refuse(_ error: UpgradeError) -> Stop {
         // A step that failed because the user interrupted it (a signaled `zpool`, `apt-get
         // update`) is an interrupt, not a refusal.
-        if let signal = interruption {
-            report.interrupted = signal
-            finish(.interrupted)
-            say("INTERRUPTED (\(signal)) before any change (\(error.description))")
-            say("nothing was changed")
-            return Stop()
-        }
+        if let stop = stopIfInterrupted("before any change (\(error.description))", then: "nothing was changed") { return stop }
         report.refusal = .init(reason: error.reason, message: error.description, hint: error.hint)
         report.result = ExitStatus.refused.description
         report.exitCode = ExitStatus.refused.rawValue
@@ -288,7 +289,7 @@ struct Session {
         if report.interrupted != nil {
             say("retention skipped: the run was interrupted")
         } else if status == .success || status == .warnings {
-            retention(be: be, pkgdb: pkgdb, current: name)
+            retention(be: be, current: name)
         }
     }
 
