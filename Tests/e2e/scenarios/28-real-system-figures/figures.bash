@@ -66,13 +66,16 @@ snapshots() { # FROM TO: rpool/ROOT/default@perf-FROM .. @perf-TO, 1000 per call
     local s=$1 e
     while [ "$s" -le "$2" ]; do
         e=$(( s + 999 )); [ "$e" -le "$2" ] || e=$2
-        zfs snapshot $(seq -f "rpool/ROOT/default@perf-%06g" "$s" "$e")
+        # Checked here: errexit does not reach into t's command substitution.
+        zfs snapshot $(seq -f "rpool/ROOT/default@perf-%06g" "$s" "$e") || return 1
         s=$(( e + 1 ))
     done
 }
 for size in 10000 100000; do
     have=$(zfs list -H -t snapshot -d 1 -o name rpool/ROOT/default | grep -c '@perf-' || true)
     t "zfs-snapshot-to.$size" snapshots $(( have + 1 )) "$size"
+    have=$(zfs list -H -t snapshot -d 1 -o name rpool/ROOT/default | grep -c '@perf-' || true)
+    [ "$have" -ge "$size" ] || fail "only $have of $size snapshots exist after making them"
     rm -rf "/root/rec-list-$size"
     KLDLOAD_RECORD="/root/rec-list-$size" /usr/local/bin/kbe list >/dev/null
     # What the listing held: bytes of each recorded output, and how many snapshots the pool has.
