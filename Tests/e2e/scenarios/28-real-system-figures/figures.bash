@@ -62,13 +62,13 @@ for i in 1 2 3; do
     done
 done
 # 2. kbe list against its own commands.
-snapshots() { # FROM TO: rpool/ROOT/default@perf-FROM .. @perf-TO, 1000 per call
-    local s=$1 e
-    while [ "$s" -le "$2" ]; do
-        e=$(( s + 999 )); [ "$e" -le "$2" ] || e=$2
-        # Checked here: errexit does not reach into t's command substitution.
-        zfs snapshot $(seq -f "rpool/ROOT/default@perf-%06g" "$s" "$e") || return 1
-        s=$(( e + 1 ))
+# One `zfs snapshot` per name: zfs refuses several snapshots of one file system in one call
+# ("multiple snapshots of same fs not allowed"), and a channel program may snapshot a dataset
+# only once. Checked here: errexit does not reach into t's command substitution.
+snapshots() { # FROM TO: rpool/ROOT/default@perf-FROM .. @perf-TO
+    local n
+    for n in $(seq -f "%06g" "$1" "$2"); do
+        zfs snapshot "rpool/ROOT/default@perf-$n" || return 1
     done
 }
 for size in 10000 100000; do
