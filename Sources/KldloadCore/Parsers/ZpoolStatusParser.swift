@@ -50,11 +50,15 @@ package enum ZpoolStatusParser {
         var text = text
         let failure = text.withUTF8 { buf -> ParseError? in
             let n = buf.count
+            func nextLF(_ from: Int) -> Int {
+                guard from < n, let base = buf.baseAddress, let p = memchr(base + from, 0x0A, n - from) else { return n }
+                return UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base
+            }
             var start = 0
             var lineNo = 0
             while true {
-                var end = start
-                while end < n && !(buf[end] == 0x0A && (end == 0 || buf[end - 1] != 0x0D)) { end += 1 }
+                var end = nextLF(start)
+                while end < n && end > 0 && buf[end - 1] == 0x0D { end = nextLF(end + 1) }
                 lineNo += 1
                 // A lone CR can only end the text's last line (before an LF it would be CR LF).
                 let e = end > start && buf[end - 1] == 0x0D ? end - 1 : end
@@ -76,26 +80,18 @@ package enum ZpoolStatusParser {
         fileprivate var current: PoolBuilder?
 
         mutating func line(_ bytes: UnsafeBufferPointer<UInt8>, lineNo: Int) throws(ParseError) {
-            if current?.takesConfigLines == true, isConfigLineASCII(bytes) {
-                try current!.config.addASCII(bytes, lineNo: lineNo)
+            if current?.takesConfigLines == true, isIndentedBeyondLabels(bytes),
+               try current!.config.addASCII(bytes, lineNo: lineNo) {
                 return
             }
             try line(Substring(String(decoding: bytes, as: UTF8.self)), lineNo: lineNo)
         }
 
-        /// Starts with a TAB or eight spaces (so it is no label line: those have at most seven),
-        /// holds a non-blank byte, and only ASCII bytes other than ESC.
-        func isConfigLineASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        /// Starts with a TAB or eight spaces: no label line (those have at most seven spaces).
+        func isIndentedBeyondLabels(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             guard let first = bytes.first else { return false }
-            if first != 0x09 {
-                guard bytes.count >= 8, bytes.prefix(8).allSatisfy({ $0 == 0x20 }) else { return false }
-            }
-            var blank = true
-            for b in bytes {
-                if b >= 0x80 || b == 0x1B { return false }
-                if b != 0x20 && b != 0x09 { blank = false }
-            }
-            return !blank
+            if first == 0x09 { return true }
+            return bytes.count >= 8 && bytes.prefix(8).allSatisfy { $0 == 0x20 }
         }
 
         /// One line by Characters (the parser before the byte scan, unchanged).
@@ -351,7 +347,9 @@ private struct ConfigBuilder {
     }
 
     /// An ASCII line: visual indentation (TAB → next multiple of 8) and words, from its bytes.
-    mutating func addASCII(_ l: UnsafeBufferPointer<UInt8>, lineNo: Int) throws(ParseError) {
+    /// False, having changed nothing, when the line holds a non-ASCII byte or ESC (colours):
+    /// then it goes the Character way.
+    mutating func addASCII(_ l: UnsafeBufferPointer<UInt8>, lineNo: Int) throws(ParseError) -> Bool {
         var indent = 0
         var i = 0
         let n = l.count
@@ -362,13 +360,19 @@ private struct ConfigBuilder {
         }
         tokens.removeAll(keepingCapacity: true)
         while i < n {
-            while i < n && (l[i] == 0x20 || l[i] == 0x09) { i += 1 }
-            guard i < n else { break }
+            var b = l[i]
+            if b == 0x20 || b == 0x09 { i += 1; continue }
             tokens.append(i)
-            while i < n && l[i] != 0x20 && l[i] != 0x09 { i += 1 }
+            repeat {
+                if b >= 0x80 || b == 0x1B { return false }
+                i += 1
+                if i == n { break }
+                b = l[i]
+            } while b != 0x20 && b != 0x09
             tokens.append(i)
         }
         try addTokens(l, indent: indent, lineNo: lineNo)
+        return true
     }
 
     /// A line with non-ASCII bytes: indentation and words by Characters (a space followed by a
@@ -443,7 +447,7 @@ private struct ConfigBuilder {
         }
         guard let state else { throw fail("config line without a vdev state (ONLINE, DEGRADED, AVAIL, …)") }
         let name = String(decoding: UnsafeBufferPointer(rebasing: l[tokens[0]..<tokens[2 * stateIndex - 1]]), as: UTF8.self)
-        var vdev = VDev(name: name, kind: .disk, state: state)
+        var readErrors, writeErrors, checksumErrors, slowIOs: NiceNumber?
         var next = stateIndex + 1
         columns: for column in columns {
             guard next < count else { break }
@@ -455,10 +459,10 @@ private struct ConfigBuilder {
                 } else {
                     guard let number = NiceNumber.parse(utf8: w) else { break columns }
                     switch column {
-                    case .read: vdev.readErrors = number
-                    case .write: vdev.writeErrors = number
-                    case .cksum: vdev.checksumErrors = number
-                    default: vdev.slowIOs = number
+                    case .read: readErrors = number
+                    case .write: writeErrors = number
+                    case .cksum: checksumErrors = number
+                    default: slowIOs = number
                     }
                 }
             case .power:
@@ -470,34 +474,47 @@ private struct ConfigBuilder {
             next += 1
         }
         // The annotation: from the next unused word to the end, without trailing blanks.
+        var annotation: String?
         if next < count {
             let start = tokens[2 * next]
             var end = l.count
             while end > start && (l[end - 1] == 0x20 || l[end - 1] == 0x09) { end -= 1 }
-            vdev.annotation = String(decoding: UnsafeBufferPointer(rebasing: l[start..<end]), as: UTF8.self)
+            annotation = String(decoding: UnsafeBufferPointer(rebasing: l[start..<end]), as: UTF8.self)
         }
 
+        func vdev(_ kind: VDevKind) -> VDev {
+            VDev(name: name, kind: kind, state: state, readErrors: readErrors, writeErrors: writeErrors,
+                 checksumErrors: checksumErrors, slowIOs: slowIOs, annotation: annotation)
+        }
         guard hasRoot else {
-            vdev.kind = .pool
             hasRoot = true
             baseIndent = indent
-            stack = [(indent, vdev, true)]
+            stack = [(indent, vdev(.pool), true)]
             return
         }
         guard indent > baseIndent else {
             throw fail("vdev line not indented below the pool line and not a logs/cache/spares/special/dedup header")
         }
         // Only names starting with one of these bytes can be anything but a disk.
+        let kind: VDevKind
         switch l[tokens[0]] {
-        case 0x6D, 0x72, 0x73, 0x69, 0x68, 0x64, 0x2F: vdev.kind = VDevKind.classify(name)  // m r s i h d /
-        default: break
+        case 0x6D where Self.isMirror(l, tokens[0], tokens[1]) && stateIndex == 1: kind = .mirror
+        case 0x6D, 0x72, 0x73, 0x69, 0x68, 0x64, 0x2F: kind = VDevKind.classify(name)  // m r s i h d /
+        default: kind = .disk
         }
-        while let top = stack.last, top.indent >= indent { close() }
+        while !stack.isEmpty && stack[stack.count - 1].indent >= indent { close() }
         guard !stack.isEmpty || !groups.isEmpty else { throw fail("vdev line has no parent in the tree") }
-        stack.append((indent, vdev, false))
+        stack.append((indent, vdev(kind), false))
         if stack.count > ZpoolStatusParser.maxDepth {
             throw fail("vdev tree deeper than \(ZpoolStatusParser.maxDepth) levels")
         }
+    }
+
+    /// `mirror-<digits>` in ASCII, what `VDevKind.classify` calls a mirror (the common case, on
+    /// a third of the lines of a pool of two-way mirrors, decided without Characters).
+    static func isMirror(_ l: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard end - start > 7, equals(UnsafeBufferPointer(rebasing: l[start..<(start + 7)]), "mirror-") else { return false }
+        return l[(start + 7)..<end].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     static func equals(_ w: UnsafeBufferPointer<UInt8>, _ ascii: StaticString) -> Bool {
@@ -509,13 +526,13 @@ private struct ConfigBuilder {
 
     /// Closes the innermost open vdev: into its parent, or it is the pool, or a group's top.
     mutating func close() {
-        let top = stack.removeLast()
+        let (_, vdev, isRoot) = stack.removeLast()
         if !stack.isEmpty {
-            stack[stack.count - 1].vdev.children.append(top.vdev)
-        } else if top.isRoot {
-            root = top.vdev
+            stack[stack.count - 1].vdev.children.append(consume vdev)
+        } else if isRoot {
+            root = consume vdev
         } else {
-            groups[groups.count - 1].vdevs.append(top.vdev)
+            groups[groups.count - 1].vdevs.append(consume vdev)
         }
     }
 
