@@ -43,7 +43,7 @@ package enum ZpoolStatusParser {
     /// make up almost all of a large pool — vdev lines of the config tree, TAB-indented, ASCII,
     /// no escape codes — are tokenized on their bytes (`ConfigBuilder.addASCII`); every other
     /// line (labels, messages, `errors:`, non-ASCII, colours) goes through `Reader.line`, the
-    /// Character code, which hands vdev lines to the same `ConfigBuilder.add` core.
+    /// Character code, which hands vdev lines to the same `ConfigBuilder.addTokens` core.
     /// `ZpoolStatusByteScanTests` compares the result with the Character parser this replaced.
     public static func parse(_ text: String) throws(ParseError) -> ZpoolStatusReport {
         var reader = Reader()
@@ -94,7 +94,7 @@ package enum ZpoolStatusParser {
             return bytes.count >= 8 && bytes.prefix(8).allSatisfy { $0 == 0x20 }
         }
 
-        /// One line by Characters (the parser before the byte scan, unchanged).
+        /// One line by Characters (the per-line code of the parser before the byte scan).
         mutating func line(_ rawLine: Substring, lineNo: Int) throws(ParseError) {
             var line = rawLine
             // ZFS_COLOR / a terminal makes zpool wrap labels and states in ANSI SGR codes.
@@ -375,8 +375,9 @@ private struct ConfigBuilder {
         return true
     }
 
-    /// A line with non-ASCII bytes: indentation and words by Characters (a space followed by a
-    /// combining mark is no space), as UTF-8 offsets into the line.
+    /// Any other config line (non-ASCII bytes, colours removed, fewer than eight leading spaces):
+    /// indentation and words by Characters (a space followed by a combining mark is no space),
+    /// as UTF-8 offsets into the line.
     mutating func add(_ line: Substring, lineNo: Int) throws(ParseError) {
         var text = String(line)
         let s = Substring(text)
