@@ -56,8 +56,8 @@ enum GuardMode {
         }
         let cases: [Case] = [
             parserCase("zfs-list-typed", 20_000) { try Generate.zfsList(fixtures: fixtures, total: $0) },
-            parserCase("zpool-status", 2_000) { try Generate.zpoolStatus(fixtures: fixtures, total: $0) },
-            parserCase("dkms-status", 2_000) { try Generate.dkmsStatus(fixtures: fixtures, total: $0) },
+            parserCase("zpool-status", 20_000) { try Generate.zpoolStatus(fixtures: fixtures, total: $0) },
+            parserCase("dkms-status", 20_000) { try Generate.dkmsStatus(fixtures: fixtures, total: $0) },
             parserCase("dpkg-query", 20_000) { try Generate.dpkgQuery(fixtures: fixtures, total: $0) },
             parserCase("rpm-query", 20_000) { try Generate.rpmQuery(fixtures: fixtures, total: $0) },
             Case(name: "kbe-list-s", lines: 10_000) { work, _ in

@@ -21,7 +21,8 @@ enum ParserCases {
         case "zpool-status":
             return { text in
                 let report = try ZpoolStatusParser.parse(text)
-                func count(_ v: VDev) -> Int { 1 + v.children.reduce(0) { $0 + count($1) } }
+                // By index: iterating the children would copy every vdev (part of the figure).
+                func count(_ v: VDev) -> Int { var n = 1; for i in v.children.indices { n += count(v.children[i]) }; return n }
                 return report.pools.reduce(0) { $0 + ($1.root.map(count) ?? 0) }
             }
         case "dkms-status": return { try DKMSStatusParser.parse($0).modules.count }

@@ -24,26 +24,31 @@ public struct NiceNumber: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Parses `0`, `512B`, `1.2K`, `3M`, `12.3G`, `1.81T`, `16E`, and the decimal-comma form a
     /// non-C locale produces (`9,12T`). Returns nil for anything else (including `-`).
     public static func parse<S: StringProtocol>(_ text: S) -> NiceNumber? {
-        let raw = String(text)
-        var bytes = Array(raw.utf8)
+        var raw = String(text)
+        return raw.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// `parse` on the UTF-8 bytes of the text (`raw` is made from them only for a number).
+    static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> NiceNumber? {
         guard !bytes.isEmpty, bytes.count <= 40 else { return nil }
         // Optional suffix letter, then an optional trailing "B" for the byte variant.
+        var end = bytes.count
         var power = 0
-        if let last = bytes.last, last == UInt8(ascii: "B") || last == UInt8(ascii: "b") {
-            bytes.removeLast()
+        if bytes[end - 1] == UInt8(ascii: "B") || bytes[end - 1] == UInt8(ascii: "b") {
+            end -= 1
         }
-        if let last = bytes.last, let p = suffixPower(last) {
+        if end > 0, let p = suffixPower(bytes[end - 1]) {
             power = p
-            bytes.removeLast()
+            end -= 1
         }
-        guard !bytes.isEmpty else { return nil }
+        guard end > 0 else { return nil }
         var integer: UInt64 = 0
         var integerOverflow = false
         var fraction = 0.0
         var scale = 0.1
         var seenPoint = false
         var digits = 0
-        for b in bytes {
+        for b in UnsafeBufferPointer(rebasing: bytes[..<end]) {
             if b >= 0x30 && b <= 0x39 {
                 digits += 1
                 let d = UInt64(b - 0x30)
@@ -62,6 +67,7 @@ public struct NiceNumber: Sendable, Hashable, Codable, CustomStringConvertible {
             }
         }
         guard digits > 0 else { return nil }
+        let raw = String(decoding: bytes, as: UTF8.self)
         if power == 0 && !seenPoint {
             if integerOverflow { return NiceNumber(raw: raw, value: .max, isExact: false) }
             return NiceNumber(raw: raw, value: integer, isExact: true)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses `dkms status` / `dkms status -k KVER` (stdout, optionally followed by stderr).
 ///
 /// Line shapes, from dell/dkms' `do_status` / `do_status_weak` / `module_status_built_extra`:
@@ -35,24 +37,266 @@ package enum DKMSStatusParser {
         return status
     }
 
+    /// One scan of the text's UTF-8 bytes: an ASCII line is classified on its bytes
+    /// (`parseASCIILine`), building `String`s only for the fields kept; a line with any other
+    /// byte goes through `parseCharacterLine`, the Character code this scan replaced, which
+    /// gives the same result on ASCII. `DKMSStatusByteScanTests` checks that both agree.
     static func parseInto(_ status: inout DKMSStatus, text: String) throws(ParseError) {
+        var fields: [Int] = []
+        fields.reserveCapacity(16)
+        // At most one module per line, and a module line has at least 6 bytes (`m/v: s`): one
+        // allocation instead of growing by doubling.
+        let lineFeeds = text.utf8.withContiguousStorageIfAvailable(countLineFeeds) ?? 0
+        status.modules.reserveCapacity(status.modules.count + min(lineFeeds + 1, text.utf8.count / 6 + 1))
+        let error = forEachLine(text) { l, lineNumber, isASCII -> ParseError? in
+            do throws(ParseError) {
+                if isASCII {
+                    try parseASCIILine(l, lineNumber: lineNumber, fields: &fields, into: &status)
+                } else {
+                    let raw = Substring(String(decoding: l, as: UTF8.self))
+                    try parseCharacterLine(raw, lineNumber: lineNumber, into: &status)
+                }
+                return nil
+            } catch { return error }
+        }
+        if let error { throw error }
+    }
+
+    static func countLineFeeds(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = b.baseAddress else { return 0 }
+        var count = 0
+        var from = 0
+        while from < b.count, let p = memchr(base + from, 0x0A, b.count - from) {
+            count += 1
+            from = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base + 1
+        }
+        return count
+    }
+
+    /// The lines of `text` exactly as `ParserText.forEachLine` splits them (LF, CR LF, lone CR),
+    /// each with whether it is all ASCII, found in one pass reading eight bytes at a time.
+    static func forEachLine(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int, Bool) -> ParseError?) -> ParseError? {
+        var text = text
+        return text.withUTF8 { buf -> ParseError? in
+            let n = buf.count
+            guard n > 0, let base = buf.baseAddress else { return body(buf, 1, true) }
+            @inline(__always) func hasByte(_ w: UInt64, _ b: UInt64) -> Bool {
+                let x = w ^ (b &* 0x0101_0101_0101_0101)
+                return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+            }
+            var start = 0, line = 0
+            while true {
+                var i = start
+                var ascii = true
+                while i + 8 <= n {
+                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if hasByte(w, 0x0A) || hasByte(w, 0x0D) { break }
+                    if w & 0x8080_8080_8080_8080 != 0 { ascii = false }
+                    i += 8
+                }
+                while i < n {
+                    let b = buf[i]
+                    if b == 0x0A || b == 0x0D { break }
+                    if b >= 0x80 { ascii = false }
+                    i += 1
+                }
+                line += 1
+                if let e = body(UnsafeBufferPointer(rebasing: buf[start..<i]), line, ascii) { return e }
+                if i >= n { return nil }
+                i += (buf[i] == 0x0D && i + 1 < n && buf[i + 1] == 0x0A) ? 2 : 1
+                start = i
+            }
+        }
+    }
+
+    /// The same classification on Characters, line by line (`ParserText.lines`): the path for
+    /// non-ASCII lines, and the reference the byte scan is tested against.
+    static func parseIntoCharacters(_ status: inout DKMSStatus, text: String) throws(ParseError) {
         var lineNumber = 0
         for raw in ParserText.lines(text) {
             lineNumber += 1
-            let line = ParserText.trimmed(raw)
-            if line.isEmpty { continue }
-            if messagePrefixes.contains(where: { line.hasPrefix($0) }) {
-                status.warnings.append(String(line))
-                continue
+            try parseCharacterLine(raw, lineNumber: lineNumber, into: &status)
+        }
+    }
+
+    static func parseCharacterLine(_ raw: Substring, lineNumber: Int, into status: inout DKMSStatus) throws(ParseError) {
+        let line = ParserText.trimmed(raw)
+        if line.isEmpty { return }
+        if messagePrefixes.contains(where: { line.hasPrefix($0) }) {
+            status.warnings.append(String(line))
+            return
+        }
+        switch try parseLine(line, lineNumber: lineNumber, raw: raw) {
+        case .module(let module, let glued):
+            status.modules.append(module)
+            if let glued { status.warnings.append(glued) }
+        case .message:
+            status.warnings.append(String(line))
+        }
+    }
+
+    // MARK: - Byte scan of one ASCII line
+
+    static let messagePrefixBytes: [[UInt8]] = messagePrefixes.map { Array($0.utf8) }
+
+    /// `parseCharacterLine` on the bytes of an ASCII line (each byte one Character). `fields`
+    /// is scratch space for the comma-separated head, reused from line to line.
+    static func parseASCIILine(_ l: UnsafeBufferPointer<UInt8>, lineNumber: Int, fields: inout [Int],
+                               into status: inout DKMSStatus) throws(ParseError) {
+        let (s, e) = trim(l, 0, l.count)
+        if s == e { return }
+        if hasMessagePrefix(l, s, e) {
+            status.warnings.append(ParserText.string(l, s..<e))
+            return
+        }
+        func message() { status.warnings.append(ParserText.string(l, s..<e)) }
+        // The state follows the first ": " (or a ":" that ends the line).
+        var sep = s
+        while sep < e {
+            if l[sep] == 0x3A && (sep + 1 == e || l[sep + 1] == 0x20 || l[sep + 1] == 0x09) { break }
+            sep += 1
+        }
+        guard sep < e else { return message() }
+
+        // Head fields: comma-separated, each trimmed; pairs of (start, end) in `fields`.
+        fields.removeAll(keepingCapacity: true)
+        var fieldStart = s
+        var i = s
+        while true {
+            if i == sep || l[i] == 0x2C {
+                let (fs, fe) = trim(l, fieldStart, i)
+                // A status head has no blanks inside its fields; messages do.
+                var j = fs
+                while j < fe { if l[j] == 0x20 || l[j] == 0x09 { return message() }; j += 1 }
+                fields.append(fs)
+                fields.append(fe)
+                if i == sep { break }
+                fieldStart = i + 1
             }
-            switch try parseLine(line, lineNumber: lineNumber, raw: raw) {
-            case .module(let module, let glued):
-                status.modules.append(module)
-                if let glued { status.warnings.append(glued) }
-            case .message:
-                status.warnings.append(String(line))
+            i += 1
+        }
+        let fieldCount = fields.count / 2
+        guard fields[1] > fields[0] else { return message() }
+        var name = fields[0]..<fields[1]
+        var version: Range<Int>
+        var firstKernelField: Int
+        if let slash = name.first(where: { l[$0] == 0x2F }) {
+            version = (slash + 1)..<name.upperBound
+            name = name.lowerBound..<slash
+            firstKernelField = 1
+        } else {
+            // Comma form needs at least "name, version".
+            guard fieldCount >= 2 else { return message() }
+            version = fields[2]..<fields[3]
+            firstKernelField = 2
+        }
+        guard !name.isEmpty, !version.isEmpty else { return message() }
+
+        func fail(_ reason: String) -> ParseError {
+            ParseError(source: source, line: lineNumber, text: ParserText.string(l, 0..<l.count), reason: reason)
+        }
+        var kernel: String?
+        var arch: String?
+        switch fieldCount - firstKernelField {
+        case 0: break
+        case 2:
+            let k = fields[2 * firstKernelField]..<fields[2 * firstKernelField + 1]
+            let a = fields[2 * firstKernelField + 2]..<fields[2 * firstKernelField + 3]
+            guard !k.isEmpty, !a.isEmpty else { throw fail("empty kernel or architecture field") }
+            kernel = ParserText.string(l, k)
+            arch = ParserText.string(l, a)
+        default:
+            throw fail("expected `module/version[, kernel, arch]: state` or `module, version[, kernel, arch]: state`")
+        }
+
+        // Split off a message glued after the state by merged stderr.
+        var (bs, be) = trim(l, sep + 1, e)
+        var glued: String?
+        if let cut = gluedMessageStart(l, bs, be) {
+            let (gs, ge) = trim(l, cut, be)
+            glued = ParserText.string(l, gs..<ge)
+            (bs, be) = trim(l, bs, cut)
+        }
+        guard bs < be else { throw fail("missing state after `:`") }
+
+        // State word: up to the first blank or "(".
+        func wordEnd(_ from: Int) -> Int {
+            var j = from
+            while j < be, l[j] != 0x20, l[j] != 0x09, l[j] != 0x28 { j += 1 }
+            return j
+        }
+        let we = wordEnd(bs)
+        let word = ParserText.string(l, bs..<we)
+        var remainder = we
+        var from: String?
+        if word == "installed-weak" {
+            let (rs, re) = trim(l, we, be)
+            if re - rs >= 5, l[rs] == 0x66, l[rs + 1] == 0x72, l[rs + 2] == 0x6F, l[rs + 3] == 0x6D,
+               l[rs + 4] == 0x20 || l[rs + 4] == 0x09 {
+                let (fs, _) = trim(l, rs + 5, re)
+                let end = wordEnd(fs)
+                if end > fs { from = ParserText.string(l, fs..<end) }
+                remainder = end
             }
         }
+        status.modules.append(DKMSModule(name: ParserText.string(l, name), version: ParserText.string(l, version), kernel: kernel,
+                                         arch: arch, state: DKMSState(word: word, from: from), notes: notes(l, remainder, be)))
+        if let glued { status.warnings.append(glued) }
+    }
+
+    /// `start..<end` without leading and trailing spaces and tabs.
+    static func trim(_ l: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (Int, Int) {
+        var s = start, e = end
+        while s < e, l[s] == 0x20 || l[s] == 0x09 { s += 1 }
+        while e > s, l[e - 1] == 0x20 || l[e - 1] == 0x09 { e -= 1 }
+        return (s, e)
+    }
+
+    static func hasMessagePrefix(_ l: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        messagePrefixBytes.contains { p in
+            p.count <= e - s && p.indices.allSatisfy { l[s + $0] == p[$0] }
+        }
+    }
+
+    /// `gluedMessageStart` on bytes: a message prefix outside parentheses, not at the start.
+    static func gluedMessageStart(_ l: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
+        var depth = 0
+        var i = s
+        while i < e {
+            let c = l[i]
+            if c == 0x28 { depth += 1 } else if c == 0x29 { depth = max(0, depth - 1) } else if depth == 0 && (c == 0x44 || c == 0x57 || c == 0x45) {
+                if i != s && hasMessagePrefix(l, i, e) { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `parseNotes` on bytes: every parenthesised remark (nested parentheses kept) and every
+    /// run of text outside them, trimmed, in order.
+    static func notes(_ l: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> [String] {
+        var notes: [String] = []
+        func add(_ from: Int, _ to: Int) {
+            let (a, b) = trim(l, from, to)
+            if a < b { notes.append(ParserText.string(l, a..<b)) }
+        }
+        var depth = 0
+        var outsideStart = s
+        var noteStart = s
+        var i = s
+        while i < e {
+            let c = l[i]
+            if c == 0x28 {
+                if depth == 0 { add(outsideStart, i); noteStart = i + 1 }
+                depth += 1
+            } else if c == 0x29 && depth > 0 {
+                depth -= 1
+                if depth == 0 { add(noteStart, i); outsideStart = i + 1 }
+            }
+            i += 1
+        }
+        if depth > 0 { add(noteStart, e) } else { add(outsideStart, e) }
+        return notes
     }
 
     enum LineResult {
