@@ -57,6 +57,19 @@ enum ParserCases {
                 }
                 return datasets.count + (n == -1 ? 1 : 0)
             }
+        case "pacman-query": return { try PacmanParser.parseInstalled($0).count }
+        case "pacman-upgrades": return { try PacmanParser.parseUpgrades($0).count }
+        case "apt-simulation":
+            return { text in
+                let s = try AptParser.parseSimulation(text)
+                return s.upgrades.count + s.installs.count + s.removals.count + s.configures.count
+                    + s.lists.reduce(0) { $0 + $1.packages.count }
+            }
+        case "dnf-transaction":
+            return { text in
+                let tx = try DnfParser.parseTransaction(text)
+                return tx.entries.reduce(0) { $0 + 1 + $1.replacing.count }
+            }
         default: return nil
         }
     }

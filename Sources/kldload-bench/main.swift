@@ -58,6 +58,10 @@ if args.first == "--generate" {
         case "dpkg-status-diff": text = try Generate.dpkgStatus(fixtures: args[1], total: n)
         case "zfs-list-json", "zfs-list-json-foundation": text = try Generate.zfsListJSON(fixtures: args[1], total: n)
         case "zfs-list-json-typed": text = try Generate.zfsListJSON(fromText: Generate.zfsList(fixtures: args[1], total: n))
+        case "pacman-query": text = try Generate.pacmanQuery(fixtures: args[1], total: n)
+        case "pacman-upgrades": text = try Generate.pacmanUpgrades(fixtures: args[1], total: n)
+        case "apt-simulation": text = try Generate.aptSimulation(fixtures: args[1], total: n)
+        case "dnf-transaction": text = try Generate.dnfTransaction(fixtures: args[1], total: n)
         default: fail("unknown case \(args[2])")
         }
     } catch { fail("\(error)") }
@@ -103,7 +107,7 @@ while let arg = rest.popFirst() {
     case "-h", "--help":
         say("""
         usage: kldload-bench [--fixtures DIR] [--runs N] [--sizes 1000,10000,100000,1000000]
-                             [--only zfs-list,zfs-list-typed,zfs-list-json-typed,zpool-status,dkms-status,dpkg-query,rpm-query,dpkg-status-diff,e2e]
+                             [--only zfs-list,zfs-list-typed,zfs-list-json-typed,zpool-status,dkms-status,dpkg-query,rpm-query,dpkg-status-diff,pacman-query,pacman-upgrades,apt-simulation,dnf-transaction,e2e]
                              [--skip-e2e] [--static-kbe PATH]
         Run from the repository root after `swift build -c release`. See Docs/PERFORMANCE.md.
         """)
@@ -179,6 +183,10 @@ let caseList: [(name: String, title: String, generate: (Int) throws -> String)] 
     ("zfs-list-json", "ZFSJSONParser.datasets (zfs list -j --json-int, OpenZFS 2.3.9, kbe's 13 columns; lines = datasets)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
     ("zfs-list-json-typed", "BEListing.parseJSON (the rows of zfs-list-typed as zfs list -j --json-int of OpenZFS 2.3.9; lines = datasets)", { try Generate.zfsListJSON(fromText: Generate.zfsList(fixtures: fixtureDir, total: $0)) }),
     ("zfs-list-json-foundation", "JSONSerialization + the same lookups, same file (unordered)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
+    ("pacman-query", "PacmanParser.parseInstalled (pacman -Q, pacman 6.0.2)", { try Generate.pacmanQuery(fixtures: fixtureDir, total: $0) }),
+    ("pacman-upgrades", "PacmanParser.parseUpgrades (pacman -Qu, pacman 6.0.2)", { try Generate.pacmanUpgrades(fixtures: fixtureDir, total: $0) }),
+    ("apt-simulation", "AptParser.parseSimulation (apt-get -s dist-upgrade, apt 2.6.2; lines about the size)", { try Generate.aptSimulation(fixtures: fixtureDir, total: $0) }),
+    ("dnf-transaction", "DnfParser.parseTransaction (dnf upgrade --assumeno, dnf 4.14.0; lines about the size)", { try Generate.dnfTransaction(fixtures: fixtureDir, total: $0) }),
 ]
 
 struct Row {
