@@ -200,9 +200,14 @@ package enum AptParser {
                 guard let cand = action.candidate else {
                     throw ParseError(source: source, line: lineNumber, text: ParserText.string(l), reason: "Inst line without `(version …)`")
                 }
-                let up = PackageUpgrade(name: name, arch: cand.arch ?? nameArch, currentVersion: action.current,
-                                        newVersion: cand.version, repository: cand.release)
-                if action.current == nil { sim.installs.append(up) } else { sim.upgrades.append(up) }
+                // Built in place in its array (a local `up` appended to one of two arrays is copied).
+                if action.current == nil {
+                    sim.installs.append(PackageUpgrade(name: name, arch: cand.arch ?? nameArch, newVersion: cand.version,
+                                                       repository: cand.release))
+                } else {
+                    sim.upgrades.append(PackageUpgrade(name: name, arch: cand.arch ?? nameArch, currentVersion: action.current,
+                                                       newVersion: cand.version, repository: cand.release))
+                }
             case UInt8(ascii: "C"):
                 guard let cand = action.candidate else {
                     // `Conf name broken` followed by dependency notes.

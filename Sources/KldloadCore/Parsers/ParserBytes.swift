@@ -142,7 +142,12 @@ extension Package {
             release = ParserText.string(bytes, j..<v.upperBound)
             end = j - 1
         }
-        self.init(name: ParserText.string(bytes, name), epoch: epoch, version: ParserText.string(bytes, start..<end),
-                  release: release, arch: arch, fullVersion: ParserText.string(bytes, v))
+        // Each field set in place (delegating to another init builds a temporary and copies it).
+        self.name = ParserText.string(bytes, name)
+        self.epoch = epoch
+        self.version = ParserText.string(bytes, start..<end)
+        self.release = release
+        self.arch = arch
+        self.fullVersion = ParserText.string(bytes, v)
     }
 }
