@@ -316,4 +316,173 @@ enum Generate {
         let text = try String(contentsOfFile: listing + "stdout", encoding: .utf8)
         try Data(try zfsListJSON(fromText: text).utf8).write(to: URL(fileURLWithPath: listing + "stdout"))
     }
+
+    // MARK: what kupgrade reads from the package managers (pacman -Q/-Qu, apt-get -s, dnf)
+
+    /// Blank-separated captured lines, cycled; from the second round on the first word (the
+    /// package name) gets a `-b<round>` suffix, so every round names new packages.
+    static func renamedFirstWord(_ captured: [String], total: Int) -> String {
+        var out = ""
+        out.reserveCapacity(total * 48)
+        guard !captured.isEmpty else { return out }
+        for i in 0..<total {
+            let round = i / captured.count
+            let line = captured[i % captured.count]
+            if round > 0, let space = line.firstIndex(of: " ") {
+                out += line[..<space] + "-b\(round)" + line[space...]
+            } else {
+                out += line
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// `pacman -Q` (`name version`, pacman 6.0.2, query.c `display`): the capture
+    /// `6.0.2-debian12-arch-holdback/Q-before.stdout` (6 packages) cycled, renamed per round.
+    static func pacmanQuery(fixtures: String, total: Int) throws -> String {
+        let captured = try lines(fixtures + "/pacman/6.0.2-debian12-arch-holdback/Q-before.stdout")
+        guard captured.count == 6, captured.allSatisfy({ $0.split(separator: " ").count == 2 }) else {
+            throw Failure(description: "pacman Q-before.stdout changed: expected 6 lines `name version`")
+        }
+        return renamedFirstWord(captured, total: total)
+    }
+
+    /// `pacman -Qu` (`name old -> new`, ` [ignored]` for IgnorePkg, pacman 6.0.2): the lines of
+    /// `6.0.2-debian12/Qu-pending.stdout` and `Qu-after-ignore-with-IgnorePkg.stdout` (3 + 2)
+    /// cycled, renamed per round.
+    static func pacmanUpgrades(fixtures: String, total: Int) throws -> String {
+        let dir = fixtures + "/pacman/6.0.2-debian12/"
+        let captured = try lines(dir + "Qu-pending.stdout") + lines(dir + "Qu-after-ignore-with-IgnorePkg.stdout")
+        guard captured.count == 5, captured.allSatisfy({ $0.contains(" -> ") }), captured.contains(where: { $0.hasSuffix(" [ignored]") }) else {
+            throw Failure(description: "pacman Qu-pending/Qu-after-ignore-with-IgnorePkg changed: expected 5 `name old -> new` lines")
+        }
+        return renamedFirstWord(captured, total: total)
+    }
+
+    /// `apt-get -s dist-upgrade` (apt 2.6.2, `LC_ALL=C`) with about `total` lines: the capture
+    /// `apt-get-s-dist-upgrade-while-half-configured.stdout` (101 upgrades of a real Debian 12
+    /// host: progress lines, the `The following packages will be upgraded:` list, the `Stats`
+    /// summary, 203 `Inst`/`Conf` lines of `pkgSimulate`) with its `Inst`/`Conf` block repeated,
+    /// the package names of round r > 0 suffixed `-b<r>`; the list holds every `Inst` name,
+    /// sorted and wrapped as apt's `ShowList` wraps (a new line when the names on it plus the
+    /// next reach 76 = ScreenWidth 79 - 3; checked against the capture's own list), and the
+    /// summary counts them.
+    static func aptSimulation(fixtures: String, total: Int) throws -> String {
+        let captured = try lines(fixtures + "/apt/2.6.2-debian12-host-kernel-dkms-failure/apt-get-s-dist-upgrade-while-half-configured.stdout")
+        guard let heading = captured.firstIndex(of: "The following packages will be upgraded:"),
+              let summary = captured.firstIndex(where: { $0.hasSuffix(" upgraded, 0 newly installed, 0 to remove and 0 not upgraded.") }),
+              heading < summary, captured[summary + 1] == "1 not fully installed or removed."
+        else { throw Failure(description: "apt-get-s-dist-upgrade-while-half-configured.stdout changed: expected list, summary, Inst/Conf lines") }
+        let actions = Array(captured[(summary + 2)...])
+        guard actions.count == 203, actions.allSatisfy({ $0.hasPrefix("Inst ") || $0.hasPrefix("Conf ") }) else {
+            throw Failure(description: "apt-get-s-dist-upgrade-while-half-configured.stdout changed: expected 203 Inst/Conf lines")
+        }
+        func wrap(_ names: [String]) -> [String] {
+            var out: [String] = []
+            var line = ""
+            var used = 0
+            for n in names {
+                if used == 0 || used + n.utf8.count >= 76 {
+                    if used > 0 { out.append(line) }
+                    line = "  " + n
+                    used = n.utf8.count
+                } else {
+                    line += " " + n
+                    used += 1 + n.utf8.count
+                }
+            }
+            if used > 0 { out.append(line) }
+            return out
+        }
+        let capturedList = Array(captured[(heading + 1)..<summary])
+        guard wrap(capturedList.flatMap { $0.split(separator: " ").map(String.init) }) == capturedList else {
+            throw Failure(description: "apt's ShowList wrapping no longer reproduces the captured list")
+        }
+        // About 2 action lines and 0.2 list lines per package.
+        let actionLines = max(1, (total - 7) * 203 / 223)
+        var body = ""
+        body.reserveCapacity(actionLines * 90)
+        var names: [String] = []
+        for i in 0..<actionLines {
+            let round = i / actions.count
+            var line = actions[i % actions.count]
+            if round > 0 {
+                let rest = line.dropFirst(5)
+                let end = rest.firstIndex(of: " ") ?? rest.endIndex
+                line = line.prefix(5) + rest[..<end] + "-b\(round)" + rest[end...]
+            }
+            if line.hasPrefix("Inst ") {
+                let rest = line.dropFirst(5)
+                names.append(String(rest[..<(rest.firstIndex(of: " ") ?? rest.endIndex)]))
+            }
+            body += line
+            body += "\n"
+        }
+        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var out = captured[..<heading].joined(separator: "\n") + "\n" + captured[heading] + "\n"
+        out += wrap(names).joined(separator: "\n") + "\n"
+        out += "\(names.count) upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n" + captured[summary + 1] + "\n"
+        return out + body
+    }
+
+    /// `dnf upgrade --assumeno` (dnf 4.14.0, `list_transaction` of dnf/cli/output.py) with about
+    /// `total` lines: the capture `dnf/4.14.0-debian12/upgrade-assumeno.stdout` (sections
+    /// `Installing:` with a `replacing` line, `Upgrading:`, `Installing dependencies:`), each
+    /// section's rows repeated with the names of round r > 0 suffixed `-b<r>` (also the replaced
+    /// package's), padded to the captured name column; a name wider than the column ends its
+    /// line and the row continues on the next, indented to the next column (`fmtColumns`). The
+    /// `Transaction Summary` counts the rows.
+    static func dnfTransaction(fixtures: String, total: Int) throws -> String {
+        let path = fixtures + "/dnf/4.14.0-debian12/upgrade-assumeno.stdout"
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "cannot read fixture \(path)") }
+        var captured = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if captured.last == "" { captured.removeLast() }  // blank lines kept: they end sections
+        guard let header = captured.firstIndex(where: { $0.hasPrefix(" Package ") }),
+              let archColumn = captured[header].range(of: "Arch").map({ captured[header].distance(from: captured[header].startIndex, to: $0.lowerBound) }),
+              let summary = captured.firstIndex(of: "Transaction Summary"),
+              captured[summary + 2].hasPrefix("Install "), captured[summary + 3].hasPrefix("Upgrade ")
+        else { throw Failure(description: "dnf upgrade-assumeno.stdout changed: expected header, sections, Transaction Summary") }
+        var sections: [(heading: String, rows: [String])] = []
+        for line in captured[(header + 2)..<summary] where !line.isEmpty {
+            if line.hasSuffix(":") { sections.append((line, [])) } else if !sections.isEmpty { sections[sections.count - 1].rows.append(line) }
+        }
+        guard sections.count == 3, sections.allSatisfy({ !$0.rows.isEmpty }) else {
+            throw Failure(description: "dnf upgrade-assumeno.stdout changed: expected 3 sections with rows")
+        }
+        let perRound = sections.reduce(0) { $0 + $1.rows.count }
+        let rounds = max(1, (total - 13) / perRound)
+        var out = captured[...(header + 1)].joined(separator: "\n") + "\n"
+        out.reserveCapacity(rounds * perRound * 100)
+        var install = 0, upgrade = 0
+        for s in sections {
+            out += s.heading + "\n"
+            for r in 0..<rounds {
+                let suffix = r == 0 ? "" : "-b\(r)"
+                for row in s.rows {
+                    if row.hasPrefix("     replacing  ") {
+                        let rest = row.dropFirst("     replacing  ".count)
+                        guard let dot = rest.lastIndex(of: ".") else { continue }
+                        out += "     replacing  " + rest[..<dot] + suffix + rest[dot...] + "\n"
+                        continue
+                    }
+                    let name = row.dropFirst().prefix { $0 != " " }
+                    let tail = row.dropFirst(archColumn)
+                    let renamed = name + suffix
+                    if renamed.utf8.count <= archColumn - 2 {
+                        out += " " + renamed + String(repeating: " ", count: archColumn - 1 - renamed.utf8.count) + tail + "\n"
+                    } else {
+                        out += " " + renamed + "\n" + String(repeating: " ", count: archColumn) + tail + "\n"
+                    }
+                    if s.heading.hasPrefix("Upgrading") { upgrade += 1 } else { install += 1 }
+                }
+            }
+        }
+        let width = max(String(install).count, String(upgrade).count)
+        func count(_ n: Int) -> String { String(repeating: " ", count: width - String(n).count) + String(n) }
+        out += captured[(summary - 1)...(summary + 1)].joined(separator: "\n") + "\n"
+        out += "Install  \(count(install)) Packages\nUpgrade  \(count(upgrade)) Packages\n"
+        out += captured[(summary + 4)...].joined(separator: "\n") + "\n"
+        return out
+    }
 }

@@ -72,6 +72,10 @@ enum GuardMode {
                 try Generate.kbeScenarioJSON(fixtures: fixtures, checkpoints: 10_000, into: dir)
                 return (work + "/kbe-10k/commands/002/stdout", [binDir + "/kbe", "--replay", dir, "list", "-s"])
             },
+            parserCase("pacman-query", 20_000) { try Generate.pacmanQuery(fixtures: fixtures, total: $0) },
+            parserCase("pacman-upgrades", 20_000) { try Generate.pacmanUpgrades(fixtures: fixtures, total: $0) },
+            parserCase("apt-simulation", 20_000) { try Generate.aptSimulation(fixtures: fixtures, total: $0) },
+            parserCase("dnf-transaction", 20_000) { try Generate.dnfTransaction(fixtures: fixtures, total: $0) },
         ]
         // awk's CPU time per byte, from one 100,000-line file (tens of ms, well above the
         // clock's granularity and awk's start-up); every case is compared with awk's time for

@@ -14,6 +14,14 @@ enum Measure {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
+    /// CPU time (user + system) this process has used so far: a span of it is the work done in
+    /// the span, which waiting for a core on a busy machine does not inflate.
+    static func cpuNowNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
     static func median(_ values: [UInt64]) -> UInt64 {
         let s = values.sorted()
         guard !s.isEmpty else { return 0 }

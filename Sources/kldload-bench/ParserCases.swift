@@ -8,7 +8,8 @@ import Glibc
 /// The child side of one parser measurement (`kldload-bench --case NAME FILE RUNS`), run in
 /// its own process so the parent's `wait4` gives this case's peak RSS alone.
 ///
-/// Prints `<median read+decode+parse ns> <median parse-only ns> <rows> <VmHWM KiB>`.
+/// Prints `<median read+decode+parse ns> <median parse-only ns> <rows> <VmHWM KiB>
+/// <median read+decode+parse CPU ns> <median parse-only CPU ns>` (wall, then process CPU time).
 /// - read+decode+parse: `read(2)` the whole file into a `String` (UTF-8 validated and
 ///   repaired), parse. Comparable to `awk`, which also reads the file.
 /// - parse only: the same `String` decoded once up front, only the parse timed.
@@ -58,6 +59,19 @@ enum ParserCases {
                 }
                 return datasets.count + (n == -1 ? 1 : 0)
             }
+        case "pacman-query": return { try PacmanParser.parseInstalled($0).count }
+        case "pacman-upgrades": return { try PacmanParser.parseUpgrades($0).count }
+        case "apt-simulation":
+            return { text in
+                let s = try AptParser.parseSimulation(text)
+                return s.upgrades.count + s.installs.count + s.removals.count + s.configures.count
+                    + s.lists.reduce(0) { $0 + $1.packages.count }
+            }
+        case "dnf-transaction":
+            return { text in
+                let tx = try DnfParser.parseTransaction(text)
+                return tx.entries.reduce(0) { $0 + 1 + $1.replacing.count }
+            }
         default: return nil
         }
     }
@@ -104,28 +118,32 @@ enum ParserCases {
         }
         var full: [UInt64] = []
         var only: [UInt64] = []
+        var fullCPU: [UInt64] = []
+        var onlyCPU: [UInt64] = []
         var rows = 0
         do {
             for _ in 0..<runs {
-                let t0 = Measure.nowNs()
+                let t0 = Measure.nowNs(), c0 = Measure.cpuNowNs()
                 guard let text = read(file) else {
                     ConsoleStream.standardError.writeLine("cannot read \(file)")
                     return 2
                 }
                 rows = try parse(text)
                 full.append(Measure.nowNs() - t0)
+                fullCPU.append(Measure.cpuNowNs() - c0)
             }
             guard let text = read(file) else { return 2 }
             for _ in 0..<runs {
-                let t0 = Measure.nowNs()
+                let t0 = Measure.nowNs(), c0 = Measure.cpuNowNs()
                 rows = try parse(text)
                 only.append(Measure.nowNs() - t0)
+                onlyCPU.append(Measure.cpuNowNs() - c0)
             }
         } catch {
             ConsoleStream.standardError.writeLine("\(name): \(error)")
             return 1
         }
-        ConsoleStream.standardOutput.writeLine("\(Measure.median(full)) \(Measure.median(only)) \(rows) \(vmHWMKiB())")
+        ConsoleStream.standardOutput.writeLine("\(Measure.median(full)) \(Measure.median(only)) \(rows) \(vmHWMKiB()) \(Measure.median(fullCPU)) \(Measure.median(onlyCPU))")
         return 0
     }
 }

@@ -58,6 +58,10 @@ if args.first == "--generate" {
         case "dpkg-status-diff": text = try Generate.dpkgStatus(fixtures: args[1], total: n)
         case "zfs-list-json", "zfs-list-json-foundation": text = try Generate.zfsListJSON(fixtures: args[1], total: n)
         case "zfs-list-json-typed": text = try Generate.zfsListJSON(fromText: Generate.zfsList(fixtures: args[1], total: n))
+        case "pacman-query": text = try Generate.pacmanQuery(fixtures: args[1], total: n)
+        case "pacman-upgrades": text = try Generate.pacmanUpgrades(fixtures: args[1], total: n)
+        case "apt-simulation": text = try Generate.aptSimulation(fixtures: args[1], total: n)
+        case "dnf-transaction": text = try Generate.dnfTransaction(fixtures: args[1], total: n)
         default: fail("unknown case \(args[2])")
         }
     } catch { fail("\(error)") }
@@ -103,7 +107,7 @@ while let arg = rest.popFirst() {
     case "-h", "--help":
         say("""
         usage: kldload-bench [--fixtures DIR] [--runs N] [--sizes 1000,10000,100000,1000000]
-                             [--only zfs-list,zfs-list-typed,zfs-list-json-typed,zpool-status,dkms-status,dpkg-query,rpm-query,dpkg-status-diff,e2e]
+                             [--only zfs-list,zfs-list-typed,zfs-list-json-typed,zpool-status,dkms-status,dpkg-query,rpm-query,dpkg-status-diff,pacman-query,pacman-upgrades,apt-simulation,dnf-transaction,e2e]
                              [--skip-e2e] [--static-kbe PATH]
         Run from the repository root after `swift build -c release`. See Docs/PERFORMANCE.md.
         """)
@@ -179,6 +183,10 @@ let caseList: [(name: String, title: String, generate: (Int) throws -> String)] 
     ("zfs-list-json", "ZFSJSONParser.datasets (zfs list -j --json-int, OpenZFS 2.3.9, kbe's 13 columns; lines = datasets)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
     ("zfs-list-json-typed", "BEListing.parseJSON (the rows of zfs-list-typed as zfs list -j --json-int of OpenZFS 2.3.9; lines = datasets)", { try Generate.zfsListJSON(fromText: Generate.zfsList(fixtures: fixtureDir, total: $0)) }),
     ("zfs-list-json-foundation", "JSONSerialization + the same lookups, same file (unordered)", { try Generate.zfsListJSON(fixtures: fixtureDir, total: $0) }),
+    ("pacman-query", "PacmanParser.parseInstalled (pacman -Q, pacman 6.0.2)", { try Generate.pacmanQuery(fixtures: fixtureDir, total: $0) }),
+    ("pacman-upgrades", "PacmanParser.parseUpgrades (pacman -Qu, pacman 6.0.2)", { try Generate.pacmanUpgrades(fixtures: fixtureDir, total: $0) }),
+    ("apt-simulation", "AptParser.parseSimulation (apt-get -s dist-upgrade, apt 2.6.2; lines about the size)", { try Generate.aptSimulation(fixtures: fixtureDir, total: $0) }),
+    ("dnf-transaction", "DnfParser.parseTransaction (dnf upgrade --assumeno, dnf 4.14.0; lines about the size)", { try Generate.dnfTransaction(fixtures: fixtureDir, total: $0) }),
 ]
 
 struct Row {
@@ -189,14 +197,17 @@ struct Row {
     var rss: Int
     var awk: UInt64
     var awkRSS: Int
+    var readParseCPU: UInt64
+    var parseOnlyCPU: UInt64
+    var awkCPU: UInt64
 }
 var summary: [String: [Row]] = [:]
 
 for c in caseList where only == nil || only!.contains(c.name) {
     say("## \(c.name): \(c.title)")
     say("")
-    say("| lines | MB | read+decode+parse ms | parse only ms | lines/s (read+parse) | ns/line | peak RSS MB | awk ms | awk RSS MB | ratio to awk |")
-    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    say("| lines | MB | read+decode+parse ms | parse only ms | lines/s (read+parse) | ns/line | peak RSS MB | awk ms | awk RSS MB | ratio to awk | CPU read+parse ms | CPU parse only ms | awk CPU ms | CPU ratio to awk |")
+    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     var rows: [Row] = []
     for size in sizes {
         let file = "\(work)/\(c.name)-\(size).txt"
@@ -209,7 +220,7 @@ for c in caseList where only == nil || only!.contains(c.name) {
         let child: Measure.ChildResult
         do { child = try Measure.run([selfPath, "--case", c.name, file, String(runs)]) } catch { fail("\(error)") }
         let fields = child.stdout.split(separator: " ").compactMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        guard child.exitCode == 0, fields.count == 4 else {
+        guard child.exitCode == 0, fields.count == 6 else {
             fail("case \(c.name) \(size) failed (exit \(child.exitCode)): \(child.stderr)\(child.stdout)")
         }
         // JSON is one line: mawk's splitting of one huge record is not linear, so awk splits
@@ -217,17 +228,20 @@ for c in caseList where only == nil || only!.contains(c.name) {
         let awkArgv = c.name.hasPrefix("zfs-list-json") ? ["awk", "BEGIN{RS=\",\"}{n+=NF} END{print NR, n}", file]
             : ["awk", "-F\\t", "{n+=NF} END{print n}", file]
         var awkTimes: [UInt64] = []
+        var awkCPU: [UInt64] = []
         for _ in 0..<runs {
             guard let r = try? Measure.run(awkArgv), r.exitCode == 0 else {
                 fail("awk failed on \(file)")
             }
             awkTimes.append(r.wallNs)
+            awkCPU.append(r.cpuNs)
         }
         let awkRSS = Measure.peakRSS(awkArgv) ?? 0
         let row = Row(lines: lineCount, bytes: bytes, readParse: fields[0], parseOnly: fields[1], rss: Int(fields[3]),
-                      awk: Measure.median(awkTimes), awkRSS: awkRSS)
+                      awk: Measure.median(awkTimes), awkRSS: awkRSS,
+                      readParseCPU: fields[4], parseOnlyCPU: fields[5], awkCPU: Measure.median(awkCPU))
         rows.append(row)
-        say("| \(Fmt.count(size)) | \(String(format: "%.1f", Double(bytes) / 1e6)) | \(Fmt.ms(row.readParse)) | \(Fmt.ms(row.parseOnly)) | \(Fmt.rate(lineCount, row.readParse)) | \(Fmt.nsPerLine(row.readParse, lineCount)) | \(Fmt.mb(row.rss)) | \(Fmt.ms(row.awk)) | \(Fmt.mb(row.awkRSS)) | \(Fmt.ratio(row.readParse, row.awk)) |")
+        say("| \(Fmt.count(size)) | \(String(format: "%.1f", Double(bytes) / 1e6)) | \(Fmt.ms(row.readParse)) | \(Fmt.ms(row.parseOnly)) | \(Fmt.rate(lineCount, row.readParse)) | \(Fmt.nsPerLine(row.readParse, lineCount)) | \(Fmt.mb(row.rss)) | \(Fmt.ms(row.awk)) | \(Fmt.mb(row.awkRSS)) | \(Fmt.ratio(row.readParse, row.awk)) | \(Fmt.ms(row.readParseCPU)) | \(Fmt.ms(row.parseOnlyCPU)) | \(Fmt.ms(row.awkCPU)) | \(Fmt.ratio(row.readParseCPU, row.awkCPU)) |")
         unlink(file)
     }
     if let first = rows.first, let last = rows.last, rows.count > 1 {
@@ -238,6 +252,10 @@ for c in caseList where only == nil || only!.contains(c.name) {
         say("")
         say(String(format: "Linearity: ns/line %.0f at %@ → %.0f at %@ (×%.2f); parse only %.0f → %.0f (×%.2f).",
                      a, Fmt.count(first.lines), b, Fmt.count(last.lines), b / a, pa, pb, pb / pa))
+        let ca = Double(first.parseOnlyCPU) / Double(max(1, first.lines))
+        let cb = Double(last.parseOnlyCPU) / Double(max(1, last.lines))
+        say(String(format: "CPU time: parse only %.0f ns/line at %@ → %.0f at %@ (×%.2f).",
+                     ca, Fmt.count(first.lines), cb, Fmt.count(last.lines), cb / ca))
     }
     summary[c.name] = rows
     say("")

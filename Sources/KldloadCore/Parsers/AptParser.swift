@@ -61,17 +61,44 @@ package enum AptParser {
         "Reading state information... Done", "Calculating upgrade... Done", "Done",
     ]
 
+    /// One byte scan over the lines (`ParserText.forEachLine`): the lines a long simulation is
+    /// made of (`Inst`/`Conf`/`Remv`/`Purg`, the indented package lists, blank lines) are read
+    /// from their bytes when they are ASCII (`Simulation.byteLine`); every other line, and any
+    /// line with a non-ASCII byte, by `Simulation.line` on Characters, which gives the same
+    /// result for ASCII lines (Docs/PERFORMANCE.md; `PackageManagerByteScanTests`).
     public static func parseSimulation(_ text: String) throws(ParseError) -> AptSimulation {
+        var state = Simulation()
+        var w: [Range<Int>] = []
+        let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
+            do throws(ParseError) {
+                if ParserText.isASCII(l), try state.byteLine(l, lineNumber, words: &w) { return nil }
+                try state.line(Substring(ParserText.string(l)), lineNumber: lineNumber)
+                return nil
+            } catch { return error }
+        }
+        if let error { throw error }
+        return state.sim
+    }
+
+    /// Every line by Characters: the reference the byte scan is compared with in the tests.
+    static func parseSimulationByCharacters(_ text: String) throws(ParseError) -> AptSimulation {
+        var state = Simulation()
+        for (i, raw) in ParserText.lines(text).enumerated() { try state.line(raw, lineNumber: i + 1) }
+        return state.sim
+    }
+
+    /// The simulation read so far and the package list being filled.
+    struct Simulation {
         var sim = AptSimulation()
         var currentList: Int?
-        var lineNumber = 0
-        for raw in ParserText.lines(text) {
-            lineNumber += 1
+        var releases = ParserText.Interner()
+
+        mutating func line(_ raw: Substring, lineNumber: Int) throws(ParseError) {
             let line = ParserText.trimmed(raw)
             func fail(_ reason: String) -> ParseError {
                 ParseError(source: source, line: lineNumber, text: String(raw), reason: reason)
             }
-            if line.isEmpty { currentList = nil; continue }
+            if line.isEmpty { currentList = nil; return }
             if ParserText.isIndented(raw) {
                 if let i = currentList {
                     // Names, possibly `name (old => new)` with APT::Get::Show-Versions.
@@ -84,10 +111,10 @@ package enum AptParser {
                 } else {
                     sim.messages.append(String(line))
                 }
-                continue
+                return
             }
             currentList = nil
-            if progressLines.contains(String(line)) { continue }
+            if progressLines.contains(String(line)) { return }
             if line.hasPrefix("Inst ") || line.hasPrefix("Conf ") || line.hasPrefix("Remv ") || line.hasPrefix("Purg ") {
                 let verb = line.prefix(4)
                 let rest = line.dropFirst(5)
@@ -103,26 +130,26 @@ package enum AptParser {
                     guard let cand = action.candidate else {
                         // `Conf name broken` followed by dependency notes.
                         sim.messages.append(String(line))
-                        continue
+                        return
                     }
                     sim.configures.append(PackageUpgrade(name: name, arch: cand.arch ?? nameArch, newVersion: cand.version,
                                                          repository: cand.release))
                 default:
                     sim.removals.append(AptRemoval(name: name, arch: nameArch, version: action.current, purge: verb == "Purg"))
                 }
-                continue
+                return
             }
             if line.hasPrefix("The following") || (line.hasSuffix(":") && !line.contains(": ")) {
                 sim.lists.append(AptPackageList(heading: String(line.hasSuffix(":") ? line.dropLast() : line), packages: []))
                 currentList = sim.lists.count - 1
-                continue
+                return
             }
             if line.contains(" upgraded, ") && line.contains(" newly installed") {
                 guard let s = parseSummary(line) else { throw fail("malformed summary line") }
                 var merged = s
                 merged.notFullyInstalled = sim.summary?.notFullyInstalled ?? 0
                 sim.summary = merged
-                continue
+                return
             }
             if line.hasSuffix(" not fully installed or removed.") {
                 let n = line.split(separator: " ").first.flatMap { Int($0) }
@@ -133,11 +160,67 @@ package enum AptParser {
                 } else {
                     sim.summary?.notFullyInstalled = n
                 }
-                continue
+                return
             }
             sim.messages.append(String(line))
         }
-        return sim
+
+        /// The byte path, for an ASCII line: true when the line was read, false for the kinds
+        /// left to `line` (progress lines, headings, the summary, messages).
+        mutating func byteLine(_ l: UnsafeBufferPointer<UInt8>, _ lineNumber: Int, words w: inout [Range<Int>]) throws(ParseError) -> Bool {
+            let t = ParserText.trimmed(l, 0..<l.count)
+            if t.isEmpty { currentList = nil; return true }
+            if ParserText.isIndented(l) {
+                if let i = currentList {
+                    // Names, possibly `name (old => new)` with APT::Get::Show-Versions.
+                    var depth = 0
+                    ParserText.words(l, t, into: &w)
+                    for r in w {
+                        if depth == 0 && l[r.lowerBound] != UInt8(ascii: "(") { sim.lists[i].packages.append(ParserText.string(l, r)) }
+                        for k in r { if l[k] == UInt8(ascii: "(") { depth += 1 } else if l[k] == UInt8(ascii: ")") { depth -= 1 } }
+                        if depth < 0 { depth = 0 }
+                    }
+                } else {
+                    sim.messages.append(ParserText.string(l, t))
+                }
+                return true
+            }
+            guard t.count >= 5, l[4] == 0x20,
+                  ParserText.equals(l, 0..<4, "Inst") || ParserText.equals(l, 0..<4, "Conf")
+                    || ParserText.equals(l, 0..<4, "Remv") || ParserText.equals(l, 0..<4, "Purg")
+            else { return false }
+            currentList = nil
+            guard let action = parseAction(l, 5..<t.upperBound, releases: &releases) else {
+                throw ParseError(source: source, line: lineNumber, text: ParserText.string(l),
+                                 reason: "malformed \(ParserText.string(l, 0..<4)) line")
+            }
+            let (name, nameArch) = splitArch(l, action.name)
+            switch l[0] {
+            case UInt8(ascii: "I"):
+                guard let cand = action.candidate else {
+                    throw ParseError(source: source, line: lineNumber, text: ParserText.string(l), reason: "Inst line without `(version …)`")
+                }
+                // Built in place in its array (a local `up` appended to one of two arrays is copied).
+                if action.current == nil {
+                    sim.installs.append(PackageUpgrade(name: name, arch: cand.arch ?? nameArch, newVersion: cand.version,
+                                                       repository: cand.release))
+                } else {
+                    sim.upgrades.append(PackageUpgrade(name: name, arch: cand.arch ?? nameArch, currentVersion: action.current,
+                                                       newVersion: cand.version, repository: cand.release))
+                }
+            case UInt8(ascii: "C"):
+                guard let cand = action.candidate else {
+                    // `Conf name broken` followed by dependency notes.
+                    sim.messages.append(ParserText.string(l, t))
+                    return true
+                }
+                sim.configures.append(PackageUpgrade(name: name, arch: cand.arch ?? nameArch, newVersion: cand.version,
+                                                     repository: cand.release))
+            default:
+                sim.removals.append(AptRemoval(name: name, arch: nameArch, version: action.current, purge: l[0] == UInt8(ascii: "P")))
+            }
+            return true
+        }
     }
 
     struct Candidate { var version: String; var release: String?; var arch: String? }
@@ -190,6 +273,56 @@ package enum AptParser {
             return (String(name[..<colon]), String(name[name.index(after: colon)...]))
         }
         return (String(name), nil)
+    }
+
+    /// `parseAction` on the bytes `range` of an ASCII line (the name is left as a range).
+    static func parseAction(_ l: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, releases: inout ParserText.Interner) -> (name: Range<Int>, current: String?, candidate: Candidate?)? {
+        var rest = ParserText.trimmed(l, range)
+        var nameEnd = rest.lowerBound
+        while nameEnd < rest.upperBound && !ParserText.isSpaceOrTab(l[nameEnd]) { nameEnd += 1 }
+        let name = rest.lowerBound..<nameEnd
+        guard !name.isEmpty else { return nil }
+        rest = ParserText.trimmed(l, nameEnd..<rest.upperBound)
+        var current: String?
+        if !rest.isEmpty && l[rest.lowerBound] == UInt8(ascii: "[") {
+            guard let close = rest.first(where: { l[$0] == UInt8(ascii: "]") }) else { return nil }
+            if close > rest.lowerBound + 1 { current = ParserText.string(l, (rest.lowerBound + 1)..<close) }
+            rest = ParserText.trimmed(l, (close + 1)..<rest.upperBound)
+        }
+        var candidate: Candidate?
+        if !rest.isEmpty && l[rest.lowerBound] == UInt8(ascii: "(") {
+            var depth = 0
+            var close: Int?
+            for i in rest {
+                if l[i] == UInt8(ascii: "(") { depth += 1 } else if l[i] == UInt8(ascii: ")") {
+                    depth -= 1
+                    if depth == 0 { close = i; break }
+                }
+            }
+            guard let close else { return nil }
+            var inner = ParserText.trimmed(l, (rest.lowerBound + 1)..<close)
+            var verEnd = inner.lowerBound
+            while verEnd < inner.upperBound && !ParserText.isSpaceOrTab(l[verEnd]) { verEnd += 1 }
+            let version = inner.lowerBound..<verEnd
+            guard !version.isEmpty else { return nil }
+            inner = ParserText.trimmed(l, verEnd..<inner.upperBound)
+            var arch: String?
+            if !inner.isEmpty && l[inner.upperBound - 1] == UInt8(ascii: "]"),
+               let open = inner.last(where: { l[$0] == UInt8(ascii: "[") }) {
+                if inner.upperBound - 1 > open + 1 { arch = ParserText.string(l, (open + 1)..<(inner.upperBound - 1)) }
+                inner = ParserText.trimmed(l, inner.lowerBound..<open)
+            }
+            candidate = Candidate(version: ParserText.string(l, version), release: inner.isEmpty ? nil : releases.string(l, inner), arch: arch)
+        }
+        return (name, current, candidate)
+    }
+
+    /// `splitArch` of the bytes `name` of an ASCII line.
+    static func splitArch(_ l: UnsafeBufferPointer<UInt8>, _ name: Range<Int>) -> (String, String?) {
+        if let colon = name.last(where: { l[$0] == UInt8(ascii: ":") }), colon != name.lowerBound, colon + 1 < name.upperBound {
+            return (ParserText.string(l, name.lowerBound..<colon), ParserText.string(l, (colon + 1)..<name.upperBound))
+        }
+        return (ParserText.string(l, name), nil)
     }
 
     /// `2 upgraded, 1 newly installed, 0 to remove and 1 not upgraded.`

@@ -177,8 +177,36 @@ package enum DnfParser {
     /// `Transaction Summary` and `Upgrade  5 Packages`.
     /// dnf5: `Package  Arch  Version  Repository  Size`, sections, rows, `   replacing name arch evr
     /// repo size`, then `Transaction Summary:` and ` Upgrading:   3 packages`.
+    ///
+    /// One byte scan over the lines: the rows and `replacing` lines of package sections are read
+    /// from their bytes when ASCII (`Transaction.byteLine`); every other line, and any line with
+    /// a non-ASCII byte, by `Transaction.line` on Characters, which gives the same result for
+    /// ASCII lines (Docs/PERFORMANCE.md; `PackageManagerByteScanTests`).
     public static func parseTransaction(_ text: String) throws(ParseError) -> DnfTransaction {
-        let source = "dnf upgrade --assumeno"
+        var state = Transaction()
+        var w: [Range<Int>] = []
+        let error = ParserText.forEachLine(ParserText.stripANSI(text)) { l, lineNumber -> ParseError? in
+            do throws(ParseError) {
+                if ParserText.isASCII(l), state.byteLine(l, lineNumber, words: &w) { return nil }
+                try state.line(Substring(ParserText.string(l)), lineNumber: lineNumber)
+                return nil
+            } catch { return error }
+        }
+        if let error { throw error }
+        return try state.finish()
+    }
+
+    /// Every line by Characters: the reference the byte scan is compared with in the tests.
+    static func parseTransactionByCharacters(_ text: String) throws(ParseError) -> DnfTransaction {
+        var state = Transaction()
+        for (i, raw) in ParserText.lines(ParserText.stripANSI(text)).enumerated() { try state.line(raw, lineNumber: i + 1) }
+        return try state.finish()
+    }
+
+    static let transactionSource = "dnf upgrade --assumeno"
+
+    /// The transaction read so far: the section being read, and a row wrapped onto the next line.
+    struct Transaction {
         var tx = DnfTransaction(entries: [], summary: [:], messages: [])
         var section: String?
         var sectionKind: DnfTransaction.Kind?
@@ -186,9 +214,9 @@ package enum DnfParser {
         var pending: [Substring] = []
         var pendingLine = 0
         var pendingText: Substring = ""
-        var lineNumber = 0
+        var repositories = ParserText.Interner()
 
-        func emitRow(_ t: [Substring]) {
+        mutating func emitRow(_ t: [Substring]) {
             guard let section, let sectionKind else { return }
             let (name, arch) = (String(t[0]), String(t[1]))
             let up = PackageUpgrade(name: name, arch: arch, newVersion: String(t[2]), repository: String(t[3]))
@@ -196,32 +224,31 @@ package enum DnfParser {
             tx.entries.append(.init(section: section, kind: sectionKind, package: up, size: size, replacing: []))
         }
 
-        for raw in ParserText.lines(ParserText.stripANSI(text)) {
-            lineNumber += 1
+        mutating func line(_ raw: Substring, lineNumber: Int) throws(ParseError) {
             let words = ParserText.words(raw)
             let trimmed = ParserText.trimmed(raw)
             if !pending.isEmpty {
                 if ParserText.isIndented(raw) && !words.isEmpty && words.first != "replacing" {
                     pending += words
                     if pending.count >= 5 { emitRow(pending); pending = [] }
-                    continue
+                    return
                 }
-                throw ParseError(source: source, line: pendingLine, text: String(pendingText),
+                throw ParseError(source: transactionSource, line: pendingLine, text: String(pendingText),
                                  reason: "transaction row is missing columns (expected name, arch, version, repository, size)")
             }
             if words.isEmpty {
                 section = nil
                 sectionKind = nil
                 inSummary = false
-                continue
+                return
             }
-            if trimmed.allSatisfy({ $0 == "=" || $0 == "-" }) { continue }
+            if trimmed.allSatisfy({ $0 == "=" || $0 == "-" }) { return }
             let lower = trimmed.lowercased()
             if lower.hasPrefix("transaction summary") {
                 inSummary = true
                 section = nil
                 sectionKind = nil
-                continue
+                return
             }
             if inSummary {
                 // dnf 4: "Upgrade  5 Packages"; dnf5: " Upgrading:   3 packages".
@@ -232,10 +259,10 @@ package enum DnfParser {
                 } else {
                     tx.messages.append(String(trimmed))
                 }
-                continue
+                return
             }
             // Column header line of the table.
-            if words.count >= 4 && words[0] == "Package" && (words[1] == "Arch" || words[1] == "Architecture") { continue }
+            if words.count >= 4 && words[0] == "Package" && (words[1] == "Arch" || words[1] == "Architecture") { return }
             if !ParserText.isIndented(raw) {
                 if trimmed.hasSuffix(":") && words.count <= 6 {
                     let name = String(trimmed.dropLast())
@@ -246,15 +273,15 @@ package enum DnfParser {
                     sectionKind = nil
                     tx.messages.append(String(trimmed))
                 }
-                continue
+                return
             }
             guard section != nil, sectionKind != nil else {
                 tx.messages.append(String(trimmed))
-                continue
+                return
             }
             if words[0] == "replacing" {
                 guard !tx.entries.isEmpty else {
-                    throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "`replacing` line before any package row")
+                    throw ParseError(source: transactionSource, line: lineNumber, text: String(raw), reason: "`replacing` line before any package row")
                 }
                 let old: PackageUpgrade
                 if words.count == 3 {
@@ -264,14 +291,10 @@ package enum DnfParser {
                     old = PackageUpgrade(name: String(words[1]), arch: String(words[2]), newVersion: String(words[3]),
                                          repository: words.count > 4 ? String(words[4]) : nil)
                 } else {
-                    throw ParseError(source: source, line: lineNumber, text: String(raw), reason: "`replacing` line without a version")
+                    throw ParseError(source: transactionSource, line: lineNumber, text: String(raw), reason: "`replacing` line without a version")
                 }
-                let i = tx.entries.count - 1
-                tx.entries[i].replacing.append(old)
-                if old.name == tx.entries[i].package.name && tx.entries[i].package.currentVersion == nil {
-                    tx.entries[i].package.currentVersion = old.newVersion
-                }
-                continue
+                addReplacing(old)
+                return
             }
             if words.count >= 5 {
                 emitRow(Array(words))
@@ -281,10 +304,65 @@ package enum DnfParser {
                 pendingText = raw
             }
         }
-        if !pending.isEmpty {
-            throw ParseError(source: source, line: pendingLine, text: String(pendingText),
-                             reason: "transaction row is missing columns (expected name, arch, version, repository, size)")
+
+        /// The byte path, for an ASCII line inside a package section: package rows (also a row
+        /// wrapped onto the next line) and `replacing` lines. False for every other line and for
+        /// every error (`line` reads it, and reports the error).
+        mutating func byteLine(_ l: UnsafeBufferPointer<UInt8>, _ lineNumber: Int, words w: inout [Range<Int>]) -> Bool {
+            guard !inSummary, let section, let sectionKind, ParserText.isIndented(l),
+                  ParserText.words(l, 0..<l.count, into: &w) > 0
+            else { return false }
+            let replacing = ParserText.equals(l, w[0], "replacing")
+            if !pending.isEmpty {
+                guard !replacing else { return false }
+                for r in w { pending.append(Substring(ParserText.string(l, r))) }
+                if pending.count >= 5 { emitRow(pending); pending = [] }
+                return true
+            }
+            // A rule, the summary heading, the column header: `line`.
+            guard w.count > 1 || !w[0].allSatisfy({ l[$0] == UInt8(ascii: "=") || l[$0] == UInt8(ascii: "-") }),
+                  !(w[0].count == 11 && ParserText.string(l, w[0]).lowercased() == "transaction"),
+                  !ParserText.equals(l, w[0], "Package")
+            else { return false }
+            if replacing {
+                guard !tx.entries.isEmpty, w.count >= 3 else { return false }
+                if w.count == 3 {
+                    let (name, arch) = splitNameArch(Substring(ParserText.string(l, w[1])))
+                    addReplacing(PackageUpgrade(name: name, arch: arch, newVersion: ParserText.string(l, w[2])))
+                } else {
+                    addReplacing(PackageUpgrade(name: ParserText.string(l, w[1]), arch: ParserText.string(l, w[2]),
+                                                newVersion: ParserText.string(l, w[3]),
+                                                repository: w.count > 4 ? ParserText.string(l, w[4]) : nil))
+                }
+                return true
+            }
+            if w.count >= 5 {
+                let up = PackageUpgrade(name: ParserText.string(l, w[0]), arch: ParserText.string(l, w[1]),
+                                        newVersion: ParserText.string(l, w[2]), repository: repositories.string(l, w[3]))
+                tx.entries.append(.init(section: section, kind: sectionKind, package: up, size: ParserText.joined(l, w[4...]), replacing: []))
+            } else {
+                pending = w.map { Substring(ParserText.string(l, $0)) }
+                pendingLine = lineNumber
+                pendingText = Substring(ParserText.string(l))
+            }
+            return true
         }
-        return tx
+
+        /// A `replacing` line: the last row replaces `old` (in dnf5 its own older version).
+        mutating func addReplacing(_ old: PackageUpgrade) {
+            let i = tx.entries.count - 1
+            tx.entries[i].replacing.append(old)
+            if old.name == tx.entries[i].package.name && tx.entries[i].package.currentVersion == nil {
+                tx.entries[i].package.currentVersion = old.newVersion
+            }
+        }
+
+        func finish() throws(ParseError) -> DnfTransaction {
+            if !pending.isEmpty {
+                throw ParseError(source: transactionSource, line: pendingLine, text: String(pendingText),
+                                 reason: "transaction row is missing columns (expected name, arch, version, repository, size)")
+            }
+            return tx
+        }
     }
 }

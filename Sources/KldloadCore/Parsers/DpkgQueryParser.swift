@@ -55,6 +55,7 @@ package enum DpkgQueryParser {
     /// result for ASCII, so both paths agree (Docs/PERFORMANCE.md).
     public static func parseEntries(_ text: String) throws(ParseError) -> [DpkgEntry] {
         var entries: [DpkgEntry] = []
+        entries.reserveCapacity(ParserText.lineFeeds(text) + 1)
         var f: [Int] = []
         f.reserveCapacity(6)
         let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
@@ -83,10 +84,10 @@ package enum DpkgQueryParser {
             let archRange = field(3)
             let arch = archRange.isEmpty ? nil : ParserText.string(l, archRange)
             if let colon = name.last(where: { l[$0] == 0x3A }) { name = name.lowerBound..<colon }
-            let version = ParserText.string(l, field(2))
+            let version = field(2)
             let package = version.isEmpty
                 ? Package(name: ParserText.string(l, name), version: "", arch: arch)
-                : Package(name: ParserText.string(l, name), fullVersion: version, arch: arch)
+                : Package(ascii: l, name: name, fullVersion: version, arch: arch)
             entries.append(DpkgEntry(status: status, package: package))
             return nil
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses `/etc/os-release` (and `/usr/lib/os-release`) as os-release(5) defines it:
 /// newline-separated `KEY=value` assignments in a shell-compatible subset. Values may be bare,
 /// or enclosed in double or single quotes; inside double quotes (and bare) a backslash escapes
@@ -93,15 +95,24 @@ enum ParserText {
     static func forEachLine(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> ParseError?) -> ParseError? {
         var text = text
         return text.withUTF8 { buf -> ParseError? in
+            guard let base = buf.baseAddress else { return body(buf, 1) }
             let n = buf.count
-            var start = 0, i = 0, line = 0
-            while i < n {
-                let b = buf[i]
-                guard b == 0x0A || b == 0x0D else { i += 1; continue }
+            // The next LF and the next CR at or after `start`, found with memchr and kept until
+            // passed (so a run of CRs does not rescan to the next LF: linear).
+            func find(_ byte: UInt8, from: Int) -> Int {
+                guard from < n, let p = memchr(base + from, Int32(byte), n - from) else { return n }
+                return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            }
+            var start = 0, line = 0
+            var lf = find(0x0A, from: 0), cr = find(0x0D, from: 0)
+            while start < n {
+                if lf < start { lf = find(0x0A, from: start) }
+                if cr < start { cr = find(0x0D, from: start) }
+                let i = min(lf, cr)
+                guard i < n else { break }
                 line += 1
                 if let e = body(UnsafeBufferPointer(rebasing: buf[start..<i]), line) { return e }
-                i += (b == 0x0D && i + 1 < n && buf[i + 1] == 0x0A) ? 2 : 1
-                start = i
+                start = i + ((i == cr && i + 1 < n && buf[i + 1] == 0x0A) ? 2 : 1)
             }
             return body(UnsafeBufferPointer(rebasing: buf[start..<n]), line + 1)
         }
@@ -110,7 +121,10 @@ enum ParserText {
     /// True when every byte is ASCII: then each byte is one Character (lines hold no `\r\n`),
     /// and a byte scan gives exactly what the Character-based helpers give.
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.allSatisfy { $0 < 0x80 }
+        // Branch-free, so the compiler vectorizes it.
+        var all: UInt8 = 0
+        for b in bytes { all |= b }
+        return all < 0x80
     }
 
     /// The Character path of a byte-scanning line parser, for a line with a non-ASCII byte:
@@ -178,7 +192,11 @@ enum ParserText {
     /// designations (`ESC ( B`, which `tput sgr0` emits) and other two-byte escapes. dnf colours
     /// its tables when stdout is a terminal; mokutil colours its state lines.
     static func stripANSI(_ s: String) -> String {
-        guard s.utf8.contains(0x1B) else { return s }
+        // memchr on the contiguous bytes (a `UTF8View` walk by index costs more than the parse).
+        let hasEscape = s.utf8.withContiguousStorageIfAvailable { b in
+            b.baseAddress.map { memchr($0, 0x1B, b.count) != nil } ?? false
+        } ?? s.utf8.contains(0x1B)
+        guard hasEscape else { return s }
         var out = String.UnicodeScalarView()
         var it = s.unicodeScalars.makeIterator()
         while let c = it.next() {

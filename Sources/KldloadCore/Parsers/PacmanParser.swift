@@ -65,46 +65,90 @@ public struct PacmanPackageInfo: Sendable, Hashable, Codable {
 
 /// Parsers for pacman's query output (pacman's src/pacman/package.c and query.c).
 package enum PacmanParser {
-    /// `pacman -Q`: `name version` per line.
+    /// `pacman -Q`: `name version` per line. One byte scan: an ASCII line is split on its
+    /// bytes; a line with other bytes goes through `installedLine` (Characters), which gives the
+    /// same result for ASCII (Docs/PERFORMANCE.md).
     public static func parseInstalled(_ text: String) throws(ParseError) -> [Package] {
         var packages: [Package] = []
-        var lineNumber = 0
-        for raw in ParserText.lines(text) {
-            lineNumber += 1
-            let w = ParserText.words(raw)
-            if w.isEmpty { continue }
-            guard w.count == 2 else {
-                throw ParseError(source: "pacman -Q", line: lineNumber, text: String(raw),
-                                 reason: "expected `name version`, found \(w.count) words")
+        packages.reserveCapacity(ParserText.lineFeeds(text) + 1)
+        var w: [Range<Int>] = []
+        let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
+            guard ParserText.isASCII(l) else {
+                return ParserText.viaCharacters(l, lineNumber, into: &packages) { (raw, n) throws(ParseError) in try installedLine(raw, lineNumber: n) }
             }
-            packages.append(Package(name: String(w[0]), fullVersion: String(w[1])))
+            let count = ParserText.words(l, 0..<l.count, into: &w)
+            if count == 0 { return nil }
+            guard count == 2 else {
+                return ParseError(source: "pacman -Q", line: lineNumber, text: ParserText.string(l),
+                                  reason: "expected `name version`, found \(count) words")
+            }
+            packages.append(Package(ascii: l, name: w[0], fullVersion: w[1], arch: nil))
+            return nil
         }
+        if let error { throw error }
         return packages
     }
 
+    /// One `pacman -Q` line by Characters (nil for a blank line).
+    static func installedLine(_ raw: Substring, lineNumber: Int) throws(ParseError) -> Package? {
+        let w = ParserText.words(raw)
+        if w.isEmpty { return nil }
+        guard w.count == 2 else {
+            throw ParseError(source: "pacman -Q", line: lineNumber, text: String(raw),
+                             reason: "expected `name version`, found \(w.count) words")
+        }
+        return Package(name: String(w[0]), fullVersion: String(w[1]))
+    }
+
     /// `pacman -Qu`: `name old -> new`, with ` [ignored]` appended for packages in IgnorePkg /
-    /// IgnoreGroup (query.c print_query_fileowner… `display()` for upgrades).
+    /// IgnoreGroup (query.c print_query_fileowner… `display()` for upgrades). One byte scan, as
+    /// `parseInstalled`; `upgradeLine` reads a non-ASCII line.
     public static func parseUpgrades(_ text: String) throws(ParseError) -> [PacmanUpgrade] {
         var result: [PacmanUpgrade] = []
-        var lineNumber = 0
-        for raw in ParserText.lines(text) {
-            lineNumber += 1
-            let w = ParserText.words(raw)
-            if w.isEmpty { continue }
-            guard w.count >= 4, w[2] == "->" else {
-                throw ParseError(source: "pacman -Qu", line: lineNumber, text: String(raw),
-                                 reason: "expected `name old -> new`")
+        result.reserveCapacity(ParserText.lineFeeds(text) + 1)
+        var w: [Range<Int>] = []
+        let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
+            guard ParserText.isASCII(l) else {
+                return ParserText.viaCharacters(l, lineNumber, into: &result) { (raw, n) throws(ParseError) in try upgradeLine(raw, lineNumber: n) }
             }
-            let extra = w.dropFirst(4).joined(separator: " ")
-            guard extra.isEmpty || extra == "[ignored]" else {
-                throw ParseError(source: "pacman -Qu", line: lineNumber, text: String(raw),
-                                 reason: "unexpected text after the new version")
+            let count = ParserText.words(l, 0..<l.count, into: &w)
+            if count == 0 { return nil }
+            guard count >= 4, ParserText.equals(l, w[2], "->") else {
+                return ParseError(source: "pacman -Qu", line: lineNumber, text: ParserText.string(l),
+                                  reason: "expected `name old -> new`")
+            }
+            // More than one word after the new version cannot spell `[ignored]`.
+            let ignored = count == 5 && ParserText.equals(l, w[4], "[ignored]")
+            guard count == 4 || ignored else {
+                return ParseError(source: "pacman -Qu", line: lineNumber, text: ParserText.string(l),
+                                  reason: "unexpected text after the new version")
             }
             result.append(PacmanUpgrade(
-                upgrade: PackageUpgrade(name: String(w[0]), currentVersion: String(w[1]), newVersion: String(w[3])),
-                ignored: extra == "[ignored]"))
+                upgrade: PackageUpgrade(name: ParserText.string(l, w[0]), currentVersion: ParserText.string(l, w[1]),
+                                        newVersion: ParserText.string(l, w[3])),
+                ignored: ignored))
+            return nil
         }
+        if let error { throw error }
         return result
+    }
+
+    /// One `pacman -Qu` line by Characters (nil for a blank line).
+    static func upgradeLine(_ raw: Substring, lineNumber: Int) throws(ParseError) -> PacmanUpgrade? {
+        let w = ParserText.words(raw)
+        if w.isEmpty { return nil }
+        guard w.count >= 4, w[2] == "->" else {
+            throw ParseError(source: "pacman -Qu", line: lineNumber, text: String(raw),
+                             reason: "expected `name old -> new`")
+        }
+        let extra = w.dropFirst(4).joined(separator: " ")
+        guard extra.isEmpty || extra == "[ignored]" else {
+            throw ParseError(source: "pacman -Qu", line: lineNumber, text: String(raw),
+                             reason: "unexpected text after the new version")
+        }
+        return PacmanUpgrade(
+            upgrade: PackageUpgrade(name: String(w[0]), currentVersion: String(w[1]), newVersion: String(w[3])),
+            ignored: extra == "[ignored]")
     }
 
     /// `pacman -Si` / `-Qi` (one or more blocks separated by blank lines). pacman prints

@@ -12,6 +12,7 @@ package enum RPMQueryParser {
     /// `parseLine` (Characters), which gives the same result for ASCII (Docs/PERFORMANCE.md).
     public static func parse(_ text: String) throws(ParseError) -> [Package] {
         var packages: [Package] = []
+        packages.reserveCapacity(ParserText.lineFeeds(text) + 1)
         var f: [Int] = []
         f.reserveCapacity(7)
         let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
@@ -26,9 +27,7 @@ package enum RPMQueryParser {
                 return ParseError(source: source, line: lineNumber, text: lineText(),
                                   reason: "expected 5 tab-separated fields NAME EPOCH VERSION RELEASE ARCH, found \(count)")
             }
-            func isNone(_ r: Range<Int>) -> Bool {
-                UnsafeBufferPointer(rebasing: l[r]).elementsEqual("(none)".utf8)
-            }
+            func isNone(_ r: Range<Int>) -> Bool { ParserText.equals(l, r, "(none)") }
             let name = field(0), epoch = field(1), version = field(2), release = field(3), arch = field(4)
             guard !name.isEmpty, !version.isEmpty, !isNone(name), !isNone(version) else {
                 return ParseError(source: source, line: lineNumber, text: lineText(), reason: "empty package name or version")
@@ -36,10 +35,28 @@ package enum RPMQueryParser {
             if !isNone(epoch) && !epoch.isEmpty && !epoch.allSatisfy({ l[$0] >= 0x30 && l[$0] <= 0x39 }) {
                 return ParseError(source: source, line: lineNumber, text: lineText(), reason: "epoch is not a number")
             }
-            func optional(_ r: Range<Int>) -> String? { (isNone(r) || r.isEmpty) ? nil : ParserText.string(l, r) }
+            func kept(_ r: Range<Int>) -> Bool { !r.isEmpty && !isNone(r) }
+            func optional(_ r: Range<Int>) -> String? { kept(r) ? ParserText.string(l, r) : nil }
+            // `Package.joinVersion` straight from the bytes: [epoch:]version[-release].
+            let hasEpoch = kept(epoch), hasRelease = kept(release)
+            let versionText = ParserText.string(l, version)
+            let full = !hasEpoch && !hasRelease ? versionText
+                : String(unsafeUninitializedCapacity: version.count + (hasEpoch ? epoch.count + 1 : 0) + (hasRelease ? release.count + 1 : 0)) { buf in
+                    var n = 0
+                    if hasEpoch {
+                        for i in epoch { buf[n] = l[i]; n += 1 }
+                        buf[n] = 0x3A; n += 1
+                    }
+                    for i in version { buf[n] = l[i]; n += 1 }
+                    if hasRelease {
+                        buf[n] = 0x2D; n += 1
+                        for i in release { buf[n] = l[i]; n += 1 }
+                    }
+                    return n
+                }
             packages.append(Package(
-                name: ParserText.string(l, name), epoch: optional(epoch), version: ParserText.string(l, version),
-                release: optional(release), arch: optional(arch)))
+                name: ParserText.string(l, name), epoch: optional(epoch), version: versionText,
+                release: optional(release), arch: optional(arch), fullVersion: full))
             return nil
         }
         if let error { throw error }
