@@ -201,7 +201,7 @@ import Testing
         let all = try PairedData.parse(Self.pairedAnswer)
         #expect(all == ["rpool/srv/pg", "rpool/ROOT/default"])
         // The BE root filter is the manager's: a BE marked by hand is not paired.
-        let (runner, context) = KBEWorld.make(paired: Self.pairedAnswer)
+        let (_, context) = KBEWorld.make(paired: Self.pairedAnswer)
         let r = KBEWorld.run(["create", "-n", "x"], context)
         #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(r.stdout.contains("zfs snapshot rpool/ROOT/default@x rpool/srv/pg@x\n"))

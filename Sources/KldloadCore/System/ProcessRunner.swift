@@ -138,8 +138,8 @@ public struct ProcessRunner: CommandRunner {
         return CommandResult(
             command: command,
             status: status,
-            stdout: String(decoding: outCapture.data, as: UTF8.self),
-            stderr: String(decoding: errCapture.data, as: UTF8.self)
+            stdout: outCapture.takeText(),
+            stderr: errCapture.takeText()
         )
     }
 
@@ -247,10 +247,20 @@ public struct ProcessRunner: CommandRunner {
 
     /// One stream's bytes, handed from its reader thread to the run once the reader is done.
     final class Capture: Sendable {
-        private let bytes = Mutex(Data())
-        var data: Data {
-            get { bytes.withLock { $0 } }
-            set { bytes.withLock { $0 = newValue } }
+        private let bytes = Mutex(UTF8Chunks())
+
+        func store(_ chunks: consuming UTF8Chunks) {
+            bytes.withLock { $0 = chunks }
+        }
+
+        /// The stream as text; the bytes are held once (`UTF8Chunks`) and gone afterwards.
+        func takeText() -> String {
+            var taken = bytes.withLock { held -> UTF8Chunks in
+                let t = held
+                held = UTF8Chunks()
+                return t
+            }
+            return taken.text()
         }
     }
 
@@ -267,11 +277,8 @@ public struct ProcessRunner: CommandRunner {
     /// Reads until EOF, or until the grace period after the child's exit ran out.
     private static func drain(pipe: Pipe, stream: OutputStreamKind, into capture: Capture, state: RunState) {
         let fd = pipe.fileHandleForReading.fileDescriptor
-        let chunkSize = 65536
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 1)
-        defer { buffer.deallocate() }
         var splitter = LineSplitter()
-        var data = Data()
+        var data = UTF8Chunks()
         readLoop: while true {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pfd, 1, 100)
@@ -283,13 +290,10 @@ public struct ProcessRunner: CommandRunner {
                 if state.pastDeadline { break }
                 continue
             }
-            let n = read(fd, buffer, chunkSize)
+            let n = data.read(from: fd) { bytes in
+                if state.sink != nil { splitter.feed(Data(bytes)) { state.emit(stream, $0) } }
+            }
             if n > 0 {
-                let chunk = Data(bytes: buffer, count: n)
-                data.append(chunk)
-                if state.sink != nil {
-                    splitter.feed(chunk) { state.emit(stream, $0) }
-                }
                 if state.pastDeadline { break readLoop }
             } else if n == 0 {
                 break
@@ -298,7 +302,7 @@ public struct ProcessRunner: CommandRunner {
             }
         }
         if state.sink != nil, let rest = splitter.finish() { state.emit(stream, rest) }
-        capture.data = data
+        capture.store(data)
         // Keep the pipe (and so its file handles) alive until we are done with the descriptor.
         withExtendedLifetime(pipe) {}
     }

@@ -322,14 +322,17 @@ public final class ReplayRunner: CommandRunner, Sendable {
         }
     }
 
-    private static func readData(_ path: String) throws(ScenarioError) -> Data {
-        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .invalidFile(path: path, line: nil, reason: "cannot read: \(error.localizedDescription)")
-        }
-    }
-
+    /// A recording's file as text, held once (`UTF8Chunks`: a 100 MB `zfs list -j` output is
+    /// not also held as `Data`).
     private static func readText(_ path: String) throws(ScenarioError) -> String {
-        String(decoding: try readData(path), as: UTF8.self)
+        do throws(FileSystemError) { return try UTF8Chunks.readFile(path) } catch {
+            let why: String
+            switch error {
+            case .notFound: why = "no such file or directory"
+            case .ioError(_, let reason), .unsafe(_, let reason): why = reason
+            }
+            throw .invalidFile(path: path, line: nil, reason: "cannot read: \(why)")
+        }
     }
 
     private static func readOptional(_ url: URL) throws(ScenarioError) -> String? {
