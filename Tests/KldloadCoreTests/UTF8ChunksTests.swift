@@ -14,18 +14,24 @@ import Testing
         }
     }
 
+    /// `all` appended in pieces of random sizes from 0 to `maxPiece` bytes.
+    static func appended(_ all: [UInt8], inPiecesUpTo maxPiece: Int, _ rng: inout FuzzRNG) -> UTF8Chunks {
+        var chunks = UTF8Chunks()
+        var at = 0
+        while at < all.count {
+            let n = min(all.count - at, Int.random(in: 0...maxPiece, using: &rng))
+            all[at..<(at + n)].withUnsafeBytes { chunks.append($0) }
+            at += n
+        }
+        return chunks
+    }
+
     @Test func sameTextAsDecodingForAnySplit() {
         var rng = FuzzRNG(seed: 0x5EED_C4A7)
         var checked = 0
         for _ in 0..<2_000 {
             let all = Self.bytes(&rng, count: Int.random(in: 0...300, using: &rng))
-            var chunks = UTF8Chunks()
-            var at = 0
-            while at < all.count {
-                let n = min(all.count - at, Int.random(in: 0...40, using: &rng))
-                all[at..<(at + n)].withUnsafeBytes { chunks.append($0) }
-                at += n
-            }
+            var chunks = Self.appended(all, inPiecesUpTo: 40, &rng)
             #expect(chunks.byteCount == all.count)
             let text = chunks.text()
             #expect(text == String(decoding: all, as: UTF8.self), "bytes \(all)")
@@ -42,14 +48,8 @@ import Testing
         var all = [UInt8](repeating: 0x61, count: UTF8Chunks.pieceSize - 1) + [0xE2, 0x82, 0xAC]
         all += [UInt8](repeating: 0x62, count: UTF8Chunks.pieceSize - 2) + [0xF0, 0x9F, 0x98, 0x80, 0x0A]
         all += Array("café\n".utf8)
-        var chunks = UTF8Chunks()
         var rng = FuzzRNG(seed: 11)
-        var at = 0
-        while at < all.count {
-            let n = min(all.count - at, Int.random(in: 0...70_000, using: &rng))
-            all[at..<(at + n)].withUnsafeBytes { chunks.append($0) }
-            at += n
-        }
+        var chunks = Self.appended(all, inPiecesUpTo: 70_000, &rng)
         #expect(chunks.byteCount == all.count)
         let text = chunks.text()
         #expect(text == String(decoding: all, as: UTF8.self))
