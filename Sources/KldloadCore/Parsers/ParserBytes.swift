@@ -10,19 +10,61 @@ extension ParserText {
 
     /// The blank-separated words of `range` of `bytes` (spaces and tabs, as `words`), into
     /// `out` (cleared, its capacity kept so one array serves every line). Returns their count.
+    ///
+    /// The column formats pad with long runs of blanks: blanks and words are skipped eight
+    /// bytes at a time (`blanks`), and the words are gathered on the stack and added to `out`
+    /// once per sixteen (one `Array.append` per word checked uniqueness and capacity each time).
     @discardableResult
     static func words(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [Range<Int>]) -> Int {
         out.removeAll(keepingCapacity: true)
-        var i = range.lowerBound
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the line")
+        guard let base = bytes.baseAddress, !range.isEmpty else { return 0 }
         let end = range.upperBound
-        while i < end {
-            while i < end && isSpaceOrTab(bytes[i]) { i += 1 }
-            guard i < end else { break }
-            let start = i
-            while i < end && !isSpaceOrTab(bytes[i]) { i += 1 }
-            out.append(start..<i)
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 16) { chunk -> Int in
+            var n = 0, total = 0
+            var i = range.lowerBound
+            while true {
+                i = skip(base, from: i, to: end, blank: true)
+                if i == end { break }
+                let start = i
+                i = skip(base, from: i, to: end, blank: false)
+                chunk.initializeElement(at: n, to: start..<i)
+                n += 1
+                if n == chunk.count {
+                    out.append(contentsOf: chunk)
+                    total += n
+                    n = 0
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+            return total + n
         }
-        return out.count
+    }
+
+    /// The high bit of each byte of `x` (little-endian: byte k of memory is bits 8k…8k+7) that
+    /// is a space or a tab, exactly (no borrow runs from one byte into the next).
+    @inline(__always)
+    static func blanks(_ x: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080
+        // High bit set exactly in the bytes of `v` that are not zero.
+        @inline(__always) func nonZero(_ v: UInt64) -> UInt64 { (((v & low7) &+ low7) | v) & high }
+        let notSpace = nonZero(x ^ 0x2020_2020_2020_2020), notTab = nonZero(x ^ 0x0909_0909_0909_0909)
+        return ~(notSpace & notTab) & high
+    }
+
+    /// The first offset at or after `i` (before `end`) whose byte is not a blank (`blank`) or is
+    /// a blank (`!blank`); `end` when there is none. Eight bytes a step, then byte by byte.
+    @inline(__always)
+    static func skip(_ p: UnsafePointer<UInt8>, from i: Int, to end: Int, blank: Bool) -> Int {
+        var i = i
+        while end - i >= 8 {
+            let m = blanks(UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)))
+            let stop = blank ? ~m & 0x8080_8080_8080_8080 : m
+            if stop != 0 { return i + stop.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < end && isSpaceOrTab(p[i]) == blank { i += 1 }
+        return i
     }
 
     /// `range` without leading and trailing spaces and tabs (`trimmed`).
@@ -45,6 +87,20 @@ extension ParserText {
         var k = 0
         for i in range {
             if bytes[i] != w[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// `range` of `bytes` is `word` (ASCII, lower case) in any case (`lowercased() == word` of
+    /// an ASCII string: only `A`…`Z` change).
+    static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ word: StaticString) -> Bool {
+        guard range.count == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        var k = 0
+        for i in range {
+            let b = bytes[i]
+            if b != w[k] && !(b >= 0x41 && b <= 0x5A && b | 0x20 == w[k]) { return false }
             k += 1
         }
         return true
