@@ -102,6 +102,17 @@ import Testing
         #expect(checked == 20_000)
     }
 
+    /// `ParserText.lineFeeds` (eight bytes a step) counts every line feed, around the steps too.
+    @Test func lineFeedsCountsEveryLineFeed() {
+        var rng = FuzzRNG(seed: 43)
+        let pieces: [UInt8] = Array("\n\n\ra b\u{0B}\u{8A}".utf8)
+        for n in 0..<5_000 {
+            let bytes = (0..<(n % 97)).map { _ in pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(ParserText.lineFeeds(text) == text.utf8.filter { $0 == 0x0A }.count, "\(bytes)")
+        }
+    }
+
     /// `Package(ascii:name:fullVersion:arch:)` splits as `Package(name:fullVersion:arch:)`.
     @Test func asciiPackageSplitsLikeSplitVersion() {
         var rng = FuzzRNG(seed: 5)

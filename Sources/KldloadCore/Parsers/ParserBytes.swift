@@ -12,7 +12,7 @@ extension ParserText {
     /// `out` (cleared, its capacity kept so one array serves every line). Returns their count.
     ///
     /// The column formats pad with long runs of blanks: blanks and words are skipped eight
-    /// bytes at a time (`blanks`), and the words are gathered on the stack and added to `out`
+    /// bytes at a time (`scan`), and the words are gathered on the stack and added to `out`
     /// once per sixteen (one `Array.append` per word checked uniqueness and capacity each time).
     @discardableResult
     static func words(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [Range<Int>]) -> Int {
@@ -24,10 +24,10 @@ extension ParserText {
             var n = 0, total = 0
             var i = range.lowerBound
             while true {
-                i = skip(base, from: i, to: end, blank: true)
+                i = scan(base, from: i, to: end, 0x20, 0x09, matching: false)
                 if i == end { break }
                 let start = i
-                i = skip(base, from: i, to: end, blank: false)
+                i = scan(base, from: i, to: end, 0x20, 0x09, matching: true)
                 chunk.initializeElement(at: n, to: start..<i)
                 n += 1
                 if n == chunk.count {
@@ -41,30 +41,51 @@ extension ParserText {
         }
     }
 
-    /// The high bit of each byte of `x` (little-endian: byte k of memory is bits 8k…8k+7) that
-    /// is a space or a tab, exactly (no borrow runs from one byte into the next).
-    @inline(__always)
-    static func blanks(_ x: UInt64) -> UInt64 {
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080
-        // High bit set exactly in the bytes of `v` that are not zero.
-        @inline(__always) func nonZero(_ v: UInt64) -> UInt64 { (((v & low7) &+ low7) | v) & high }
-        let notSpace = nonZero(x ^ 0x2020_2020_2020_2020), notTab = nonZero(x ^ 0x0909_0909_0909_0909)
-        return ~(notSpace & notTab) & high
+    /// The first word of `range` of `bytes` (`range.upperBound..<range.upperBound` when there
+    /// is none): what `words` finds first, for a parser that reads a fixed few words of a line
+    /// one after another without an array.
+    static func word(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> Range<Int> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the line")
+        guard let base = bytes.baseAddress else { return range.upperBound..<range.upperBound }
+        let start = scan(base, from: range.lowerBound, to: range.upperBound, 0x20, 0x09, matching: false)
+        return start..<scan(base, from: start, to: range.upperBound, 0x20, 0x09, matching: true)
     }
 
-    /// The first offset at or after `i` (before `end`) whose byte is not a blank (`blank`) or is
-    /// a blank (`!blank`); `end` when there is none. Eight bytes a step, then byte by byte.
+    /// The high bit of each byte of `x` (little-endian: byte k of memory is bits 8k…8k+7) that
+    /// is `a` or `b`, exactly (no borrow runs from one byte into the next).
     @inline(__always)
-    static func skip(_ p: UnsafePointer<UInt8>, from i: Int, to end: Int, blank: Bool) -> Int {
+    static func matches(_ x: UInt64, _ a: UInt8, _ b: UInt8) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+        // High bit set exactly in the bytes of `v` that are not zero.
+        @inline(__always) func nonZero(_ v: UInt64) -> UInt64 { (((v & low7) &+ low7) | v) & high }
+        return ~(nonZero(x ^ (ones &* UInt64(a))) & nonZero(x ^ (ones &* UInt64(b)))) & high
+    }
+
+    /// The first offset at or after `i` (before `end`) whose byte is `a` or `b` (`matching`), or
+    /// is neither (`!matching`); `end` when there is none. Eight bytes a step, then byte by byte.
+    @inline(__always)
+    static func scan(_ p: UnsafePointer<UInt8>, from i: Int, to end: Int, _ a: UInt8, _ b: UInt8, matching: Bool) -> Int {
         var i = i
         while end - i >= 8 {
-            let m = blanks(UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)))
-            let stop = blank ? ~m & 0x8080_8080_8080_8080 : m
+            let m = matches(UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)), a, b)
+            let stop = matching ? m : ~m & 0x8080_8080_8080_8080
             if stop != 0 { return i + stop.trailingZeroBitCount >> 3 }
             i += 8
         }
-        while i < end && isSpaceOrTab(p[i]) == blank { i += 1 }
+        while i < end && (p[i] == a || p[i] == b) != matching { i += 1 }
         return i
+    }
+
+    /// The first offset in `range` of `bytes` holding `a` or `b`, `range.upperBound` when none.
+    static func first(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ a: UInt8, _ b: UInt8) -> Int {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the line")
+        guard let base = bytes.baseAddress else { return range.upperBound }
+        return scan(base, from: range.lowerBound, to: range.upperBound, a, b, matching: true)
+    }
+
+    /// The end of the word starting at `start` in `range` (the first space or tab after it).
+    static func wordEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, in range: Range<Int>) -> Int {
+        first(bytes, start..<range.upperBound, 0x20, 0x09)
     }
 
     /// `range` without leading and trailing spaces and tabs (`trimmed`).
@@ -131,13 +152,18 @@ extension ParserText {
     }
 
     /// Number of line feeds in `text`: how many entries a line parser will make, at most (plus
-    /// one for a last line without one), so its result array is reserved once.
+    /// one for a last line without one), so its result array is reserved once. `memchr` from
+    /// one line feed to the next: the byte loop it replaces was not vectorized (8 % of the dnf
+    /// parse; 2.2 ms on 100,000 dnf lines, `memchr` 0.7 ms, eight bytes a step 2.2 ms).
     static func lineFeeds(_ text: String) -> Int {
         var text = text
         return text.withUTF8 { buf in
-            // Branch-free, so the compiler vectorizes it.
-            var n = 0
-            for b in buf { n &+= b == 0x0A ? 1 : 0 }
+            guard let p = buf.baseAddress else { return 0 }
+            var n = 0, i = 0
+            while i < buf.count, let q = memchr(p + i, 0x0A, buf.count - i) {
+                n += 1
+                i = p.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
+            }
             return n
         }
     }
