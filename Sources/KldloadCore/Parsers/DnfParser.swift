@@ -39,6 +39,15 @@ public struct DnfTransaction: Sendable, Hashable, Codable {
         /// The packages this one replaces (`replacing` lines): obsoleted packages, and in dnf5
         /// the old version of an upgraded package.
         public var replacing: [PackageUpgrade]
+
+        /// `package`: the benchmark's values floor (`kldload-bench`, `dnf-transaction-values`).
+        package init(section: String, kind: Kind, package: PackageUpgrade, size: String?, replacing: [PackageUpgrade]) {
+            self.section = section
+            self.kind = kind
+            self.package = package
+            self.size = size
+            self.replacing = replacing
+        }
     }
 
     public var entries: [Entry]
@@ -46,6 +55,13 @@ public struct DnfTransaction: Sendable, Hashable, Codable {
     /// `downgrade`, `reinstall`; dnf5 `installing`, `upgrading`, `replacing`, `removing`, ….
     public var summary: [String: Int]
     public var messages: [String]
+
+    /// `package`: the benchmark's values floor (`kldload-bench`, `dnf-transaction-values`).
+    package init(entries: [Entry], summary: [String: Int], messages: [String]) {
+        self.entries = entries
+        self.summary = summary
+        self.messages = messages
+    }
 
     public var upgrades: [Entry] { entries.filter { $0.kind == .upgrade } }
     public var installs: [Entry] { entries.filter { $0.kind == .install } }
