@@ -44,6 +44,7 @@ extension ParserText {
     /// The first word of `range` of `bytes` (`range.upperBound..<range.upperBound` when there
     /// is none): what `words` finds first, for a parser that reads a fixed few words of a line
     /// one after another without an array.
+    @inline(__always)
     static func word(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> Range<Int> {
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the line")
         guard let base = bytes.baseAddress else { return range.upperBound..<range.upperBound }
@@ -77,6 +78,7 @@ extension ParserText {
     }
 
     /// The first offset in `range` of `bytes` holding `a` or `b`, `range.upperBound` when none.
+    @inline(__always)
     static func first(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ a: UInt8, _ b: UInt8) -> Int {
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the line")
         guard let base = bytes.baseAddress else { return range.upperBound }
@@ -84,6 +86,7 @@ extension ParserText {
     }
 
     /// The end of the word starting at `start` in `range` (the first space or tab after it).
+    @inline(__always)
     static func wordEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, in range: Range<Int>) -> Int {
         first(bytes, start..<range.upperBound, 0x20, 0x09)
     }
