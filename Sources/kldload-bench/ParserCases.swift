@@ -96,8 +96,84 @@ enum ParserCases {
                     return out.count
                 }
             }
+        case "pacman-query":
+            return { text in
+                let parsed = try PacmanParser.parseInstalled(text)
+                return {
+                    var out: [Package] = []
+                    out.reserveCapacity(parsed.count)
+                    for p in parsed {
+                        out.append(Package(name: fresh(p.name), epoch: fresh(p.epoch), version: fresh(p.version),
+                                           release: fresh(p.release), arch: fresh(p.arch), fullVersion: fresh(p.fullVersion)))
+                    }
+                    return out.count
+                }
+            }
+        case "pacman-upgrades":
+            return { text in
+                let parsed = try PacmanParser.parseUpgrades(text)
+                return {
+                    var out: [PacmanUpgrade] = []
+                    out.reserveCapacity(parsed.count)
+                    for u in parsed { out.append(PacmanUpgrade(upgrade: fresh(u.upgrade), ignored: u.ignored)) }
+                    return out.count
+                }
+            }
+        case "apt-simulation":
+            // Every field fresh, the release of each row too (the parser shares the few
+            // distinct long ones, `ParserText.Interner`, so it can go below this on them).
+            return { text in
+                let parsed = try AptParser.parseSimulation(text)
+                return {
+                    var s = AptSimulation()
+                    s.upgrades.reserveCapacity(parsed.upgrades.count)
+                    for u in parsed.upgrades { s.upgrades.append(fresh(u)) }
+                    s.installs.reserveCapacity(parsed.installs.count)
+                    for u in parsed.installs { s.installs.append(fresh(u)) }
+                    s.configures.reserveCapacity(parsed.configures.count)
+                    for u in parsed.configures { s.configures.append(fresh(u)) }
+                    for r in parsed.removals {
+                        s.removals.append(AptRemoval(name: fresh(r.name), arch: fresh(r.arch), version: fresh(r.version), purge: r.purge))
+                    }
+                    for l in parsed.lists {
+                        var packages: [String] = []
+                        packages.reserveCapacity(l.packages.count)
+                        for n in l.packages { packages.append(fresh(n)) }
+                        s.lists.append(AptPackageList(heading: fresh(l.heading), packages: packages))
+                    }
+                    for m in parsed.messages { s.messages.append(fresh(m)) }
+                    s.summary = parsed.summary
+                    return s.upgrades.count + s.installs.count + s.removals.count + s.configures.count
+                        + s.lists.reduce(0) { $0 + $1.packages.count }
+                }
+            }
+        case "dnf-transaction":
+            // Every field fresh, the repository of each row too (the parser shares the few
+            // distinct long ones); a section heading is one value shared by its rows, made once.
+            return { text in
+                let parsed = try DnfParser.parseTransaction(text)
+                return {
+                    var entries: [DnfTransaction.Entry] = []
+                    entries.reserveCapacity(parsed.entries.count)
+                    var section = "", previous = ""
+                    for e in parsed.entries {
+                        if e.section != previous { previous = e.section; section = fresh(e.section) }
+                        entries.append(DnfTransaction.Entry(section: section, kind: e.kind, package: fresh(e.package),
+                                                            size: fresh(e.size), replacing: e.replacing.map { fresh($0) }))
+                    }
+                    var summary: [String: Int] = [:]
+                    for (k, v) in parsed.summary { summary[fresh(k)] = v }
+                    let tx = DnfTransaction(entries: entries, summary: summary, messages: parsed.messages.map { fresh($0) })
+                    return tx.entries.reduce(0) { $0 + 1 + $1.replacing.count }
+                }
+            }
         default: return nil
         }
+    }
+
+    static func fresh(_ u: PackageUpgrade) -> PackageUpgrade {
+        PackageUpgrade(name: fresh(u.name), arch: fresh(u.arch), currentVersion: fresh(u.currentVersion),
+                       newVersion: fresh(u.newVersion), repository: fresh(u.repository))
     }
 
     /// A new `String` made from the bytes of `s`, the way a parser makes a field from its input

@@ -75,6 +75,44 @@ import Testing
         }
     }
 
+    /// `ParserText.words(_:_:into:)` (eight bytes a step, gathered sixteen at a time) splits
+    /// every ASCII range as the Character `words` does: runs of blanks and words of every
+    /// length around the eight-byte steps, more than sixteen words, ranges inside a line.
+    @Test func byteWordsMatchCharacterWords() {
+        var rng = FuzzRNG(seed: 41)
+        let pieces: [UInt8] = Array("  \t\t ab-x.:[]()>".utf8)
+        var out: [Range<Int>] = [0..<1]
+        var checked = 0
+        for n in 0..<20_000 {
+            let length = n % 3 == 0 ? Int.random(in: 0..<200, using: &rng) : Int.random(in: 0..<40, using: &rng)
+            // Runs: each piece repeated 1-20 times, so blank runs and words cross 8-byte steps.
+            var bytes: [UInt8] = []
+            while bytes.count < length {
+                let b = pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+                bytes += repeatElement(b, count: Int.random(in: 1...20, using: &rng))
+            }
+            let lo = bytes.isEmpty ? 0 : Int.random(in: 0...bytes.count, using: &rng)
+            let hi = Int.random(in: lo...bytes.count, using: &rng)
+            let expected = ParserText.words(Substring(String(decoding: bytes[lo..<hi], as: UTF8.self))).map(String.init)
+            let count = bytes.withUnsafeBufferPointer { ParserText.words($0, lo..<hi, into: &out) }
+            let got = bytes.withUnsafeBufferPointer { b in out.map { ParserText.string(b, $0) } }
+            #expect(count == out.count && got == expected, "\(bytes[lo..<hi])")
+            checked += 1
+        }
+        #expect(checked == 20_000)
+    }
+
+    /// `ParserText.lineFeeds` (eight bytes a step) counts every line feed, around the steps too.
+    @Test func lineFeedsCountsEveryLineFeed() {
+        var rng = FuzzRNG(seed: 43)
+        let pieces: [UInt8] = Array("\n\n\ra b\u{0B}\u{8A}".utf8)
+        for n in 0..<5_000 {
+            let bytes = (0..<(n % 97)).map { _ in pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(ParserText.lineFeeds(text) == text.utf8.filter { $0 == 0x0A }.count, "\(bytes)")
+        }
+    }
+
     /// `Package(ascii:name:fullVersion:arch:)` splits as `Package(name:fullVersion:arch:)`.
     @Test func asciiPackageSplitsLikeSplitVersion() {
         var rng = FuzzRNG(seed: 5)

@@ -6,6 +6,14 @@ public struct AptRemoval: Sendable, Hashable, Codable {
     public var arch: String?
     public var version: String?
     public var purge: Bool
+
+    /// `package`: the benchmark's values floor (`kldload-bench`, `apt-simulation-values`).
+    package init(name: String, arch: String?, version: String?, purge: Bool) {
+        self.name = name
+        self.arch = arch
+        self.version = version
+        self.purge = purge
+    }
 }
 
 /// `N upgraded, N newly installed, [N reinstalled, ][N downgraded, ]N to remove and N not upgraded.`
@@ -24,6 +32,12 @@ public struct AptSummary: Sendable, Hashable, Codable {
 public struct AptPackageList: Sendable, Hashable, Codable {
     public var heading: String
     public var packages: [String]
+
+    /// `package`: the benchmark's values floor (`kldload-bench`, `apt-simulation-values`).
+    package init(heading: String, packages: [String]) {
+        self.heading = heading
+        self.packages = packages
+    }
 }
 
 /// What `apt-get -s dist-upgrade` says it would do.
@@ -47,6 +61,9 @@ public struct AptSimulation: Sendable, Hashable, Codable {
     }
 
     public var isEmpty: Bool { upgrades.isEmpty && installs.isEmpty && removals.isEmpty }
+
+    /// Nothing yet. `package`: the benchmark's values floor (`apt-simulation-values`).
+    package init() {}
 }
 
 /// Parses `apt-get -s dist-upgrade` (run with `LC_ALL=C`), following apt's `pkgSimulate`
@@ -68,6 +85,9 @@ package enum AptParser {
     /// result for ASCII lines (Docs/PERFORMANCE.md; `PackageManagerByteScanTests`).
     public static func parseSimulation(_ text: String) throws(ParseError) -> AptSimulation {
         var state = Simulation()
+        let (inst, conf) = actionLines(text)
+        state.sim.upgrades.reserveCapacity(inst)
+        state.sim.configures.reserveCapacity(conf)
         var w: [Range<Int>] = []
         let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
             do throws(ParseError) {
@@ -78,6 +98,28 @@ package enum AptParser {
         }
         if let error { throw error }
         return state.sim
+    }
+
+    /// How many lines start with `Inst ` and with `Conf ` (line feeds found with `memchr`), so
+    /// the big result arrays are reserved once: grown by doubling, they were copied and their
+    /// pages faulted in again at every step (a fifth of the parse at 100,000 lines). `Inst`
+    /// lines are upgrades or installs; `upgrades` gets them all (at most their count too many).
+    static func actionLines(_ text: String) -> (inst: Int, conf: Int) {
+        var text = text
+        return text.withUTF8 { buf in
+            guard let p = buf.baseAddress else { return (0, 0) }
+            var inst = 0, conf = 0, i = 0
+            let n = buf.count
+            while n - i >= 5 {
+                if p[i + 4] == 0x20 {
+                    let l = UnsafeBufferPointer(start: p + i, count: 4)
+                    if ParserText.equals(l, 0..<4, "Inst") { inst += 1 } else if ParserText.equals(l, 0..<4, "Conf") { conf += 1 }
+                }
+                guard let q = memchr(p + i, 0x0A, n - i) else { break }
+                i = p.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+            return (inst, conf)
+        }
     }
 
     /// Every line by Characters: the reference the byte scan is compared with in the tests.
@@ -278,31 +320,35 @@ package enum AptParser {
     /// `parseAction` on the bytes `range` of an ASCII line (the name is left as a range).
     static func parseAction(_ l: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, releases: inout ParserText.Interner) -> (name: Range<Int>, current: String?, candidate: Candidate?)? {
         var rest = ParserText.trimmed(l, range)
-        var nameEnd = rest.lowerBound
-        while nameEnd < rest.upperBound && !ParserText.isSpaceOrTab(l[nameEnd]) { nameEnd += 1 }
+        let nameEnd = ParserText.wordEnd(l, from: rest.lowerBound, in: rest)
         let name = rest.lowerBound..<nameEnd
         guard !name.isEmpty else { return nil }
         rest = ParserText.trimmed(l, nameEnd..<rest.upperBound)
         var current: String?
         if !rest.isEmpty && l[rest.lowerBound] == UInt8(ascii: "[") {
-            guard let close = rest.first(where: { l[$0] == UInt8(ascii: "]") }) else { return nil }
+            let close = ParserText.first(l, rest, UInt8(ascii: "]"), UInt8(ascii: "]"))
+            guard close < rest.upperBound else { return nil }
             if close > rest.lowerBound + 1 { current = ParserText.string(l, (rest.lowerBound + 1)..<close) }
             rest = ParserText.trimmed(l, (close + 1)..<rest.upperBound)
         }
         var candidate: Candidate?
         if !rest.isEmpty && l[rest.lowerBound] == UInt8(ascii: "(") {
+            // The `)` that closes the first `(`: only the parentheses are visited.
             var depth = 0
             var close: Int?
-            for i in rest {
-                if l[i] == UInt8(ascii: "(") { depth += 1 } else if l[i] == UInt8(ascii: ")") {
+            var i = rest.lowerBound
+            while i < rest.upperBound {
+                let p = ParserText.first(l, i..<rest.upperBound, UInt8(ascii: "("), UInt8(ascii: ")"))
+                guard p < rest.upperBound else { break }
+                if l[p] == UInt8(ascii: "(") { depth += 1 } else {
                     depth -= 1
-                    if depth == 0 { close = i; break }
+                    if depth == 0 { close = p; break }
                 }
+                i = p + 1
             }
             guard let close else { return nil }
             var inner = ParserText.trimmed(l, (rest.lowerBound + 1)..<close)
-            var verEnd = inner.lowerBound
-            while verEnd < inner.upperBound && !ParserText.isSpaceOrTab(l[verEnd]) { verEnd += 1 }
+            let verEnd = ParserText.wordEnd(l, from: inner.lowerBound, in: inner)
             let version = inner.lowerBound..<verEnd
             guard !version.isEmpty else { return nil }
             inner = ParserText.trimmed(l, verEnd..<inner.upperBound)

@@ -39,6 +39,15 @@ public struct DnfTransaction: Sendable, Hashable, Codable {
         /// The packages this one replaces (`replacing` lines): obsoleted packages, and in dnf5
         /// the old version of an upgraded package.
         public var replacing: [PackageUpgrade]
+
+        /// `package`: the benchmark's values floor (`kldload-bench`, `dnf-transaction-values`).
+        package init(section: String, kind: Kind, package: PackageUpgrade, size: String?, replacing: [PackageUpgrade]) {
+            self.section = section
+            self.kind = kind
+            self.package = package
+            self.size = size
+            self.replacing = replacing
+        }
     }
 
     public var entries: [Entry]
@@ -46,6 +55,13 @@ public struct DnfTransaction: Sendable, Hashable, Codable {
     /// `downgrade`, `reinstall`; dnf5 `installing`, `upgrading`, `replacing`, `removing`, ….
     public var summary: [String: Int]
     public var messages: [String]
+
+    /// `package`: the benchmark's values floor (`kldload-bench`, `dnf-transaction-values`).
+    package init(entries: [Entry], summary: [String: Int], messages: [String]) {
+        self.entries = entries
+        self.summary = summary
+        self.messages = messages
+    }
 
     public var upgrades: [Entry] { entries.filter { $0.kind == .upgrade } }
     public var installs: [Entry] { entries.filter { $0.kind == .install } }
@@ -72,6 +88,15 @@ package enum DnfParser {
             return (String(s), nil)
         }
         return (String(s[..<dot]), String(s[s.index(after: dot)...]))
+    }
+
+    /// `splitNameArch` of the bytes `r` of an ASCII line: split at the last `.` unless it is
+    /// the first or the last byte.
+    static func splitNameArch(_ l: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> (String, String?) {
+        guard let dot = r.last(where: { l[$0] == UInt8(ascii: ".") }), dot != r.lowerBound, dot + 1 < r.upperBound else {
+            return (ParserText.string(l, r), nil)
+        }
+        return (ParserText.string(l, r.lowerBound..<dot), ParserText.string(l, (dot + 1)..<r.upperBound))
     }
 
     static func looksLikeNameArch(_ s: Substring) -> Bool {
@@ -183,9 +208,11 @@ package enum DnfParser {
     /// a non-ASCII byte, by `Transaction.line` on Characters, which gives the same result for
     /// ASCII lines (Docs/PERFORMANCE.md; `PackageManagerByteScanTests`).
     public static func parseTransaction(_ text: String) throws(ParseError) -> DnfTransaction {
+        let text = ParserText.stripANSI(text)
         var state = Transaction()
+        state.tx.entries.reserveCapacity(ParserText.lineFeeds(text) + 1)
         var w: [Range<Int>] = []
-        let error = ParserText.forEachLine(ParserText.stripANSI(text)) { l, lineNumber -> ParseError? in
+        let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
             do throws(ParseError) {
                 if ParserText.isASCII(l), state.byteLine(l, lineNumber, words: &w) { return nil }
                 try state.line(Substring(ParserText.string(l)), lineNumber: lineNumber)
@@ -211,17 +238,17 @@ package enum DnfParser {
         var section: String?
         var sectionKind: DnfTransaction.Kind?
         var inSummary = false
-        var pending: [Substring] = []
+        /// The words so far of a row wrapped onto the next line (a long name ends its line).
+        var pending: [String] = []
         var pendingLine = 0
-        var pendingText: Substring = ""
+        var pendingText = ""
         var repositories = ParserText.Interner()
 
-        mutating func emitRow(_ t: [Substring]) {
+        mutating func emitRow(_ t: [String]) {
             guard let section, let sectionKind else { return }
-            let (name, arch) = (String(t[0]), String(t[1]))
-            let up = PackageUpgrade(name: name, arch: arch, newVersion: String(t[2]), repository: String(t[3]))
-            let size = t.count > 4 ? t[4...].joined(separator: " ") : nil
-            tx.entries.append(.init(section: section, kind: sectionKind, package: up, size: size, replacing: []))
+            tx.entries.append(.init(section: section, kind: sectionKind,
+                                    package: PackageUpgrade(name: t[0], arch: t[1], newVersion: t[2], repository: t[3]),
+                                    size: t.count > 4 ? t[4...].joined(separator: " ") : nil, replacing: []))
         }
 
         mutating func line(_ raw: Substring, lineNumber: Int) throws(ParseError) {
@@ -229,11 +256,11 @@ package enum DnfParser {
             let trimmed = ParserText.trimmed(raw)
             if !pending.isEmpty {
                 if ParserText.isIndented(raw) && !words.isEmpty && words.first != "replacing" {
-                    pending += words
+                    for word in words { pending.append(String(word)) }
                     if pending.count >= 5 { emitRow(pending); pending = [] }
                     return
                 }
-                throw ParseError(source: transactionSource, line: pendingLine, text: String(pendingText),
+                throw ParseError(source: transactionSource, line: pendingLine, text: pendingText,
                                  reason: "transaction row is missing columns (expected name, arch, version, repository, size)")
             }
             if words.isEmpty {
@@ -297,53 +324,56 @@ package enum DnfParser {
                 return
             }
             if words.count >= 5 {
-                emitRow(Array(words))
+                emitRow(words.map(String.init))
             } else {
-                pending = Array(words)
+                pending = words.map(String.init)
                 pendingLine = lineNumber
-                pendingText = raw
+                pendingText = String(raw)
             }
         }
 
         /// The byte path, for an ASCII line inside a package section: package rows (also a row
         /// wrapped onto the next line) and `replacing` lines. False for every other line and for
-        /// every error (`line` reads it, and reports the error).
+        /// every error (`line` reads it, and reports the error). Only the values become
+        /// `String`s: no per-row temporaries; the entry is built in place in `tx.entries`.
         mutating func byteLine(_ l: UnsafeBufferPointer<UInt8>, _ lineNumber: Int, words w: inout [Range<Int>]) -> Bool {
-            guard !inSummary, let section, let sectionKind, ParserText.isIndented(l),
-                  ParserText.words(l, 0..<l.count, into: &w) > 0
-            else { return false }
+            guard !inSummary, let section, let sectionKind, ParserText.isIndented(l) else { return false }
+            let count = ParserText.words(l, 0..<l.count, into: &w)
+            guard count > 0 else { return false }
             let replacing = ParserText.equals(l, w[0], "replacing")
             if !pending.isEmpty {
                 guard !replacing else { return false }
-                for r in w { pending.append(Substring(ParserText.string(l, r))) }
+                for r in w { pending.append(ParserText.string(l, r)) }
                 if pending.count >= 5 { emitRow(pending); pending = [] }
                 return true
             }
             // A rule, the summary heading, the column header: `line`.
-            guard w.count > 1 || !w[0].allSatisfy({ l[$0] == UInt8(ascii: "=") || l[$0] == UInt8(ascii: "-") }),
-                  !(w[0].count == 11 && ParserText.string(l, w[0]).lowercased() == "transaction"),
+            guard count > 1 || !w[0].allSatisfy({ l[$0] == UInt8(ascii: "=") || l[$0] == UInt8(ascii: "-") }),
+                  !ParserText.equalsIgnoringCase(l, w[0], "transaction"),
                   !ParserText.equals(l, w[0], "Package")
             else { return false }
             if replacing {
-                guard !tx.entries.isEmpty, w.count >= 3 else { return false }
-                if w.count == 3 {
-                    let (name, arch) = splitNameArch(Substring(ParserText.string(l, w[1])))
+                guard !tx.entries.isEmpty, count >= 3 else { return false }
+                if count == 3 {
+                    let (name, arch) = splitNameArch(l, w[1])
                     addReplacing(PackageUpgrade(name: name, arch: arch, newVersion: ParserText.string(l, w[2])))
                 } else {
                     addReplacing(PackageUpgrade(name: ParserText.string(l, w[1]), arch: ParserText.string(l, w[2]),
                                                 newVersion: ParserText.string(l, w[3]),
-                                                repository: w.count > 4 ? ParserText.string(l, w[4]) : nil))
+                                                repository: count > 4 ? ParserText.string(l, w[4]) : nil))
                 }
                 return true
             }
-            if w.count >= 5 {
-                let up = PackageUpgrade(name: ParserText.string(l, w[0]), arch: ParserText.string(l, w[1]),
-                                        newVersion: ParserText.string(l, w[2]), repository: repositories.string(l, w[3]))
-                tx.entries.append(.init(section: section, kind: sectionKind, package: up, size: ParserText.joined(l, w[4...]), replacing: []))
+            if count >= 5 {
+                tx.entries.append(.init(section: section, kind: sectionKind,
+                                        package: PackageUpgrade(name: ParserText.string(l, w[0]), arch: ParserText.string(l, w[1]),
+                                                                newVersion: ParserText.string(l, w[2]),
+                                                                repository: repositories.string(l, w[3])),
+                                        size: ParserText.joined(l, w[4...]), replacing: []))
             } else {
-                pending = w.map { Substring(ParserText.string(l, $0)) }
+                pending = w.map { ParserText.string(l, $0) }
                 pendingLine = lineNumber
-                pendingText = Substring(ParserText.string(l))
+                pendingText = ParserText.string(l)
             }
             return true
         }
@@ -359,7 +389,7 @@ package enum DnfParser {
 
         func finish() throws(ParseError) -> DnfTransaction {
             if !pending.isEmpty {
-                throw ParseError(source: transactionSource, line: pendingLine, text: String(pendingText),
+                throw ParseError(source: transactionSource, line: pendingLine, text: pendingText,
                                  reason: "transaction row is missing columns (expected name, arch, version, repository, size)")
             }
             return tx

@@ -76,13 +76,15 @@ package enum PacmanParser {
             guard ParserText.isASCII(l) else {
                 return ParserText.viaCharacters(l, lineNumber, into: &packages) { (raw, n) throws(ParseError) in try installedLine(raw, lineNumber: n) }
             }
-            let count = ParserText.words(l, 0..<l.count, into: &w)
-            if count == 0 { return nil }
-            guard count == 2 else {
+            // The words one after another (no array); all of them only for the error.
+            let name = ParserText.word(l, in: 0..<l.count)
+            if name.isEmpty { return nil }
+            let version = ParserText.word(l, in: name.upperBound..<l.count)
+            guard !version.isEmpty, ParserText.word(l, in: version.upperBound..<l.count).isEmpty else {
                 return ParseError(source: "pacman -Q", line: lineNumber, text: ParserText.string(l),
-                                  reason: "expected `name version`, found \(count) words")
+                                  reason: "expected `name version`, found \(ParserText.words(l, 0..<l.count, into: &w)) words")
             }
-            packages.append(Package(ascii: l, name: w[0], fullVersion: w[1], arch: nil))
+            packages.append(Package(ascii: l, name: name, fullVersion: version, arch: nil))
             return nil
         }
         if let error { throw error }
@@ -106,26 +108,30 @@ package enum PacmanParser {
     public static func parseUpgrades(_ text: String) throws(ParseError) -> [PacmanUpgrade] {
         var result: [PacmanUpgrade] = []
         result.reserveCapacity(ParserText.lineFeeds(text) + 1)
-        var w: [Range<Int>] = []
         let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
             guard ParserText.isASCII(l) else {
                 return ParserText.viaCharacters(l, lineNumber, into: &result) { (raw, n) throws(ParseError) in try upgradeLine(raw, lineNumber: n) }
             }
-            let count = ParserText.words(l, 0..<l.count, into: &w)
-            if count == 0 { return nil }
-            guard count >= 4, ParserText.equals(l, w[2], "->") else {
+            // The words one after another (no array).
+            let name = ParserText.word(l, in: 0..<l.count)
+            if name.isEmpty { return nil }
+            let old = ParserText.word(l, in: name.upperBound..<l.count)
+            let arrow = ParserText.word(l, in: old.upperBound..<l.count)
+            let new = ParserText.word(l, in: arrow.upperBound..<l.count)
+            guard !new.isEmpty, ParserText.equals(l, arrow, "->") else {
                 return ParseError(source: "pacman -Qu", line: lineNumber, text: ParserText.string(l),
                                   reason: "expected `name old -> new`")
             }
             // More than one word after the new version cannot spell `[ignored]`.
-            let ignored = count == 5 && ParserText.equals(l, w[4], "[ignored]")
-            guard count == 4 || ignored else {
+            let extra = ParserText.word(l, in: new.upperBound..<l.count)
+            let ignored = ParserText.equals(l, extra, "[ignored]")
+            guard extra.isEmpty || ignored && ParserText.word(l, in: extra.upperBound..<l.count).isEmpty else {
                 return ParseError(source: "pacman -Qu", line: lineNumber, text: ParserText.string(l),
                                   reason: "unexpected text after the new version")
             }
             result.append(PacmanUpgrade(
-                upgrade: PackageUpgrade(name: ParserText.string(l, w[0]), currentVersion: ParserText.string(l, w[1]),
-                                        newVersion: ParserText.string(l, w[3])),
+                upgrade: PackageUpgrade(name: ParserText.string(l, name), currentVersion: ParserText.string(l, old),
+                                        newVersion: ParserText.string(l, new)),
                 ignored: ignored))
             return nil
         }
@@ -195,4 +201,10 @@ public struct PacmanUpgrade: Sendable, Hashable, Codable {
     public var upgrade: PackageUpgrade
     /// pacman marks packages held by IgnorePkg/IgnoreGroup with ` [ignored]`.
     public var ignored: Bool
+
+    /// `package`: the benchmark's values floor (`kldload-bench`, `pacman-upgrades-values`).
+    package init(upgrade: PackageUpgrade, ignored: Bool) {
+        self.upgrade = upgrade
+        self.ignored = ignored
+    }
 }

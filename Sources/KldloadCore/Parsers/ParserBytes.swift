@@ -10,19 +10,85 @@ extension ParserText {
 
     /// The blank-separated words of `range` of `bytes` (spaces and tabs, as `words`), into
     /// `out` (cleared, its capacity kept so one array serves every line). Returns their count.
+    ///
+    /// The column formats pad with long runs of blanks: blanks and words are skipped eight
+    /// bytes at a time (`scan`), and the words are gathered on the stack and added to `out`
+    /// once per sixteen (one `Array.append` per word checked uniqueness and capacity each time).
     @discardableResult
     static func words(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [Range<Int>]) -> Int {
         out.removeAll(keepingCapacity: true)
-        var i = range.lowerBound
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the line")
+        guard let base = bytes.baseAddress, !range.isEmpty else { return 0 }
         let end = range.upperBound
-        while i < end {
-            while i < end && isSpaceOrTab(bytes[i]) { i += 1 }
-            guard i < end else { break }
-            let start = i
-            while i < end && !isSpaceOrTab(bytes[i]) { i += 1 }
-            out.append(start..<i)
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 16) { chunk -> Int in
+            var n = 0, total = 0
+            var i = range.lowerBound
+            while true {
+                i = scan(base, from: i, to: end, 0x20, 0x09, matching: false)
+                if i == end { break }
+                let start = i
+                i = scan(base, from: i, to: end, 0x20, 0x09, matching: true)
+                chunk.initializeElement(at: n, to: start..<i)
+                n += 1
+                if n == chunk.count {
+                    out.append(contentsOf: chunk)
+                    total += n
+                    n = 0
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+            return total + n
         }
-        return out.count
+    }
+
+    /// The first word of `range` of `bytes` (`range.upperBound..<range.upperBound` when there
+    /// is none): what `words` finds first, for a parser that reads a fixed few words of a line
+    /// one after another without an array.
+    @inline(__always)
+    static func word(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> Range<Int> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the line")
+        guard let base = bytes.baseAddress else { return range.upperBound..<range.upperBound }
+        let start = scan(base, from: range.lowerBound, to: range.upperBound, 0x20, 0x09, matching: false)
+        return start..<scan(base, from: start, to: range.upperBound, 0x20, 0x09, matching: true)
+    }
+
+    /// The high bit of each byte of `x` (little-endian: byte k of memory is bits 8k…8k+7) that
+    /// is `a` or `b`, exactly (no borrow runs from one byte into the next).
+    @inline(__always)
+    static func matches(_ x: UInt64, _ a: UInt8, _ b: UInt8) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+        // High bit set exactly in the bytes of `v` that are not zero.
+        @inline(__always) func nonZero(_ v: UInt64) -> UInt64 { (((v & low7) &+ low7) | v) & high }
+        return ~(nonZero(x ^ (ones &* UInt64(a))) & nonZero(x ^ (ones &* UInt64(b)))) & high
+    }
+
+    /// The first offset at or after `i` (before `end`) whose byte is `a` or `b` (`matching`), or
+    /// is neither (`!matching`); `end` when there is none. Eight bytes a step, then byte by byte.
+    @inline(__always)
+    static func scan(_ p: UnsafePointer<UInt8>, from i: Int, to end: Int, _ a: UInt8, _ b: UInt8, matching: Bool) -> Int {
+        var i = i
+        while end - i >= 8 {
+            let m = matches(UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)), a, b)
+            let stop = matching ? m : ~m & 0x8080_8080_8080_8080
+            if stop != 0 { return i + stop.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < end && (p[i] == a || p[i] == b) != matching { i += 1 }
+        return i
+    }
+
+    /// The first offset in `range` of `bytes` holding `a` or `b`, `range.upperBound` when none.
+    @inline(__always)
+    static func first(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ a: UInt8, _ b: UInt8) -> Int {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range outside the line")
+        guard let base = bytes.baseAddress else { return range.upperBound }
+        return scan(base, from: range.lowerBound, to: range.upperBound, a, b, matching: true)
+    }
+
+    /// The end of the word starting at `start` in `range` (the first space or tab after it).
+    @inline(__always)
+    static func wordEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, in range: Range<Int>) -> Int {
+        first(bytes, start..<range.upperBound, 0x20, 0x09)
     }
 
     /// `range` without leading and trailing spaces and tabs (`trimmed`).
@@ -45,6 +111,20 @@ extension ParserText {
         var k = 0
         for i in range {
             if bytes[i] != w[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// `range` of `bytes` is `word` (ASCII, lower case) in any case (`lowercased() == word` of
+    /// an ASCII string: only `A`…`Z` change).
+    static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ word: StaticString) -> Bool {
+        guard range.count == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        var k = 0
+        for i in range {
+            let b = bytes[i]
+            if b != w[k] && !(b >= 0x41 && b <= 0x5A && b | 0x20 == w[k]) { return false }
             k += 1
         }
         return true
@@ -75,13 +155,18 @@ extension ParserText {
     }
 
     /// Number of line feeds in `text`: how many entries a line parser will make, at most (plus
-    /// one for a last line without one), so its result array is reserved once.
+    /// one for a last line without one), so its result array is reserved once. `memchr` from
+    /// one line feed to the next: the byte loop it replaces was not vectorized (8 % of the dnf
+    /// parse; 2.2 ms on 100,000 dnf lines, `memchr` 0.7 ms, eight bytes a step 2.2 ms).
     static func lineFeeds(_ text: String) -> Int {
         var text = text
         return text.withUTF8 { buf in
-            // Branch-free, so the compiler vectorizes it.
-            var n = 0
-            for b in buf { n &+= b == 0x0A ? 1 : 0 }
+            guard let p = buf.baseAddress else { return 0 }
+            var n = 0, i = 0
+            while i < buf.count, let q = memchr(p + i, 0x0A, buf.count - i) {
+                n += 1
+                i = p.distance(to: q.assumingMemoryBound(to: UInt8.self)) + 1
+            }
             return n
         }
     }
