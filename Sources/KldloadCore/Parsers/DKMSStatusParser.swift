@@ -46,11 +46,10 @@ package enum DKMSStatusParser {
         fields.reserveCapacity(16)
         // At most one module per line, and a module line has at least 6 bytes (`m/v: s`): one
         // allocation instead of growing by doubling.
-        let lineFeeds = text.utf8.withContiguousStorageIfAvailable(countLineFeeds) ?? 0
-        status.modules.reserveCapacity(status.modules.count + min(lineFeeds + 1, text.utf8.count / 6 + 1))
-        let error = forEachLine(text) { l, lineNumber, isASCII -> ParseError? in
+        status.modules.reserveCapacity(status.modules.count + min(ParserText.lineFeeds(text) + 1, text.utf8.count / 6 + 1))
+        let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
             do throws(ParseError) {
-                if isASCII {
+                if ParserText.isASCII(l) {
                     try parseASCIILine(l, lineNumber: lineNumber, fields: &fields, into: &status)
                 } else {
                     let raw = Substring(String(decoding: l, as: UTF8.self))
@@ -60,53 +59,6 @@ package enum DKMSStatusParser {
             } catch { return error }
         }
         if let error { throw error }
-    }
-
-    static func countLineFeeds(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let base = b.baseAddress else { return 0 }
-        var count = 0
-        var from = 0
-        while from < b.count, let p = memchr(base + from, 0x0A, b.count - from) {
-            count += 1
-            from = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base + 1
-        }
-        return count
-    }
-
-    /// The lines of `text` exactly as `ParserText.forEachLine` splits them (LF, CR LF, lone CR),
-    /// each with whether it is all ASCII, found in one pass reading eight bytes at a time.
-    static func forEachLine(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int, Bool) -> ParseError?) -> ParseError? {
-        var text = text
-        return text.withUTF8 { buf -> ParseError? in
-            let n = buf.count
-            guard n > 0, let base = buf.baseAddress else { return body(buf, 1, true) }
-            @inline(__always) func hasByte(_ w: UInt64, _ b: UInt64) -> Bool {
-                let x = w ^ (b &* 0x0101_0101_0101_0101)
-                return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
-            }
-            var start = 0, line = 0
-            while true {
-                var i = start
-                var ascii = true
-                while i + 8 <= n {
-                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if hasByte(w, 0x0A) || hasByte(w, 0x0D) { break }
-                    if w & 0x8080_8080_8080_8080 != 0 { ascii = false }
-                    i += 8
-                }
-                while i < n {
-                    let b = buf[i]
-                    if b == 0x0A || b == 0x0D { break }
-                    if b >= 0x80 { ascii = false }
-                    i += 1
-                }
-                line += 1
-                if let e = body(UnsafeBufferPointer(rebasing: buf[start..<i]), line, ascii) { return e }
-                if i >= n { return nil }
-                i += (buf[i] == 0x0D && i + 1 < n && buf[i + 1] == 0x0A) ? 2 : 1
-                start = i
-            }
-        }
     }
 
     /// The same classification on Characters, line by line (`ParserText.lines`): the path for

@@ -39,7 +39,8 @@ package enum ZpoolStatusParser {
     static let maxDepth = 32
 
     /// One scan of the text's UTF-8 bytes, split into lines where `String.split(separator:
-    /// "\n")` splits (at every LF not preceded by CR: CR LF is one Character). The lines that
+    /// "\n")` splits (`ParserText.forEachLine(breaks: .lineFeed)`: CR LF is one Character, so
+    /// only an LF not preceded by CR ends a line; a CR ending the text is dropped). The lines that
     /// make up almost all of a large pool — vdev lines of the config tree, TAB-indented, ASCII,
     /// no escape codes — are tokenized on their bytes (`ConfigBuilder.addASCII`); every other
     /// line (labels, messages, `errors:`, non-ASCII, colours) goes through `Reader.line`, the
@@ -47,27 +48,9 @@ package enum ZpoolStatusParser {
     /// `ZpoolStatusByteScanTests` compares the result with the Character parser this replaced.
     public static func parse(_ text: String) throws(ParseError) -> ZpoolStatusReport {
         var reader = Reader()
-        var text = text
-        let failure = text.withUTF8 { buf -> ParseError? in
-            let n = buf.count
-            func nextLF(_ from: Int) -> Int {
-                guard from < n, let base = buf.baseAddress, let p = memchr(base + from, 0x0A, n - from) else { return n }
-                return UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base
-            }
-            var start = 0
-            var lineNo = 0
-            while true {
-                var end = nextLF(start)
-                while end < n && end > 0 && buf[end - 1] == 0x0D { end = nextLF(end + 1) }
-                lineNo += 1
-                // A lone CR can only end the text's last line (before an LF it would be CR LF).
-                let e = end > start && buf[end - 1] == 0x0D ? end - 1 : end
-                do throws(ParseError) {
-                    try reader.line(UnsafeBufferPointer(rebasing: buf[start..<e]), lineNo: lineNo)
-                } catch { return error }
-                if end >= n { return nil }
-                start = end + 1
-            }
+        let failure = ParserText.forEachLine(text, breaks: .lineFeed) { line, lineNo -> ParseError? in
+            do throws(ParseError) { try reader.line(line, lineNo: lineNo) } catch { return error }
+            return nil
         }
         if let failure { throw failure }
         return try reader.finish()
