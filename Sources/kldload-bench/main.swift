@@ -189,6 +189,20 @@ let caseList: [(name: String, title: String, generate: (Int) throws -> String)] 
     ("dnf-transaction", "DnfParser.parseTransaction (dnf upgrade --assumeno, dnf 4.14.0; lines about the size)", { try Generate.dnfTransaction(fixtures: fixtureDir, total: $0) }),
 ]
 
+/// awk splitting every line into the fields the case's format has: tabs for the `-H`/`--qf`/
+/// `-f` outputs, blanks for the column formats (zpool status, dkms status, pacman, apt, dnf, the
+/// dpkg status file), commas for JSON (as the first yardstick). The first yardstick,
+/// `awk -F'\t'`, leaves a blank-separated line whole, so it does less than a parser must.
+func formatSplitAwk(_ name: String) -> (argv: [String], label: String) {
+    if name.hasPrefix("zfs-list-json") { return (["awk", "BEGIN{RS=\",\"}{n+=NF} END{print NR, n}"], "awk 'BEGIN{RS=\",\"}{n+=NF}'") }
+    switch name {
+    case "zfs-list", "zfs-list-typed", "dpkg-query", "rpm-query":
+        return (["awk", "-F\\t", "{n+=NF} END{print n}"], "awk -F'\\t' '{n+=NF}'")
+    default:
+        return (["awk", "{n+=NF} END{print n}"], "awk '{n+=NF}'")
+    }
+}
+
 struct Row {
     var lines: Int
     var bytes: Int
@@ -206,8 +220,12 @@ var summary: [String: [Row]] = [:]
 for c in caseList where only == nil || only!.contains(c.name) {
     say("## \(c.name): \(c.title)")
     say("")
-    say("| lines | MB | read+decode+parse ms | parse only ms | lines/s (read+parse) | ns/line | peak RSS MB | awk ms | awk RSS MB | ratio to awk | CPU read+parse ms | CPU parse only ms | awk CPU ms | CPU ratio to awk |")
-    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    let formatAwk = formatSplitAwk(c.name)
+    let hasFloor = ParserCases.floor(c.name) != nil
+    say("awk splitting as the format does: `\(formatAwk.label)`" + (hasFloor ? "; values floor: `--case \(c.name)-values` (the result values alone)" : ""))
+    say("")
+    say("| lines | MB | read+decode+parse ms | parse only ms | lines/s (read+parse) | ns/line | peak RSS MB | awk ms | awk RSS MB | ratio to awk | CPU read+parse ms | CPU parse only ms | awk CPU ms | CPU ratio to awk | format-split awk CPU ms | CPU ratio to it | values floor CPU ms | floor ratio to it |")
+    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     var rows: [Row] = []
     for size in sizes {
         let file = "\(work)/\(c.name)-\(size).txt"
@@ -237,11 +255,29 @@ for c in caseList where only == nil || only!.contains(c.name) {
             awkCPU.append(r.cpuNs)
         }
         let awkRSS = Measure.peakRSS(awkArgv) ?? 0
+        // The second yardstick: awk splitting each line into the fields the format has.
+        var formatCPU: [UInt64] = []
+        if formatAwk.argv == Array(awkArgv.dropLast()) {
+            formatCPU = awkCPU
+        } else {
+            for _ in 0..<runs {
+                guard let r = try? Measure.run(formatAwk.argv + [file]), r.exitCode == 0 else { fail("awk failed on \(file)") }
+                formatCPU.append(r.cpuNs)
+            }
+        }
+        var floorCPU: UInt64? = nil
+        if hasFloor {
+            let f: Measure.ChildResult
+            do { f = try Measure.run([selfPath, "--case", c.name + "-values", file, String(runs)]) } catch { fail("\(error)") }
+            let ff = f.stdout.split(separator: " ").compactMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            guard f.exitCode == 0, ff.count == 6 else { fail("case \(c.name)-values \(size) failed (exit \(f.exitCode)): \(f.stderr)\(f.stdout)") }
+            floorCPU = ff[5]
+        }
         let row = Row(lines: lineCount, bytes: bytes, readParse: fields[0], parseOnly: fields[1], rss: Int(fields[3]),
                       awk: Measure.median(awkTimes), awkRSS: awkRSS,
                       readParseCPU: fields[4], parseOnlyCPU: fields[5], awkCPU: Measure.median(awkCPU))
         rows.append(row)
-        say("| \(Fmt.count(size)) | \(String(format: "%.1f", Double(bytes) / 1e6)) | \(Fmt.ms(row.readParse)) | \(Fmt.ms(row.parseOnly)) | \(Fmt.rate(lineCount, row.readParse)) | \(Fmt.nsPerLine(row.readParse, lineCount)) | \(Fmt.mb(row.rss)) | \(Fmt.ms(row.awk)) | \(Fmt.mb(row.awkRSS)) | \(Fmt.ratio(row.readParse, row.awk)) | \(Fmt.ms(row.readParseCPU)) | \(Fmt.ms(row.parseOnlyCPU)) | \(Fmt.ms(row.awkCPU)) | \(Fmt.ratio(row.readParseCPU, row.awkCPU)) |")
+        say("| \(Fmt.count(size)) | \(String(format: "%.1f", Double(bytes) / 1e6)) | \(Fmt.ms(row.readParse)) | \(Fmt.ms(row.parseOnly)) | \(Fmt.rate(lineCount, row.readParse)) | \(Fmt.nsPerLine(row.readParse, lineCount)) | \(Fmt.mb(row.rss)) | \(Fmt.ms(row.awk)) | \(Fmt.mb(row.awkRSS)) | \(Fmt.ratio(row.readParse, row.awk)) | \(Fmt.ms(row.readParseCPU)) | \(Fmt.ms(row.parseOnlyCPU)) | \(Fmt.ms(row.awkCPU)) | \(Fmt.ratio(row.readParseCPU, row.awkCPU)) | \(Fmt.ms(Measure.median(formatCPU))) | \(Fmt.ratio(row.readParseCPU, Measure.median(formatCPU))) | \(floorCPU.map(Fmt.ms) ?? "—") | \(floorCPU.map { Fmt.ratio($0, Measure.median(formatCPU)) } ?? "—") |")
         unlink(file)
     }
     if let first = rows.first, let last = rows.last, rows.count > 1 {

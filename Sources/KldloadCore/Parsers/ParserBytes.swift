@@ -134,8 +134,9 @@ extension ParserText {
 }
 
 extension Package {
-    /// All fields, as given (no `joinVersion`).
-    init(name: String, epoch: String?, version: String, release: String?, arch: String?, fullVersion: String) {
+    /// All fields, as given (no `joinVersion`). `package`: the benchmark's values floor
+    /// (`kldload-bench`, `rpm-query-values`) builds packages the way the parsers do.
+    package init(name: String, epoch: String?, version: String, release: String?, arch: String?, fullVersion: String) {
         self.name = name
         self.epoch = epoch
         self.version = version
