@@ -220,7 +220,8 @@ package enum DKMSStatusParser {
         else if ParserText.equals(l, bs..<we, "broken") { state = .broken }
         else { state = .other(ParserText.string(l, bs..<we)) }
         status.modules.append(DKMSModule(name: scratch.names.string(l, name), version: scratch.versions.string(l, version),
-                                         kernel: kernel, arch: arch, state: state, notes: notes(l, remainder, be)))
+                                         kernel: consume kernel, arch: consume arch, state: consume state,
+                                         notes: notes(l, remainder, be)))
         if let glued { status.warnings.append(glued) }
     }
 

@@ -493,8 +493,9 @@ private struct ConfigBuilder {
             }
         }
         // Made once, moved to its place in the tree (no copy, nothing left to destroy here).
-        let vdev = VDev(name: name, kind: kind, state: state, readErrors: readErrors, writeErrors: writeErrors,
-                        checksumErrors: checksumErrors, slowIOs: slowIOs, annotation: annotation)
+        let vdev = VDev(name: consume name, kind: kind, state: state, readErrors: consume readErrors,
+                        writeErrors: consume writeErrors, checksumErrors: consume checksumErrors,
+                        slowIOs: consume slowIOs, annotation: consume annotation)
         guard hasRoot else {
             hasRoot = true
             baseIndent = indent
