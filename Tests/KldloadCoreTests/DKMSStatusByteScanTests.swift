@@ -66,11 +66,27 @@ import Testing
                 "zfs/2.1\u{301}: added\nm/1, k, a: built", " \u{301}zfs/1: added", "zfs/1:\u{301} added", "zfs/1, k\u{301}, a: built",
                 "", "\n", " \t \n", "\r\n\r\n"]
         var rng = FuzzRNG(seed: 23)
+        out.append(interned(&rng))
         let base = captures + [shapes.joined(separator: "\n")]
         for i in 0..<2000 {
             out.append(Fuzzer.mutate(base[i % base.count], &rng))
         }
         return out
+    }
+
+    /// Names, kernels and architectures longer than a `String` holds inline, more distinct ones
+    /// than the scan keeps, repeating in runs and out of order (the interned columns), with
+    /// equal lengths that differ in one byte.
+    static func interned(_ rng: inout FuzzRNG) -> String {
+        var lines: [String] = []
+        for _ in 0..<400 {
+            let m = Int.random(in: 0..<12, using: &rng)
+            let k = Int.random(in: 0..<12, using: &rng)
+            for _ in 0..<Int.random(in: 1...5, using: &rng) {
+                lines.append("kldload-module-\(m % 10)\(m)/2.1.11-1.el9_5.x86_64, 5.14.0-\(k)00.el9_5.x86_64, x86_64_architecture\(k % 2): installed")
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     @Test func byteScanMatchesCharacters() {

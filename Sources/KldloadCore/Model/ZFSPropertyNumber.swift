@@ -31,6 +31,8 @@ public struct NiceNumber: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `parse` on the UTF-8 bytes of the text (`raw` is made from them only for a number).
     static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> NiceNumber? {
         guard !bytes.isEmpty, bytes.count <= 40 else { return nil }
+        // Zero, what almost every error counter says: the same value, without decoding a String.
+        if bytes.count == 1 && bytes[0] == 0x30 { return NiceNumber(raw: "0", value: 0, isExact: true) }
         // Optional suffix letter, then an optional trailing "B" for the byte variant.
         var end = bytes.count
         var power = 0

@@ -42,16 +42,14 @@ package enum DKMSStatusParser {
     /// byte goes through `parseCharacterLine`, the Character code this scan replaced, which
     /// gives the same result on ASCII. `DKMSStatusByteScanTests` checks that both agree.
     static func parseInto(_ status: inout DKMSStatus, text: String) throws(ParseError) {
-        var fields: [Int] = []
-        fields.reserveCapacity(16)
+        var scratch = LineScratch()
         // At most one module per line, and a module line has at least 6 bytes (`m/v: s`): one
         // allocation instead of growing by doubling.
-        let lineFeeds = text.utf8.withContiguousStorageIfAvailable(countLineFeeds) ?? 0
-        status.modules.reserveCapacity(status.modules.count + min(lineFeeds + 1, text.utf8.count / 6 + 1))
-        let error = forEachLine(text) { l, lineNumber, isASCII -> ParseError? in
+        status.modules.reserveCapacity(status.modules.count + min(ParserText.lineFeeds(text) + 1, text.utf8.count / 6 + 1))
+        let error = ParserText.forEachLine(text) { l, lineNumber -> ParseError? in
             do throws(ParseError) {
-                if isASCII {
-                    try parseASCIILine(l, lineNumber: lineNumber, fields: &fields, into: &status)
+                if ParserText.isASCII(l) {
+                    try parseASCIILine(l, lineNumber: lineNumber, scratch: &scratch, into: &status)
                 } else {
                     let raw = Substring(String(decoding: l, as: UTF8.self))
                     try parseCharacterLine(raw, lineNumber: lineNumber, into: &status)
@@ -60,53 +58,6 @@ package enum DKMSStatusParser {
             } catch { return error }
         }
         if let error { throw error }
-    }
-
-    static func countLineFeeds(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let base = b.baseAddress else { return 0 }
-        var count = 0
-        var from = 0
-        while from < b.count, let p = memchr(base + from, 0x0A, b.count - from) {
-            count += 1
-            from = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base + 1
-        }
-        return count
-    }
-
-    /// The lines of `text` exactly as `ParserText.forEachLine` splits them (LF, CR LF, lone CR),
-    /// each with whether it is all ASCII, found in one pass reading eight bytes at a time.
-    static func forEachLine(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int, Bool) -> ParseError?) -> ParseError? {
-        var text = text
-        return text.withUTF8 { buf -> ParseError? in
-            let n = buf.count
-            guard n > 0, let base = buf.baseAddress else { return body(buf, 1, true) }
-            @inline(__always) func hasByte(_ w: UInt64, _ b: UInt64) -> Bool {
-                let x = w ^ (b &* 0x0101_0101_0101_0101)
-                return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
-            }
-            var start = 0, line = 0
-            while true {
-                var i = start
-                var ascii = true
-                while i + 8 <= n {
-                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if hasByte(w, 0x0A) || hasByte(w, 0x0D) { break }
-                    if w & 0x8080_8080_8080_8080 != 0 { ascii = false }
-                    i += 8
-                }
-                while i < n {
-                    let b = buf[i]
-                    if b == 0x0A || b == 0x0D { break }
-                    if b >= 0x80 { ascii = false }
-                    i += 1
-                }
-                line += 1
-                if let e = body(UnsafeBufferPointer(rebasing: buf[start..<i]), line, ascii) { return e }
-                if i >= n { return nil }
-                i += (buf[i] == 0x0D && i + 1 < n && buf[i + 1] == 0x0A) ? 2 : 1
-                start = i
-            }
-        }
     }
 
     /// The same classification on Characters, line by line (`ParserText.lines`): the path for
@@ -139,9 +90,19 @@ package enum DKMSStatusParser {
 
     static let messagePrefixBytes: [[UInt8]] = messagePrefixes.map { Array($0.utf8) }
 
-    /// `parseCharacterLine` on the bytes of an ASCII line (each byte one Character). `fields`
-    /// is scratch space for the comma-separated head, reused from line to line.
-    static func parseASCIILine(_ l: UnsafeBufferPointer<UInt8>, lineNumber: Int, fields: inout [Int],
+    /// What the byte scan keeps from line to line: room for the comma-separated head, and the
+    /// few distinct names and kernels (one module name on each of 50 kernels), made once.
+    struct LineScratch {
+        var fields: [Int] = []
+        var names = ParserText.Interner()
+        var versions = ParserText.Interner()
+        var kernels = ParserText.Interner()
+        var arches = ParserText.Interner()
+        init() { fields.reserveCapacity(16) }
+    }
+
+    /// `parseCharacterLine` on the bytes of an ASCII line (each byte one Character).
+    static func parseASCIILine(_ l: UnsafeBufferPointer<UInt8>, lineNumber: Int, scratch: inout LineScratch,
                                into status: inout DKMSStatus) throws(ParseError) {
         let (s, e) = trim(l, 0, l.count)
         if s == e { return }
@@ -151,36 +112,47 @@ package enum DKMSStatusParser {
         }
         func message() { status.warnings.append(ParserText.string(l, s..<e)) }
         // The state follows the first ": " (or a ":" that ends the line).
+        guard let base = l.baseAddress else { return }
         var sep = s
-        while sep < e {
-            if l[sep] == 0x3A && (sep + 1 == e || l[sep + 1] == 0x20 || l[sep + 1] == 0x09) { break }
+        while true {
+            guard sep < e, let p = memchr(base + sep, 0x3A, e - sep) else { return message() }
+            sep = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            if sep + 1 == e || l[sep + 1] == 0x20 || l[sep + 1] == 0x09 { break }
             sep += 1
         }
-        guard sep < e else { return message() }
 
-        // Head fields: comma-separated, each trimmed; pairs of (start, end) in `fields`.
-        fields.removeAll(keepingCapacity: true)
-        var fieldStart = s
+        // Head fields: comma-separated, each trimmed; pairs of (start, end) in `fields`. One
+        // pass: blanks, a word, blanks, then a comma or the separator. A status head has no
+        // blanks inside its fields; messages do. The first field's first "/" is noted on the way.
+        scratch.fields.removeAll(keepingCapacity: true)
+        var slash = -1
         var i = s
         while true {
-            if i == sep || l[i] == 0x2C {
-                let (fs, fe) = trim(l, fieldStart, i)
-                // A status head has no blanks inside its fields; messages do.
-                var j = fs
-                while j < fe { if l[j] == 0x20 || l[j] == 0x09 { return message() }; j += 1 }
-                fields.append(fs)
-                fields.append(fe)
-                if i == sep { break }
-                fieldStart = i + 1
+            while i < sep && (l[i] == 0x20 || l[i] == 0x09) { i += 1 }
+            let fs = i
+            if scratch.fields.isEmpty {
+                while i < sep, l[i] != 0x2C, l[i] != 0x20, l[i] != 0x09 {
+                    if l[i] == 0x2F && slash < 0 { slash = i }
+                    i += 1
+                }
+            } else {
+                while i < sep, l[i] != 0x2C, l[i] != 0x20, l[i] != 0x09 { i += 1 }
             }
+            let fe = i
+            while i < sep && (l[i] == 0x20 || l[i] == 0x09) { i += 1 }
+            if i < sep && l[i] != 0x2C { return message() }
+            scratch.fields.append(fs)
+            scratch.fields.append(fe)
+            if i == sep { break }
             i += 1
         }
+        let fields = scratch.fields
         let fieldCount = fields.count / 2
         guard fields[1] > fields[0] else { return message() }
         var name = fields[0]..<fields[1]
         var version: Range<Int>
         var firstKernelField: Int
-        if let slash = name.first(where: { l[$0] == 0x2F }) {
+        if slash >= 0 {
             version = (slash + 1)..<name.upperBound
             name = name.lowerBound..<slash
             firstKernelField = 1
@@ -203,8 +175,8 @@ package enum DKMSStatusParser {
             let k = fields[2 * firstKernelField]..<fields[2 * firstKernelField + 1]
             let a = fields[2 * firstKernelField + 2]..<fields[2 * firstKernelField + 3]
             guard !k.isEmpty, !a.isEmpty else { throw fail("empty kernel or architecture field") }
-            kernel = ParserText.string(l, k)
-            arch = ParserText.string(l, a)
+            kernel = scratch.kernels.string(l, k)
+            arch = scratch.arches.string(l, a)
         default:
             throw fail("expected `module/version[, kernel, arch]: state` or `module, version[, kernel, arch]: state`")
         }
@@ -226,10 +198,10 @@ package enum DKMSStatusParser {
             return j
         }
         let we = wordEnd(bs)
-        let word = ParserText.string(l, bs..<we)
         var remainder = we
         var from: String?
-        if word == "installed-weak" {
+        let weak = ParserText.equals(l, bs..<we, "installed-weak")
+        if weak {
             let (rs, re) = trim(l, we, be)
             if re - rs >= 5, l[rs] == 0x66, l[rs + 1] == 0x72, l[rs + 2] == 0x6F, l[rs + 3] == 0x6D,
                l[rs + 4] == 0x20 || l[rs + 4] == 0x09 {
@@ -239,8 +211,17 @@ package enum DKMSStatusParser {
                 remainder = end
             }
         }
-        status.modules.append(DKMSModule(name: ParserText.string(l, name), version: ParserText.string(l, version), kernel: kernel,
-                                         arch: arch, state: DKMSState(word: word, from: from), notes: notes(l, remainder, be)))
+        // `DKMSState(word:from:)` on the bytes: the five words are ASCII, so equal as bytes.
+        let state: DKMSState
+        if weak { state = .installedWeak(from: from) }
+        else if ParserText.equals(l, bs..<we, "installed") { state = .installed }
+        else if ParserText.equals(l, bs..<we, "added") { state = .added }
+        else if ParserText.equals(l, bs..<we, "built") { state = .built }
+        else if ParserText.equals(l, bs..<we, "broken") { state = .broken }
+        else { state = .other(ParserText.string(l, bs..<we)) }
+        status.modules.append(DKMSModule(name: scratch.names.string(l, name), version: scratch.versions.string(l, version),
+                                         kernel: consume kernel, arch: consume arch, state: consume state,
+                                         notes: notes(l, remainder, be)))
         if let glued { status.warnings.append(glued) }
     }
 
@@ -253,7 +234,9 @@ package enum DKMSStatusParser {
     }
 
     static func hasMessagePrefix(_ l: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
-        messagePrefixBytes.contains { p in
+        // Every prefix starts with D, W or E.
+        guard s < e, l[s] == 0x44 || l[s] == 0x57 || l[s] == 0x45 else { return false }
+        return messagePrefixBytes.contains { p in
             p.count <= e - s && p.indices.allSatisfy { l[s + $0] == p[$0] }
         }
     }

@@ -89,32 +89,58 @@ enum ParserText {
         text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
     }
 
-    /// Each line's UTF-8 bytes and 1-based number, split exactly as `lines` splits (`\n`,
-    /// `\r\n`, `\r`; a line feed or carriage return is always a Character boundary), without
-    /// building a substring per line. Stops at and returns the first error `body` returns.
-    static func forEachLine(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> ParseError?) -> ParseError? {
+    /// Where a byte scan splits the text into lines.
+    enum LineBreaks {
+        /// LF, CR LF and a lone CR, as `lines` splits (a line feed or carriage return is always
+        /// a Character boundary).
+        case anyNewline
+        /// LF only, as `String.split(separator: "\n")` splits: an LF after a CR is part of the
+        /// CR LF Character and no break (the CR LF stays in the line), a lone CR is no break;
+        /// a CR that ends the text is dropped from the last line (`zpool status`).
+        case lineFeed
+    }
+
+    /// Each line's UTF-8 bytes and 1-based number, split at `breaks` (by default exactly as
+    /// `lines` splits), without building a substring per line; the text's last line (empty
+    /// after a final line break) is passed too. Line ends are found with `memchr`, each kept
+    /// until passed, so the scan is linear whatever the mix of LF and CR. Stops at and returns
+    /// the first error `body` returns. The one line splitter of the byte-scanning parsers.
+    static func forEachLine(_ text: String, breaks: LineBreaks = .anyNewline,
+                            _ body: (UnsafeBufferPointer<UInt8>, Int) -> ParseError?) -> ParseError? {
         var text = text
         return text.withUTF8 { buf -> ParseError? in
             guard let base = buf.baseAddress else { return body(buf, 1) }
             let n = buf.count
-            // The next LF and the next CR at or after `start`, found with memchr and kept until
-            // passed (so a run of CRs does not rescan to the next LF: linear).
             func find(_ byte: UInt8, from: Int) -> Int {
                 guard from < n, let p = memchr(base + from, Int32(byte), n - from) else { return n }
                 return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
             }
             var start = 0, line = 0
-            var lf = find(0x0A, from: 0), cr = find(0x0D, from: 0)
-            while start < n {
-                if lf < start { lf = find(0x0A, from: start) }
-                if cr < start { cr = find(0x0D, from: start) }
-                let i = min(lf, cr)
-                guard i < n else { break }
-                line += 1
-                if let e = body(UnsafeBufferPointer(rebasing: buf[start..<i]), line) { return e }
-                start = i + ((i == cr && i + 1 < n && buf[i + 1] == 0x0A) ? 2 : 1)
+            switch breaks {
+            case .anyNewline:
+                var lf = find(0x0A, from: 0), cr = find(0x0D, from: 0)
+                while start < n {
+                    if lf < start { lf = find(0x0A, from: start) }
+                    if cr < start { cr = find(0x0D, from: start) }
+                    let i = min(lf, cr)
+                    guard i < n else { break }
+                    line += 1
+                    if let e = body(UnsafeBufferPointer(rebasing: buf[start..<i]), line) { return e }
+                    start = i + ((i == cr && i + 1 < n && buf[i + 1] == 0x0A) ? 2 : 1)
+                }
+                return body(UnsafeBufferPointer(rebasing: buf[start..<n]), line + 1)
+            case .lineFeed:
+                while true {
+                    var end = find(0x0A, from: start)
+                    while end < n && end > 0 && buf[end - 1] == 0x0D { end = find(0x0A, from: end + 1) }
+                    line += 1
+                    // A CR before the end can only end the text's last line (before an LF it is CR LF).
+                    let e = end > start && buf[end - 1] == 0x0D ? end - 1 : end
+                    if let error = body(UnsafeBufferPointer(rebasing: buf[start..<e]), line) { return error }
+                    if end >= n { return nil }
+                    start = end + 1
+                }
             }
-            return body(UnsafeBufferPointer(rebasing: buf[start..<n]), line + 1)
         }
     }
 

@@ -179,17 +179,25 @@ extension ParserText {
     struct Interner {
         private var values: [String] = []
         private var next = 0
+        /// The last value found or made: rows come grouped (dkms: one module on every kernel),
+        /// so it is tried first.
+        private var last = 0
 
         mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
             guard range.count > 15, let start = bytes.baseAddress.map({ $0 + range.lowerBound }) else {
                 return ParserText.string(bytes, range)
             }
-            for k in values.indices {
+            func matches(_ k: Int) -> Bool {
                 var v = values[k]
-                if v.utf8.count == range.count && v.withUTF8({ memcmp($0.baseAddress!, start, range.count) == 0 }) { return v }
+                return v.utf8.count == range.count && v.withUTF8({ memcmp($0.baseAddress!, start, range.count) == 0 })
+            }
+            if last < values.count && matches(last) { return values[last] }
+            for k in values.indices where k != last && matches(k) {
+                last = k
+                return values[k]
             }
             let s = ParserText.string(bytes, range)
-            if values.count < 8 { values.append(s) } else { values[next] = s; next = (next + 1) % 8 }
+            if values.count < 8 { last = values.count; values.append(s) } else { last = next; values[next] = s; next = (next + 1) % 8 }
             return s
         }
     }

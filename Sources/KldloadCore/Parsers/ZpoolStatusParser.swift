@@ -39,7 +39,8 @@ package enum ZpoolStatusParser {
     static let maxDepth = 32
 
     /// One scan of the text's UTF-8 bytes, split into lines where `String.split(separator:
-    /// "\n")` splits (at every LF not preceded by CR: CR LF is one Character). The lines that
+    /// "\n")` splits (`ParserText.forEachLine(breaks: .lineFeed)`: CR LF is one Character, so
+    /// only an LF not preceded by CR ends a line; a CR ending the text is dropped). The lines that
     /// make up almost all of a large pool — vdev lines of the config tree, TAB-indented, ASCII,
     /// no escape codes — are tokenized on their bytes (`ConfigBuilder.addASCII`); every other
     /// line (labels, messages, `errors:`, non-ASCII, colours) goes through `Reader.line`, the
@@ -47,27 +48,9 @@ package enum ZpoolStatusParser {
     /// `ZpoolStatusByteScanTests` compares the result with the Character parser this replaced.
     public static func parse(_ text: String) throws(ParseError) -> ZpoolStatusReport {
         var reader = Reader()
-        var text = text
-        let failure = text.withUTF8 { buf -> ParseError? in
-            let n = buf.count
-            func nextLF(_ from: Int) -> Int {
-                guard from < n, let base = buf.baseAddress, let p = memchr(base + from, 0x0A, n - from) else { return n }
-                return UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base
-            }
-            var start = 0
-            var lineNo = 0
-            while true {
-                var end = nextLF(start)
-                while end < n && end > 0 && buf[end - 1] == 0x0D { end = nextLF(end + 1) }
-                lineNo += 1
-                // A lone CR can only end the text's last line (before an LF it would be CR LF).
-                let e = end > start && buf[end - 1] == 0x0D ? end - 1 : end
-                do throws(ParseError) {
-                    try reader.line(UnsafeBufferPointer(rebasing: buf[start..<e]), lineNo: lineNo)
-                } catch { return error }
-                if end >= n { return nil }
-                start = end + 1
-            }
+        let failure = ParserText.forEachLine(text, breaks: .lineFeed) { line, lineNo -> ParseError? in
+            do throws(ParseError) { try reader.line(line, lineNo: lineNo) } catch { return error }
+            return nil
         }
         if let failure { throw failure }
         return try reader.finish()
@@ -314,12 +297,14 @@ private struct PoolBuilder {
 
 // MARK: - Config tree
 
-/// The vdev tree of one pool, built as its lines arrive: the open vdevs (the pool, then one per
-/// level down to the current line) are on a stack; a line at indentation `d` closes every open
-/// vdev at `d` or deeper, appending it to its parent (or to the pool's group section, or as the
-/// pool itself), then opens its own. So each vdev is built once, in place, with no table of
-/// all nodes. Lines are tokenized on their bytes (`addASCII`) or, with non-ASCII bytes, on
-/// Characters (`add`); both hand the same UTF-8 ranges to `addTokens`.
+/// The vdev tree of one pool, built as its lines arrive, in place: the open vdevs (the pool, or
+/// after a group header the group's top-level vdev, then one per level down to the current
+/// line) are each the last child of the one before, so only their indentations are kept
+/// (`open`). A line at indentation `d` closes every open vdev at `d` or deeper and is appended
+/// straight into its parent's `children` (or the group's `vdevs`), where it stays: no vdev is
+/// moved after it is made, and there is no table of all nodes. Lines are tokenized on their
+/// bytes (`addASCII`) or, with non-ASCII bytes, on Characters (`add`); both hand the same UTF-8
+/// ranges to `addTokens`.
 private struct ConfigBuilder {
     /// What a column after STATE holds (the header's words: READ WRITE CKSUM [SLOW] [POWER] …).
     enum Column { case read, write, cksum, slow, power, other }
@@ -328,12 +313,22 @@ private struct ConfigBuilder {
     var sawHeader = false
     var hasRoot = false
     var baseIndent = 0
+    /// The pool's line, with its tree below it.
     var root: VDev?
+    /// Group sections (logs, cache, spares, …); once the first starts the pool's tree is closed.
     var groups: [VDevGroupSection] = []
-    /// Open vdevs, outermost first; `isRoot` marks the pool's own line.
-    var stack: [(indent: Int, vdev: VDev, isRoot: Bool)] = []
-    /// Scratch: start and end offsets of the current line's words, reused from line to line.
+    /// Indentations of the open vdevs, outermost first: the pool's (before any group header)
+    /// or the last group's last top-level vdev's, then one per level down.
+    var open: [Int] = []
+    /// Scratch: start and end offsets of the current line's words (the first `tokenCount`),
+    /// reused from line to line: overwritten in place, grown only for a line with more words.
     var tokens: [Int] = []
+    var tokenCount = 0
+
+    mutating func push(_ offset: Int) {
+        if tokenCount < tokens.count { tokens[tokenCount] = offset } else { tokens.append(offset) }
+        tokenCount += 1
+    }
 
     static func column(_ word: String) -> Column {
         switch word {
@@ -358,18 +353,18 @@ private struct ConfigBuilder {
             if b == 0x20 { indent += 1 } else if b == 0x09 { indent = (indent / 8 + 1) * 8 } else { break }
             i += 1
         }
-        tokens.removeAll(keepingCapacity: true)
+        tokenCount = 0
         while i < n {
             var b = l[i]
             if b == 0x20 || b == 0x09 { i += 1; continue }
-            tokens.append(i)
+            push(i)
             repeat {
                 if b >= 0x80 || b == 0x1B { return false }
                 i += 1
                 if i == n { break }
                 b = l[i]
             } while b != 0x20 && b != 0x09
-            tokens.append(i)
+            push(i)
         }
         try addTokens(l, indent: indent, lineNo: lineNo)
         return true
@@ -390,20 +385,20 @@ private struct ConfigBuilder {
             offset += c.utf8.count
             i = s.index(after: i)
         }
-        tokens.removeAll(keepingCapacity: true)
+        tokenCount = 0
         var inWord = false
         while i < s.endIndex {
             let c = s[i]
             if c == " " || c == "\t" {
-                if inWord { tokens.append(offset); inWord = false }
+                if inWord { push(offset); inWord = false }
             } else if !inWord {
-                tokens.append(offset)
+                push(offset)
                 inWord = true
             }
             offset += c.utf8.count
             i = s.index(after: i)
         }
-        if inWord { tokens.append(offset) }
+        if inWord { push(offset) }
         var failure: ParseError?
         text.withUTF8 { l in
             do throws(ParseError) { try addTokens(l, indent: indent, lineNo: lineNo) } catch { failure = error }
@@ -413,7 +408,7 @@ private struct ConfigBuilder {
 
     /// One config line given its indentation and the offsets of its words in `tokens`.
     mutating func addTokens(_ l: UnsafeBufferPointer<UInt8>, indent: Int, lineNo: Int) throws(ParseError) {
-        let count = tokens.count / 2
+        let count = tokenCount / 2
         guard count > 0 else { return }
         func word(_ k: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: l[tokens[2 * k]..<tokens[2 * k + 1]]) }
         func string(_ k: Int) -> String { String(decoding: word(k), as: UTF8.self) }
@@ -430,7 +425,7 @@ private struct ConfigBuilder {
             return
         }
         if count == 1, hasRoot, indent <= baseIndent, let g = VDevGroup(header: string(0)) {
-            closeAll()
+            open.removeAll(keepingCapacity: true)
             groups.append(VDevGroupSection(group: g, vdevs: []))
             return
         }
@@ -440,7 +435,7 @@ private struct ConfigBuilder {
         var state: VDevState?
         while stateIndex < count {
             let w = word(stateIndex)
-            if w[0] >= 0x41 && w[0] <= 0x5A && w.count <= 32, let st = VDevState(word: String(decoding: w, as: UTF8.self)) {
+            if w[0] >= 0x41 && w[0] <= 0x5A && w.count <= 32, let st = Self.state(w) {
                 state = st
                 break
             }
@@ -483,30 +478,42 @@ private struct ConfigBuilder {
             annotation = String(decoding: UnsafeBufferPointer(rebasing: l[start..<end]), as: UTF8.self)
         }
 
-        func vdev(_ kind: VDevKind) -> VDev {
-            VDev(name: name, kind: kind, state: state, readErrors: readErrors, writeErrors: writeErrors,
-                 checksumErrors: checksumErrors, slowIOs: slowIOs, annotation: annotation)
+        let kind: VDevKind
+        if !hasRoot {
+            kind = .pool
+        } else {
+            guard indent > baseIndent else {
+                throw fail("vdev line not indented below the pool line and not a logs/cache/spares/special/dedup header")
+            }
+            // Only names starting with one of these bytes can be anything but a disk.
+            switch l[tokens[0]] {
+            case 0x6D where Self.isMirror(l, tokens[0], tokens[1]) && stateIndex == 1: kind = .mirror
+            case 0x6D, 0x72, 0x73, 0x69, 0x68, 0x64, 0x2F: kind = VDevKind.classify(name)  // m r s i h d /
+            default: kind = .disk
+            }
         }
+        // Made once, moved to its place in the tree (no copy, nothing left to destroy here).
+        let vdev = VDev(name: consume name, kind: kind, state: state, readErrors: consume readErrors,
+                        writeErrors: consume writeErrors, checksumErrors: consume checksumErrors,
+                        slowIOs: consume slowIOs, annotation: consume annotation)
         guard hasRoot else {
             hasRoot = true
             baseIndent = indent
-            stack = [(indent, vdev(.pool), true)]
+            root = consume vdev
+            open.removeAll(keepingCapacity: true)
+            open.append(indent)
             return
         }
-        guard indent > baseIndent else {
-            throw fail("vdev line not indented below the pool line and not a logs/cache/spares/special/dedup header")
+        while let last = open.last, last >= indent { open.removeLast() }
+        if groups.isEmpty {
+            // The pool (open[0], never closed here: indent > baseIndent) is the parent's root.
+            guard !open.isEmpty else { throw fail("vdev line has no parent in the tree") }
+            Self.append(consume vdev, to: &root!.children, depth: open.count - 1)
+        } else {
+            Self.append(consume vdev, to: &groups[groups.count - 1].vdevs, depth: open.count)
         }
-        // Only names starting with one of these bytes can be anything but a disk.
-        let kind: VDevKind
-        switch l[tokens[0]] {
-        case 0x6D where Self.isMirror(l, tokens[0], tokens[1]) && stateIndex == 1: kind = .mirror
-        case 0x6D, 0x72, 0x73, 0x69, 0x68, 0x64, 0x2F: kind = VDevKind.classify(name)  // m r s i h d /
-        default: kind = .disk
-        }
-        while !stack.isEmpty && stack[stack.count - 1].indent >= indent { close() }
-        guard !stack.isEmpty || !groups.isEmpty else { throw fail("vdev line has no parent in the tree") }
-        stack.append((indent, vdev(kind), false))
-        if stack.count > ZpoolStatusParser.maxDepth {
+        open.append(indent)
+        if open.count > ZpoolStatusParser.maxDepth {
             throw fail("vdev tree deeper than \(ZpoolStatusParser.maxDepth) levels")
         }
     }
@@ -525,25 +532,46 @@ private struct ConfigBuilder {
         return true
     }
 
-    /// Closes the innermost open vdev: into its parent, or it is the pool, or a group's top.
-    mutating func close() {
-        let (_, vdev, isRoot) = stack.removeLast()
-        if !stack.isEmpty {
-            stack[stack.count - 1].vdev.children.append(consume vdev)
-        } else if isRoot {
-            root = consume vdev
-        } else {
-            groups[groups.count - 1].vdevs.append(consume vdev)
+    /// Appends `child` to `vdevs` (`depth` 0) or to the children of the open vdev `depth`
+    /// levels below it (each the last of its siblings), in place.
+    static func append(_ child: consuming VDev, to vdevs: inout [VDev], depth: Int) {
+        guard depth > 0 else {
+            // Most parents (mirrors, replacing, spare) get two children: one allocation, not two.
+            if vdevs.isEmpty { vdevs.reserveCapacity(2) }
+            vdevs.append(child)
+            return
         }
+        append(child, to: &vdevs[vdevs.count - 1].children, depth: depth - 1)
     }
 
-    mutating func closeAll() {
-        while !stack.isEmpty { close() }
+    /// `VDevState(word:)` on the bytes of an ASCII word (the same answer: ASCII strings are
+    /// canonically equal only when their bytes are); other words through the `String`.
+    static func state(_ w: UnsafeBufferPointer<UInt8>) -> VDevState? {
+        guard ParserText.isASCII(w) else { return VDevState(word: String(decoding: w, as: UTF8.self)) }
+        switch w.count {
+        case 5:
+            if equals(w, "SPLIT") { return .split }
+            if equals(w, "AVAIL") { return .avail }
+            if equals(w, "INUSE") { return .inUse }
+        case 6:
+            if equals(w, "ONLINE") { return .online }
+        case 7:
+            if equals(w, "FAULTED") { return .faulted }
+            if equals(w, "OFFLINE") { return .offline }
+            if equals(w, "REMOVED") { return .removed }
+            if equals(w, "UNAVAIL") { return .unavail }
+            if equals(w, "UNKNOWN") { return .unknown("UNKNOWN") }
+        case 8:
+            if equals(w, "DEGRADED") { return .degraded }
+        case 9:
+            if equals(w, "SUSPENDED") { return .unknown("SUSPENDED") }
+        default: break
+        }
+        return nil
     }
 
     mutating func build() -> (VDev?, [VDevGroupSection]) {
-        closeAll()
-        return (root, groups)
+        (root, groups)
     }
 }
 
