@@ -84,7 +84,7 @@ snapshots() { # TOTAL: recursive snapshots of the BE until it has at least TOTAL
         have=$(( have + children + 1 ))
     done
 }
-for size in 10000 100000; do
+for size in $(cat sizes 2>/dev/null || echo 10000 100000); do
     t "zfs-snapshot-r-to.$size" snapshots "$size"
     have=$(count_snapshots)
     [ "$have" -ge "$size" ] || fail "only $have of $size snapshots exist after making them"
@@ -98,7 +98,8 @@ for size in 10000 100000; do
         "$(zfs list -H -t snapshot -d 1 -o name rpool/ROOT/default | wc -l)" >>"$OUT/listing-bytes.$size"
     cp -a "/root/rec-list-$size" "$OUT/rec-list-$size.argv-only" 2>/dev/null || true
     find "$OUT/rec-list-$size.argv-only" -name stdout -delete 2>/dev/null || true
-    rounds=5; [ "$size" -lt 100000 ] || rounds=3
+    rounds=$(cat rounds 2>/dev/null || true)
+    [ -n "$rounds" ] || { rounds=5; [ "$size" -lt 100000 ] || rounds=3; }
     for i in $(seq "$rounds"); do
         t "commands.$size.$i" replay "/root/rec-list-$size"
         t "kbe-list.$size.$i" /usr/local/bin/kbe list
@@ -117,6 +118,7 @@ awk -F'\t' '
         for (l in n) if (l ~ /^verify: /) { vw += mw[l]; vu += mu[l] }
         printf "verification commands (every verify: line), sum of medians: wall %.3f s, cpu %.3f s; share of kupgrade median wall: %.2f\n", vw, vu, vw / mw["kupgrade"]
         for (s = 10000; s <= 100000; s *= 10) {
+            if (!(("commands." s) in mw) || !(("kbe-own." s) in mw)) continue
             printf "ratio kbe list / its commands at %d snapshots, median wall: %.2f (cpu %.2f)\n", s, mw["kbe-list." s] / mw["commands." s], mu["kbe-list." s] / mu["commands." s]
             printf "ratio kbe list -s / its commands at %d snapshots, median wall: %.2f\n", s, mw["kbe-list-s." s] / mw["commands." s]
             printf "kbe list at %d snapshots: its commands %.3f s + its own work replayed %.3f s = %.3f s (measured %.3f s); own work / commands %.2f (cpu %.2f)\n", s, mw["commands." s], mw["kbe-own." s], mw["commands." s] + mw["kbe-own." s], mw["kbe-list." s], mw["kbe-own." s] / mw["commands." s], mu["kbe-own." s] / mu["commands." s]
