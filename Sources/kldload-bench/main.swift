@@ -228,6 +228,11 @@ for c in caseList where only == nil || only!.contains(c.name) {
     say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     var rows: [Row] = []
     for size in sizes {
+        // JSONSerialization's tree of 1,000,000 datasets (1 GB of JSON) takes more than 20 GB.
+        if c.name == "zfs-list-json-foundation" && size > 100_000 {
+            say("| \(Fmt.count(size)) | skipped: JSONSerialization needs more than 20 GB of memory for this size |")
+            continue
+        }
         let file = "\(work)/\(c.name)-\(size).txt"
         let text: String
         do { text = try c.generate(size) } catch { fail("\(error)") }
