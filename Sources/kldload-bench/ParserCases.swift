@@ -93,32 +93,8 @@ enum ParserCases {
     /// "The values floor").
     static func floor(_ name: String) -> ((String) throws -> () -> Int)? {
         switch name {
-        case "rpm-query":
-            return { text in
-                let parsed = try RPMQueryParser.parse(text)
-                return {
-                    var out: [Package] = []
-                    out.reserveCapacity(parsed.count)
-                    for p in parsed {
-                        out.append(Package(name: fresh(p.name), epoch: fresh(p.epoch), version: fresh(p.version),
-                                           release: fresh(p.release), arch: fresh(p.arch), fullVersion: fresh(p.fullVersion)))
-                    }
-                    return out.count
-                }
-            }
-        case "pacman-query":
-            return { text in
-                let parsed = try PacmanParser.parseInstalled(text)
-                return {
-                    var out: [Package] = []
-                    out.reserveCapacity(parsed.count)
-                    for p in parsed {
-                        out.append(Package(name: fresh(p.name), epoch: fresh(p.epoch), version: fresh(p.version),
-                                           release: fresh(p.release), arch: fresh(p.arch), fullVersion: fresh(p.fullVersion)))
-                    }
-                    return out.count
-                }
-            }
+        case "rpm-query": return { text in freshPackages(try RPMQueryParser.parse(text)) }
+        case "pacman-query": return { text in freshPackages(try PacmanParser.parseInstalled(text)) }
         case "zpool-status":
             return { text in
                 let report = try ZpoolStatusParser.parse(text)
@@ -204,6 +180,19 @@ enum ParserCases {
                 }
             }
         default: return nil
+        }
+    }
+
+    /// The floor of a parser returning `[Package]`: every package made again, every field fresh.
+    static func freshPackages(_ parsed: [Package]) -> () -> Int {
+        return {
+            var out: [Package] = []
+            out.reserveCapacity(parsed.count)
+            for p in parsed {
+                out.append(Package(name: fresh(p.name), epoch: fresh(p.epoch), version: fresh(p.version),
+                                   release: fresh(p.release), arch: fresh(p.arch), fullVersion: fresh(p.fullVersion)))
+            }
+            return out.count
         }
     }
 
